@@ -1,0 +1,114 @@
+/**
+ * The one base class of every `hub` command: common flags, configuration, the daemon client with
+ * the right token found by itself, `--json` output, and the mapping from errors to exit codes
+ * (README "Exit codes").
+ */
+import {Command, Flags, type Interfaces} from '@oclif/core'
+import type {ChalkInstance} from 'chalk'
+import {resolveConfig, type ConfigOverrides, type HubConfig} from './lib/config.js'
+import {EXIT, HubError, isHubError} from './lib/errors.js'
+import {colorEnabled, createStyle, escapeControl} from './lib/terminal.js'
+import type {HubClient} from './lib/client.js'
+import type {Role} from './lib/tokens.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    json: Flags.boolean({description: 'Print bare JSON (errors as {"error": {"code", "message"}}).', helpGroup: 'GLOBAL'}),
+    root: Flags.string({description: 'Root directory that runtime/ and workspace/ hang from [env: AGENT_HUB_ROOT].', helpGroup: 'GLOBAL'}),
+    'runtime-dir': Flags.string({description: 'Runtime directory [env: AGENT_HUB_RUNTIME_DIR].', helpGroup: 'GLOBAL'}),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+  private cachedConfig: HubConfig | undefined
+  private clients: HubClient[] = []
+  private cachedStyle: ChalkInstance | undefined
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+
+  /** Extra configuration overrides a command's own flags provide (host, port, base …). */
+  protected configOverrides(): ConfigOverrides {
+    return {}
+  }
+
+  protected get hubConfig(): HubConfig {
+    if (!this.cachedConfig) {
+      const f = this.flags as {root?: string; 'runtime-dir'?: string}
+      this.cachedConfig = resolveConfig(process.env, {root: f.root, runtimeDir: f['runtime-dir'], ...this.configOverrides()})
+    }
+    return this.cachedConfig
+  }
+
+  protected get style(): ChalkInstance {
+    this.cachedStyle ??= createStyle(!this.jsonMode && colorEnabled())
+    return this.cachedStyle
+  }
+
+  protected get jsonMode(): boolean {
+    return Boolean((this.flags as {json?: boolean} | undefined)?.json)
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+  }
+
+  /** Escapes agent-written text for the terminal. */
+  protected safe(text: string, multiline = false): string {
+    return escapeControl(text, {multiline})
+  }
+
+  /**
+   * A client for the daemon, found without the user typing anything: the base from --base or
+   * AGENT_HUB_BASE, else the running daemon's daemon.json, else the default; the token from the
+   * environment, else the token file in the runtime directory.
+   */
+  protected async client(role: Role | 'any', opts: {base?: string | undefined} = {}): Promise<HubClient> {
+    const {discoverClient} = await import('./lib/discovery.js')
+    const client = await discoverClient(this.hubConfig, role, opts)
+    this.clients.push(client)
+    return client
+  }
+
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    await Promise.all(this.clients.map((c) => c.close().catch(() => {})))
+    return super.finally(err)
+  }
+
+  /** Every failure ends here: one line (or JSON) that says what happened and what to do, then the documented exit code. */
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own exits (this.exit) and parse errors keep their behaviour and exit code (2 for usage).
+    if (!isHubError(err)) {
+      if (err.oclif?.exit !== undefined && err.message.startsWith('EEXIT')) throw err
+      if (err.oclif?.exit === 2 || (err as {parse?: unknown}).parse !== undefined) {
+        if (this.jsonMode) {
+          this.printJson({error: {code: 'usage', message: err.message}})
+          this.exit(EXIT.usage)
+        }
+        throw err
+      }
+    }
+    const hubErr = isHubError(err) ? err : new HubError('internal', err.message || String(err), {cause: err})
+    if (this.jsonMode) {
+      this.printJson(hubErr.toJSON())
+    } else {
+      const s = createStyle(colorEnabled(process.stderr))
+      process.stderr.write(`${s.red('Error:')} ${escapeControl(hubErr.message)}\n`)
+      if (hubErr.hint) process.stderr.write(`${s.dim('Hint:')} ${escapeControl(hubErr.hint)}\n`)
+      if (hubErr.code === 'internal' && process.env.DEBUG && err.stack) process.stderr.write(err.stack + '\n')
+    }
+    this.exit(hubErr.exitCode)
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * `GET /events` (SPEC §7.3): every audit line becomes an event whose `id:` is its `seq`, so a client
+ * that reconnects with `Last-Event-ID` is sent what it missed — from memory for recent events, from
+ * the audit log beyond that.
+ */
+import {createReadStream} from 'node:fs'
+import {createInterface} from 'node:readline'
+import type {AuditEntry} from '../lib/audit-log.js'
+import {eventTypeOf} from '../lib/event-format.js'
+import type {Gateway, GatewayEvent} from '../lib/gateway.js'
+
+const RING_SIZE = 2048
+
+
+export function eventFromAudit(entry: AuditEntry): GatewayEvent {
+  const {prev: _p, hash: _h, ...data} = entry
+  const type = eventTypeOf(entry.event)
+  return {id: entry.seq, type, data: {type, ...data}}
+}
+
+export class EventBuffer {
+  private readonly ring: GatewayEvent[] = []
+  private readonly listeners = new Set<(e: GatewayEvent) => void>()
+
+  constructor(
+    gateway: Gateway,
+    private readonly auditPath: string,
+  ) {
+    gateway.on('event', (e) => {
+      this.ring.push(e)
+      if (this.ring.length > RING_SIZE) this.ring.shift()
+      for (const l of this.listeners) l(e)
+    })
+  }
+
+  get clients(): number {
+    return this.listeners.size
+  }
+
+  private readonly closers = new Set<() => void>()
+
+  /** Registers a stream to end when the daemon shuts down. */
+  onClose(closer: () => void): () => void {
+    this.closers.add(closer)
+    return () => this.closers.delete(closer)
+  }
+
+  /** Ends every open stream (graceful shutdown). */
+  closeAll(): void {
+    for (const c of this.closers) c()
+    this.closers.clear()
+  }
+
+  subscribe(listener: (e: GatewayEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Events with an id above `after`, oldest first. */
+  async *since(after: number): AsyncGenerator<GatewayEvent> {
+    const oldest = this.ring[0]
+    if (oldest && oldest.id <= after + 1) {
+      for (const e of this.ring) if (e.id > after) yield e
+      return
+    }
+    const lines = createInterface({input: createReadStream(this.auditPath, {encoding: 'utf8'}), crlfDelay: Infinity})
+    const lastInRing = this.ring[this.ring.length - 1]?.id ?? Number.POSITIVE_INFINITY
+    for await (const line of lines) {
+      let entry: AuditEntry
+      try {
+        entry = JSON.parse(line) as AuditEntry
+      } catch {
+        continue
+      }
+      if (typeof entry.seq !== 'number' || entry.seq <= after) continue
+      if (entry.seq > lastInRing) break
+      yield eventFromAudit(entry)
+    }
+  }
+}

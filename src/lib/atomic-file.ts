@@ -1,0 +1,61 @@
+/**
+ * Whole-or-nothing JSON files (SPEC §3): write a temporary file beside the target, then rename over
+ * it, so a reader or a crash never sees half a file. `durable` adds the fsyncs (file, then
+ * directory) that make the rename survive a power cut; callers that have another durable record
+ * of the same fact (the audit log) can skip them.
+ */
+import {randomBytes} from 'node:crypto'
+import {open, readFile, rename, rm} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
+
+export const TEMP_SUFFIX = '.tmp'
+
+export function tempPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`)
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+export async function writeFileAtomic(target: string, data: string | Uint8Array, opts: {durable?: boolean; mode?: number} = {}): Promise<void> {
+  const temp = tempPathFor(target)
+  const handle = await open(temp, 'wx', opts.mode ?? 0o600)
+  try {
+    await handle.writeFile(data)
+    if (opts.durable) await handle.sync()
+  } catch (err) {
+    await handle.close().catch(() => {})
+    await rm(temp, {force: true}).catch(() => {})
+    throw err
+  }
+  await handle.close()
+  try {
+    await rename(temp, target)
+  } catch (err) {
+    await rm(temp, {force: true}).catch(() => {})
+    throw err
+  }
+  if (opts.durable) await fsyncDir(dirname(target))
+}
+
+export async function writeJsonAtomic(target: string, value: unknown, opts: {durable?: boolean; mode?: number} = {}): Promise<void> {
+  await writeFileAtomic(target, JSON.stringify(value, null, 2) + '\n', opts)
+}
+
+/** Reads a JSON file; undefined when it does not exist. A file that does not parse is an error. */
+export async function readJsonFile<T = unknown>(path: string): Promise<T | undefined> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+  return JSON.parse(text) as T
+}

@@ -1,0 +1,176 @@
+/**
+ * Configuration (SPEC §2): flags beat environment, environment beats defaults, and a bad value stops
+ * with a message naming the variable or flag and the value — never a silent fallback.
+ */
+import {existsSync} from 'node:fs'
+import {isAbsolute, resolve} from 'node:path'
+import {z} from 'zod'
+import {HubError} from './errors.js'
+import {LOG_LEVELS, type LogLevel} from './logger.js'
+
+export interface HubConfig {
+  root: string
+  runtimeDir: string
+  workspaceDir: string
+  host: string
+  port: number
+  /** Where clients find the daemon; explicit when AGENT_HUB_BASE (or --base) was given. */
+  base: string
+  baseExplicit: boolean
+  agentToken: string | undefined
+  operatorToken: string | undefined
+  policyFile: string | undefined
+  strict: boolean
+  logLevel: LogLevel
+  rateLimitRequests: number
+  rateLimitWindowSeconds: number
+  shell: string
+  maxConcurrentRuns: number
+  pendingTtlSeconds: number
+  maxPendingPerAgent: number
+  outputLimitBytes: number
+  /** Extra variable names the operator lets through to commands (AGENT_HUB_PASS_ENV, comma-separated). */
+  passEnv: string[]
+}
+
+/** Values given on the command line; each one names its flag in error messages. */
+export interface ConfigOverrides {
+  root?: string | undefined
+  runtimeDir?: string | undefined
+  workspaceDir?: string | undefined
+  host?: string | undefined
+  port?: number | undefined
+  base?: string | undefined
+  policyFile?: string | undefined
+  strict?: boolean | undefined
+  logLevel?: string | undefined
+}
+
+type Env = Record<string, string | undefined>
+
+interface Source {
+  value: string
+  /** `AGENT_HUB_PORT` or `--port`: what a person should change. */
+  name: string
+}
+
+function pick(flag: string | number | boolean | undefined, flagName: string, env: Env, varName: string): Source | undefined {
+  if (flag !== undefined) return {value: String(flag), name: flagName}
+  const fromEnv = env[varName]
+  if (fromEnv !== undefined && fromEnv !== '') return {value: fromEnv, name: varName}
+  return undefined
+}
+
+function bad(src: Source, why: string): HubError {
+  return new HubError('config_invalid', `${src.name}=${JSON.stringify(src.value)} is not valid: ${why}.`, {
+    details: {field: src.name},
+  })
+}
+
+function integer(src: Source | undefined, fallback: number, min: number, max: number): number {
+  if (!src) return fallback
+  const parsed = z.coerce.number().int().min(min).max(max).safeParse(src.value.trim() === '' ? Number.NaN : src.value)
+  if (!parsed.success) throw bad(src, `expected a whole number from ${min} to ${max}`)
+  return parsed.data
+}
+
+function boolean(src: Source | undefined, fallback: boolean): boolean {
+  if (!src) return fallback
+  const v = src.value.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true
+  if (['0', 'false', 'no', 'off'].includes(v)) return false
+  throw bad(src, 'expected 1 or 0')
+}
+
+function defaultShell(): string {
+  return process.platform === 'win32' ? 'powershell' : 'bash'
+}
+
+export function resolveConfig(env: Env = process.env, overrides: ConfigOverrides = {}, cwd = process.cwd()): HubConfig {
+  const rootSrc = pick(overrides.root, '--root', env, 'AGENT_HUB_ROOT')
+  const root = resolve(cwd, rootSrc?.value ?? '.')
+  const under = (p: string): string => (isAbsolute(p) ? resolve(p) : resolve(root, p))
+
+  const runtimeDir = under(pick(overrides.runtimeDir, '--runtime-dir', env, 'AGENT_HUB_RUNTIME_DIR')?.value ?? 'runtime')
+  const workspaceDir = under(pick(overrides.workspaceDir, '--workspace-dir', env, 'AGENT_HUB_WORKSPACE_DIR')?.value ?? 'workspace')
+
+  const hostSrc = pick(overrides.host, '--host', env, 'AGENT_HUB_HOST')
+  const host = hostSrc?.value.trim() ?? '127.0.0.1'
+  if (hostSrc && !/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(host)) throw bad(hostSrc, 'expected a host name or IP address')
+  const port = integer(pick(overrides.port, '--port', env, 'AGENT_HUB_PORT'), 8787, 0, 65535)
+
+  const baseSrc = pick(overrides.base, '--base', env, 'AGENT_HUB_BASE')
+  let base = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`
+  if (baseSrc) {
+    let url: URL
+    try {
+      url = new URL(baseSrc.value)
+    } catch {
+      throw bad(baseSrc, 'expected a URL such as http://127.0.0.1:8787')
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(baseSrc, 'expected an http:// or https:// URL')
+    base = url.origin
+  }
+
+  const policySrc = pick(overrides.policyFile, '--policy', env, 'AGENT_HUB_POLICY')
+  let policyFile: string | undefined
+  if (policySrc) {
+    policyFile = under(policySrc.value)
+    if (!existsSync(policyFile)) throw bad(policySrc, `no file at ${policyFile}`)
+  } else {
+    const candidate = resolve(root, 'hub.policy.json')
+    if (existsSync(candidate)) policyFile = candidate
+  }
+
+  const levelSrc = pick(overrides.logLevel, '--log-level', env, 'AGENT_HUB_LOG_LEVEL')
+  let logLevel: LogLevel = 'INFO'
+  if (levelSrc) {
+    const upper = levelSrc.value.trim().toUpperCase()
+    const normalised = upper === 'WARN' ? 'WARNING' : upper
+    if (!(LOG_LEVELS as readonly string[]).includes(normalised)) throw bad(levelSrc, `expected one of ${LOG_LEVELS.join(', ')}`)
+    logLevel = normalised as LogLevel
+  }
+
+  const shellSrc = pick(undefined, '', env, 'AGENT_HUB_SHELL')
+  const shell = shellSrc?.value.trim() ?? defaultShell()
+  if (shellSrc && !/^[A-Za-z0-9_./\\:-]+$/.test(shell)) throw bad(shellSrc, 'expected a shell name or path such as bash')
+
+  const passEnvSrc = pick(undefined, '', env, 'AGENT_HUB_PASS_ENV')
+  const passEnv = (passEnvSrc?.value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  for (const name of passEnv) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw bad(passEnvSrc!, `${JSON.stringify(name)} is not a variable name`)
+  }
+
+  const token = (name: string): string | undefined => {
+    const v = env[name]?.trim()
+    if (v === undefined || v === '') return undefined
+    if (v.length < 16) throw new HubError('config_invalid', `${name} is too short to be a token (at least 16 characters).`, {details: {field: name}})
+    return v
+  }
+
+  return {
+    root,
+    runtimeDir,
+    workspaceDir,
+    host,
+    port,
+    base,
+    baseExplicit: baseSrc !== undefined,
+    agentToken: token('AGENT_HUB_TOKEN'),
+    operatorToken: token('AGENT_HUB_OPERATOR_TOKEN'),
+    policyFile,
+    strict: boolean(pick(overrides.strict, '--strict', env, 'AGENT_HUB_STRICT_MODE'), false),
+    logLevel,
+    rateLimitRequests: integer(pick(undefined, '', env, 'AGENT_HUB_RATE_LIMIT_REQUESTS'), 100, 1, 1_000_000),
+    rateLimitWindowSeconds: integer(pick(undefined, '', env, 'AGENT_HUB_RATE_LIMIT_WINDOW_SECONDS'), 60, 1, 86_400),
+    shell,
+    maxConcurrentRuns: integer(pick(undefined, '', env, 'AGENT_HUB_MAX_CONCURRENT_RUNS'), 4, 1, 256),
+    pendingTtlSeconds: integer(pick(undefined, '', env, 'AGENT_HUB_PENDING_TTL_SECONDS'), 86_400, 1, 31_536_000),
+    maxPendingPerAgent: integer(pick(undefined, '', env, 'AGENT_HUB_MAX_PENDING_PER_AGENT'), 100, 1, 1_000_000),
+    outputLimitBytes: integer(pick(undefined, '', env, 'AGENT_HUB_OUTPUT_LIMIT_BYTES'), 1_048_576, 0, 1_073_741_824),
+    passEnv,
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * One line per event for `hub tail`: the time, the event, the ids, and what a person wants to know
+ * about it (exit code, reason, command). Agent text is escaped here.
+ */
+import type {ChalkInstance} from 'chalk'
+import {clip} from './terminal.js'
+
+/** The event type an audit line is announced as on /events: the seed's `run_finished` for an execution. */
+export function eventTypeOf(auditEvent: string): string {
+  return auditEvent === 'command_executed' ? 'run_finished' : auditEvent
+}
+
+export function formatEventLine(type: string, data: Record<string, unknown>, style: ChalkInstance): string {
+  const ts = typeof data.ts === 'string' ? data.ts.slice(11, 19) : new Date().toISOString().slice(11, 19)
+  const id = String(data.run_id ?? data.pending_id ?? '')
+  const command = typeof data.command === 'string' ? clip(data.command, 80) : ''
+  let detail = ''
+  let label = type
+  switch (type) {
+    case 'run_finished':
+    case 'command_executed': {
+      const code = data.exit_code
+      detail = `exit ${String(code)}${data.timed_out ? ' (timed out)' : ''} ${typeof data.duration_ms === 'number' ? `${data.duration_ms}ms` : ''}`
+      label = code === 0 ? style.green(type) : style.red(type)
+      break
+    }
+    case 'command_blocked':
+    case 'command_denied':
+    case 'command_expired':
+    case 'run_interrupted':
+      detail = typeof data.reason === 'string' && data.reason ? clip(data.reason, 60) : ''
+      label = style.red(type)
+      break
+    case 'command_queued':
+      detail = typeof data.decision === 'string' ? `policy ${data.decision}` : ''
+      label = style.yellow(type)
+      break
+    case 'command_approved':
+    case 'run_started':
+      label = style.cyan(type)
+      break
+    default:
+      break
+  }
+  const seq = typeof data.seq === 'number' ? style.dim(`#${data.seq}`) : ''
+  return [style.dim(ts), seq, label, id, detail, command].filter((p) => p !== '').join('  ')
+}

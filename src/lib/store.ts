@@ -1,0 +1,232 @@
+/**
+ * The runtime directory (SPEC §3): where each kind of file lives, and the only code that turns an id
+ * into a path. Every id is checked against the id pattern first, so nothing from outside can name a
+ * file of its choosing.
+ */
+import {mkdir, readdir, rename, rm, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+import {readJsonFile, TEMP_SUFFIX, writeJsonAtomic} from './atomic-file.js'
+import {HubError} from './errors.js'
+import {assertId, isId} from './ids.js'
+import type {ClaimedRequest, DaemonInfo, DeniedRequest, PendingRequest, RunRecord} from './records.js'
+
+export const AUDIT_FILE = 'audit.log'
+export const DAEMON_FILE = 'daemon.json'
+
+export interface RuntimePaths {
+  root: string
+  audit: string
+  pending: string
+  claimed: string
+  denied: string
+  runs: string
+  daemon: string
+}
+
+export function runtimePaths(runtimeDir: string): RuntimePaths {
+  return {
+    root: runtimeDir,
+    audit: join(runtimeDir, AUDIT_FILE),
+    pending: join(runtimeDir, 'pending'),
+    claimed: join(runtimeDir, 'claimed'),
+    denied: join(runtimeDir, 'denied'),
+    runs: join(runtimeDir, 'runs'),
+    daemon: join(runtimeDir, DAEMON_FILE),
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT'
+}
+
+/** Ids of `<id>.json` files (or `<id>` directories) in a folder, newest first. */
+async function listIds(dir: string, suffix: string): Promise<string[]> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch (err) {
+    if (isMissing(err)) return []
+    throw err
+  }
+  const ids: string[] = []
+  for (const name of names) {
+    if (!name.endsWith(suffix)) continue
+    const id = suffix ? name.slice(0, -suffix.length) : name
+    if (isId(id)) ids.push(id)
+  }
+  // Ids start with the UTC time, so a reverse string sort is newest first.
+  return ids.sort().reverse()
+}
+
+export class RuntimeStore {
+  readonly paths: RuntimePaths
+
+  constructor(readonly runtimeDir: string) {
+    this.paths = runtimePaths(runtimeDir)
+  }
+
+  /** Creates the runtime layout (owner-only) and removes temporary files a crash left behind. */
+  async init(): Promise<{strayTemps: number}> {
+    await mkdir(this.paths.root, {recursive: true, mode: 0o700})
+    let strayTemps = 0
+    for (const dir of [this.paths.pending, this.paths.claimed, this.paths.denied, this.paths.runs]) {
+      await mkdir(dir, {recursive: true, mode: 0o700})
+      strayTemps += await this.removeTemps(dir)
+    }
+    strayTemps += await this.removeTemps(this.paths.root)
+    return {strayTemps}
+  }
+
+  private async removeTemps(dir: string): Promise<number> {
+    let count = 0
+    for (const name of await readdir(dir)) {
+      if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) {
+        await rm(join(dir, name), {force: true})
+        count++
+      }
+    }
+    return count
+  }
+
+  pendingPath(id: string): string {
+    return join(this.paths.pending, `${assertId(id, 'pending_id')}.json`)
+  }
+
+  claimedPath(id: string): string {
+    return join(this.paths.claimed, `${assertId(id, 'pending_id')}.json`)
+  }
+
+  deniedPath(id: string): string {
+    return join(this.paths.denied, `${assertId(id, 'pending_id')}.json`)
+  }
+
+  runDir(runId: string): string {
+    return join(this.paths.runs, assertId(runId, 'run_id'))
+  }
+
+  recordPath(runId: string): string {
+    return join(this.runDir(runId), 'record.json')
+  }
+
+  // Pending requests ---------------------------------------------------------------------------
+
+  async writePending(req: PendingRequest, durable = false): Promise<void> {
+    await writeJsonAtomic(this.pendingPath(req.pending_id), req, {durable})
+  }
+
+  readPending(id: string): Promise<PendingRequest | undefined> {
+    return readJsonFile<PendingRequest>(this.pendingPath(id))
+  }
+
+  async removePending(id: string): Promise<void> {
+    await rm(this.pendingPath(id), {force: true})
+  }
+
+  listPendingIds(): Promise<string[]> {
+    return listIds(this.paths.pending, '.json')
+  }
+
+  /** Newest first; a file that vanished between listing and reading (decided meanwhile) is skipped. */
+  async listPending(limit = Number.POSITIVE_INFINITY): Promise<PendingRequest[]> {
+    const out: PendingRequest[] = []
+    for (const id of await this.listPendingIds()) {
+      if (out.length >= limit) break
+      const req = await this.readPending(id).catch(() => undefined)
+      if (req) out.push(req)
+    }
+    return out
+  }
+
+  // Claims: approving renames the pending file, so exactly one claimant can win -------------------
+
+  /** Moves pending/<id>.json to claimed/<id>.json; throws not_found or conflict when it cannot. */
+  async claim(id: string): Promise<void> {
+    try {
+      await rename(this.pendingPath(id), this.claimedPath(id))
+    } catch (err) {
+      if (!isMissing(err)) throw err
+      if (await this.exists(this.claimedPath(id))) throw new HubError('conflict', `Request ${id} was already approved.`)
+      if (await this.exists(this.deniedPath(id))) throw new HubError('conflict', `Request ${id} was already denied or has expired.`)
+      throw new HubError('not_found', `No pending request ${id}.`, {hint: 'List waiting requests with `hub pending`.'})
+    }
+  }
+
+  async writeClaimed(req: ClaimedRequest): Promise<void> {
+    await writeJsonAtomic(this.claimedPath(req.pending_id), req)
+  }
+
+  readClaimed(id: string): Promise<ClaimedRequest | undefined> {
+    return readJsonFile<ClaimedRequest>(this.claimedPath(id))
+  }
+
+  async removeClaimed(id: string): Promise<void> {
+    await rm(this.claimedPath(id), {force: true})
+  }
+
+  listClaimedIds(): Promise<string[]> {
+    return listIds(this.paths.claimed, '.json')
+  }
+
+  // Denied, expired and blocked requests ------------------------------------------------------------
+
+  async writeDenied(req: DeniedRequest, durable = false): Promise<void> {
+    await writeJsonAtomic(this.deniedPath(req.pending_id), req, {durable})
+  }
+
+  readDenied(id: string): Promise<DeniedRequest | undefined> {
+    return readJsonFile<DeniedRequest>(this.deniedPath(id))
+  }
+
+  listDeniedIds(): Promise<string[]> {
+    return listIds(this.paths.denied, '.json')
+  }
+
+  // Runs -------------------------------------------------------------------------------------------
+
+  async writeRun(record: RunRecord, durable = false): Promise<void> {
+    await mkdir(this.runDir(record.run_id), {recursive: true, mode: 0o700})
+    await writeJsonAtomic(this.recordPath(record.run_id), record, {durable})
+  }
+
+  readRun(runId: string): Promise<RunRecord | undefined> {
+    return readJsonFile<RunRecord>(this.recordPath(runId))
+  }
+
+  listRunIds(): Promise<string[]> {
+    return listIds(this.paths.runs, '')
+  }
+
+  /** Newest first, opening only the records it returns. */
+  async listRuns(limit: number, filter?: (r: RunRecord) => boolean): Promise<RunRecord[]> {
+    const out: RunRecord[] = []
+    for (const id of await this.listRunIds()) {
+      if (out.length >= limit) break
+      const rec = await this.readRun(id).catch(() => undefined)
+      if (rec && (!filter || filter(rec))) out.push(rec)
+    }
+    return out
+  }
+
+  // daemon.json ------------------------------------------------------------------------------------
+
+  async writeDaemonInfo(info: DaemonInfo): Promise<void> {
+    await writeJsonAtomic(this.paths.daemon, info)
+  }
+
+  readDaemonInfo(): Promise<DaemonInfo | undefined> {
+    return readJsonFile<DaemonInfo>(this.paths.daemon).catch(() => undefined)
+  }
+
+  async removeDaemonInfo(): Promise<void> {
+    await rm(this.paths.daemon, {force: true})
+  }
+
+  private async exists(path: string): Promise<boolean> {
+    try {
+      await stat(path)
+      return true
+    } catch {
+      return false
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Agent and operator tokens (SPEC §5): 32 random bytes, URL-safe, in files of mode 0600 that the
+ * daemon creates on first start unless the environment provides them. Tokens are compared in
+ * constant time and are only ever shown as a short fingerprint.
+ */
+import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
+import {chmod, open, readFile, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+import {HubError} from './errors.js'
+import type {Logger} from './logger.js'
+
+export type Role = 'agent' | 'operator'
+
+export const TOKEN_FILES: Record<Role, string> = {
+  agent: 'agent_hub_token.txt',
+  operator: 'operator_token.txt',
+}
+
+export interface Tokens {
+  agent: string
+  operator: string
+}
+
+export function generateToken(): string {
+  return randomBytes(32).toString('base64url')
+}
+
+/** Short, stable, non-reversible name for a token, for audit lines and logs. */
+export function fingerprint(token: string): string {
+  return createHash('sha256').update(token).digest('hex').slice(0, 8)
+}
+
+export function tokenPath(runtimeDir: string, role: Role): string {
+  return join(runtimeDir, TOKEN_FILES[role])
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest()
+}
+
+/** Constant-time equality that also hides the length of the expected token. */
+export function tokensEqual(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected))
+}
+
+/** Reads a token file; undefined when absent. */
+export async function readTokenFile(runtimeDir: string, role: Role): Promise<string | undefined> {
+  try {
+    const text = (await readFile(tokenPath(runtimeDir, role), 'utf8')).trim()
+    return text === '' ? undefined : text
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+}
+
+async function createTokenFile(path: string): Promise<string> {
+  const token = generateToken()
+  // 'wx' fails if another process created it first; then the existing file wins.
+  const handle = await open(path, 'wx', 0o600)
+  try {
+    await handle.writeFile(token + '\n')
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  return token
+}
+
+/**
+ * Tokens for the daemon: environment first, then the files, creating whichever is missing.
+ * A token file that others can read is repaired to 0600 and reported loudly.
+ */
+export async function ensureTokens(runtimeDir: string, fromEnv: {agent?: string | undefined; operator?: string | undefined}, log: Logger): Promise<Tokens> {
+  const result: Partial<Tokens> = {}
+  for (const role of ['agent', 'operator'] as const) {
+    const envToken = fromEnv[role]
+    if (envToken) {
+      result[role] = envToken
+      continue
+    }
+    const path = tokenPath(runtimeDir, role)
+    let token = await readTokenFile(runtimeDir, role)
+    if (token === undefined) {
+      try {
+        token = await createTokenFile(path)
+        log.info(`Created ${role} token file ${path} (mode 0600)`)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+        token = await readTokenFile(runtimeDir, role)
+      }
+    }
+    if (!token) throw new HubError('config_invalid', `The ${role} token file ${path} is empty.`, {hint: 'Delete it and start again to create a new token.'})
+    if (process.platform !== 'win32') {
+      const mode = (await stat(path)).mode & 0o777
+      if ((mode & 0o077) !== 0) {
+        await chmod(path, 0o600)
+        log.warn(`Token file ${path} was readable by others (mode ${mode.toString(8)}); changed it to 0600. Rotate the token if others may have read it.`)
+      }
+    }
+    result[role] = token
+  }
+  if (result.agent === result.operator) {
+    throw new HubError('config_invalid', 'The agent and operator tokens are the same; an agent could approve its own commands.', {
+      hint: 'Give AGENT_HUB_TOKEN and AGENT_HUB_OPERATOR_TOKEN different values.',
+    })
+  }
+  return result as Tokens
+}
+
+/** What a CLI needs to call the daemon: environment first, then the token files (read only). */
+export async function findToken(runtimeDir: string, role: Role, fromEnv: string | undefined): Promise<string | undefined> {
+  if (fromEnv) return fromEnv
+  try {
+    return await readTokenFile(runtimeDir, role)
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Shared set-up for integration tests: a temporary root, a hub opened on it (no socket), and a
+ * real daemon process started through the built CLI.
+ */
+import {spawn, type ChildProcess} from 'node:child_process'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {resolveConfig} from '../src/lib/config.js'
+import {silentLogger} from '../src/lib/logger.js'
+import {openHub, type OpenHub} from '../src/daemon/server.js'
+
+export const REPO = resolve(import.meta.dirname, '..')
+export const BIN = join(REPO, 'bin', 'run.js')
+
+export async function tempRoot(prefix = 'hub-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix))
+}
+
+export async function removeRoot(root: string): Promise<void> {
+  await rm(root, {recursive: true, force: true})
+}
+
+export async function openTestHub(root: string, env: Record<string, string> = {}): Promise<OpenHub> {
+  return openHub(resolveConfig({AGENT_HUB_ROOT: root, ...env}, {}, root), silentLogger)
+}
+
+export async function readLines(path: string): Promise<Array<Record<string, unknown>>> {
+  const text = await readFile(path, 'utf8').catch(() => '')
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+}
+
+/** Environment for child processes: the test root, and none of the developer's own hub settings. */
+export function childEnv(root: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AGENT_HUB_')) env[k] = v
+  return {...env, AGENT_HUB_ROOT: root, NO_COLOR: '1', ...extra}
+}
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs the built CLI as a user would. */
+export function hub(args: string[], opts: {root: string; env?: Record<string, string>; timeoutMs?: number}): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {cwd: opts.root, env: childEnv(opts.root, opts.env), stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolvePromise({code: code ?? -1, stdout, stderr})
+    })
+  })
+}
+
+export interface DaemonProcess {
+  child: ChildProcess
+  base: string
+  port: number
+  output: () => string
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+/** Starts `hub serve --port 0` in the root and waits until daemon.json names its port. */
+export async function startDaemonProcess(root: string, env: Record<string, string> = {}): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {cwd: root, env: childEnv(root, env), stdio: ['ignore', 'pipe', 'pipe']})
+  let out = ''
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const m = /Listening on (http:\/\/\S+)/.exec(out)
+    if (m) {
+      const base = m[1]!
+      const port = Number(new URL(base).port)
+      return {
+        child,
+        base,
+        port,
+        output: () => out,
+        stop: (signal = 'SIGTERM') =>
+          new Promise((res) => {
+            if (child.exitCode !== null) return res(child.exitCode)
+            child.once('exit', (code) => res(code))
+            child.kill(signal)
+          }),
+      }
+    }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start:\n${out}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
