@@ -15,6 +15,7 @@ import type {Actor} from '../lib/records.js'
 import type {RuntimeStore} from '../lib/store.js'
 import {fingerprint, tokensEqual, type Role, type Tokens} from '../lib/tokens.js'
 import type {EventBuffer} from './event-stream.js'
+import {decodeUtf8, findDuplicateKey} from './json-body.js'
 import {RateLimiter} from './rate-limit.js'
 import {hostAllowed, originAllowed} from './security.js'
 
@@ -29,6 +30,7 @@ export interface AppDeps {
   version: string
   auditSize: () => number
   auditSeq: () => number
+  rotateToken: (role: Role, actor: Actor) => Promise<{role: Role; fingerprint: string; file: string}>
 }
 
 type Env = {Variables: {actor: Actor}}
@@ -40,11 +42,15 @@ const KEEPALIVE_MS = 15_000
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 // NUL cannot be passed to a shell (execve would cut the string there) and has no honest use.
 const noNul = (s: string): boolean => !s.includes('\u0000')
+// Bidi overrides and zero-width characters make a command read differently from how it runs; no
+// honest command needs them, so they are refused rather than shown to a tired operator.
+const DECEPTIVE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/
+const noDeceptive = (s: string): boolean => !DECEPTIVE.test(s)
 
 const PlanBody = z.object({
-  command: z.string({error: 'command must be a string'}).min(1, 'command must not be empty').max(10_000, 'command is longer than 10,000 characters').refine(noNul, 'command contains a NUL byte'),
+  command: z.string({error: 'command must be a string'}).min(1, 'command must not be empty').max(10_000, 'command is longer than 10,000 characters').refine(noNul, 'command contains a NUL byte').refine(noDeceptive, 'command contains invisible or bidirectional control characters'),
   note: z.string({error: 'note must be a string'}).max(1000, 'note is longer than 1,000 characters').refine(noNul, 'note contains a NUL byte').optional(),
-  cwd: z.string({error: 'cwd must be a string'}).max(500, 'cwd is longer than 500 characters').refine(noNul, 'cwd contains a NUL byte').optional(),
+  cwd: z.string({error: 'cwd must be a string'}).max(500, 'cwd is longer than 500 characters').refine(noNul, 'cwd contains a NUL byte').refine(noDeceptive, 'cwd contains invisible or bidirectional control characters').optional(),
   timeout_s: z.number({error: 'timeout_s must be a number'}).int('timeout_s must be a whole number of seconds').min(1, 'timeout_s must be at least 1').max(3600, 'timeout_s must be at most 3600').optional(),
 })
 const ApproveBody = z.object({note: z.string({error: 'note must be a string'}).max(1000, 'note is longer than 1,000 characters').refine(noNul, 'note contains a NUL byte').optional()})
@@ -61,7 +67,7 @@ function intParam(c: Context, name: string, fallback: number, min: number, max: 
 
 /** Reads an optional JSON body: none, or `application/json` that parses and passes the schema. */
 async function jsonBody<S extends z.ZodType>(c: Context, schema: S, required: boolean): Promise<z.infer<S>> {
-  const text = await c.req.text()
+  const text = decodeUtf8(new Uint8Array(await c.req.arrayBuffer()))
   if (text.trim() === '') {
     if (required) throw new HubError('validation_failed', 'A JSON body is required.', {details: {field: 'body'}})
     return schema.parse({}) as z.infer<S>
@@ -80,6 +86,10 @@ async function jsonBody<S extends z.ZodType>(c: Context, schema: S, required: bo
   } catch (err) {
     if (isHubError(err)) throw err
     throw new HubError('invalid_json', `The body is not valid JSON: ${(err as Error).message}`)
+  }
+  const duplicate = findDuplicateKey(text)
+  if (duplicate !== undefined) {
+    throw new HubError('validation_failed', `The key ${JSON.stringify(duplicate)} appears twice; send each field once.`, {details: {field: duplicate}})
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new HubError('validation_failed', 'The body must be a JSON object.', {details: {field: 'body'}})
@@ -111,7 +121,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   // DNS rebinding and cross-site requests (SPEC §5) come first, before any token is looked at.
   app.use('*', async (c, next) => {
-    if (!hostAllowed(c.req.header('host'), deps.config.host)) {
+    // In-process requests (tests) carry no Host header; their URL holds the host instead.
+    if (!hostAllowed(c.req.header('host') ?? new URL(c.req.url).host, deps.config.host)) {
       throw new HubError('forbidden', 'This Host is not allowed; hub answers only on its own address and loopback names.')
     }
     const origin = c.req.header('origin')
@@ -215,6 +226,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.post('/deny/:id', operator, limitBody, async (c) => {
     const body = await jsonBody(c, DenyBody, false)
     return c.json(await deps.gateway.deny(c.req.param('id'), {actor: c.get('actor'), reason: body.reason}))
+  })
+
+  const RotateBody = z.object({role: z.enum(['agent', 'operator'], {error: 'role must be "agent" or "operator"'})})
+  app.post('/tokens/rotate', operator, limitBody, async (c) => {
+    const body = await jsonBody(c, RotateBody, true)
+    return c.json(await deps.rotateToken(body.role, c.get('actor')))
   })
 
   app.get('/runs', anyone, async (c) => {

@@ -11,8 +11,9 @@ import {HubError} from '../lib/errors.js'
 import {Gateway, isInside} from '../lib/gateway.js'
 import type {Logger} from '../lib/logger.js'
 import type {RuleMatch} from '../lib/policy/types.js'
+import {replayAuditLog, writeCheckpoint} from '../lib/recovery.js'
 import {RuntimeStore} from '../lib/store.js'
-import {ensureTokens, tokenPath, type Tokens} from '../lib/tokens.js'
+import {ensureTokens, fingerprint, rotateTokenFile, tokenPath, type Tokens} from '../lib/tokens.js'
 import {hubVersion} from '../lib/version.js'
 import {createApp} from './app.js'
 import {EventBuffer} from './event-stream.js'
@@ -104,6 +105,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
   hub.tokens = await ensureTokens(runtimeDir, {agent: config.agentToken, operator: config.operatorToken}, mainLog)
   const audit = await AuditLog.open(store.paths.audit, mainLog)
   const gateway = new Gateway({config, store, audit, policy, log: log.child('hub.gateway'), workspace, runtimeDir})
+  await replayAuditLog(store, audit.lastSeq, mainLog)
   const recovered = await gateway.recover()
   if (recovered.interrupted > 0) mainLog.warn(`Recovered ${recovered.interrupted} interrupted run(s).`)
   const expired = await gateway.expireDue()
@@ -115,6 +117,19 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
     tokens: () => hub.tokens,
     auditSize: () => audit.size,
     auditSeq: () => audit.lastSeq,
+    rotateToken: async (role, actor) => {
+      const fromEnv = role === 'agent' ? config.agentToken : config.operatorToken
+      if (fromEnv) {
+        throw new HubError('conflict', `The ${role} token comes from ${role === 'agent' ? 'AGENT_HUB_TOKEN' : 'AGENT_HUB_OPERATOR_TOKEN'}; change it there and restart the daemon.`)
+      }
+      const old = hub.tokens[role]
+      const token = await rotateTokenFile(runtimeDir, role)
+      // From this moment the old token is refused: every request reads hub.tokens.
+      hub.tokens = {...hub.tokens, [role]: token}
+      await audit.append({event: 'token_rotated', role, old: fingerprint(old), new: fingerprint(token), actor})
+      mainLog.info(`Rotated the ${role} token (${fingerprint(old)} → ${fingerprint(token)}).`)
+      return {role, fingerprint: fingerprint(token), file: tokenPath(runtimeDir, role)}
+    },
   })
   let closing: Promise<void> | undefined
   Object.assign(hub, {
@@ -125,6 +140,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
         await gateway.close(graceMs)
         events.closeAll()
         await audit.close()
+        await writeCheckpoint(store, audit.lastSeq).catch((err: Error) => mainLog.warn(`Could not write the checkpoint: ${err.message}`))
       })()
       return closing
     },

@@ -7,6 +7,7 @@
 import {randomBytes} from 'node:crypto'
 import {open, readFile, rename, rm} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
+import {HubError} from './errors.js'
 
 export const TEMP_SUFFIX = '.tmp'
 
@@ -23,7 +24,27 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * A failed write means the daemon cannot keep its promises (full disk, read-only runtime dir):
+ * callers answer 503 and acknowledge nothing, while reads keep working.
+ */
+export function storageError(err: unknown, path: string): HubError {
+  const code = (err as NodeJS.ErrnoException).code
+  return new HubError('storage_unavailable', `Could not write ${path}${code ? ` (${code})` : ''}; nothing was acknowledged.`, {
+    hint: 'Check free disk space and that the runtime directory is writable.',
+    cause: err,
+  })
+}
+
 export async function writeFileAtomic(target: string, data: string | Uint8Array, opts: {durable?: boolean; mode?: number} = {}): Promise<void> {
+  try {
+    await writeFileAtomicRaw(target, data, opts)
+  } catch (err) {
+    throw storageError(err, target)
+  }
+}
+
+async function writeFileAtomicRaw(target: string, data: string | Uint8Array, opts: {durable?: boolean; mode?: number}): Promise<void> {
   const temp = tempPathFor(target)
   const handle = await open(temp, 'wx', opts.mode ?? 0o600)
   try {

@@ -47,6 +47,8 @@ export interface RequestStatus {
   state: RequestState
   command: string
   run_id?: string
+  /** Approved, but waiting for a free run slot. */
+  waiting?: boolean
   exit_code?: number | null
   reason?: string
   queued_at?: string
@@ -176,6 +178,11 @@ export class HubClient {
   async deny(id: string, opts: {reason?: string} = {}): Promise<DeniedRequest> {
     const body = opts.reason === undefined ? {} : {reason: opts.reason}
     return (await this.call<DeniedRequest>('POST', `/deny/${encodeURIComponent(id)}`, body)).body
+  }
+
+  /** Replaces a token (operator); the old one is refused from then on. The new token is in its file. */
+  async rotateToken(role: 'agent' | 'operator'): Promise<{role: string; fingerprint: string; file: string}> {
+    return (await this.call<{role: string; fingerprint: string; file: string}>('POST', '/tokens/rotate', {role})).body
   }
 
   async runs(limit?: number): Promise<RunRecord[]> {

@@ -74,6 +74,8 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
   private readonly deciding = new Set<string>()
   /** Pending requests per agent token fingerprint, for the per-agent cap (SPEC §2). */
   private readonly pendingByAgent = new Map<string, number>()
+  /** Approved requests waiting for a run slot (AGENT_HUB_MAX_CONCURRENT_RUNS). */
+  private readonly waiting = new Set<string>()
   private readonly running = new Map<string, {runId: string; pendingId: string; startedAt: Date}>()
   private readonly inflight = new Set<Promise<unknown>>()
   private readonly shutdown = new AbortController()
@@ -294,8 +296,15 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
         throw new HubError('policy_denied', `Blocked by policy at run time: ${verdict.reason}`, {details: {reason: denyReason(verdict), rule: verdict.rule ?? null, pending_id: id}})
       }
       claimed = {...req, policy: storedVerdict(verdict), run_id: newId(), approved_by: opts.actor, approved_at: new Date().toISOString(), approve_note: opts.note ?? '', state: 'running'}
-      await this.o.store.writeClaimed(claimed)
-      await this.record({event: 'command_approved', pending_id: id, run_id: claimed.run_id, command: cutCommand(req.command), actor: opts.actor, note: opts.note ?? ''})
+      try {
+        await this.o.store.writeClaimed(claimed)
+        await this.record({event: 'command_approved', pending_id: id, run_id: claimed.run_id, command: cutCommand(req.command), actor: opts.actor, note: opts.note ?? ''})
+      } catch (err) {
+        // Not acknowledged: put the request back as it was, still pending.
+        await this.o.store.unclaim(req).catch(() => {})
+        this.bumpAgent(req.actor.token, req.actor.role === 'agent' ? 1 : 0)
+        throw err
+      }
       this.o.log.info(`Approved ${id} → run ${claimed.run_id}`)
     } finally {
       this.deciding.delete(id)
@@ -318,7 +327,12 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
         reason: opts.reason ?? '', by: 'operator', denied_by: opts.actor, cwd: req.cwd, timeout_s: req.timeout_s, actor: req.actor, policy: req.policy,
       }
       await this.o.store.writeDenied(denied)
-      await this.record({event: 'command_denied', pending_id: id, command: cutCommand(req.command), reason: denied.reason, actor: opts.actor})
+      try {
+        await this.record({event: 'command_denied', pending_id: id, command: cutCommand(req.command), reason: denied.reason, actor: opts.actor})
+      } catch (err) {
+        await this.o.store.removeDenied(id).catch(() => {})
+        throw err
+      }
       await this.o.store.removePending(id)
       this.bumpAgent(req.actor.token, req.actor.role === 'agent' ? -1 : 0)
       this.o.log.info(`Denied ${id}${denied.reason ? `: ${denied.reason}` : ''}`)
@@ -365,7 +379,17 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
   // Running --------------------------------------------------------------------------------------
 
   private execute(claimed: ClaimedRequest): Promise<RunRecord> {
-    const p = this.queue.run(() => this.runClaimed(claimed))
+    const id = claimed.pending_id
+    const p = this.queue.run(
+      () => {
+        this.waiting.delete(id)
+        return this.runClaimed(claimed)
+      },
+      () => {
+        this.waiting.add(id)
+        this.o.log.info(`Run ${claimed.run_id} waits for a free slot (${this.o.config.maxConcurrentRuns} running).`)
+      },
+    )
     this.inflight.add(p)
     void p.finally(() => this.inflight.delete(p)).catch(() => {})
     return p
@@ -450,7 +474,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     const claimed = await this.o.store.readClaimed(id)
     if (claimed) {
       if (claimed.state === 'running' || this.running.has(claimed.run_id)) {
-        return {pending_id: id, state: 'running', command: claimed.command, run_id: claimed.run_id}
+        return {pending_id: id, state: 'running', command: claimed.command, run_id: claimed.run_id, ...(this.waiting.has(id) ? {waiting: true} : {})}
       }
       const rec = await this.o.store.readRun(claimed.run_id)
       const state: RequestState = claimed.state === 'interrupted' || rec?.interrupted ? 'interrupted' : 'finished'

@@ -5,7 +5,7 @@
  */
 import {mkdir, readdir, rename, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {readJsonFile, TEMP_SUFFIX, writeJsonAtomic} from './atomic-file.js'
+import {readJsonFile, storageError, TEMP_SUFFIX, writeJsonAtomic} from './atomic-file.js'
 import {HubError} from './errors.js'
 import {assertId, isId} from './ids.js'
 import type {ClaimedRequest, DaemonInfo, DeniedRequest, PendingRequest, RunRecord} from './records.js'
@@ -144,11 +144,17 @@ export class RuntimeStore {
     try {
       await rename(this.pendingPath(id), this.claimedPath(id))
     } catch (err) {
-      if (!isMissing(err)) throw err
+      if (!isMissing(err)) throw storageError(err, this.claimedPath(id))
       if (await this.exists(this.claimedPath(id))) throw new HubError('conflict', `Request ${id} was already approved.`)
       if (await this.exists(this.deniedPath(id))) throw new HubError('conflict', `Request ${id} was already denied or has expired.`)
       throw new HubError('not_found', `No pending request ${id}.`, {hint: 'List waiting requests with `hub pending`.'})
     }
+  }
+
+  /** Undoes a claim whose approval could not be recorded: the request is pending again, as it was. */
+  async unclaim(req: PendingRequest): Promise<void> {
+    await this.writePending(req)
+    await rm(this.claimedPath(req.pending_id), {force: true})
   }
 
   async writeClaimed(req: ClaimedRequest): Promise<void> {
@@ -173,6 +179,10 @@ export class RuntimeStore {
     await writeJsonAtomic(this.deniedPath(req.pending_id), req, {durable})
   }
 
+  async removeDenied(id: string): Promise<void> {
+    await rm(this.deniedPath(id), {force: true})
+  }
+
   readDenied(id: string): Promise<DeniedRequest | undefined> {
     return readJsonFile<DeniedRequest>(this.deniedPath(id))
   }
@@ -184,7 +194,9 @@ export class RuntimeStore {
   // Runs -------------------------------------------------------------------------------------------
 
   async writeRun(record: RunRecord, durable = false): Promise<void> {
-    await mkdir(this.runDir(record.run_id), {recursive: true, mode: 0o700})
+    await mkdir(this.runDir(record.run_id), {recursive: true, mode: 0o700}).catch((err: unknown) => {
+      throw storageError(err, this.runDir(record.run_id))
+    })
     await writeJsonAtomic(this.recordPath(record.run_id), record, {durable})
   }
 

@@ -8,6 +8,7 @@ import {chmod, open, readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {HubError} from './errors.js'
 import type {Logger} from './logger.js'
+import {writeFileAtomic} from './atomic-file.js'
 
 export type Role = 'agent' | 'operator'
 
@@ -106,6 +107,13 @@ export async function ensureTokens(runtimeDir: string, fromEnv: {agent?: string 
     })
   }
   return result as Tokens
+}
+
+/** Writes a new token for a role (whole-or-nothing, 0600, durable) and returns it. */
+export async function rotateTokenFile(runtimeDir: string, role: Role): Promise<string> {
+  const token = generateToken()
+  await writeFileAtomic(tokenPath(runtimeDir, role), token + '\n', {durable: true, mode: 0o600})
+  return token
 }
 
 /** What a CLI needs to call the daemon: environment first, then the token files (read only). */

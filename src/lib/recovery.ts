@@ -1,0 +1,168 @@
+/**
+ * Rebuilding request files from the audit log after an unclean stop (SPEC §6.4).
+ *
+ * The audit log is hub's write-ahead log: it is the only file fsynced before a request is
+ * acknowledged, and every line that changes a request's state carries what is needed to rebuild
+ * that request's file. Request files are written whole (temp + rename) but not fsynced, so after a
+ * power cut one may be missing or stale; this pass makes the files agree with the log again.
+ * A clean shutdown writes `checkpoint.json` with the last seq, and the pass is skipped when the log
+ * has not grown past it.
+ */
+import {createReadStream} from 'node:fs'
+import {join} from 'node:path'
+import {createInterface} from 'node:readline'
+import {readJsonFile, writeJsonAtomic} from './atomic-file.js'
+import type {Logger} from './logger.js'
+import type {Actor, ClaimedRequest, DeniedRequest, PendingRequest, StoredVerdict} from './records.js'
+import type {RuntimeStore} from './store.js'
+import {isId} from './ids.js'
+
+export const CHECKPOINT_FILE = 'checkpoint.json'
+
+interface Story {
+  queued?: Record<string, unknown>
+  approved?: Record<string, unknown>
+  ended?: Record<string, unknown>
+  finishedRuns: Set<string>
+}
+
+const STATE_EVENTS = ['"command_queued"', '"command_approved"', '"command_denied"', '"command_expired"', '"command_blocked"', '"command_executed"', '"run_interrupted"']
+
+function epoch(iso: unknown): number {
+  const t = typeof iso === 'string' ? Date.parse(iso) : Number.NaN
+  return Number.isFinite(t) ? t / 1000 : Date.now() / 1000
+}
+
+function str(v: unknown, fallback = ''): string {
+  return typeof v === 'string' ? v : fallback
+}
+
+function actorOf(v: unknown): Actor {
+  const a = v as Partial<Actor> | undefined
+  return {role: a?.role === 'operator' ? 'operator' : 'agent', token: str(a?.token, 'unknown')}
+}
+
+function pendingFrom(q: Record<string, unknown>): PendingRequest {
+  const verdict: StoredVerdict = {
+    decision: q.decision === 'allow' || q.decision === 'deny' ? q.decision : 'ask',
+    rule: typeof q.rule === 'string' ? q.rule : null,
+    reason: 'rebuilt from the audit log after an unclean stop',
+    matches: [],
+    commands: [],
+    evaluated_at: str(q.ts),
+  }
+  return {
+    pending_id: str(q.pending_id),
+    command: str(q.command_full, str(q.command)),
+    note: str(q.note),
+    cwd: str(q.cwd),
+    timeout_s: typeof q.timeout_s === 'number' ? q.timeout_s : 300,
+    ts: epoch(q.ts),
+    queued_at: str(q.ts),
+    expires_at: str(q.expires_at, new Date().toISOString()),
+    actor: actorOf(q.actor),
+    policy: verdict,
+  }
+}
+
+async function exists(read: () => Promise<unknown>): Promise<boolean> {
+  return (await read().catch(() => undefined)) !== undefined
+}
+
+/** Returns how many files it rebuilt or removed; 0 when the log shows a clean stop. */
+export async function replayAuditLog(store: RuntimeStore, lastSeq: number, log: Logger): Promise<number> {
+  const checkpointPath = join(store.runtimeDir, CHECKPOINT_FILE)
+  const checkpoint = await readJsonFile<{seq?: number}>(checkpointPath).catch(() => undefined)
+  if (checkpoint?.seq === lastSeq) return 0
+
+  const stories = new Map<string, Story>()
+  const story = (id: string): Story => {
+    let s = stories.get(id)
+    if (!s) {
+      s = {finishedRuns: new Set()}
+      stories.set(id, s)
+    }
+    return s
+  }
+  const lines = createInterface({input: createReadStream(store.paths.audit, {encoding: 'utf8'}), crlfDelay: Infinity})
+  for await (const line of lines) {
+    if (!STATE_EVENTS.some((e) => line.includes(e))) continue
+    let e: Record<string, unknown>
+    try {
+      e = JSON.parse(line) as Record<string, unknown>
+    } catch {
+      continue
+    }
+    const id = e.pending_id
+    if (!isId(id)) continue
+    const s = story(id)
+    switch (e.event) {
+      case 'command_queued':
+        s.queued = e
+        break
+      case 'command_approved':
+        s.approved = e
+        break
+      case 'command_denied':
+      case 'command_expired':
+      case 'command_blocked':
+        s.ended = e
+        break
+      case 'command_executed':
+      case 'run_interrupted':
+        if (typeof e.run_id === 'string') s.finishedRuns.add(e.run_id)
+        break
+      default:
+        break
+    }
+  }
+
+  let repaired = 0
+  for (const [id, s] of stories) {
+    if (s.ended && s.queued) {
+      // Denied, expired or refused at run time: the denied file must exist and nothing stays pending.
+      if (!(await exists(() => store.readDenied(id)))) {
+        const q = pendingFrom(s.queued)
+        const denied: DeniedRequest = {
+          command: q.command, note: q.note, pending_id: id, ts: q.ts, denied_ts: epoch(s.ended.ts), denied_at: str(s.ended.ts),
+          reason: str(s.ended.reason), by: s.ended.event === 'command_expired' ? 'expired' : s.ended.event === 'command_blocked' ? 'policy' : 'operator',
+          cwd: q.cwd, timeout_s: q.timeout_s, actor: q.actor,
+        }
+        await store.writeDenied(denied)
+        repaired++
+      }
+      if (await exists(() => store.readPending(id))) {
+        await store.removePending(id)
+        repaired++
+      }
+      continue
+    }
+    if (s.approved && s.queued) {
+      const runId = str(s.approved.run_id)
+      if (!(await exists(() => store.readClaimed(id))) && isId(runId)) {
+        const claimed: ClaimedRequest = {
+          ...pendingFrom(s.queued), run_id: runId, approved_by: actorOf(s.approved.actor), approved_at: str(s.approved.ts), approve_note: str(s.approved.note),
+          state: s.finishedRuns.has(runId) ? 'finished' : 'running',
+        }
+        await store.writeClaimed(claimed)
+        repaired++
+      }
+      if (await exists(() => store.readPending(id))) {
+        await store.removePending(id)
+        repaired++
+      }
+      continue
+    }
+    if (s.queued && !(await exists(() => store.readPending(id))) && !(await exists(() => store.readClaimed(id))) && !(await exists(() => store.readDenied(id)))) {
+      await store.writePending(pendingFrom(s.queued))
+      repaired++
+    }
+  }
+  if (repaired > 0) log.warn(`Rebuilt ${repaired} request file(s) from the audit log after an unclean stop.`)
+  return repaired
+}
+
+/** Marks a clean stop: the next start can skip the replay. */
+export async function writeCheckpoint(store: RuntimeStore, seq: number): Promise<void> {
+  await writeJsonAtomic(join(store.runtimeDir, CHECKPOINT_FILE), {seq, at: new Date().toISOString()}, {durable: true})
+}

@@ -1,0 +1,168 @@
+/**
+ * Fault injection against the real daemon process (issue 6): kill -9 mid-burst, racing decisions,
+ * floods of output, runaway process trees, and a runtime directory that stops taking writes.
+ */
+import {execFileSync} from 'node:child_process'
+import {chmod, chown, readdir, readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {request} from 'undici'
+import {readLines, removeRoot, startDaemonProcess, tempRoot, type DaemonProcess} from './helpers.js'
+
+let root: string | undefined
+let daemon: DaemonProcess | undefined
+
+afterEach(async () => {
+  await daemon?.stop('SIGKILL')
+  daemon = undefined
+  if (root) await removeRoot(root)
+  root = undefined
+})
+
+async function tokens(r: string): Promise<{agent: string; operator: string}> {
+  return {
+    agent: (await readFile(join(r, 'runtime', 'agent_hub_token.txt'), 'utf8')).trim(),
+    operator: (await readFile(join(r, 'runtime', 'operator_token.txt'), 'utf8')).trim(),
+  }
+}
+
+async function post(base: string, path: string, token: string, body?: unknown): Promise<{status: number; body: Record<string, unknown>}> {
+  const res = await request(base + path, {
+    method: 'POST',
+    headers: {'x-agent-token': token, ...(body === undefined ? {} : {'content-type': 'application/json'})},
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.body.text()
+  return {status: res.statusCode, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}}
+}
+
+async function get(base: string, path: string, token: string): Promise<{status: number; body: Record<string, unknown>}> {
+  const res = await request(base + path, {headers: {'x-agent-token': token}})
+  return {status: res.statusCode, body: (await res.body.json()) as Record<string, unknown>}
+}
+
+const burstEnv = {AGENT_HUB_RATE_LIMIT_REQUESTS: '100000', AGENT_HUB_MAX_PENDING_PER_AGENT: '100000'}
+
+describe('fault injection', () => {
+  it('kill -9 in the middle of a burst: every acknowledged request is on disk with its audit line after restart', async () => {
+    root = await tempRoot('hub-fault-kill-')
+    daemon = await startDaemonProcess(root, burstEnv)
+    const t = await tokens(root)
+    const acked: string[] = []
+    let stop = false
+    const base = daemon.base
+    const workers = Array.from({length: 16}, async () => {
+      while (!stop) {
+        try {
+          const r = await post(base, '/plan', t.agent, {command: `echo ${acked.length}`})
+          if (r.status === 200) acked.push(r.body.pending_id as string)
+        } catch {
+          return // the daemon is gone
+        }
+      }
+    })
+    while (acked.length < 150) await new Promise((r) => setTimeout(r, 5))
+    daemon.child.kill('SIGKILL')
+    stop = true
+    await Promise.all(workers)
+    await daemon.stop('SIGKILL')
+
+    daemon = await startDaemonProcess(root, burstEnv)
+    const pending = new Set((await readdir(join(root, 'runtime', 'pending'))).map((f) => f.replace(/\.json$/, '')))
+    const queued = new Set((await readLines(join(root, 'runtime', 'audit.log'))).filter((l) => l.event === 'command_queued').map((l) => l.pending_id as string))
+    for (const id of acked) {
+      expect(pending.has(id)).toBe(true)
+      expect(queued.has(id)).toBe(true)
+    }
+    const audit = await readLines(join(root, 'runtime', 'audit.log'))
+    expect(audit.map((l) => l.seq)).toEqual(audit.map((_, i) => i + 1))
+  })
+
+  it('30 concurrent approvals of one request: one run, 29 conflicts; approve racing deny: one winner', async () => {
+    root = await tempRoot('hub-fault-race-')
+    daemon = await startDaemonProcess(root)
+    const t = await tokens(root)
+    const {body} = await post(daemon.base, '/plan', t.agent, {command: 'echo once >> count.txt'})
+    const id = body.pending_id as string
+    const results = await Promise.all(Array.from({length: 30}, () => post(daemon!.base, `/approve/${id}`, t.operator)))
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1)
+    expect(results.filter((r) => r.status === 409)).toHaveLength(29)
+    expect(await readFile(join(root, 'workspace', 'count.txt'), 'utf8')).toBe('once\n')
+
+    for (let i = 0; i < 5; i++) {
+      const p = (await post(daemon.base, '/plan', t.agent, {command: 'echo race'})).body.pending_id as string
+      const [a, d] = await Promise.all([post(daemon.base, `/approve/${p}`, t.operator), post(daemon.base, `/deny/${p}`, t.operator)])
+      expect([a.status, d.status].filter((s) => s === 200)).toHaveLength(1)
+      expect([a.status, d.status].filter((s) => s === 409)).toHaveLength(1)
+    }
+  })
+
+  it('a command writing 50 MB leaves the daemon memory flat and the record capped', async () => {
+    root = await tempRoot('hub-fault-flood-')
+    daemon = await startDaemonProcess(root, {AGENT_HUB_OUTPUT_LIMIT_BYTES: '65536'})
+    const t = await tokens(root)
+    const before = (await get(daemon.base, '/health', t.agent)).body.memory_mb as number
+    const id = (await post(daemon.base, '/plan', t.agent, {command: 'head -c 52428800 /dev/zero'})).body.pending_id as string
+    const run = await post(daemon.base, `/approve/${id}`, t.operator)
+    expect(run.body).toMatchObject({exit_code: 0, stdout_truncated: true, stdout_bytes: 52_428_800})
+    expect((run.body.stdout as string).length).toBe(65_536)
+    const after = (await get(daemon.base, '/health', t.agent)).body.memory_mb as number
+    expect(after - before).toBeLessThan(40)
+  })
+
+  it('a timeout stops grandchildren and background jobs, checked in the process table', async () => {
+    root = await tempRoot('hub-fault-tree-')
+    daemon = await startDaemonProcess(root)
+    const t = await tokens(root)
+    const marker = `hubtree${Date.now()}`
+    const id = (await post(daemon.base, '/plan', t.agent, {command: `(sleep 60; echo ${marker}) & bash -c 'sleep 61 # ${marker}' & sleep 62 # ${marker}`, timeout_s: 1})).body.pending_id as string
+    const run = await post(daemon.base, `/approve/${id}`, t.operator)
+    expect(run.body).toMatchObject({timed_out: true, exit_code: 124})
+    await new Promise((r) => setTimeout(r, 2500))
+    expect(execFileSync('ps', ['-eo', 'args']).toString()).not.toContain(marker)
+  })
+
+  it('a runtime directory that refuses writes: 503, nothing acknowledged, reads still served', async () => {
+    root = await tempRoot('hub-fault-ro-')
+    // Root ignores permissions, so as root the daemon runs as nobody over a directory nobody owns.
+    const asRoot = process.getuid?.() === 0
+    if (asRoot) {
+      await chown(root, 65534, 65534)
+      await chmod(root, 0o755)
+    }
+    daemon = await startDaemonProcess(root, {}, asRoot ? {uid: 65534, gid: 65534} : {})
+    const t = await tokens(root)
+    const queued = (await post(daemon.base, '/plan', t.agent, {command: 'echo before'})).body.pending_id as string
+    const auditBefore = await readFile(join(root, 'runtime', 'audit.log'), 'utf8')
+    for (const d of ['pending', 'denied', 'claimed', 'runs']) await chmod(join(root, 'runtime', d), 0o555)
+    await chmod(join(root, 'runtime'), 0o555)
+    try {
+      const r = await post(daemon.base, '/plan', t.agent, {command: 'echo after'})
+      expect(r.status).toBe(503)
+      expect(r.body).toMatchObject({error: {code: 'storage_unavailable'}})
+      const a = await post(daemon.base, `/approve/${queued}`, t.operator)
+      expect(a.status).toBe(503)
+      expect((await get(daemon.base, '/pending', t.agent)).status).toBe(200)
+      expect(await readFile(join(root, 'runtime', 'audit.log'), 'utf8')).toBe(auditBefore)
+      expect(await readdir(join(root, 'runtime', 'pending'))).toEqual([`${queued}.json`])
+    } finally {
+      await chmod(join(root, 'runtime'), 0o700)
+      for (const d of ['pending', 'denied', 'claimed', 'runs']) await chmod(join(root, 'runtime', d), 0o700)
+    }
+  })
+
+  it('expiry: an undecided request moves to denied/ as expired, is audited and announced, and cannot be approved', async () => {
+    root = await tempRoot('hub-fault-ttl-')
+    daemon = await startDaemonProcess(root, {AGENT_HUB_PENDING_TTL_SECONDS: '1'})
+    const t = await tokens(root)
+    const id = (await post(daemon.base, '/plan', t.agent, {command: 'echo late'})).body.pending_id as string
+    await new Promise((r) => setTimeout(r, 1200))
+    const a = await post(daemon.base, `/approve/${id}`, t.operator)
+    expect(a.status).toBe(409)
+    const denied = JSON.parse(await readFile(join(root, 'runtime', 'denied', `${id}.json`), 'utf8')) as Record<string, unknown>
+    expect(denied).toMatchObject({pending_id: id, by: 'expired'})
+    const audit = await readLines(join(root, 'runtime', 'audit.log'))
+    expect(audit.filter((l) => l.event === 'command_expired' && l.pending_id === id)).toHaveLength(1)
+    expect((await get(daemon.base, `/requests/${id}`, t.agent)).body).toMatchObject({state: 'expired'})
+  })
+})
