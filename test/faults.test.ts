@@ -143,6 +143,7 @@ describe('fault injection', () => {
       const a = await post(daemon.base, `/approve/${queued}`, t.operator)
       expect(a.status).toBe(503)
       expect((await get(daemon.base, '/pending', t.agent)).status).toBe(200)
+      expect((await get(daemon.base, '/health', t.agent)).body).toMatchObject({status: 'degraded'})
       expect(await readFile(join(root, 'runtime', 'audit.log'), 'utf8')).toBe(auditBefore)
       expect(await readdir(join(root, 'runtime', 'pending'))).toEqual([`${queued}.json`])
     } finally {

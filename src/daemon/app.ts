@@ -30,6 +30,8 @@ export interface AppDeps {
   version: string
   auditSize: () => number
   auditSeq: () => number
+  /** Last failed audit write, if any: /health reports it. */
+  auditFailure: () => {at: string; broken: boolean} | undefined
   rotateToken: (role: Role, actor: Actor) => Promise<{role: Role; fingerprint: string; file: string}>
 }
 
@@ -108,8 +110,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const limiter = new RateLimiter(deps.config.rateLimitRequests, deps.config.rateLimitWindowSeconds * 1000)
   const log = deps.log
 
+  let storageFailureAt: string | undefined
   app.onError((err, c) => {
     if (isHubError(err)) {
+      if (err.code === 'storage_unavailable') storageFailureAt = new Date().toISOString()
       if (err.status >= 500) log.error(`${c.req.method} ${c.req.path}: ${err.message}`)
       if (err.code === 'rate_limited' || err.code === 'too_many_pending') c.header('Retry-After', String(err.details?.retry_after ?? 1))
       return c.json(err.toJSON(), err.status as 400)
@@ -117,6 +121,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
     log.error(`${c.req.method} ${c.req.path}: ${(err as Error).stack ?? String(err)}`)
     return c.json({error: {code: 'internal', message: 'Internal error; the daemon log has the details.'}}, 500)
   })
+  if (log.enabled('DEBUG')) {
+    app.use('*', async (c, next) => {
+      const t0 = performance.now()
+      await next()
+      log.debug(`${c.req.method} ${c.req.path} → ${c.res.status} in ${(performance.now() - t0).toFixed(1)}ms`)
+    })
+  }
   app.notFound((c) => c.json({error: {code: 'not_found', message: `No route ${c.req.method} ${c.req.path}.`}}, 404))
 
   // DNS rebinding and cross-site requests (SPEC §5) come first, before any token is looked at.
@@ -174,8 +185,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.get('/health', anyone, async (c) => {
     const [pending, runs] = await Promise.all([deps.store.listPendingIds(), deps.store.listRunIds()])
     const mem = process.memoryUsage()
+    const auditFailure = deps.auditFailure()
+    const at = [auditFailure?.at, storageFailureAt].filter((t): t is string => t !== undefined).sort().at(-1)
+    const failure = at === undefined ? undefined : {at, broken: auditFailure?.broken ?? false}
+    // Unhealthy: the audit log cannot take writes until a restart. Degraded: a write failed in the last minute.
+    const status = failure?.broken ? 'unhealthy' : failure && Date.now() - Date.parse(failure.at) < 60_000 ? 'degraded' : 'healthy'
     return c.json({
-      status: 'healthy',
+      status,
       uptime_seconds: Math.round((Date.now() - deps.gateway.startedAt.getTime()) / 100) / 10,
       memory_mb: Math.round((mem.rss / 1_048_576) * 10) / 10,
       pending_count: pending.length,
@@ -190,6 +206,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       last_event_at: deps.gateway.lastEventTime ?? null,
       event_clients: deps.events.clients,
       policy: deps.gateway.policy.describe(),
+      last_write_failure_at: failure?.at ?? null,
     })
   })
 

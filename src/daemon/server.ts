@@ -117,6 +117,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
     tokens: () => hub.tokens,
     auditSize: () => audit.size,
     auditSeq: () => audit.lastSeq,
+    auditFailure: () => audit.writeFailure,
     rotateToken: async (role, actor) => {
       const fromEnv = role === 'agent' ? config.agentToken : config.operatorToken
       if (fromEnv) {

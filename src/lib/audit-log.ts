@@ -158,6 +158,7 @@ export class AuditLog extends EventEmitter<{entry: [AuditEntry]}> {
   private queue: Waiter[] = []
   private flushing = false
   private failed: Error | undefined
+  private lastFailure: string | undefined
   private closed = false
 
   private constructor(
@@ -186,6 +187,11 @@ export class AuditLog extends EventEmitter<{entry: [AuditEntry]}> {
 
   get size(): number {
     return this.state.size
+  }
+
+  /** When the last write failed (ISO time), or undefined; `broken` when the log cannot be repaired without a restart. */
+  get writeFailure(): {at: string; broken: boolean} | undefined {
+    return this.lastFailure === undefined ? undefined : {at: this.lastFailure, broken: this.failed !== undefined}
   }
 
   /** Resolves with the sealed entry once it is on disk. */
@@ -231,6 +237,7 @@ export class AuditLog extends EventEmitter<{entry: [AuditEntry]}> {
         } catch (truncErr) {
           this.failed = truncErr as Error
         }
+        this.lastFailure = new Date().toISOString()
         for (const w of batch) w.reject(this.unavailable(err as Error))
         continue
       }
