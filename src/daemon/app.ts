@@ -151,9 +151,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
     await next()
   })
 
-  app.get('/status', async (c) => {
-    const [pending, denied] = await Promise.all([deps.store.listPendingIds(), deps.store.listDeniedIds()])
-    return c.json({ok: true, pending_count: pending.length, denied_count: denied.length, token_required: true, version: deps.version})
+  app.get('/status', (c) => {
+    const {pending, denied} = deps.gateway.counts
+    return c.json({ok: true, pending_count: pending, denied_count: denied, token_required: true, version: deps.version})
   })
 
   const auth = (roles: Role[]): MiddlewareHandler<Env> => async (c, next) => {
@@ -182,8 +182,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     },
   })
 
-  app.get('/health', anyone, async (c) => {
-    const [pending, runs] = await Promise.all([deps.store.listPendingIds(), deps.store.listRunIds()])
+  app.get('/health', anyone, (c) => {
     const mem = process.memoryUsage()
     const auditFailure = deps.auditFailure()
     const at = [auditFailure?.at, storageFailureAt].filter((t): t is string => t !== undefined).sort().at(-1)
@@ -194,8 +193,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
       status,
       uptime_seconds: Math.round((Date.now() - deps.gateway.startedAt.getTime()) / 100) / 10,
       memory_mb: Math.round((mem.rss / 1_048_576) * 10) / 10,
-      pending_count: pending.length,
-      runs_count: runs.length,
+      pending_count: deps.gateway.counts.pending,
+      runs_count: deps.gateway.counts.runs,
+      denied_count: deps.gateway.counts.denied,
       timestamp: new Date().toISOString(),
       version: deps.version,
       pid: process.pid,

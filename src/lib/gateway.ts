@@ -104,16 +104,25 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     return this.lastEventAt
   }
 
-  /** Counts pending requests per agent from the files (at start, and after recovery). */
+  /** Counts kept in memory so /status and /health never list directories (the gateway is the only writer). */
+  readonly counts = {pending: 0, denied: 0, runs: 0}
+
+  /** Counts from the files (at start, and after recovery). */
   async loadCounts(): Promise<void> {
     this.pendingByAgent.clear()
-    for (const req of await this.o.store.listPending()) this.bumpAgent(req.actor.token, 1)
+    const pending = await this.o.store.listPending()
+    this.counts.pending = 0
+    for (const req of pending) this.trackPending(req.actor, 1)
+    this.counts.denied = (await this.o.store.listDeniedIds()).length
+    this.counts.runs = (await this.o.store.listRunIds()).length
   }
 
-  private bumpAgent(token: string, delta: number): void {
-    const n = (this.pendingByAgent.get(token) ?? 0) + delta
-    if (n <= 0) this.pendingByAgent.delete(token)
-    else this.pendingByAgent.set(token, n)
+  private trackPending(actor: Actor, delta: 1 | -1): void {
+    this.counts.pending += delta
+    if (actor.role !== 'agent') return
+    const n = (this.pendingByAgent.get(actor.token) ?? 0) + delta
+    if (n <= 0) this.pendingByAgent.delete(actor.token)
+    else this.pendingByAgent.set(actor.token, n)
   }
 
   /** Appends an audit line and announces it on /events once it is durable. */
@@ -198,7 +207,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     }
 
     await this.o.store.writePending(base)
-    this.bumpAgent(actor.token, actor.role === 'agent' ? 1 : 0)
+    this.trackPending(actor, 1)
     try {
       await this.record({
         event: 'command_queued',
@@ -216,7 +225,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     } catch (err) {
       // Not acknowledged, so it must not stay queued either.
       await this.o.store.removePending(id).catch(() => {})
-      this.bumpAgent(actor.token, actor.role === 'agent' ? -1 : 0)
+      this.trackPending(actor, -1)
       throw err
     }
     this.o.log.info(`Queued command ${id}: ${cutCommand(input.command)}`)
@@ -241,6 +250,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
       policy: b.verdict ? storedVerdict(b.verdict) : undefined,
     }
     await this.o.store.writeDenied(denied)
+    this.counts.denied++
     await this.record({event: 'command_blocked', run_id: b.id, reason: b.reason, command: cutCommand(b.command), pending_id: b.id, rule: b.rule, actor: b.actor})
     this.o.log.info(`Blocked command ${b.id} (${b.reason}): ${cutCommand(b.command)}`)
     this.emit('change', b.id)
@@ -283,7 +293,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     let claimed: ClaimedRequest
     try {
       await this.o.store.claim(id)
-      this.bumpAgent(req.actor.token, req.actor.role === 'agent' ? -1 : 0)
+      this.trackPending(req.actor, -1)
       const verdict = this.o.policy.evaluate(req.command, this.policyContext(req.cwd))
       if (verdict.decision === 'deny') {
         await this.o.store.writeDenied({
@@ -291,6 +301,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
           reason: denyReason(verdict), by: 'policy', cwd: req.cwd, timeout_s: req.timeout_s, actor: req.actor, policy: storedVerdict(verdict),
         })
         await this.o.store.removeClaimed(id)
+        this.counts.denied++
         await this.record({event: 'command_blocked', run_id: id, reason: denyReason(verdict), command: cutCommand(req.command), pending_id: id, rule: verdict.rule ?? null, actor: opts.actor, at: 'run'})
         this.emit('change', id)
         throw new HubError('policy_denied', `Blocked by policy at run time: ${verdict.reason}`, {details: {reason: denyReason(verdict), rule: verdict.rule ?? null, pending_id: id}})
@@ -302,7 +313,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
       } catch (err) {
         // Not acknowledged: put the request back as it was, still pending.
         await this.o.store.unclaim(req).catch(() => {})
-        this.bumpAgent(req.actor.token, req.actor.role === 'agent' ? 1 : 0)
+        this.trackPending(req.actor, 1)
         throw err
       }
       this.o.log.info(`Approved ${id} → run ${claimed.run_id}`)
@@ -327,14 +338,16 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
         reason: opts.reason ?? '', by: 'operator', denied_by: opts.actor, cwd: req.cwd, timeout_s: req.timeout_s, actor: req.actor, policy: req.policy,
       }
       await this.o.store.writeDenied(denied)
+      this.counts.denied++
       try {
         await this.record({event: 'command_denied', pending_id: id, command: cutCommand(req.command), reason: denied.reason, actor: opts.actor})
       } catch (err) {
         await this.o.store.removeDenied(id).catch(() => {})
+        this.counts.denied--
         throw err
       }
       await this.o.store.removePending(id)
-      this.bumpAgent(req.actor.token, req.actor.role === 'agent' ? -1 : 0)
+      this.trackPending(req.actor, -1)
       this.o.log.info(`Denied ${id}${denied.reason ? `: ${denied.reason}` : ''}`)
       this.emit('change', id)
       return denied
@@ -350,9 +363,10 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
       command: req.command, note: req.note, pending_id: req.pending_id, ts: req.ts, denied_ts: epochSeconds(now), denied_at: now.toISOString(),
       reason: `expired: not decided by ${req.expires_at}`, by: 'expired', cwd: req.cwd, timeout_s: req.timeout_s, actor: req.actor, policy: req.policy,
     })
+    this.counts.denied++
     await this.record({event: 'command_expired', pending_id: req.pending_id, command: cutCommand(req.command), expires_at: req.expires_at})
     await this.o.store.removePending(req.pending_id)
-    this.bumpAgent(req.actor.token, req.actor.role === 'agent' ? -1 : 0)
+    this.trackPending(req.actor, -1)
     this.o.log.info(`Expired ${req.pending_id} (not decided by ${req.expires_at})`)
     this.emit('change', req.pending_id)
   }
@@ -397,7 +411,10 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
 
   private async runClaimed(claimed: ClaimedRequest): Promise<RunRecord> {
     const {run_id: runId, pending_id: pendingId} = claimed
-    await this.record({event: 'run_started', run_id: runId, pending_id: pendingId, command: cutCommand(claimed.command), cwd: claimed.cwd})
+    // Not awaited: nothing is acknowledged on it, and the audit log writes in order, so the fsync of
+    // the run's final line covers this one too. The spawn need not wait for a disk flush.
+    const started = this.record({event: 'run_started', run_id: runId, pending_id: pendingId, command: cutCommand(claimed.command), cwd: claimed.cwd})
+    started.catch((err: Error) => this.o.log.error(`Could not audit the start of run ${runId}: ${err.message}`))
     this.running.set(runId, {runId, pendingId, startedAt: new Date()})
     this.emit('change', pendingId)
     this.o.log.info(`[${runId}] Executing: ${cutCommand(claimed.command)}`)
@@ -440,6 +457,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
       finished_at: result.finishedAt.toISOString(),
     }
     await this.o.store.writeRun(record, true)
+    this.counts.runs++
     const event = result.interrupted ? 'run_interrupted' : 'command_executed'
     await this.record(
       {event, run_id: runId, command: cutCommand(claimed.command), exit_code: record.exit_code, duration_ms: record.duration_ms, pending_id: pendingId, actor: claimed.approved_by, timed_out: record.timed_out},
