@@ -102,12 +102,12 @@ describe('child environment', () => {
     process.env.HUB_TEST_API_KEY = 'leak'
     try {
       hub = await openTestHub(root, {AGENT_HUB_PASS_ENV: 'HUB_TEST_VISIBLE,HUB_TEST_API_KEY'})
-      const id = (await call(hub, 'POST', '/plan', {body: {command: 'env'}})).body.pending_id as string
+      // `env` itself is refused by the policy (an environment dump), and so is naming $AGENT_HUB_*
+      // (the runner's own test covers those), so ask for each name.
+      const command = 'echo "visible=$HUB_TEST_VISIBLE key=$HUB_TEST_API_KEY term=$TERM"'
+      const id = (await call(hub, 'POST', '/plan', {body: {command}})).body.pending_id as string
       const out = (await call(hub, 'POST', `/approve/${id}`, {token: hub.tokens.operator})).body.stdout as string
-      expect(out).toContain('HUB_TEST_VISIBLE=yes')
-      expect(out).not.toContain('leak')
-      expect(out).not.toMatch(/^AGENT_HUB_/m)
-      expect(out).toContain('TERM=dumb')
+      expect(out).toBe('visible=yes key= term=dumb\n')
     } finally {
       delete process.env.HUB_TEST_VISIBLE
       delete process.env.HUB_TEST_API_KEY
