@@ -1,0 +1,94 @@
+import {Args} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import {HubError} from '../../lib/errors.js'
+import {assertId} from '../../lib/ids.js'
+import type {Actor, RunRecord} from '../../lib/records.js'
+import {RuntimeStore} from '../../lib/store.js'
+import {formatAge, formatMs} from '../../lib/terminal.js'
+
+function bytes(n: unknown): string {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return '-'
+  if (n < 1024) return `${n} B`
+  if (n < 1_048_576) return `${(n / 1024).toFixed(1)} KiB`
+  return `${(n / 1_048_576).toFixed(1)} MiB`
+}
+
+function yesNo(v: unknown): string {
+  return v === true ? 'yes' : v === false ? 'no' : '-'
+}
+
+function actor(a: Actor | null | undefined): string {
+  if (!a || typeof a !== 'object') return '-'
+  return `${String(a.role)} (token ${String(a.token)})`
+}
+
+export default class RunsShow extends BaseCommand<typeof RunsShow> {
+  static override summary = 'Show one run record with its full stdout and stderr.'
+
+  static override description = 'Reads runtime/runs/<run_id>/record.json directly (no daemon needed). Control characters in the command and the output are shown escaped, so nothing a command printed can move the cursor or hide text.'
+
+  static override examples = ['<%= config.bin %> runs show 20250115_143122_e5f6a7b8', '<%= config.bin %> runs show 20250115_143122_e5f6a7b8 --json']
+
+  static override args = {
+    run_id: Args.string({description: 'The run id (YYYYMMDD_HHMMSS_<8 hex>), as `hub runs` lists it.', required: true}),
+  }
+
+  public async run(): Promise<void> {
+    const id = assertId(this.args.run_id, 'run_id')
+    const store = new RuntimeStore(this.hubConfig.runtimeDir)
+    let record: RunRecord | undefined
+    try {
+      record = await store.readRun(id)
+    } catch (err) {
+      throw new HubError('internal', `The record of run ${id} could not be read (${(err as Error).message}).`, {cause: err})
+    }
+    if (!record) throw new HubError('not_found', `No run ${id}.`, {hint: 'List recent runs with `hub runs`.'})
+    if (this.jsonMode) {
+      this.printJson(record)
+      return
+    }
+    this.printRecord(record)
+  }
+
+  private printRecord(r: RunRecord): void {
+    const s = this.style
+    const safe = (v: unknown): string => (v === null || v === undefined || v === '' ? '-' : this.safe(String(v)))
+    let exit = r.exit_code === null || r.exit_code === undefined ? '-' : String(r.exit_code)
+    const failed = r.exit_code !== 0 || r.timed_out === true || r.interrupted === true
+    if (failed) exit = s.red(exit)
+    const started = typeof r.ts === 'number' ? new Date(r.ts * 1000) : undefined
+    const stream = (kept: unknown, seen: unknown, truncated: unknown): string =>
+      truncated === true ? s.yellow(`truncated: kept ${bytes(typeof kept === 'string' ? Buffer.byteLength(kept) : undefined)} of ${bytes(seen)}`) : `${bytes(seen)}`
+    const policy = r.policy && typeof r.policy === 'object' ? `${safe(r.policy.decision)}${r.policy.rule ? ` (rule ${safe(r.policy.rule)})` : ''}${r.policy.reason ? `: ${safe(r.policy.reason)}` : ''}` : '-'
+    const fields: Array<[string, string]> = [
+      ['command', safe(r.command)],
+      ['cwd', safe(r.cwd)],
+      ['exit code', exit],
+      ['duration', formatMs(r.duration_ms)],
+      ['started', started && !Number.isNaN(started.getTime()) ? `${started.toISOString()} (${formatAge(started)})` : safe(r.started_at)],
+      ['finished', safe(r.finished_at)],
+      ['timed out', r.timed_out === true ? s.red('yes') : yesNo(r.timed_out)],
+      ['interrupted', r.interrupted === true ? s.red('yes') : yesNo(r.interrupted)],
+      ['stdout', stream(r.stdout, r.stdout_bytes, r.stdout_truncated)],
+      ['stderr', stream(r.stderr, r.stderr_bytes, r.stderr_truncated)],
+      ['peak RSS', typeof r.peak_rss_mb === 'number' ? `${r.peak_rss_mb} MB` : '-'],
+      ['CPU', typeof r.cpu_ms === 'number' ? `${r.cpu_ms} ms` : '-'],
+      ['pending id', safe(r.pending_id)],
+      ['approved by', safe(actor(r.approved_by))],
+      ['policy', policy],
+      ['note', safe(r.note)],
+    ]
+    const width = Math.max(...fields.map(([k]) => k.length))
+    const out: string[] = [`${s.bold('Run')} ${safe(r.run_id)}`]
+    for (const [k, v] of fields) out.push(`  ${s.dim(k.padEnd(width))}  ${v}`)
+    for (const [name, text] of [
+      ['stdout', r.stdout],
+      ['stderr', r.stderr],
+    ] as const) {
+      out.push('', s.bold(`--- ${name} ---`))
+      if (typeof text === 'string' && text !== '') out.push(this.safe(text.endsWith('\n') ? text.slice(0, -1) : text, true))
+      else out.push(s.dim('(empty)'))
+    }
+    process.stdout.write(out.join('\n') + '\n')
+  }
+}
