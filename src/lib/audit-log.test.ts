@@ -115,3 +115,14 @@ describe('AuditLog', () => {
     expect(log.lastSeq).toBe(1)
   })
 })
+
+describe('AuditLog on a log from the original tool', () => {
+  it('opens a large log without a chain and starts a chain of its own', async () => {
+    const line = JSON.stringify({event: 'command_executed', run_id: '20250115_143122_e5f6g7h8', command: 'Get-Process python', exit_code: 0, duration_ms: 142.5, ts: '2025-01-15T14:31:22'}) + '\n'
+    await writeFile(path, line.repeat(300_000)) // about 40 MB
+    const log = await AuditLog.open(path)
+    const e = await log.append({event: 'command_queued'})
+    await log.close()
+    expect(e).toMatchObject({seq: 1, prev: GENESIS_HASH})
+  })
+})

@@ -84,6 +84,8 @@ interface Waiter {
 }
 
 const TAIL_CHUNK = 1 << 20
+/** How far back start-up looks for the last chained line before starting a new chain. */
+const MAX_BACKSCAN = 16 << 20
 
 interface TailState {
   seq: number
@@ -111,8 +113,9 @@ async function recoverTail(handle: FileHandle, log: Logger): Promise<TailState> 
     if (endsClean) lines.pop()
     // When the window does not begin at a line start, its first piece is partial.
     if (start > 0) lines.shift()
-    if (lines.length === 0 && tail !== '' && start > 0) {
-      start = Math.max(0, start - TAIL_CHUNK)
+    const canGrow = start > 0 && size - start < MAX_BACKSCAN
+    if (lines.length === 0 && tail !== '' && canGrow) {
+      start = Math.max(0, start - TAIL_CHUNK * 4)
       continue
     }
     let last: {seq: number; hash: string} | undefined
@@ -124,9 +127,13 @@ async function recoverTail(handle: FileHandle, log: Logger): Promise<TailState> 
         // A corrupt line inside the log is for `hub audit verify` to report; keep looking back.
       }
     }
-    if (!last && lines.length > 0 && start > 0) {
-      start = Math.max(0, start - TAIL_CHUNK)
+    if (!last && lines.length > 0 && canGrow) {
+      start = Math.max(0, start - TAIL_CHUNK * 4)
       continue
+    }
+    if (!last && lines.length > 0) {
+      // A log from the original tool (no seq/hash), or a damaged tail: hub's lines start a chain of their own.
+      log.info(`audit.log has no hash chain in its last ${Math.round((size - start) / 1024)} KiB; new lines start a chain at seq 1.`)
     }
     let state: TailState = {seq: last?.seq ?? 0, hash: last?.hash ?? GENESIS_HASH, size}
     if (tail !== '') {

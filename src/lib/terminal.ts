@@ -32,7 +32,10 @@ export interface TableOptions {
   alignRight?: number[]
 }
 
-/** Cells are escaped here, so callers can pass agent text straight in. */
+/**
+ * Cells are printed as given, so that callers can colour them: agent text must already have passed
+ * through `clip` or `escapeControl`.
+ */
 export function renderTable(opts: TableOptions): string {
   const table = new Table({
     head: opts.head.map((h) => opts.style.bold(h)),

@@ -1,36 +1,8 @@
-import {opendirSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {isId} from '../../lib/ids.js'
 import type {RunRecord} from '../../lib/records.js'
 import {RuntimeStore} from '../../lib/store.js'
 import {clip, formatAge, renderTable} from '../../lib/terminal.js'
-
-/**
- * Run ids, newest first. Not store.listRunIds(): readdir() costs about twice as much as reading the
- * directory through opendir (libuv sorts readdir's names, and this sorts them again anyway), and
- * with 50,000 runs that difference is a visible part of `hub runs`. Synchronous, as nothing else
- * runs meanwhile in a CLI command.
- */
-function newestRunIds(runsDir: string): string[] {
-  const ids: string[] = []
-  let dir
-  try {
-    dir = opendirSync(runsDir, {bufferSize: 1024})
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return ids
-    throw err
-  }
-  try {
-    for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
-      if (isId(entry.name)) ids.push(entry.name)
-    }
-  } finally {
-    dir.closeSync()
-  }
-  // Ids start with the UTC time, so a reverse string sort is newest first.
-  return ids.sort().reverse()
-}
 
 /** A run that did not succeed: a non-zero (or no) exit code, a timeout, or an interruption. */
 function isFailedRun(r: RunRecord): boolean {
@@ -63,7 +35,7 @@ export default class Runs extends BaseCommand<typeof Runs> {
     const store = new RuntimeStore(this.hubConfig.runtimeDir)
     const records: RunRecord[] = []
     // Opens records newest first and stops at N: older records are never read.
-    for (const id of newestRunIds(store.paths.runs)) {
+    for (const id of await store.listRunIds()) {
       if (records.length >= this.flags.last) break
       // A record being written, removed meanwhile or damaged is left out rather than failing the list.
       const rec = await store.readRun(id).catch(() => undefined)
