@@ -48,11 +48,12 @@ no event is missed. With --file, follows runtime/audit.log directly (no daemon n
   }
 
   private async followDaemon(signal: AbortSignal): Promise<void> {
-    const client = await this.client('any', {base: this.flags.base})
     let last = this.flags.since
     let delay = 250
     let announced = false
     while (!signal.aborted) {
+      // Found again on every attempt: a restarted daemon may listen on another port (daemon.json).
+      const client = await this.client('any', {base: this.flags.base})
       try {
         for await (const ev of client.events({...(last === undefined ? {} : {lastEventId: last}), signal})) {
           if (ev.id !== undefined) last = ev.id
@@ -65,6 +66,8 @@ no event is missed. With --file, follows runtime/audit.log directly (no daemon n
         if (!isHubError(err) || err.code !== 'daemon_unreachable') throw err
         if (!announced && !this.jsonMode) process.stderr.write(this.style.dim(`${this.safe(err.message)} Retrying…\n`))
         announced = true
+      } finally {
+        await client.close().catch(() => {})
       }
       if (signal.aborted) break
       await new Promise((r) => setTimeout(r, delay))
