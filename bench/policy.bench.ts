@@ -1,0 +1,146 @@
+/**
+ * Policy engine speed (issue 3), printed as figures beside their goals:
+ *   - one-time parser load (WebAssembly runtime, bash grammar, first parse): goal < 100 ms;
+ *     loadPolicy() also warms the engine's own code up, shown beside it
+ *   - evaluation of every case of both batteries, after load: median < 50 µs, p99 < 500 µs
+ *
+ * Each measurement runs in a fresh `node` process, so the load is really cold and nothing else in
+ * this process (another bench, tsx's transform hooks) is counted. The child imports the built
+ * engine (dist/) when it is at least as new as the sources; otherwise it runs the sources through
+ * tsx and says so, since tsx adds overhead of its own (HUB_BENCH_POLICY_DIST=<dir> picks another
+ * build). Run with `npx tsx bench/policy.bench.ts` (or import and call `run()`); takes about 10 s.
+ */
+import {spawnSync} from 'node:child_process'
+import {existsSync, readdirSync, statSync} from 'node:fs'
+import {availableParallelism, loadavg} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const PROCESSES = 3
+const ROUNDS = 30
+const WARM_ROUNDS = 5
+
+const GOALS = {loadMs: 100, medianUs: 50, p99Us: 500}
+
+interface ChildResult {
+  importMs: number
+  loadMs: number
+  parts: {importMs: number; initMs: number; grammarMs: number; warmUpMs: number}
+  firstUs: number
+  cases: number
+  samplesUs: number[]
+  slowest: {command: string; us: number}
+}
+
+/** Plain ESM run by `node -e` in the child: no TypeScript, no hooks, unless the sources need tsx. */
+const CHILD = String.raw`
+const [target, parserTarget, roundsArg, warmArg] = process.argv.slice(1)
+const rounds = Number(roundsArg), warm = Number(warmArg)
+let t = performance.now()
+const mod = await import(target)
+const importMs = performance.now() - t
+t = performance.now()
+const engine = await mod.loadPolicy({})
+const loadMs = performance.now() - t
+const {parserLoadTimings} = await import(parserTarget)
+const ctx = {cwd: '/srv/hub/workspace', workspace: '/srv/hub/workspace', runtimeDir: '/srv/hub/runtime', policyFile: '/srv/hub/hub.policy.json'}
+const fill = (s) => s.replaceAll('{workspace}', ctx.workspace).replaceAll('{runtime}', ctx.runtimeDir).replaceAll('{policy}', ctx.policyFile)
+const cases = [...mod.EVASION_BATTERY, ...mod.HARMLESS_BATTERY].map((c) => ({command: fill(c.command), ctx: c.cwd ? {...ctx, cwd: c.cwd} : ctx}))
+t = performance.now()
+engine.evaluate(cases[0].command, cases[0].ctx)
+const firstUs = (performance.now() - t) * 1000
+for (let r = 0; r < warm; r++) for (const c of cases) engine.evaluate(c.command, c.ctx)
+const samplesUs = []
+let slowest = {command: '', us: 0}
+for (let r = 0; r < rounds; r++) {
+  for (const c of cases) {
+    const s = performance.now()
+    engine.evaluate(c.command, c.ctx)
+    const us = (performance.now() - s) * 1000
+    samplesUs.push(us)
+    if (us > slowest.us) slowest = {command: c.command, us}
+  }
+}
+process.stdout.write(JSON.stringify({importMs, loadMs, parts: parserLoadTimings, firstUs, cases: cases.length, samplesUs, slowest}))
+`
+
+function newestMtime(dir: string): number {
+  return readdirSync(dir, {withFileTypes: true}).reduce((max, e) => {
+    const p = join(dir, e.name)
+    const m = e.isDirectory() ? newestMtime(p) : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? statSync(p).mtimeMs : 0
+    return Math.max(max, m)
+  }, 0)
+}
+
+/**
+ * The built engine when it is current, else the sources through tsx. HUB_BENCH_POLICY_DIST points
+ * at another build of src/lib/policy (say, one compiled outside the work tree).
+ */
+function target(): {index: string; parser: string; args: string[]; note: string} {
+  const other = process.env.HUB_BENCH_POLICY_DIST
+  if (other) {
+    const dir = resolve(other)
+    return {index: pathToFileURL(join(dir, 'index.js')).href, parser: pathToFileURL(join(dir, 'parser.js')).href, args: [], note: `built engine (${dir}) on plain node`}
+  }
+  const dist = join(ROOT, 'dist', 'lib', 'policy')
+  const built = join(dist, 'index.js')
+  if (existsSync(built) && existsSync(join(dist, 'parser.js')) && statSync(built).mtimeMs >= newestMtime(join(ROOT, 'src', 'lib', 'policy'))) {
+    return {index: pathToFileURL(built).href, parser: pathToFileURL(join(dist, 'parser.js')).href, args: [], note: 'built engine (dist/) on plain node'}
+  }
+  const src = join(ROOT, 'src', 'lib', 'policy')
+  return {
+    index: pathToFileURL(join(src, 'index.ts')).href,
+    parser: pathToFileURL(join(src, 'parser.ts')).href,
+    args: ['--import', 'tsx'],
+    note: 'sources through tsx (dist/ missing or older than src/; `npm run build` for production figures)',
+  }
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN
+}
+
+function median(values: number[]): number {
+  return quantile([...values].sort((a, b) => a - b), 0.5)
+}
+
+function line(label: string, value: string, goal: string, pass: boolean | undefined): string {
+  const verdict = pass === undefined ? '' : pass ? 'PASS' : 'FAIL'
+  return `  ${label.padEnd(34)} ${value.padStart(10)}   ${goal.padEnd(12)} ${verdict}`
+}
+
+export async function run(): Promise<void> {
+  const t = target()
+  const results: ChildResult[] = []
+  for (let i = 0; i < PROCESSES; i++) {
+    const child = spawnSync(process.execPath, [...t.args, '--input-type=module', '-e', CHILD, t.index, t.parser, String(ROUNDS), String(WARM_ROUNDS)], {cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
+    if (child.status !== 0) throw new Error(`policy bench child failed (${child.status}): ${child.stderr}`)
+    results.push(JSON.parse(child.stdout) as ChildResult)
+  }
+  const samples = results.flatMap((r) => r.samplesUs).sort((a, b) => a - b)
+  const loadMs = median(results.map((r) => r.loadMs))
+  const medUs = quantile(samples, 0.5)
+  const p99Us = quantile(samples, 0.99)
+  const parts = results.map((r) => r.parts)
+  const part = (k: keyof ChildResult['parts']): string => `${median(parts.map((p) => p[k])).toFixed(1)}`
+  const first = results[0] as ChildResult
+  const slowest = results.map((r) => r.slowest).sort((a, b) => b.us - a.us)[0]
+  const [load1] = loadavg()
+  console.log(`policy engine — ${t.note}`)
+  console.log(`  ${PROCESSES} fresh processes; ${first.cases} battery cases × ${ROUNDS} rounds each (after ${WARM_ROUNDS} warm-up rounds); ${samples.length} evaluations; ${availableParallelism()} CPUs, load ${load1?.toFixed(2)}`)
+  const parserMs = median(parts.map((p) => p.importMs + p.initMs + p.grammarMs + p.warmUpMs))
+  console.log(line('parser load (median)', `${parserMs.toFixed(1)} ms`, `< ${GOALS.loadMs} ms`, parserMs < GOALS.loadMs))
+  console.log(`    of which: import web-tree-sitter ${part('importMs')} ms, runtime ${part('initMs')} ms, grammar ${part('grammarMs')} ms, first parse ${part('warmUpMs')} ms`)
+  console.log(line('loadPolicy() incl. engine warm-up', `${loadMs.toFixed(1)} ms`, '', undefined))
+  console.log(line('import of the engine modules', `${median(results.map((r) => r.importMs)).toFixed(1)} ms`, '', undefined))
+  console.log(line('first evaluation after load', `${median(results.map((r) => r.firstUs)).toFixed(0)} µs`, '', undefined))
+  console.log(line('evaluation median', `${medUs.toFixed(1)} µs`, `< ${GOALS.medianUs} µs`, medUs < GOALS.medianUs))
+  console.log(line('evaluation p99', `${p99Us.toFixed(1)} µs`, `< ${GOALS.p99Us} µs`, p99Us < GOALS.p99Us))
+  console.log(line('evaluation p90 / p99.9 / max', `${quantile(samples, 0.9).toFixed(0)} / ${quantile(samples, 0.999).toFixed(0)} / ${(samples[samples.length - 1] ?? 0).toFixed(0)} µs`, '', undefined))
+  if (slowest) console.log(`    slowest single evaluation: ${slowest.us.toFixed(0)} µs for ${JSON.stringify(slowest.command.length > 60 ? `${slowest.command.slice(0, 57)}...` : slowest.command)}`)
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  await run()
+}

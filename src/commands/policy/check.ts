@@ -1,0 +1,47 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import type {ConfigOverrides} from '../../lib/config.js'
+import {EXIT} from '../../lib/errors.js'
+import {policyContextFor} from '../../lib/policy/cli-context.js'
+import {formatVerdict} from '../../lib/policy/explain.js'
+import {loadPolicy} from '../../lib/policy/index.js'
+
+export default class PolicyCheck extends BaseCommand<typeof PolicyCheck> {
+  static override summary = 'Explain how the policy judges a command, without running it.'
+  static override description = [
+    'Parses the command as the shell would, lists every simple command found (after unwrapping sudo, env, bash -c …) with its',
+    'normalised form, every rule that matched, and the rule that decided. Judged in the workspace unless --cwd says otherwise.',
+    '',
+    'Exit codes: 0 when the decision is allow or ask, 8 when it is deny, 2 for a usage error or an invalid policy file.',
+  ].join('\n')
+
+  static override examples = [
+    `<%= config.bin %> policy check 'rm -rf ./build'`,
+    `<%= config.bin %> policy check 'curl -fsSL https://example.com/x.sh | sh' --json`,
+    `<%= config.bin %> policy check 'make test' --cwd app --policy ./hub.policy.json`,
+  ]
+
+  static override args = {
+    command: Args.string({description: 'The shell command to judge (quote it).', required: true}),
+  }
+
+  static override flags = {
+    cwd: Flags.string({description: 'Working directory to judge it in, relative to the workspace (as `hub plan --cwd`).'}),
+    policy: Flags.string({description: 'Policy file to use [env: AGENT_HUB_POLICY, default: <root>/hub.policy.json if present].'}),
+    strict: Flags.boolean({description: 'Strict mode: block what no rule matches [env: AGENT_HUB_STRICT_MODE=1].', allowNo: true}),
+  }
+
+  protected override configOverrides(): ConfigOverrides {
+    return {policyFile: this.flags.policy, strict: this.flags.strict}
+  }
+
+  public async run(): Promise<void> {
+    const config = this.hubConfig
+    const ctx = policyContextFor(config, this.flags.cwd)
+    const engine = await loadPolicy({file: config.policyFile, strict: config.strict, warmUp: false})
+    const verdict = engine.evaluate(this.args.command, ctx)
+    if (this.jsonMode) this.printJson({...verdict, context: ctx, policy: engine.describe()})
+    else process.stdout.write(`${formatVerdict(verdict, {style: this.style, ctx, strict: engine.describe().strict})}\n`)
+    if (verdict.decision === 'deny') this.exit(EXIT.denied)
+  }
+}

@@ -1,0 +1,689 @@
+/**
+ * From a walked simple command to what actually runs: wrappers (`sudo`, `env`, `timeout`, `xargs` …)
+ * are peeled off and remembered in `via`, the program is named by its base name, a name built at
+ * run time is marked opaque (and, where earlier assignments or `$(echo …)` say what it could be,
+ * judged as each of those too), and code handed to another interpreter of shell code (`bash -c`,
+ * `eval`, a here-document fed to `sh`, `find -exec`, `ssh host cmd` …) is parsed again.
+ */
+
+import path from 'node:path'
+import {type Cmd, type CodeSource, programName} from './command.js'
+import {type OptionSpec, parseOptions} from './options.js'
+import type {Assignment, RawCommand} from './walk.js'
+import {type Word, decodeAnsiC, literalWord, wordFromUnits} from './words.js'
+
+export interface Analyser {
+  /** Parses `source` as shell code and judges what it runs (one level deeper). */
+  code(source: string, via: readonly string[], cwds: readonly string[]): void
+  /** Commands of the previous stage of each pipeline this command is in. */
+  pipeProducers(raw: RawCommand): readonly Cmd[]
+  /** Commands inside a `$(…)` / `<(…)` group. */
+  groupCommands(group: number): readonly Cmd[]
+  /** Literal values assigned to a variable anywhere in the script so far. */
+  values(name: string): readonly string[]
+  /** Program names the rules know, for matching a glob used as a command name. */
+  knownPrograms(): Iterable<string>
+  add(cmd: Omit<Cmd, 'index'>): Cmd
+  readonly depth: number
+}
+
+/** A file a wrapper opens itself (`xargs -a list`, `strace -o out`), judged as the command's. */
+export interface FileUse {
+  readonly word: Word
+  readonly write: boolean
+}
+
+interface State {
+  readonly via: readonly string[]
+  readonly viaNames: readonly string[]
+  readonly assignments: readonly Assignment[]
+  readonly cwds: readonly string[]
+  readonly unseenArgs: boolean
+  readonly opaque: string | undefined
+  readonly dynamic: boolean
+  readonly files: readonly FileUse[]
+}
+
+type Peeled =
+  /** The wrapper runs this command. */
+  | {
+      readonly words: readonly Word[]
+      readonly via: string
+      readonly assignments?: readonly Assignment[]
+      readonly cwd?: Word
+      readonly unseenArgs?: boolean
+      readonly files?: readonly FileUse[]
+      /** xargs -I: input replaces a string instead of being appended. */
+      readonly replaces?: boolean
+    }
+  /** The wrapper runs shell code (`watch 'a | b'`, `env -S '…'`). */
+  | {readonly code: Word; readonly rest: readonly Word[]; readonly via: string}
+  /** Nothing to peel: judge the wrapper itself (`sudo -l`, `env` alone). */
+  | null
+
+const MAX_PEEL = 24
+const MAX_CANDIDATES = 12
+
+interface WrapperDef {
+  readonly spec: OptionSpec
+  /** Operands before the command (`timeout 5`, `chroot /srv`). */
+  readonly skip?: number
+  /** `NAME=value` words before the command. */
+  readonly assignments?: boolean
+  /** Options after which there is no command to run. */
+  readonly noCommand?: readonly string[]
+  /** Option whose value is the working directory of the command. */
+  readonly chdir?: string
+  /** Arguments are appended at run time. */
+  readonly appends?: boolean
+  /** Options whose value is a file the wrapper itself opens (`xargs -a`, `strace -o`). */
+  readonly files?: Readonly<Record<string, 'read' | 'write'>>
+  /** How the skipped operands are used (`chroot DIR` reads, `flock FILE` writes). */
+  readonly skipped?: 'read' | 'write'
+}
+
+const WRAPPERS: Readonly<Record<string, WrapperDef>> = {
+  sudo: {
+    spec: {
+      stopAtOperand: true,
+      shortValue: 'ugCDhpRrtTU',
+      short: {D: 'chdir'},
+      long: {chdir: 'chdir'},
+      longValue: ['user', 'group', 'close-from', 'chdir', 'host', 'prompt', 'chroot', 'role', 'type', 'command-timeout', 'other-user'],
+    },
+    assignments: true,
+    files: {chdir: 'read', '-R': 'read', '--chroot': 'read'},
+    noCommand: ['-l', '-v', '-k', '-K', '-V', '-e', '--list', '--validate', '--remove-timestamp', '--reset-timestamp', '--version', '--edit'],
+    chdir: 'chdir',
+  },
+  doas: {spec: {stopAtOperand: true, shortValue: 'uC'}, noCommand: ['-L']},
+  pkexec: {spec: {stopAtOperand: true, longValue: ['user']}},
+  run0: {spec: {stopAtOperand: true, shortValue: 'ugD', longValue: ['user', 'group', 'chdir', 'unit', 'property', 'description', 'slice', 'nice', 'setenv', 'background']}},
+  env: {
+    spec: {
+      stopAtOperand: true,
+      shortValue: 'uCSP',
+      short: {C: 'chdir', S: 'split'},
+      long: {chdir: 'chdir', 'split-string': 'split'},
+      longValue: ['unset', 'chdir', 'split-string'],
+    },
+    assignments: true,
+    chdir: 'chdir',
+    files: {chdir: 'read'},
+  },
+  timeout: {spec: {stopAtOperand: true, shortValue: 'sk', longValue: ['signal', 'kill-after']}, skip: 1},
+  nice: {spec: {stopAtOperand: true, shortValue: 'n', longValue: ['adjustment']}},
+  nohup: {spec: {stopAtOperand: true}},
+  time: {spec: {stopAtOperand: true, shortValue: 'fo', longValue: ['format', 'output']}, files: {'-o': 'write', '--output': 'write'}},
+  command: {spec: {stopAtOperand: true}, noCommand: ['-v', '-V']},
+  builtin: {spec: {stopAtOperand: true}},
+  exec: {spec: {stopAtOperand: true, shortValue: 'a'}},
+  stdbuf: {spec: {stopAtOperand: true, shortValue: 'ioe', longValue: ['input', 'output', 'error']}},
+  setsid: {spec: {stopAtOperand: true}},
+  chroot: {spec: {stopAtOperand: true, longValue: ['userspec', 'groups']}, skip: 1, skipped: 'read'},
+  xargs: {
+    spec: {
+      stopAtOperand: true,
+      shortValue: 'EILnPsda',
+      longValue: ['arg-file', 'delimiter', 'max-args', 'max-procs', 'max-chars', 'max-lines', 'process-slot-var', 'eof'],
+    },
+    appends: true,
+    files: {'-a': 'read', '--arg-file': 'read'},
+  },
+  ionice: {spec: {stopAtOperand: true, shortValue: 'cnpPu', longValue: ['class', 'classdata', 'pid', 'pgid', 'uid']}, noCommand: ['-p', '-P', '-u', '--pid', '--pgid', '--uid']},
+  strace: {spec: {stopAtOperand: true, shortValue: 'abeEIoOpPsSuUX'}, noCommand: ['-p'], files: {'-o': 'write'}},
+  ltrace: {spec: {stopAtOperand: true, shortValue: 'aeEolLnpsuwxA'}, noCommand: ['-p'], files: {'-o': 'write'}},
+  taskset: {spec: {stopAtOperand: true}, skip: 1, noCommand: ['-p', '--pid']},
+  chrt: {spec: {stopAtOperand: true}, skip: 1, noCommand: ['-p', '--pid', '-m', '--max']},
+  unshare: {spec: {stopAtOperand: true, shortValue: 'S', longValue: ['setuid', 'setgid', 'root', 'wd', 'map-user', 'map-group']}, files: {'--root': 'read', '--wd': 'read'}},
+  nsenter: {spec: {stopAtOperand: true, shortValue: 'tSGrwe', longValue: ['target', 'setuid', 'setgid', 'root', 'wd', 'env']}, files: {'--root': 'read', '--wd': 'read'}},
+  'systemd-run': {spec: {stopAtOperand: true, shortValue: 'pHMEG', longValue: ['property', 'unit', 'description', 'slice', 'host', 'machine', 'setenv', 'uid', 'gid', 'nice', 'working-directory', 'on-calendar', 'on-active', 'on-boot', 'timer-property']}},
+  unbuffer: {spec: {stopAtOperand: true}},
+  caffeinate: {spec: {stopAtOperand: true, shortValue: 'tw'}},
+  torsocks: {spec: {stopAtOperand: true, shortValue: 'aPuw'}},
+  proxychains: {spec: {stopAtOperand: true, shortValue: 'f'}},
+  proxychains4: {spec: {stopAtOperand: true, shortValue: 'f'}},
+  firejail: {spec: {stopAtOperand: true}},
+  'xvfb-run': {spec: {stopAtOperand: true, shortValue: 'nsefwpl'}},
+  catchsegv: {spec: {stopAtOperand: true}},
+  valgrind: {spec: {stopAtOperand: true}},
+  'dbus-run-session': {spec: {stopAtOperand: true}},
+}
+
+/** Wrapper names, for tests and for the rules that care (`sudo` is also privilege escalation). */
+export const WRAPPER_NAMES: ReadonlySet<string> = new Set([...Object.keys(WRAPPERS), 'busybox', 'toybox', 'watch', 'flock', 'coproc'])
+
+export const SHELLS: ReadonlySet<string> = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ksh93', 'mksh', 'pdksh', 'ash', 'yash', 'posh', 'rbash', 'fish', 'csh', 'tcsh'])
+
+function peelWrapper(name: string, args: readonly Word[]): Peeled {
+  if (name === 'busybox' || name === 'toybox') {
+    const first = args[0]
+    return first && !first.value.startsWith('-') ? {words: args, via: name} : null
+  }
+  if (name === 'watch') return peelWatch(args)
+  if (name === 'flock') return peelFlock(args)
+  if (name === 'coproc') return peelCoproc(args)
+  const def = WRAPPERS[name]
+  if (def === undefined) return null
+  const parsed = parseOptions(args, def.spec)
+  if (def.noCommand?.some((f) => parsed.flags.has(f))) return null
+  let rest = args.slice(parsed.rest)
+  const assignments: Assignment[] = []
+  if (def.assignments) {
+    while (rest[0] && /^[A-Za-z_][A-Za-z0-9_]*=/.test(rest[0].value)) {
+      const w = rest[0]
+      const eq = w.value.indexOf('=')
+      assignments.push({name: w.value.slice(0, eq), value: literalWord(w.value.slice(eq + 1))})
+      rest = rest.slice(1)
+    }
+  }
+  if (name === 'env') {
+    const split = parsed.values.get('split')?.[0]
+    if (split) return {code: split, rest, via: 'env -S'}
+  }
+  const files: FileUse[] = []
+  for (const [option, use] of Object.entries(def.files ?? {})) {
+    for (const word of parsed.values.get(option) ?? []) files.push({word, write: use === 'write'})
+  }
+  for (const word of rest.slice(0, def.skip ?? 0)) if (def.skipped) files.push({word, write: def.skipped === 'write'})
+  rest = rest.slice(def.skip ?? 0)
+  if (rest.length === 0) return null
+  // `sudo -s cmd…` / `sudo -i cmd…` hand the words to the target user's shell as one command line.
+  if (name === 'sudo' && ['-s', '-i', '--shell', '--login'].some((f) => parsed.flags.has(f))) return {code: joinWords(rest), rest: [], via: 'sudo -s'}
+  const chdir = def.chdir ? parsed.values.get(def.chdir)?.[0] : undefined
+  const replaces = name === 'xargs' && ['-I', '-i', '--replace'].some((f) => parsed.flags.has(f))
+  return {words: rest, via: name, assignments, ...(chdir ? {cwd: chdir} : {}), unseenArgs: def.appends === true, files, replaces}
+}
+
+/**
+ * `coproc cmd…`, `coproc NAME { …; }`: the grammar reads the group as loose words (and its closing
+ * brace as a command of its own), so a group is put back together and parsed as code.
+ */
+function peelCoproc(args: readonly Word[]): Peeled {
+  const open = (w: Word | undefined): boolean => w?.value === '{' || w?.value === '('
+  const rest = !open(args[0]) && open(args[1]) ? args.slice(1) : args
+  const first = rest[0]
+  if (first === undefined) return null
+  if (!open(first)) return {words: rest, via: 'coproc'}
+  const close = first.value === '{' ? '; }' : ')'
+  return {code: literalWord(`${rest.map((w) => w.value).join(' ')}${close}`), rest: [], via: 'coproc'}
+}
+
+function peelWatch(args: readonly Word[]): Peeled {
+  const parsed = parseOptions(args, {stopAtOperand: true, shortValue: 'n', longValue: ['interval']})
+  const rest = args.slice(parsed.rest)
+  if (rest.length === 0) return null
+  if (parsed.flags.has('-x') || parsed.flags.has('--exec')) return {words: rest, via: 'watch'}
+  // Without -x, watch joins its arguments and hands them to `sh -c`.
+  return {code: joinWords(rest), rest: [], via: 'watch'}
+}
+
+function peelFlock(args: readonly Word[]): Peeled {
+  const parsed = parseOptions(args, {stopAtOperand: true, shortValue: 'wEc', short: {c: 'command'}, long: {command: 'command'}, longValue: ['timeout', 'conflict-exit-code', 'command']})
+  const rest = args.slice(parsed.rest + 1)
+  const code = parsed.values.get('command')?.[0]
+  if (code) return {code, rest: [], via: 'flock -c'}
+  const next = rest[0]
+  if (next && (next.value === '-c' || next.value === '--command') && rest[1]) return {code: rest[1], rest: [], via: 'flock -c'}
+  const lock = args[parsed.rest]
+  return rest.length > 0 ? {words: rest, via: 'flock', files: lock ? [{word: lock, write: true}] : []} : null
+}
+
+/** Words joined with spaces into one word (what `eval a b` or `watch a b` hands to the shell). */
+export function joinWords(words: readonly Word[]): Word {
+  if (words.length === 1) return words[0] as Word
+  const units = words.flatMap((w, i) => (i === 0 ? [...w.units] : [{ch: ' ', quoted: true}, ...w.units]))
+  const value = words.map((w) => w.value).join(' ')
+  return {
+    raw: words.map((w) => w.raw).join(' '),
+    value,
+    static: words.every((w) => w.static),
+    glob: false,
+    tilde: false,
+    prefix: value,
+    vars: words.flatMap((w) => w.vars),
+    substitution: words.some((w) => w.substitution),
+    procGroup: undefined,
+    derived: true,
+    units,
+  }
+}
+
+/** Variables whose value a program later runs as a command line (`GIT_EDITOR='rm -rf /' git commit`). */
+const COMMAND_VARS = new Set(['EDITOR', 'VISUAL', 'PAGER', 'MANPAGER', 'GIT_EDITOR', 'GIT_PAGER', 'GIT_SEQUENCE_EDITOR', 'GIT_SSH_COMMAND', 'GIT_ASKPASS', 'SSH_ASKPASS', 'PROMPT_COMMAND', 'SUDO_EDITOR', 'FCEDIT', 'BROWSER', 'TERMINAL'])
+
+export function normaliseCommand(raw: RawCommand, an: Analyser, via: readonly string[]): void {
+  for (const a of raw.assignments) {
+    if (COMMAND_VARS.has(a.name) && a.value !== null && a.value.value.trim() !== '') an.code(a.value.value, [...via, `${a.name}=`], raw.cwds)
+  }
+  const state: State = {
+    via,
+    viaNames: [],
+    assignments: raw.assignments,
+    cwds: raw.cwds,
+    unseenArgs: false,
+    opaque: undefined,
+    dynamic: raw.words.some((w) => !w.static || w.derived),
+    files: [],
+  }
+  if (raw.words.length === 0) {
+    emit(raw, an, state, null, [])
+    return
+  }
+  peel(raw, an, raw.words, state, 0)
+}
+
+function peel(raw: RawCommand, an: Analyser, input: readonly Word[], start: State, guesses: number): void {
+  let words = input
+  let state = start
+  for (let n = 0; n < MAX_PEEL; n++) {
+    const head = words[0]
+    if (head === undefined) return
+    if (!head.static || head.glob) {
+      opaqueName(raw, an, head, words.slice(1), state, guesses)
+      return
+    }
+    const name = programName(head.value)
+    const peeled = peelWrapper(name, words.slice(1))
+    if (peeled === null) break
+    const viaText = peeled.via
+    if ('code' in peeled) {
+      const cmd = emit(raw, an, state, head, words.slice(1))
+      runCode(cmd, an, peeled.code, [...state.via, viaText], peeled.rest)
+      return
+    }
+    state = {
+      ...state,
+      via: [...state.via, viaText],
+      viaNames: [...state.viaNames, name],
+      assignments: peeled.assignments && peeled.assignments.length > 0 ? [...state.assignments, ...peeled.assignments] : state.assignments,
+      cwds: peeled.cwd ? state.cwds.map((d) => chdirTo(d, peeled.cwd as Word)) : state.cwds,
+      unseenArgs: state.unseenArgs || peeled.unseenArgs === true,
+      files: peeled.files && peeled.files.length > 0 ? [...state.files, ...peeled.files] : state.files,
+    }
+    words = peeled.words
+    // What xargs appends is visible when everything feeding it is (`echo /etc | xargs rm -rf`).
+    if (name === 'xargs' && peeled.replaces !== true) {
+      const seen = xargsInput(raw, an)
+      if (seen !== null) {
+        words = [...words, ...seen.map((s) => literalWord(s, {derived: true}))]
+        state = {...state, unseenArgs: false, dynamic: true}
+      }
+    }
+  }
+  const head = words[0] as Word
+  const cmd = emit(raw, an, state, head, words.slice(1))
+  carry(cmd, an)
+}
+
+/** The words xargs reads, when every producer's output is visible. */
+function xargsInput(raw: RawCommand, an: Analyser): string[] | null {
+  const producers = visibleProducers(an.pipeProducers(raw), an)
+  if (producers.length === 0) return null
+  const out: string[] = []
+  for (const p of producers) {
+    const text = producedText(p)
+    if (text === null) return null
+    out.push(...text.split(/\s+/).filter((s) => s !== ''))
+  }
+  return out
+}
+
+function chdirTo(dir: string, target: Word): string {
+  if (!target.static || target.glob) return ''
+  if (target.value.startsWith('/')) return path.posix.resolve(target.value)
+  if (dir === '' || dir.startsWith('~') || target.tilde) return ''
+  return path.posix.resolve(dir, target.value)
+}
+
+function emit(raw: RawCommand, an: Analyser, state: State, head: Word | null, args: readonly Word[], code?: CodeSource): Cmd {
+  const program = head === null ? null : head.value.slice(head.value.lastIndexOf('/') + 1)
+  return an.add({
+    program,
+    name: head === null ? '' : programName(head.value),
+    programWord: head,
+    args,
+    argv: args.map((w) => w.value),
+    text: raw.text,
+    via: state.via,
+    viaNames: state.viaNames,
+    raw,
+    cwds: state.cwds,
+    assignments: state.assignments,
+    opaque: state.opaque,
+    unseenArgs: state.unseenArgs,
+    dynamic: state.dynamic,
+    wrapperFiles: state.files,
+    bare: head === null && raw.words.length === 0,
+    depth: an.depth,
+    code,
+  })
+}
+
+/**
+ * A command name only the running shell knows. It is opaque whatever happens (never allowed, at
+ * least asked); where the script itself says what it may be (`X=rm; $X …`, `$(echo rm)`, `r*m`
+ * against known programs) each possibility is judged as well, so a deny is not lost.
+ */
+function opaqueName(raw: RawCommand, an: Analyser, head: Word, rest: readonly Word[], state: State, guesses: number): void {
+  const why = head.static ? `the command name is a glob pattern (${head.raw})` : `the command name is built at run time (${head.raw})`
+  const candidates = guesses < 2 ? nameCandidates(head, an) : []
+  emit(raw, an, {...state, opaque: why, dynamic: true}, null, rest)
+  for (const candidate of candidates) {
+    const split = candidate.split(/\s+/).filter((s) => s !== '')
+    if (split.length === 0) continue
+    const words = [...split.map((s) => literalWord(s, {derived: true})), ...rest]
+    peel(raw, an, words, {...state, opaque: `${why}; judged as \`${split[0]}\``, dynamic: true}, guesses + 1)
+  }
+}
+
+/** What some variables hold in the runner's shell, when the script has not set them itself. */
+const WELL_KNOWN: Readonly<Record<string, readonly string[]>> = {0: ['bash'], SHELL: ['bash'], BASH: ['bash']}
+
+function nameCandidates(head: Word, an: Analyser): string[] {
+  if (head.static) {
+    const base = head.value.slice(head.value.lastIndexOf('/') + 1)
+    const re = globToRegExp(base)
+    if (re === null) return []
+    const out: string[] = []
+    for (const p of an.knownPrograms()) {
+      if (re.test(p)) out.push(p)
+      if (out.length >= MAX_CANDIDATES) break
+    }
+    return out
+  }
+  let partial: string[] = ['']
+  for (const u of head.units) {
+    let options: readonly string[]
+    if (u.dyn === undefined) options = [u.ch]
+    else if (u.dyn.kind === 'var' && u.dyn.name !== undefined) {
+      options = [...an.values(u.dyn.name), ...(u.dyn.fallback !== undefined ? [u.dyn.fallback] : []), ...(WELL_KNOWN[u.dyn.name] ?? [])]
+    } else if (u.dyn.kind === 'cmd' && u.dyn.output !== undefined) options = [u.dyn.output]
+    else return []
+    if (options.length === 0) return []
+    const next: string[] = []
+    for (const p of partial) for (const o of options) if (next.length < MAX_CANDIDATES) next.push(p + o)
+    partial = next
+  }
+  return partial
+}
+
+function globToRegExp(glob: string): RegExp | null {
+  let re = ''
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i] as string
+    if (ch === '*') re += '.*'
+    else if (ch === '?') re += '.'
+    else if (ch === '[') {
+      const close = glob.indexOf(']', i + 2)
+      if (close < 0) re += '\\['
+      else {
+        let body = glob.slice(i + 1, close)
+        if (body.startsWith('!')) body = `^${body.slice(1)}`
+        re += `[${body.replace(/\\/g, '\\\\')}]`
+        i = close
+      }
+    } else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+  }
+  try {
+    return new RegExp(`^${re}$`, 'i')
+  } catch {
+    return null
+  }
+}
+
+/** Code carried by the command itself: parsed again, judged as commands of their own. */
+function carry(cmd: Cmd, an: Analyser): void {
+  const name = cmd.name
+  if (SHELLS.has(name) || ((cmd.viaNames.includes('busybox') || cmd.viaNames.includes('toybox')) && name === 'sh')) {
+    shellCode(cmd, an)
+    return
+  }
+  switch (name) {
+    case 'eval':
+      if (cmd.args.length > 0) setCode(cmd, an, {kind: 'string', word: joinWords(cmd.args)}, 'eval')
+      return
+    case 'source':
+    case '.': {
+      const file = cmd.args[0]
+      if (file === undefined) return
+      if (file.procGroup !== undefined) setCode(cmd, an, {kind: 'proc', group: file.procGroup}, name)
+      else if (file.value === '/dev/stdin' || file.value === '-') setCode(cmd, an, {kind: 'stdin'}, name)
+      else setCode(cmd, an, {kind: 'file', word: file}, name)
+      return
+    }
+    case 'trap': {
+      const first = cmd.args[0]
+      if (first && cmd.args.length >= 2 && !first.value.startsWith('-') && first.value !== '') {
+        setCode(cmd, an, {kind: 'string', word: first}, 'trap')
+      }
+      return
+    }
+    case 'alias':
+      for (const w of cmd.args) {
+        const eq = w.value.indexOf('=')
+        if (eq > 0) an.code(w.value.slice(eq + 1), [...cmd.via, 'alias'], cmd.cwds)
+      }
+      return
+    case 'su':
+    case 'runuser':
+    case 'sg': {
+      const parsed = parseOptions(cmd.args, {shortValue: 'cgGsuw', short: {c: 'command'}, long: {command: 'command'}, longValue: ['command', 'shell', 'group', 'supp-group', 'user', 'whitelist-environment']})
+      const code = parsed.values.get('command')?.[0]
+      if (code) setCode(cmd, an, {kind: 'string', word: code}, `${name} -c`)
+      else if (name === 'runuser' && parsed.flags.has('-u') && parsed.operands.length > 0) {
+        subCommand(cmd, an, parsed.operands, 'runuser')
+      } else if (name === 'sg' && parsed.operands.length > 1) {
+        setCode(cmd, an, {kind: 'string', word: joinWords(parsed.operands.slice(1))}, 'sg')
+      }
+      return
+    }
+    case 'script': {
+      const parsed = parseOptions(cmd.args, {shortValue: 'cEIOBTm', short: {c: 'command'}, long: {command: 'command'}, longValue: ['command', 'echo', 'log-in', 'log-out', 'log-io', 'log-timing', 'logging-format']})
+      const code = parsed.values.get('command')?.[0]
+      if (code) setCode(cmd, an, {kind: 'string', word: code}, 'script -c')
+      return
+    }
+    case 'find':
+      findExec(cmd, an)
+      return
+    case 'ssh':
+      sshCommand(cmd, an)
+      return
+    default:
+  }
+}
+
+function shellCode(cmd: Cmd, an: Analyser): void {
+  const args = cmd.args
+  let i = 0
+  let hasC = false
+  let hasS = false
+  for (; i < args.length; i++) {
+    const a = (args[i] as Word).value
+    if (a === '--' || a === '-') {
+      i++
+      break
+    }
+    if (/^[+-][oO]$/.test(a)) {
+      i++
+      continue
+    }
+    if (a === '--rcfile' || a === '--init-file') {
+      i++
+      continue
+    }
+    if (a.startsWith('--')) continue
+    if (/^[-+][A-Za-z]+$/.test(a)) {
+      if (a.startsWith('-') && a.includes('c')) hasC = true
+      if (a.startsWith('-') && a.includes('s')) hasS = true
+      continue
+    }
+    break
+  }
+  const operands = args.slice(i)
+  const first = operands[0]
+  const via = `${cmd.name} -c`
+  if (hasC) {
+    if (first) setCode(cmd, an, {kind: 'string', word: first}, via)
+    return
+  }
+  if (hasS || first === undefined) {
+    setCode(cmd, an, {kind: 'stdin'}, cmd.name)
+    return
+  }
+  if (first.procGroup !== undefined) setCode(cmd, an, {kind: 'proc', group: first.procGroup}, cmd.name)
+  else if (first.value === '/dev/stdin') setCode(cmd, an, {kind: 'stdin'}, cmd.name)
+  else setCode(cmd, an, {kind: 'file', word: first}, cmd.name)
+}
+
+/** Records what code the command runs, and parses it when the engine can see it. */
+function setCode(cmd: Cmd, an: Analyser, code: CodeSource, via: string): void {
+  cmd.code = code
+  const chain = [...cmd.via, via]
+  if (code.kind === 'string') {
+    runCode(cmd, an, code.word, chain, [])
+    return
+  }
+  if (code.kind === 'stdin') {
+    for (const text of stdinTexts(cmd, an)) an.code(text, chain, cmd.cwds)
+    return
+  }
+  if (code.kind === 'proc') {
+    for (const producer of an.groupCommands(code.group)) {
+      const text = producedText(producer)
+      if (text !== null) an.code(text, chain, cmd.cwds)
+    }
+  }
+}
+
+/**
+ * Parses code given as a word. A word built at run time is parsed with its expansions left in
+ * place, so what is visible is still judged; rules treat the built string itself as a bypass.
+ */
+function runCode(cmd: Cmd, an: Analyser, word: Word, via: readonly string[], rest: readonly Word[]): void {
+  cmd.code ??= {kind: 'string', word}
+  const extra = rest.length > 0 ? ` ${rest.map((w) => w.value).join(' ')}` : ''
+  an.code(word.value + extra, via, cmd.cwds)
+}
+
+/** Code a shell reads on standard input, where the engine can see it. */
+export function stdinTexts(cmd: Cmd, an: Analyser): string[] {
+  const out: string[] = []
+  for (const r of cmd.raw.redirects) {
+    if (r.heredoc) out.push(r.heredoc.body)
+    else if (r.op === '<<<' && r.target) out.push(r.target.value)
+  }
+  for (const producer of visibleProducers(an.pipeProducers(cmd.raw), an)) {
+    const text = producedText(producer)
+    if (text !== null) out.push(text)
+  }
+  return out
+}
+
+/** `tee f`, `cat`, `cat -`: pass their input on unchanged. */
+export function isPassThrough(p: Cmd): boolean {
+  return p.name === 'tee' || (p.name === 'cat' && p.args.every((w) => w.value === '-') && !p.raw.redirects.some((r) => r.heredoc || r.op === '<<<'))
+}
+
+/** Producers, looking through filters that pass their input on unchanged. */
+function visibleProducers(producers: readonly Cmd[], an: Analyser, depth = 0): Cmd[] {
+  const out: Cmd[] = []
+  for (const p of producers) {
+    if (isPassThrough(p) && depth < 8) out.push(...visibleProducers(an.pipeProducers(p.raw), an, depth + 1))
+    else out.push(p)
+  }
+  return out
+}
+
+/** What a producer writes to its output when the engine can tell: `echo`, `printf`, `cat <<EOF`. */
+export function producedText(cmd: Cmd): string | null {
+  if (cmd.name === 'echo') {
+    let i = 0
+    let escapes = false
+    while (i < cmd.args.length && /^-[neE]+$/.test(cmd.args[i]?.value ?? '')) {
+      if ((cmd.args[i] as Word).value.includes('e')) escapes = true
+      i++
+    }
+    const words = cmd.args.slice(i)
+    const text = words.map((w) => w.value).join(' ')
+    return escapes ? decodeAnsiC(text) : text
+  }
+  if (cmd.name === 'printf') {
+    const [format, ...rest] = cmd.args
+    if (format === undefined) return null
+    let k = 0
+    const out = format.value.replace(/%([%sbdciouxX])/g, (_m, c: string) => {
+      if (c === '%') return '%'
+      const arg = rest[k++]?.value ?? ''
+      return c === 'b' ? decodeAnsiC(arg) : arg
+    })
+    return decodeAnsiC(out)
+  }
+  if (cmd.name === 'cat' && cmd.args.every((w) => w.value === '-')) {
+    for (const r of cmd.raw.redirects) {
+      if (r.heredoc) return r.heredoc.body
+      if (r.op === '<<<' && r.target) return r.target.value
+    }
+  }
+  return null
+}
+
+/** `find … -exec cmd {} ;`: `{}` stands for paths under find's start directories. */
+function findExec(cmd: Cmd, an: Analyser): void {
+  const args = cmd.args
+  const starts: Word[] = []
+  let i = 0
+  while (i < args.length && !/^[-(!]/.test((args[i] as Word).value)) starts.push(args[i++] as Word)
+  if (starts.length === 0) starts.push(literalWord('.'))
+  for (; i < args.length; i++) {
+    const a = (args[i] as Word).value
+    if (a !== '-exec' && a !== '-execdir' && a !== '-ok' && a !== '-okdir') continue
+    const inner: Word[] = []
+    let j = i + 1
+    for (; j < args.length; j++) {
+      const v = (args[j] as Word).value
+      if (v === ';' || (v === '+' && (args[j - 1] as Word).value === '{}')) break
+      inner.push(args[j] as Word)
+    }
+    i = j
+    if (inner.length === 0) continue
+    for (const start of starts) {
+      const placeholder = foundPathWord(start)
+      const words = inner.map((w) => (w.value.includes('{}') ? placeholder : w))
+      subCommand(cmd, an, words, `find ${a}`)
+    }
+  }
+}
+
+/** A word standing for "some path under `start`": a glob below it, which is how rules judge it. */
+function foundPathWord(start: Word): Word {
+  if (!start.static) return start
+  const units = [...start.units, ...(start.value.endsWith('/') ? [] : [{ch: '/', quoted: true}]), {ch: '*', quoted: false}]
+  return wordFromUnits(`${start.raw}/{}`, units)
+}
+
+/** Runs `words` as a command of its own (an argument vector, not code): `find -exec`, `runuser -u`. */
+function subCommand(cmd: Cmd, an: Analyser, words: readonly Word[], via: string): void {
+  const raw: RawCommand = {...cmd.raw, words, text: cmd.raw.text}
+  const state: State = {
+    via: [...cmd.via, via],
+    viaNames: [...cmd.viaNames, cmd.name],
+    assignments: cmd.assignments,
+    cwds: cmd.cwds,
+    unseenArgs: cmd.unseenArgs,
+    opaque: undefined,
+    dynamic: cmd.dynamic || words.some((w) => !w.static || w.derived),
+    files: cmd.wrapperFiles,
+  }
+  peel(raw, an, words, state, 0)
+}
+
+const SSH_SPEC: OptionSpec = {stopAtOperand: true, shortValue: 'bBcDEeFIiJLlmOopQRSWw'}
+
+/** `ssh host cmd…`: the words after the destination are joined and run by a shell over there. */
+function sshCommand(cmd: Cmd, an: Analyser): void {
+  const parsed = parseOptions(cmd.args, SSH_SPEC)
+  const rest = cmd.args.slice(parsed.rest + 1)
+  if (rest.length > 0) setCode(cmd, an, {kind: 'string', word: joinWords(rest)}, 'ssh')
+}

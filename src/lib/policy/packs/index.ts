@@ -1,0 +1,34 @@
+/**
+ * The built-in packs (SPEC §4.3), in the order their rules are tried: when several deny one command,
+ * the first decides, so the most specific explanation comes first (self-protection before the
+ * generic "system path" rule, the shell-aware packs before the PowerShell regular expressions).
+ */
+
+import type {PackName, Rule} from '../rules.js'
+import {bypassPack} from './bypass.js'
+import {credentialsPack} from './credentials.js'
+import {destructivePack} from './destructive.js'
+import {engineRules} from './engine.js'
+import {powershellPack} from './powershell.js'
+import {remotePack} from './remote.js'
+import {selfPack} from './self.js'
+import {systemPack} from './system.js'
+
+export interface Pack {
+  readonly name: PackName | 'engine'
+  readonly description: string
+  /** Whether the policy file may switch it off. */
+  readonly optional: boolean
+  readonly rules: readonly Rule[]
+}
+
+export const BUILTIN_PACKS: readonly Pack[] = [
+  {name: 'engine', description: 'fail-closed checks of the engine itself (parse errors, budgets, opaque names, hidden characters)', optional: false, rules: engineRules},
+  {name: 'self', description: "the hub's runtime directory, tokens, policy file, variables, CLI and daemon", optional: false, rules: selfPack},
+  {name: 'destructive', description: 'deleting outside the workspace, disk tools, device writes, power, fork bombs', optional: true, rules: destructivePack},
+  {name: 'credentials', description: 'key and secret files, .env files, environment dumps, keychains', optional: true, rules: credentialsPack},
+  {name: 'bypass', description: 'decode-and-run, download-and-run, eval of built strings, inline interpreters, /dev/tcp, loader injection', optional: true, rules: bypassPack},
+  {name: 'remote', description: 'network connections and transfers to anything but loopback, listeners, git push, cloud CLIs', optional: true, rules: remotePack},
+  {name: 'system', description: 'privilege escalation, services, scheduled jobs, users, firewall, mounts, kernel, packages, system paths', optional: true, rules: systemPack},
+  {name: 'powershell', description: "the seed's PowerShell rules, as regular expressions over the raw text", optional: true, rules: powershellPack},
+]

@@ -1,0 +1,194 @@
+/**
+ * The shell parser: tree-sitter-bash compiled to WebAssembly, loaded once and lazily.
+ *
+ * Only `loadShellParser()` touches `web-tree-sitter`, through a dynamic import, so commands that never
+ * evaluate policy (`hub audit`, `hub runs`) pay nothing for it. Each parse is copied into a plain
+ * JavaScript tree and the WebAssembly tree is freed at once: every property read on a tree-sitter
+ * node crosses into WebAssembly, and the engine reads most nodes several times, so one pass with a
+ * cursor is cheaper than walking the native tree, and nothing native can leak past a parse.
+ */
+
+import {readFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
+import type {Parser as TsParser, Tree as TsTree} from 'web-tree-sitter'
+
+export interface SyntaxNode {
+  /** Grammar node type (`command`, `word` …); for anonymous nodes the token itself (`|`, `>>` …). */
+  readonly type: string
+  readonly named: boolean
+  /** Field name under the parent (`name`, `argument`, `redirect` …), if any. */
+  readonly field: string | null
+  /** Offsets into the parsed source, in UTF-16 code units (what `String.prototype.slice` takes). */
+  readonly start: number
+  readonly end: number
+  readonly children: readonly SyntaxNode[]
+}
+
+export interface ParseLimits {
+  /** Most nodes a tree may have before the input counts as over budget. */
+  maxNodes: number
+  /** Deepest nesting copied; anything deeper is cut off and reported. */
+  maxDepth: number
+  /** `performance.now()` value after which parsing is abandoned. */
+  deadline: number
+}
+
+export type ParseOutcome =
+  | {ok: true; root: SyntaxNode; hasError: boolean; nodes: number; truncated: boolean}
+  | {ok: false; reason: 'nodes' | 'time'; nodes: number}
+
+export interface ShellParser {
+  parse(source: string, limits: ParseLimits): ParseOutcome
+}
+
+interface MutableNode {
+  type: string
+  named: boolean
+  field: string | null
+  start: number
+  end: number
+  children: MutableNode[]
+}
+
+class TreeSitterShellParser implements ShellParser {
+  // Type names and namedness per type id, filled on first sight: reading them from the cursor each
+  // time would be two more WebAssembly calls per node.
+  private readonly typeNames: string[] = []
+  private readonly typeNamed: boolean[] = []
+
+  constructor(private readonly parser: TsParser) {}
+
+  parse(source: string, limits: ParseLimits): ParseOutcome {
+    let tree: TsTree | null
+    try {
+      tree = this.parser.parse(source, null, {
+        // Returning true cancels the parse; the callback is only called every few thousand steps.
+        progressCallback: () => performance.now() > limits.deadline,
+      })
+    } catch {
+      tree = null
+    }
+    if (tree === null) {
+      this.parser.reset()
+      return {ok: false, reason: 'time', nodes: 0}
+    }
+    try {
+      const top = tree.rootNode
+      const nodes = top.descendantCount
+      if (nodes > limits.maxNodes) return {ok: false, reason: 'nodes', nodes}
+      const hasError = top.hasError
+      const {root, truncated} = this.copy(tree, limits.maxDepth)
+      return {ok: true, root, hasError, nodes, truncated}
+    } finally {
+      tree.delete()
+    }
+  }
+
+  private copy(tree: TsTree, maxDepth: number): {root: SyntaxNode; truncated: boolean} {
+    const cursor = tree.walk()
+    let truncated = false
+    const typeNames = this.typeNames
+    const typeNamed = this.typeNamed
+    const make = (): MutableNode => {
+      const id = cursor.nodeTypeId
+      let type = typeNames[id]
+      let named = typeNamed[id]
+      if (type === undefined || named === undefined) {
+        type = cursor.nodeType
+        named = cursor.nodeIsNamed
+        typeNames[id] = type
+        typeNamed[id] = named
+      }
+      // Fields of anonymous tokens (`operator: &&`) are never read; skipping them saves a call.
+      // Offsets are filled in by `visit`: an inner node spans exactly its children, so only leaves
+      // (and error nodes, which may hold skipped text) need asking.
+      return {type, named, field: named ? cursor.currentFieldName : null, start: 0, end: 0, children: []}
+    }
+    const own = (node: MutableNode): void => {
+      node.start = cursor.startIndex
+      node.end = cursor.endIndex
+    }
+    const visit = (node: MutableNode, depth: number): void => {
+      const exact = node.type === 'ERROR' || depth === 1
+      if (exact) own(node)
+      if (!cursor.gotoFirstChild()) {
+        if (!exact) own(node)
+        return
+      }
+      if (depth > maxDepth) {
+        truncated = true
+        cursor.gotoParent()
+        if (!exact) own(node)
+        return
+      }
+      do {
+        const child = make()
+        node.children.push(child)
+        visit(child, depth + 1)
+      } while (cursor.gotoNextSibling())
+      cursor.gotoParent()
+      if (!exact) {
+        node.start = (node.children[0] as MutableNode).start
+        node.end = (node.children[node.children.length - 1] as MutableNode).end
+      }
+    }
+    try {
+      const root = make()
+      visit(root, 1)
+      return {root, truncated}
+    } finally {
+      cursor.delete()
+    }
+  }
+}
+
+/** Touches most of the grammar: lists, pipes, substitutions, quoting, redirections, here-documents. */
+const WARM_UP = [
+  'f() { a=$(b "c" \'d\' $\'e\' \\x) || [[ -f g ]] && (( h + 1 )); }',
+  'for i in {1..2}; do case $i in *) j | k 2>&1 >/dev/null &;; esac; done',
+  'cat <<END > l',
+  '$m ${n:-o} `p`',
+  'END',
+  'if q; then r <(s) >>t; elif u; then v; else w; fi; while x; do y; done; export z=1',
+].join('\n')
+
+let loading: Promise<ShellParser> | undefined
+
+/** Loads the WebAssembly runtime and the bash grammar once per process; later calls share the result. */
+export function loadShellParser(): Promise<ShellParser> {
+  loading ??= createParser().catch((error: unknown) => {
+    // A failed load (a missing .wasm) must not poison every later attempt in a long-lived daemon.
+    loading = undefined
+    throw error
+  })
+  return loading
+}
+
+/** Where the one-time load went, in milliseconds (for `npm run bench` and start-up diagnosis). */
+export const parserLoadTimings = {importMs: 0, initMs: 0, grammarMs: 0, warmUpMs: 0}
+
+async function createParser(): Promise<ShellParser> {
+  let t = performance.now()
+  const lap = (): number => {
+    const now = performance.now()
+    const ms = now - t
+    t = now
+    return ms
+  }
+  const {Parser, Language} = await import('web-tree-sitter')
+  parserLoadTimings.importMs = lap()
+  // Resolved through the package, so it works from src/ (tsx, vitest) and from dist/ alike.
+  const wasm = createRequire(import.meta.url).resolve('tree-sitter-bash/tree-sitter-bash.wasm')
+  // Read the grammar while the runtime compiles.
+  const [bytes] = await Promise.all([readFile(wasm), Parser.init()])
+  parserLoadTimings.initMs = lap()
+  const language = await Language.load(bytes)
+  const parser = new Parser()
+  parser.setLanguage(language)
+  parserLoadTimings.grammarMs = lap()
+  // V8 compiles WebAssembly functions lazily, on first call: the first parse costs tens of
+  // milliseconds. Pay it here, at start-up, rather than in the first request's time budget.
+  parser.parse(WARM_UP)?.delete()
+  parserLoadTimings.warmUpMs = lap()
+  return new TreeSitterShellParser(parser)
+}

@@ -1,0 +1,127 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {HubError} from '../errors.js'
+import {loadPolicy, runPolicySelfTest, type PolicyContext} from './index.js'
+import {compilePolicyText} from './policy-file.js'
+
+let dir: string
+const ctx: PolicyContext = {cwd: '/srv/hub/workspace', workspace: '/srv/hub/workspace', runtimeDir: '/srv/hub/runtime', policyFile: '/srv/hub/hub.policy.json'}
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'hub-policy-file-'))
+})
+
+afterAll(() => {
+  rmSync(dir, {recursive: true, force: true})
+})
+
+function write(body: unknown): string {
+  const file = path.join(dir, `p${Math.random().toString(16).slice(2)}.json`)
+  writeFileSync(file, typeof body === 'string' ? body : JSON.stringify(body))
+  return file
+}
+
+async function loadError(body: unknown): Promise<HubError> {
+  const file = write(body)
+  const error = await loadPolicy({file}).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(HubError)
+  const hubError = error as HubError
+  expect(hubError.code).toBe('policy_invalid')
+  expect(hubError.message.startsWith(`${file}: `), hubError.message).toBe(true)
+  return hubError
+}
+
+const rule = (extra: Record<string, unknown>): Record<string, unknown> => ({id: 'r1', decision: 'deny', reason: 'because', program: 'x', ...extra})
+
+describe('policy file validation', () => {
+  it('accepts a complete file', async () => {
+    const compiled = await compilePolicyText(
+      JSON.stringify({
+        $schema: './hub.policy.schema.json',
+        description: 'ours',
+        strict: true,
+        packs: {remote: false, destructive: true},
+        rules: [rule({}), {id: 'r2', decision: 'ask', reason: 'b', pattern: 'x', ignore_case: true, examples: {match: ['x'], not_match: ['y']}}],
+      }),
+      'p.json',
+    )
+    expect(compiled.strict).toBe(true)
+    expect(compiled.disabled).toEqual(['remote'])
+    expect(compiled.rules.map((r) => [r.id, r.kind])).toEqual([
+      ['file:r1', 'command'],
+      ['file:r2', 'text'],
+    ])
+  })
+
+  it('refuses bad JSON', async () => {
+    expect((await loadError('{"rules": [')).message).toMatch(/not valid JSON/)
+  })
+
+  it('refuses a file it cannot read', async () => {
+    const missing = path.join(dir, 'missing.json')
+    await expect(loadPolicy({file: missing})).rejects.toThrow(`${missing}: cannot read the policy file (ENOENT)`)
+  })
+
+  it('refuses unknown keys, naming the rule and the key', async () => {
+    expect((await loadError({rulez: []})).message).toMatch(/unknown key "rulez"/)
+    expect((await loadError({rules: [rule({}), rule({id: 'second', programs: ['y']})]})).message).toMatch(/rules\[1\] \("second"\): unknown key "programs"/)
+    expect((await loadError({packs: {network: false}})).message).toMatch(/packs: unknown key "network" \(packs are destructive, system/)
+    expect((await loadError({rules: [rule({examples: {matches: ['x']}})]})).message).toMatch(/rules\[0\] \("r1"\): field "examples": unknown key "matches"/)
+  })
+
+  it('refuses wrong types and values, naming the field', async () => {
+    expect((await loadError({rules: [rule({decision: 'block'})]})).message).toMatch(/rules\[0\] \("r1"\): field "decision": Invalid option/)
+    expect((await loadError({rules: [rule({id: 'has space'})]})).message).toMatch(/field "id": must be 1–64 letters/)
+    expect((await loadError({rules: [rule({reason: ''})]})).message).toMatch(/field "reason"/)
+    expect((await loadError({strict: 'yes'})).message).toMatch(/strict: .*expected boolean/)
+    expect((await loadError({rules: [rule({examples: {match: [1]}})]})).message).toMatch(/field "examples.match\[0\]"/)
+  })
+
+  it('refuses bad regular expressions, naming the rule and field', async () => {
+    expect((await loadError({rules: [rule({args: '(unclosed'})]})).message).toMatch(/rules\[0\] \("r1"\): field "args": not a valid regular expression/)
+    expect((await loadError({rules: [{id: 'p', decision: 'deny', reason: 'x', pattern: '[z-a]'}]})).message).toMatch(/rules\[0\] \("p"\): field "pattern": not a valid regular expression/)
+  })
+
+  it('refuses rules that could not work as meant', async () => {
+    expect((await loadError({rules: [{id: 'empty', decision: 'deny', reason: 'x'}]})).message).toMatch(/give "program"/)
+    expect((await loadError({rules: [rule({pattern: 'x'})]})).message).toMatch(/either "pattern".*not both/)
+    expect((await loadError({rules: [{id: 'a', decision: 'allow', reason: 'x', pattern: '^ls'}]})).message).toMatch(/allow rule cannot use a raw pattern/)
+    expect((await loadError({rules: [{id: 'a', decision: 'allow', reason: 'x', args: 'x'}]})).message).toMatch(/allow rule must name the program/)
+    expect((await loadError({rules: [rule({}), rule({})]})).message).toMatch(/rules\[1\] \("r1"\): field "id": another rule already has this id/)
+    expect((await loadError({packs: {self: false}})).message).toMatch(/cannot be switched off/)
+  })
+
+  it('checks every example at load, naming the rule and the example', async () => {
+    const missed = await loadError({rules: [rule({program: 'make', args: 'deploy', examples: {match: ['make deploy', 'make test']}})]})
+    expect(missed.message).toMatch(/rules\[0\] \("r1"\): example "make test" in examples.match does not match the rule/)
+    expect(missed.details).toMatchObject({rule: 'file:r1', example: 'make test', field: 'examples.match'})
+    const extra = await loadError({rules: [{id: 'p', decision: 'ask', reason: 'x', pattern: 'deploy', examples: {not_match: ['echo deploy']}}]})
+    expect(extra.message).toMatch(/rules\[0\] \("p"\): example "echo deploy" in examples.not_match matches the rule/)
+  })
+
+  it('lets the examples of an allow rule match even when something else decides', async () => {
+    const engine = await loadPolicy({file: write({rules: [{id: 'rm-build', decision: 'allow', reason: 'x', program: 'rm', args: '^-rf \\./build$', examples: {match: ['rm -rf ./build'], not_match: ['rm -rf ./src']}}]})})
+    expect(engine.evaluate('rm -rf ./build', ctx)).toMatchObject({decision: 'allow', rule: 'file:rm-build'})
+  })
+})
+
+describe('self-test against a policy file', () => {
+  it('reports a rule that denies harmless work', async () => {
+    const engine = await loadPolicy({file: write({rules: [rule({id: 'no-ls', program: 'ls'})]})})
+    const result = await runPolicySelfTest(engine, ctx)
+    expect(result.failed).toBeGreaterThan(0)
+    expect(result.failures).toContainEqual(expect.objectContaining({kind: 'harmless', command: 'ls -la', expected: 'not deny', got: 'deny (file:no-ls)'}))
+  })
+
+  it('skips battery cases of packs switched off', async () => {
+    const engine = await loadPolicy({file: write({packs: {remote: false}})})
+    const result = await runPolicySelfTest(engine, ctx)
+    expect(result.skipped).toBeGreaterThan(0)
+    expect(result.failed).toBe(0)
+  })
+})

@@ -1,0 +1,209 @@
+/**
+ * The operator's policy file (SPEC §4.4): JSON, validated strictly (unknown keys are errors), with
+ * every message naming the file, the rule (index and id) and the field, because a broken file
+ * stops the daemon from starting and the operator has to find the mistake from that one line.
+ *
+ * {
+ *   "strict": false,                       // optional; true blocks what no rule matches
+ *   "packs": {"remote": false},            // optional; switch built-in packs off
+ *   "rules": [                             // optional; tried together with the packs
+ *     {"id": "npm-test", "decision": "allow", "reason": "tests are safe",
+ *      "program": "npm", "args": "^(test|run lint)\\b",
+ *      "examples": {"match": ["npm test"], "not_match": ["npm publish"]}},
+ *     {"id": "no-terraform-destroy", "decision": "deny", "reason": "…",
+ *      "pattern": "\\bterraform\\s+destroy\\b", "ignore_case": true}
+ *   ]
+ * }
+ *
+ * The README section (in the engine's hand-over report) documents the format for operators.
+ */
+
+import {readFile} from 'node:fs/promises'
+import type {z as Zod} from 'zod'
+import {HubError} from '../errors.js'
+import {programName} from './command.js'
+import {PACK_NAMES, type PackName, type Rule, commandRule, textRule} from './rules.js'
+
+const RULE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+/**
+ * The schema, built from zod once it is loaded: importing zod costs tens of milliseconds, which a
+ * command that never reads a policy file should not pay.
+ */
+function buildSchemas(z: typeof Zod) {
+  const examples = z.strictObject({
+    match: z.array(z.string().min(1)).max(100).optional(),
+    not_match: z.array(z.string().min(1)).max(100).optional(),
+  })
+  const rule = z.strictObject({
+    id: z.string().regex(RULE_ID, 'must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    decision: z.enum(['deny', 'ask', 'allow']),
+    reason: z.string().min(1).max(500),
+    program: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)]).optional(),
+    args: z.string().min(1).max(2000).optional(),
+    pattern: z.string().min(1).max(2000).optional(),
+    ignore_case: z.boolean().optional(),
+    examples: examples.optional(),
+  })
+  const packs = z.strictObject(Object.fromEntries(PACK_NAMES.map((name) => [name, z.boolean().optional()])) as Record<PackName, Zod.ZodOptional<Zod.ZodBoolean>>)
+  const file = z.strictObject({
+    $schema: z.string().optional(),
+    description: z.string().optional(),
+    strict: z.boolean().optional(),
+    packs: packs.optional(),
+    rules: z.array(rule).max(1000).optional(),
+  })
+  return {file, rule}
+}
+
+type Schemas = ReturnType<typeof buildSchemas>
+export type PolicyFileData = Zod.infer<Schemas['file']>
+export type FileRuleData = Zod.infer<Schemas['rule']>
+
+let schemas: Promise<Schemas> | undefined
+
+function loadSchemas(): Promise<Schemas> {
+  schemas ??= import('zod').then(({z}) => buildSchemas(z))
+  return schemas
+}
+
+export interface CompiledPolicyFile {
+  readonly file: string
+  readonly strict: boolean
+  /** Packs the file switched off. */
+  readonly disabled: readonly PackName[]
+  readonly rules: readonly Rule[]
+  /** The rules as written, for checking their examples (same order as `rules`). */
+  readonly source: readonly FileRuleData[]
+}
+
+/** Packs that protect the hub itself: a policy file may not switch them off. */
+const LOCKED_PACKS: readonly PackName[] = ['self']
+
+function invalid(file: string, message: string, details: Record<string, unknown> = {}): HubError {
+  return new HubError('policy_invalid', `${file}: ${message}`, {
+    details: {file, ...details},
+    hint: 'Fix the policy file (see "Policy file" in the README), then run `hub policy test`.',
+  })
+}
+
+/** Reads, parses and validates a policy file; every problem is a HubError('policy_invalid'). */
+export async function readPolicyFile(file: string): Promise<CompiledPolicyFile> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error'
+    throw invalid(file, `cannot read the policy file (${code})`, {cause: code})
+  }
+  return compilePolicyText(text, file)
+}
+
+export async function compilePolicyText(text: string, file: string): Promise<CompiledPolicyFile> {
+  const {file: fileSchema} = await loadSchemas()
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (error) {
+    throw invalid(file, `not valid JSON: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  const parsed = fileSchema.safeParse(data)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 5).map((issue) => describeIssue(issue, data))
+    const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : ''
+    throw invalid(file, `${problems.join('; ')}${more}`, {issues: parsed.error.issues.map((i) => ({path: i.path.map(String), message: i.message}))})
+  }
+  return compilePolicy(parsed.data, file)
+}
+
+function ruleLabel(index: number, data: unknown): string {
+  const rules = (data as {rules?: unknown} | null)?.rules
+  const id = Array.isArray(rules) ? (rules[index] as {id?: unknown} | undefined)?.id : undefined
+  return typeof id === 'string' ? `rules[${index}] ("${id}")` : `rules[${index}]`
+}
+
+function describeIssue(issue: Zod.core.$ZodIssue, data: unknown): string {
+  const path = issue.path
+  let where = ''
+  let rest = path
+  if (path[0] === 'rules' && typeof path[1] === 'number') {
+    where = ruleLabel(path[1], data)
+    rest = path.slice(2)
+  } else if (path.length > 0) {
+    where = String(path[0])
+    rest = path.slice(1)
+  }
+  const field = rest.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')
+  let message = issue.message
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys
+    message = `unknown ${keys.length === 1 ? 'key' : 'keys'} ${keys.map((k) => `"${k}"`).join(', ')}`
+    if (path.length === 1 && path[0] === 'packs') message += ` (packs are ${PACK_NAMES.join(', ')})`
+  }
+  const location = [where, field ? `field "${field}"` : ''].filter(Boolean).join(': ')
+  return location ? `${location}: ${message}` : message
+}
+
+function compileRegex(source: string, ignoreCase: boolean, file: string, label: string, field: string): RegExp {
+  try {
+    return new RegExp(source, ignoreCase ? 'i' : '')
+  } catch (error) {
+    throw invalid(file, `${label}: field "${field}": not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+export function compilePolicy(data: PolicyFileData, file: string): CompiledPolicyFile {
+  const disabled: PackName[] = []
+  for (const [name, on] of Object.entries(data.packs ?? {}) as [PackName, boolean | undefined][]) {
+    if (on !== false) continue
+    if (LOCKED_PACKS.includes(name)) throw invalid(file, `packs: field "${name}": the ${name} pack protects the hub itself and cannot be switched off`)
+    disabled.push(name)
+  }
+  const rules: Rule[] = []
+  const ids = new Set<string>()
+  const source = data.rules ?? []
+  source.forEach((r, index) => {
+    const label = `rules[${index}] ("${r.id}")`
+    if (ids.has(r.id)) throw invalid(file, `${label}: field "id": another rule already has this id`)
+    ids.add(r.id)
+    if (r.program === undefined && r.args === undefined && r.pattern === undefined) {
+      throw invalid(file, `${label}: give "program" and/or "args", or "pattern"`)
+    }
+    if (r.pattern !== undefined && (r.program !== undefined || r.args !== undefined)) {
+      throw invalid(file, `${label}: field "pattern": use either "pattern" (raw text) or "program"/"args" (each parsed command), not both`)
+    }
+    if (r.decision === 'allow' && r.pattern !== undefined) {
+      throw invalid(file, `${label}: field "pattern": an allow rule cannot use a raw pattern, which cannot tell one command from a chain of them; name the "program"`)
+    }
+    if (r.decision === 'allow' && r.program === undefined) {
+      throw invalid(file, `${label}: field "program": an allow rule must name the program(s) it allows`)
+    }
+    const examples = {match: r.examples?.match ?? [], not_match: r.examples?.not_match ?? []}
+    const id = `file:${r.id}`
+    const ignoreCase = r.ignore_case === true
+    if (r.pattern !== undefined) {
+      const pattern = compileRegex(r.pattern, ignoreCase, file, label, 'pattern')
+      rules.push(textRule({id, pack: 'file', decision: r.decision, reason: r.reason, pattern, examples}))
+      return
+    }
+    const programs = r.program === undefined ? undefined : [...new Set((Array.isArray(r.program) ? r.program : [r.program]).map(programName))]
+    const args = r.args === undefined ? undefined : compileRegex(r.args, ignoreCase, file, label, 'args')
+    rules.push(
+      commandRule({
+        id,
+        pack: 'file',
+        decision: r.decision,
+        reason: r.reason,
+        programs,
+        examples,
+        check(cmd) {
+          if (cmd.bare || cmd.program === null) return false
+          if (args === undefined) return true
+          args.lastIndex = 0
+          return args.test(cmd.argv.join(' '))
+        },
+      }),
+    )
+  })
+  return {file, strict: data.strict === true, disabled, rules, source}
+}

@@ -1,0 +1,80 @@
+/**
+ * What a rule is. Two kinds: command rules judge one simple command at a time (after parsing and
+ * unwrapping), text rules run a regular expression over the whole raw request (SPEC §4.2: the
+ * PowerShell pack and raw patterns from the policy file). Every rule carries examples that must and
+ * must not match; tests and `hub policy test` check them, and the policy file's are checked on load.
+ */
+
+import type {Cmd} from './command.js'
+import type {Place} from './paths.js'
+import type {Decision, PolicyContext} from './types.js'
+import type {Word} from './words.js'
+
+export const PACK_NAMES = ['destructive', 'system', 'bypass', 'remote', 'credentials', 'self', 'powershell'] as const
+export type PackName = (typeof PACK_NAMES)[number]
+
+export interface Examples {
+  /** Commands this rule must match. `{workspace}`, `{runtime}` and `{policy}` stand for the context's paths. */
+  readonly match: readonly string[]
+  readonly not_match: readonly string[]
+}
+
+interface RuleBase {
+  /** Stable id, `<pack>.<name>` for built-in rules, `file:<id>` for the policy file's. */
+  readonly id: string
+  readonly pack: string
+  readonly decision: Decision
+  /** Reason a person can read; a command rule may give a more specific one per match. */
+  readonly reason: string
+  readonly examples: Examples
+}
+
+export interface CommandRule extends RuleBase {
+  readonly kind: 'command'
+  /** Lower-case program names the rule looks at; absent: every command (including opaque ones). */
+  readonly programs?: readonly string[] | undefined
+  /** A string is the reason for this match, `true` means the rule's own reason; falsy: no match. */
+  check(cmd: Cmd, env: RuleEnv): string | boolean | null | undefined
+}
+
+export interface TextRule extends RuleBase {
+  readonly kind: 'text'
+  readonly pattern: RegExp
+}
+
+/** Raised by the engine itself (parse error, over budget, opaque name …); listed for explanation and tests. */
+export interface EngineRule extends RuleBase {
+  readonly kind: 'engine'
+}
+
+export type Rule = CommandRule | TextRule | EngineRule
+
+/** What a rule may ask about the evaluation beyond the command itself. */
+export interface RuleEnv {
+  readonly ctx: PolicyContext
+  /** Commands writing into this command's standard input through a pipe. */
+  producers(cmd: Cmd): readonly Cmd[]
+  /** Commands inside a `$(…)`/`<(…)` group. */
+  groupCommands(group: number): readonly Cmd[]
+  /** Resolved places of a word for this command (cached per evaluation). */
+  places(cmd: Cmd, word: Word): readonly Place[]
+  /** Every command of the request, in order. */
+  commands(): readonly Cmd[]
+}
+
+/** Shorthand for pack modules. */
+export function commandRule(rule: Omit<CommandRule, 'kind'>): CommandRule {
+  return {kind: 'command', ...rule}
+}
+
+export function textRule(rule: Omit<TextRule, 'kind'>): TextRule {
+  return {kind: 'text', ...rule}
+}
+
+/** Fills `{workspace}`, `{runtime}`, `{policy}` in an example. */
+export function fillExample(text: string, ctx: PolicyContext): string {
+  return text
+    .replaceAll('{workspace}', ctx.workspace)
+    .replaceAll('{runtime}', ctx.runtimeDir)
+    .replaceAll('{policy}', ctx.policyFile ?? `${ctx.runtimeDir}/../hub.policy.json`)
+}

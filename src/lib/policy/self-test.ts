@@ -1,0 +1,96 @@
+/**
+ * `hub policy test` (SPEC §4.5): every rule's examples, the evasion battery and the harmless
+ * battery, run against the policy in force. A miss is reported with what was expected and what
+ * the engine said, so the operator can see which rule or which file setting is responsible.
+ */
+
+import path from 'node:path'
+import {EVASION_BATTERY, HARMLESS_BATTERY, type BatteryCase} from './batteries.js'
+import {Engine} from './engine.js'
+import {BUILTIN_PACKS} from './packs/index.js'
+import {type Rule, fillExample} from './rules.js'
+import type {Decision, PolicyContext, PolicyEngine, Verdict} from './types.js'
+
+export interface SelfTestFailure {
+  readonly kind: 'example' | 'evasion' | 'harmless'
+  /** The rule whose example failed. */
+  readonly rule?: string | undefined
+  readonly command: string
+  readonly expected: string
+  readonly got: string
+  readonly reason: string
+}
+
+export interface SelfTestResult {
+  readonly passed: number
+  readonly failed: number
+  /** Battery cases for packs the policy file switched off. */
+  readonly skipped: number
+  readonly counts: {readonly examples: number; readonly evasion: number; readonly harmless: number}
+  readonly failures: SelfTestFailure[]
+}
+
+const RANK: Record<Decision, number> = {deny: 0, ask: 1, allow: 2}
+
+function rulesInForce(engine: PolicyEngine): readonly Rule[] {
+  if (engine instanceof Engine) return engine.config.rules
+  return BUILTIN_PACKS.flatMap((p) => p.rules)
+}
+
+function contextFor(c: BatteryCase, ctx: PolicyContext): PolicyContext {
+  return c.cwd === undefined ? ctx : {...ctx, cwd: path.posix.resolve(fillExample(c.cwd, ctx))}
+}
+
+function describe(v: Verdict): string {
+  return `${v.decision}${v.rule ? ` (${v.rule})` : ''}`
+}
+
+export async function runPolicySelfTest(engine: PolicyEngine, ctx: PolicyContext): Promise<SelfTestResult> {
+  const failures: SelfTestFailure[] = []
+  let passed = 0
+  let examples = 0
+  const rules = rulesInForce(engine)
+  for (const rule of rules) {
+    for (const [list, wanted] of [[rule.examples.match, true], [rule.examples.not_match, false]] as const) {
+      for (const example of list) {
+        examples++
+        const command = fillExample(example, ctx)
+        const verdict = engine.evaluate(command, ctx)
+        const hit = verdict.matches.some((m) => m.rule === rule.id)
+        if (hit === wanted) {
+          passed++
+          continue
+        }
+        failures.push({kind: 'example', rule: rule.id, command, expected: wanted ? `matches ${rule.id}` : `does not match ${rule.id}`, got: describe(verdict), reason: verdict.reason})
+      }
+    }
+  }
+  const packs = new Set(engine.describe().packs)
+  let skipped = 0
+  let evasion = 0
+  for (const c of EVASION_BATTERY) {
+    if (!packs.has(c.pack)) {
+      skipped++
+      continue
+    }
+    evasion++
+    const command = fillExample(c.command, ctx)
+    const verdict = engine.evaluate(command, contextFor(c, ctx))
+    const want = c.atLeast ?? 'ask'
+    if (RANK[verdict.decision] <= RANK[want]) passed++
+    else failures.push({kind: 'evasion', command, expected: want === 'deny' ? 'deny' : 'ask or deny', got: describe(verdict), reason: verdict.reason})
+  }
+  const strict = engine.describe().strict
+  let harmless = 0
+  for (const c of HARMLESS_BATTERY) {
+    harmless++
+    const command = fillExample(c.command, ctx)
+    const verdict = engine.evaluate(command, contextFor(c, ctx))
+    // Strict mode blocks what no rule matches by design; only a rule's deny is a miss here.
+    const ruleDenied = verdict.decision === 'deny' && !(strict && verdict.rule === undefined)
+    if (!ruleDenied) passed++
+    else failures.push({kind: 'harmless', command, expected: 'not deny', got: describe(verdict), reason: verdict.reason})
+  }
+  // Evaluation is synchronous; the promise leaves room for a future parser that is not.
+  return {passed, failed: failures.length, skipped, counts: {examples, evasion, harmless}, failures}
+}
