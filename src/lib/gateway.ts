@@ -139,6 +139,8 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
 
   /** Resolves a requested cwd (relative to the workspace, or absolute) to a real path inside it. */
   async resolveCwd(requested: string | undefined): Promise<{cwd: string} | {outside: string}> {
+    // The common case needs no file system call: the workspace's real path is known from start-up.
+    if (requested === undefined || requested === '' || requested === '.') return {cwd: this.o.workspace}
     const target = requested === undefined || requested === '' ? this.o.workspace : resolve(this.o.workspace, requested)
     let real: string
     try {
