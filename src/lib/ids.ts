@@ -4,7 +4,7 @@
  * The first three hex digits are the milliseconds, so that ids made within one second still sort
  * in order; the other five are random.
  */
-import {randomBytes} from 'node:crypto'
+import {randomHex} from './random.js'
 import {HubError} from './errors.js'
 
 export const ID_PATTERN = /^\d{8}_\d{6}_[0-9a-f]{8}$/
@@ -14,7 +14,7 @@ export function newId(at: Date = new Date()): string {
   const day = iso.slice(0, 10).replaceAll('-', '')
   const time = iso.slice(11, 19).replaceAll(':', '')
   const ms = at.getUTCMilliseconds().toString(16).padStart(3, '0')
-  return `${day}_${time}_${ms}${randomBytes(3).toString('hex').slice(0, 5)}`
+  return `${day}_${time}_${ms}${randomHex(5)}`
 }
 
 export function isId(value: unknown): value is string {
