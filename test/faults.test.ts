@@ -167,3 +167,38 @@ describe('fault injection', () => {
     expect((await get(daemon.base, `/requests/${id}`, t.agent)).body).toMatchObject({state: 'expired'})
   })
 })
+
+describe('shutdown and queueing', () => {
+  it('SIGTERM lets a run use its grace period, then records it as interrupted, and exits 0', async () => {
+    root = await tempRoot('hub-fault-term-')
+    daemon = await startDaemonProcess(root, {}, {}, ['--grace-seconds', '1'])
+    const t = await tokens(root)
+    const id = (await post(daemon.base, '/plan', t.agent, {command: 'sleep 30'})).body.pending_id as string
+    const started = await post(daemon.base, `/approve/${id}?wait=0`, t.operator)
+    expect(started.status).toBe(202)
+    const runId = started.body.run_id as string
+    const code = await daemon.stop('SIGTERM')
+    expect(code).toBe(0)
+    const record = JSON.parse(await readFile(join(root, 'runtime', 'runs', runId, 'record.json'), 'utf8')) as Record<string, unknown>
+    expect(record).toMatchObject({run_id: runId, interrupted: true})
+    const audit = await readLines(join(root, 'runtime', 'audit.log'))
+    expect(audit.at(-1)).toMatchObject({event: 'run_interrupted', run_id: runId})
+    expect(JSON.parse(await readFile(join(root, 'runtime', 'checkpoint.json'), 'utf8'))).toMatchObject({seq: audit.length})
+  })
+
+  it('runs over the concurrency limit wait in order and show as waiting', async () => {
+    root = await tempRoot('hub-fault-queue-')
+    daemon = await startDaemonProcess(root, {AGENT_HUB_MAX_CONCURRENT_RUNS: '1'})
+    const t = await tokens(root)
+    const ids: string[] = []
+    for (const c of ['sleep 1; echo first', 'echo second', 'echo third']) ids.push((await post(daemon.base, '/plan', t.agent, {command: `${c} >> order.txt`})).body.pending_id as string)
+    for (const id of ids) expect((await post(daemon.base, `/approve/${id}?wait=0`, t.operator)).status).toBe(202)
+    const second = await get(daemon.base, `/requests/${ids[1]}`, t.agent)
+    expect(second.body).toMatchObject({state: 'running', waiting: true})
+    for (const id of ids) {
+      let st = await get(daemon.base, `/requests/${id}?wait=10`, t.agent)
+      while (st.body.state !== 'finished') st = await get(daemon.base, `/requests/${id}?wait=10`, t.agent)
+    }
+    expect(await readFile(join(root, 'workspace', 'order.txt'), 'utf8')).toBe('first\nsecond\nthird\n')
+  })
+})

@@ -72,8 +72,8 @@ export interface DaemonProcess {
 }
 
 /** Starts `hub serve --port 0` in the root and waits until daemon.json names its port. */
-export async function startDaemonProcess(root: string, env: Record<string, string> = {}, ids: {uid?: number; gid?: number} = {}): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {cwd: root, env: childEnv(root, env), stdio: ['ignore', 'pipe', 'pipe'], ...ids})
+export async function startDaemonProcess(root: string, env: Record<string, string> = {}, ids: {uid?: number; gid?: number} = {}, args: string[] = []): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {cwd: root, env: childEnv(root, env), stdio: ['ignore', 'pipe', 'pipe'], ...ids})
   let out = ''
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
