@@ -159,6 +159,18 @@ describe('plan → approve → run', () => {
   })
 })
 
+describe('long-poll', () => {
+  it('does not miss a change that happens while the current state is being read', async () => {
+    const id = (await call('POST', '/plan', {body: {command: 'echo x'}})).body.pending_id as string
+    const t0 = Date.now()
+    const waiting = hub.gateway.waitForChange(id, 20)
+    // The change arrives before the first read has finished.
+    hub.gateway.emit('change', id)
+    await waiting
+    expect(Date.now() - t0).toBeLessThan(5000)
+  })
+})
+
 describe('deny', () => {
   it('moves the request to denied/ with the seed fields and audits it', async () => {
     const id = (await call('POST', '/plan', {body: {command: 'echo nope', note: 'agent cleanup request'}})).body.pending_id as string

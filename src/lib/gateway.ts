@@ -47,6 +47,8 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv
 }
 
+const FINAL_STATES = new Set<RequestState>(['finished', 'denied', 'expired', 'blocked', 'interrupted'])
+
 /** Output included in a `run_finished` event; the record holds all of it. */
 const EVENT_OUTPUT_MAX = 16_384
 
@@ -510,23 +512,31 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
 
   /** Like requestStatus, but waits up to `seconds` for the state to differ from the current one. */
   async waitForChange(id: string, seconds: number): Promise<RequestStatus> {
-    const first = await this.requestStatus(id)
-    if (seconds <= 0 || ['finished', 'denied', 'expired', 'blocked', 'interrupted'].includes(first.state)) return first
-    return new Promise<RequestStatus>((resolvePromise, reject) => {
-      let settled = false
-      const finish = (): void => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        this.off('change', onChange)
-        this.requestStatus(id).then(resolvePromise, reject)
+    // Listen before the first read: a change between the read and the wait must not be missed,
+    // or a client would sit out the whole long-poll while its result is already there.
+    let changed = false
+    let wake: (() => void) | undefined
+    let timer: NodeJS.Timeout | undefined
+    const onChange = (changedId: string): void => {
+      if (changedId !== id) return
+      changed = true
+      wake?.()
+    }
+    this.on('change', onChange)
+    try {
+      const first = await this.requestStatus(id)
+      if (seconds <= 0 || FINAL_STATES.has(first.state)) return first
+      if (!changed) {
+        await new Promise<void>((resolvePromise) => {
+          wake = resolvePromise
+          timer = setTimeout(resolvePromise, seconds * 1000)
+        })
       }
-      const onChange = (changed: string): void => {
-        if (changed === id) finish()
-      }
-      const timer = setTimeout(finish, seconds * 1000)
-      this.on('change', onChange)
-    })
+      return await this.requestStatus(id)
+    } finally {
+      this.off('change', onChange)
+      if (timer) clearTimeout(timer)
+    }
   }
 
   // Life cycle -----------------------------------------------------------------------------------
