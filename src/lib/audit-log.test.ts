@@ -126,3 +126,20 @@ describe('AuditLog on a log from the original tool', () => {
     expect(e).toMatchObject({seq: 1, prev: GENESIS_HASH})
   })
 })
+
+describe('AuditLog torn inside a multi-byte character', () => {
+  it('cuts exactly the torn bytes and keeps the acknowledged line before it whole', async () => {
+    let log = await AuditLog.open(path)
+    await log.append({event: 'command_queued', command: 'echo é'})
+    await log.close()
+    // A crash in the middle of "é" (0xC3 0xA9): only its first byte reached the disk.
+    await appendFile(path, Buffer.concat([Buffer.from('{"event":"command_queued","command":"echo '), Buffer.from([0xc3])]))
+    log = await AuditLog.open(path)
+    await log.append({event: 'command_denied'})
+    await log.close()
+    const written = await lines()
+    expect(written.map((e) => e.event)).toEqual(['command_queued', 'command_denied'])
+    expect(written[0]!.command).toBe('echo é')
+    expect(verify(written)).toBeNull()
+  })
+})

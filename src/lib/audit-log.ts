@@ -106,11 +106,12 @@ async function recoverTail(handle: FileHandle, log: Logger): Promise<TailState> 
     const length = size - start
     const buf = Buffer.alloc(length)
     await handle.read(buf, 0, length, start)
-    const text = buf.toString('utf8')
-    const lines = text.split('\n')
-    const endsClean = text.endsWith('\n')
-    const tail = endsClean ? '' : (lines.pop() ?? '')
-    if (endsClean) lines.pop()
+    // Split in bytes, not characters: a crash can cut a multi-byte character, and measuring the
+    // torn part after decoding (U+FFFD is 3 bytes) would cut into the good line before it.
+    const lastNewline = buf.lastIndexOf(0x0a)
+    const tailBytes = buf.length - (lastNewline + 1)
+    const tail = tailBytes === 0 ? '' : buf.subarray(lastNewline + 1).toString('utf8')
+    const lines = lastNewline < 0 ? [] : buf.subarray(0, lastNewline).toString('utf8').split('\n')
     // When the window does not begin at a line start, its first piece is partial.
     if (start > 0) lines.shift()
     const canGrow = start > 0 && size - start < MAX_BACKSCAN
@@ -137,7 +138,7 @@ async function recoverTail(handle: FileHandle, log: Logger): Promise<TailState> 
     }
     let state: TailState = {seq: last?.seq ?? 0, hash: last?.hash ?? GENESIS_HASH, size}
     if (tail !== '') {
-      const tornBytes = Buffer.byteLength(tail)
+      const tornBytes = tailBytes
       let whole = false
       try {
         const obj = JSON.parse(tail) as Record<string, unknown>
@@ -235,7 +236,9 @@ export class AuditLog extends EventEmitter<{entry: [AuditEntry]}> {
       })
       const buf = Buffer.from(entries.map((e) => JSON.stringify(e)).join('\n') + '\n')
       try {
-        await this.handle.write(buf, 0, buf.length, before.size)
+        const {bytesWritten} = await this.handle.write(buf, 0, buf.length, before.size)
+        // A nearly full disk can accept part of a write without an error; that is a failure too.
+        if (bytesWritten !== buf.length) throw Object.assign(new Error(`short write: ${bytesWritten} of ${buf.length} bytes`), {code: 'EIO'})
         await this.handle.datasync()
       } catch (err) {
         // Take back whatever part of the batch reached the file, so the log stays a clean chain.
