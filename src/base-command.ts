@@ -58,7 +58,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected get jsonMode(): boolean {
-    return Boolean((this.flags as {json?: boolean} | undefined)?.json)
+    // Before parsing finished (a usage error), the flags are not known yet: look at the words.
+    const parsed = (this.flags as {json?: boolean} | undefined)?.json
+    return parsed ?? this.argv.includes('--json')
   }
 
   protected printJson(value: unknown): void {

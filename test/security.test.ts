@@ -60,9 +60,20 @@ describe('rate limits', () => {
     expect(full.body.error?.code).toBe('too_many_pending')
     expect(await files()).toBe(before)
     // A decision frees a slot.
+
     const [first] = (await call(hub, 'GET', '/pending')).body as unknown as Array<{pending_id: string}>
     await call(hub, 'POST', `/deny/${first!.pending_id}`, {token: hub.tokens.operator})
     expect((await call(hub, 'POST', '/plan', {body: {command: 'echo 5'}})).status).toBe(200)
+  })
+})
+
+describe('the pending cap under concurrency', () => {
+  it('holds when many requests arrive at once', async () => {
+    hub = await openTestHub(root, {AGENT_HUB_MAX_PENDING_PER_AGENT: '2'})
+    const results = await Promise.all(Array.from({length: 10}, (_, i) => call(hub!, 'POST', '/plan', {body: {command: `echo ${i}`}})))
+    expect(results.filter((r) => r.status === 200)).toHaveLength(2)
+    expect(results.filter((r) => r.status === 429)).toHaveLength(8)
+    expect(await readdir(join(root, 'runtime', 'pending'))).toHaveLength(2)
   })
 })
 
@@ -125,6 +136,29 @@ describe('workspace jail', () => {
     expect(await readdir(join(root, 'runtime', 'pending'))).toEqual([])
     for (const cwd of ['../', '/tmp', '../../..', 'a/../../runtime']) {
       expect((await call(hub, 'POST', '/plan', {body: {command: 'ls', cwd}})).status).toBe(403)
+    }
+  })
+
+  it('checks the working directory again at approval: a directory swapped for a symlink is refused', async () => {
+    hub = await openTestHub(root)
+    const {mkdtemp, rm} = await import('node:fs/promises')
+    const {tmpdir} = await import('node:os')
+    await mkdir(join(root, 'workspace', 'sub'))
+    const id = (await call(hub, 'POST', '/plan', {body: {command: 'pwd -P > where.txt', cwd: 'sub'}})).body.pending_id as string
+    const outside = await mkdtemp(join(tmpdir(), 'hub-outside-'))
+    try {
+      await rm(join(root, 'workspace', 'sub'), {recursive: true})
+      await symlink(outside, join(root, 'workspace', 'sub'))
+      const r = await call(hub, 'POST', `/approve/${id}`, {token: hub.tokens.operator})
+      expect(r.status).toBe(403)
+      expect(r.body.error).toMatchObject({code: 'policy_denied', reason: 'cwd:outside-workspace'})
+      expect(await readdir(outside)).toEqual([])
+      expect(await readdir(join(root, 'runtime', 'runs'))).toEqual([])
+      expect(await readdir(join(root, 'runtime', 'pending'))).toEqual([])
+      const denied = JSON.parse(await readFile(join(root, 'runtime', 'denied', `${id}.json`), 'utf8')) as Record<string, unknown>
+      expect(denied).toMatchObject({by: 'policy', reason: 'cwd:outside-workspace'})
+    } finally {
+      await rm(outside, {recursive: true, force: true})
     }
   })
 

@@ -7,7 +7,7 @@ export default class Plan extends BaseCommand<typeof Plan> {
   static override summary = 'Propose a command; it waits for an operator unless the policy refuses it.'
   static override description = `Uses the agent token (AGENT_HUB_TOKEN or the token file). With --wait, waits for the decision and
 the run, prints the command's output, and exits with the command's own exit code (8 when refused or
-denied, 5 when it expired).`
+denied, 5 when it expired, 10 when --wait-timeout gave up).`
 
   static override examples = ['<%= config.bin %> plan "ls -la"', '<%= config.bin %> plan "npm test" --note "run the tests" --cwd app --timeout 600 --wait']
 
@@ -65,7 +65,7 @@ denied, 5 when it expired).`
     }
     if (st?.state === 'pending' || st?.state === 'running') {
       if (!this.jsonMode) process.stderr.write(s.dim('Gave up waiting; the request is still there.\n'))
-      this.exit(EXIT.unreachable)
+      this.exit(EXIT.gaveUp)
     }
     this.exit(st?.state === 'expired' ? EXIT.conflict : EXIT.denied)
   }

@@ -252,7 +252,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
   })
 
   app.get('/runs', anyone, async (c) => {
-    const limit = intParam(c, 'limit', 50, 1, 10_000)
+    // Records carry their output (up to the limit per stream), so a listing is kept short.
+    const limit = intParam(c, 'limit', 50, 1, 500)
     return c.json(await deps.store.listRuns(limit))
   })
   app.get('/runs/:run_id', anyone, async (c) => c.json(await deps.gateway.getRun(c.req.param('run_id'))))
@@ -282,7 +283,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
       }
       try {
         await stream.write(': hub events\n\n')
-        if (last !== undefined) for await (const e of deps.events.since(last)) await send(e)
+        if (last !== undefined) {
+          for await (const e of deps.events.since(last)) {
+            if (closed) break
+            await send(e)
+          }
+        }
         const stopOnShutdown = deps.events.onClose(() => {
           closed = true
           wake?.()

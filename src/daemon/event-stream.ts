@@ -63,8 +63,20 @@ export class EventBuffer {
       for (const e of this.ring) if (e.id > after) yield e
       return
     }
-    const lines = createInterface({input: createReadStream(this.auditPath, {encoding: 'utf8'}), crlfDelay: Infinity})
+    const input = createReadStream(this.auditPath, {encoding: 'utf8'})
+    const lines = createInterface({input, crlfDelay: Infinity})
     const lastInRing = this.ring[this.ring.length - 1]?.id ?? Number.POSITIVE_INFINITY
+    // Closing readline does not close its stream: without this, every client that leaves during a
+    // replay would keep a descriptor of audit.log open.
+    try {
+      yield* this.replay(lines, after, lastInRing)
+    } finally {
+      lines.close()
+      input.destroy()
+    }
+  }
+
+  private async *replay(lines: AsyncIterable<string>, after: number, lastInRing: number): AsyncGenerator<GatewayEvent> {
     for await (const line of lines) {
       let entry: AuditEntry
       try {

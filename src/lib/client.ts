@@ -145,7 +145,8 @@ export class HubClient {
   }
 
   async plan(input: PlanInput): Promise<PlanResponse> {
-    return (await this.call<PlanResponse>('POST', '/plan', input)).body
+    // A command an operator rule allows runs before the answer: allow for its whole timeout.
+    return (await this.call<PlanResponse>('POST', '/plan', input, ((input.timeout_s ?? 300) + 30) * 1000)).body
   }
 
   async pending(limit?: number): Promise<PendingRequest[]> {
@@ -264,12 +265,14 @@ export class HubClient {
 /** Incremental parser for `text/event-stream` (the subset hub sends: id, event, data, comments). */
 export class SseParser {
   private buffer = ''
+  // Streaming decode: a multi-byte character split across two chunks must not become U+FFFD.
+  private readonly decoder = new TextDecoder()
   private id: string | undefined
   private event: string | undefined
   private data: string[] = []
 
   push(chunk: Buffer | string): HubEvent[] {
-    this.buffer += typeof chunk === 'string' ? chunk : chunk.toString('utf8')
+    this.buffer += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, {stream: true})
     const out: HubEvent[] = []
     let nl: number
     while ((nl = this.buffer.indexOf('\n')) >= 0) {

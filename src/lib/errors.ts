@@ -41,6 +41,8 @@ export const EXIT = {
   unhealthy: 7,
   denied: 8,
   rateLimited: 9,
+  /** `hub plan --wait-timeout`: gave up waiting; the request is still there. */
+  gaveUp: 10,
 } as const
 
 export class HubError extends Error {

@@ -200,6 +200,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
       const claimed: ClaimedRequest = {...base, run_id: newId(), approved_by: {role: 'operator', token: `rule:${verdict.rule ?? 'allow'}`}, approved_at: now.toISOString(), approve_note: '', state: 'running'}
       await this.o.store.writeClaimed(claimed)
       await this.record({event: 'command_approved', pending_id: id, run_id: claimed.run_id, command: cutCommand(input.command), actor, by: 'policy', rule: verdict.rule ?? null})
+      this.assertOpen()
       const record = await this.execute(claimed)
       return {kind: 'ran', request: claimed, record}
     }
@@ -210,9 +211,10 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
       })
     }
 
-    await this.o.store.writePending(base)
+    // Counted before the first await, so that concurrent requests cannot all pass the cap.
     this.trackPending(actor, 1)
     try {
+      await this.o.store.writePending(base)
       await this.record({
         event: 'command_queued',
         pending_id: id,
@@ -271,10 +273,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     this.deciding.add(id)
     try {
       const req = await this.o.store.readPending(id)
-      if (!req) {
-        await this.o.store.claim(id) // throws the fitting not_found / conflict
-        throw new HubError('conflict', `Request ${id} is no longer pending.`)
-      }
+      if (!req) return await this.o.store.notPending(id)
       if (Date.parse(req.expires_at) <= Date.now()) {
         await this.expire(req)
         throw new HubError('conflict', `Request ${id} expired at ${req.expires_at} and can no longer be approved.`, {hint: 'Ask the agent to plan it again.'})
@@ -287,8 +286,8 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
   }
 
   /**
-   * Approves a pending request: claims it exactly once (the rename is the claim), checks the policy
-   * again (the second verdict wins), and runs it. Resolves with the run record, or — with
+   * Approves a pending request: checks the policy and the working directory again (the second
+   * verdict wins), claims it exactly once, and runs it. Resolves with the run record, or — with
    * `wait: false` — as soon as the run has started.
    */
   async approve(id: string, opts: {actor: Actor; note?: string | undefined; wait?: boolean}): Promise<{record: RunRecord} | {started: ClaimedRequest}> {
@@ -296,23 +295,15 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     const req = await this.beginDecision(id)
     let claimed: ClaimedRequest
     try {
-      await this.o.store.claim(id)
-      this.trackPending(req.actor, -1)
+      // A directory on the way may have been swapped for a symlink since the request was queued.
+      const where = await this.resolveCwd(req.cwd).catch(() => ({outside: req.cwd}))
+      if ('outside' in where) await this.refuseAtRunTime(req, opts.actor, 'cwd:outside-workspace', 'cwd:outside-workspace', `the working directory ${req.cwd} now leads outside the workspace`)
       const verdict = this.o.policy.evaluate(req.command, this.policyContext(req.cwd))
-      if (verdict.decision === 'deny') {
-        await this.o.store.writeDenied({
-          command: req.command, note: req.note, pending_id: id, ts: req.ts, denied_ts: epochSeconds(new Date()), denied_at: new Date().toISOString(),
-          reason: denyReason(verdict), by: 'policy', cwd: req.cwd, timeout_s: req.timeout_s, actor: req.actor, policy: storedVerdict(verdict),
-        })
-        await this.o.store.removeClaimed(id)
-        this.counts.denied++
-        await this.record({event: 'command_blocked', run_id: id, reason: denyReason(verdict), command: cutCommand(req.command), pending_id: id, rule: verdict.rule ?? null, actor: opts.actor, at: 'run'})
-        this.emit('change', id)
-        throw new HubError('policy_denied', `Blocked by policy at run time: ${verdict.reason}`, {details: {reason: denyReason(verdict), rule: verdict.rule ?? null, pending_id: id}})
-      }
+      if (verdict.decision === 'deny') await this.refuseAtRunTime(req, opts.actor, denyReason(verdict), verdict.rule ?? null, verdict.reason, verdict)
       claimed = {...req, policy: storedVerdict(verdict), run_id: newId(), approved_by: opts.actor, approved_at: new Date().toISOString(), approve_note: opts.note ?? '', state: 'running'}
+      await this.o.store.claim(claimed)
+      this.trackPending(req.actor, -1)
       try {
-        await this.o.store.writeClaimed(claimed)
         await this.record({event: 'command_approved', pending_id: id, run_id: claimed.run_id, command: cutCommand(req.command), actor: opts.actor, note: opts.note ?? ''})
       } catch (err) {
         // Not acknowledged: put the request back as it was, still pending.
@@ -324,12 +315,32 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     } finally {
       this.deciding.delete(id)
     }
+    if (this.closing) {
+      // Shutdown began while this approval was being recorded: the run is not started, and
+      // recovery at the next start records it as interrupted, never as run.
+      throw new HubError('shutting_down', 'The daemon is shutting down; the approval is recorded but the command was not started.')
+    }
     const done = this.execute(claimed)
     if (opts.wait === false) {
-      done.catch(() => {})
+      done.catch((err: Error) => this.o.log.error(`Run ${claimed.run_id} failed: ${err.message}`))
       return {started: claimed}
     }
     return {record: await done}
+  }
+
+  /** The second verdict refused what the first queued: stored in denied/ (by policy), audited, 403. */
+  private async refuseAtRunTime(req: PendingRequest, actor: Actor, reason: string, rule: string | null, why: string, verdict?: Verdict): Promise<never> {
+    const now = new Date()
+    await this.o.store.writeDenied({
+      command: req.command, note: req.note, pending_id: req.pending_id, ts: req.ts, denied_ts: epochSeconds(now), denied_at: now.toISOString(),
+      reason, by: 'policy', cwd: req.cwd, timeout_s: req.timeout_s, actor: req.actor, policy: verdict ? storedVerdict(verdict) : req.policy,
+    })
+    this.counts.denied++
+    await this.record({event: 'command_blocked', run_id: req.pending_id, reason, command: cutCommand(req.command), pending_id: req.pending_id, rule, actor, at: 'run'})
+    await this.o.store.removePending(req.pending_id)
+    this.trackPending(req.actor, -1)
+    this.emit('change', req.pending_id)
+    throw new HubError('policy_denied', `Blocked at run time: ${why}`, {details: {reason, rule, pending_id: req.pending_id}})
   }
 
   async deny(id: string, opts: {actor: Actor; reason?: string | undefined}): Promise<DeniedRequest> {

@@ -173,6 +173,13 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 
 export async function runCommand(spec: RunSpec): Promise<RunResult> {
   const startedAt = new Date()
+  if (spec.signal?.aborted) {
+    // Stopped before it started (shutdown while it waited for a slot): nothing is spawned.
+    return {
+      exitCode: null, timedOut: false, interrupted: true, stdout: '', stderr: '', stdoutBytes: 0, stderrBytes: 0,
+      stdoutTruncated: false, stderrTruncated: false, startedAt, finishedAt: startedAt, durationMs: 0, peakRssMb: null, cpuMs: null,
+    }
+  }
   const t0 = performance.now()
   const out = new Capture(spec.outputLimitBytes)
   const err = new Capture(spec.outputLimitBytes)

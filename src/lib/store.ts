@@ -3,9 +3,9 @@
  * into a path. Every id is checked against the id pattern first, so nothing from outside can name a
  * file of its choosing.
  */
-import {mkdir, readdir, rename, rm, stat} from 'node:fs/promises'
+import {link, mkdir, readdir, rm, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {readJsonFile, storageError, TEMP_SUFFIX, writeJsonAtomic} from './atomic-file.js'
+import {readJsonFile, storageError, tempPathFor, TEMP_SUFFIX, writeJsonAtomic} from './atomic-file.js'
 import {HubError} from './errors.js'
 import {assertId, isId} from './ids.js'
 import type {ClaimedRequest, DaemonInfo, DeniedRequest, PendingRequest, RunRecord} from './records.js'
@@ -139,18 +139,33 @@ export class RuntimeStore {
     return out
   }
 
-  // Claims: approving renames the pending file, so exactly one claimant can win -------------------
+  // Claims: approving creates claimed/<id>.json exclusively, so exactly one claimant can win ------
 
-  /** Moves pending/<id>.json to claimed/<id>.json; throws not_found or conflict when it cannot. */
-  async claim(id: string): Promise<void> {
+  /** Throws the fitting error for an id that is not pending: conflict when it was decided, else not found. */
+  async notPending(id: string): Promise<never> {
+    if (await this.exists(this.claimedPath(id))) throw new HubError('conflict', `Request ${id} was already approved.`)
+    if (await this.exists(this.deniedPath(id))) throw new HubError('conflict', `Request ${id} was already denied or has expired.`)
+    throw new HubError('not_found', `No pending request ${id}.`, {hint: 'List waiting requests with `hub pending`.'})
+  }
+
+  /**
+   * Claims a pending request for a run: the complete claimed file is linked into place (link fails
+   * if it exists, so the claim is exclusive and the file is never seen half-made), then the pending
+   * file is removed. A crash between the two leaves both; recovery keeps the claim.
+   */
+  async claim(req: ClaimedRequest): Promise<void> {
+    const target = this.claimedPath(req.pending_id)
+    const temp = tempPathFor(target)
     try {
-      await rename(this.pendingPath(id), this.claimedPath(id))
+      await writeFile(temp, JSON.stringify(req, null, 2) + '\n', {flag: 'wx', mode: 0o600})
+      await link(temp, target)
     } catch (err) {
-      if (!isMissing(err)) throw storageError(err, this.claimedPath(id))
-      if (await this.exists(this.claimedPath(id))) throw new HubError('conflict', `Request ${id} was already approved.`)
-      if (await this.exists(this.deniedPath(id))) throw new HubError('conflict', `Request ${id} was already denied or has expired.`)
-      throw new HubError('not_found', `No pending request ${id}.`, {hint: 'List waiting requests with `hub pending`.'})
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new HubError('conflict', `Request ${req.pending_id} was already approved.`)
+      throw storageError(err, target)
+    } finally {
+      await rm(temp, {force: true})
     }
+    await rm(this.pendingPath(req.pending_id), {force: true})
   }
 
   /** Undoes a claim whose approval could not be recorded: the request is pending again, as it was. */
