@@ -39,6 +39,7 @@ type Env = {Variables: {actor: Actor}}
 
 export const MAX_BODY_BYTES = 64 * 1024
 const KEEPALIVE_MS = 15_000
+const MAX_QUEUED_EVENTS = 10_000
 
 // Keys that could reach an object prototype if anything downstream ever merged the body.
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
@@ -265,12 +266,16 @@ export function createApp(deps: AppDeps): Hono<Env> {
       const queue: GatewayEvent[] = []
       let wake: (() => void) | undefined
       let highest = last ?? 0
+      let closed = false
       // Subscribe before replaying, so nothing that happens during the replay is lost.
       const unsubscribe = deps.events.subscribe((e) => {
-        queue.push(e)
+        // A client that does not read must not make the daemon hold every event for it.
+        if (queue.length >= MAX_QUEUED_EVENTS) {
+          closed = true
+          log.warn(`Closed an event stream that fell ${MAX_QUEUED_EVENTS} events behind; it can reconnect with Last-Event-ID.`)
+        } else queue.push(e)
         wake?.()
       })
-      let closed = false
       stream.onAbort(() => {
         closed = true
         unsubscribe()

@@ -198,7 +198,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     if (verdict.decision === 'allow') {
       this.o.log.info(`Allowed by rule ${verdict.rule ?? '?'}, running ${id}: ${cutCommand(input.command)}`)
       const claimed: ClaimedRequest = {...base, run_id: newId(), approved_by: {role: 'operator', token: `rule:${verdict.rule ?? 'allow'}`}, approved_at: now.toISOString(), approve_note: '', state: 'running'}
-      await this.o.store.writeClaimed(claimed)
+      await this.o.store.writeClaimed(claimed, true)
       await this.record({event: 'command_approved', pending_id: id, run_id: claimed.run_id, command: cutCommand(input.command), actor, by: 'policy', rule: verdict.rule ?? null})
       this.assertOpen()
       const record = await this.execute(claimed)
@@ -255,7 +255,8 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
       actor: b.actor,
       policy: b.verdict ? storedVerdict(b.verdict) : undefined,
     }
-    await this.o.store.writeDenied(denied)
+    // Durable: no command_queued line exists from which recovery could rebuild this file.
+    await this.o.store.writeDenied(denied, true)
     this.counts.denied++
     await this.record({event: 'command_blocked', run_id: b.id, reason: b.reason, command: cutCommand(b.command), pending_id: b.id, rule: b.rule, actor: b.actor})
     this.o.log.info(`Blocked command ${b.id} (${b.reason}): ${cutCommand(b.command)}`)

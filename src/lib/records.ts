@@ -35,7 +35,7 @@ export interface PendingRequest {
   policy: StoredVerdict
 }
 
-/** A request that an operator approved: the pending file, renamed (the atomic claim) and completed. */
+/** A request that an operator approved: the claimed file, created exclusively (the claim). */
 export interface ClaimedRequest extends PendingRequest {
   run_id: string
   approved_by: Actor

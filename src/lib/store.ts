@@ -174,8 +174,8 @@ export class RuntimeStore {
     await rm(this.claimedPath(req.pending_id), {force: true})
   }
 
-  async writeClaimed(req: ClaimedRequest): Promise<void> {
-    await writeJsonAtomic(this.claimedPath(req.pending_id), req)
+  async writeClaimed(req: ClaimedRequest, durable = false): Promise<void> {
+    await writeJsonAtomic(this.claimedPath(req.pending_id), req, {durable})
   }
 
   readClaimed(id: string): Promise<ClaimedRequest | undefined> {
