@@ -143,7 +143,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
   async resolveCwd(requested: string | undefined): Promise<{cwd: string} | {outside: string}> {
     // The common case needs no file system call: the workspace's real path is known from start-up.
     if (requested === undefined || requested === '' || requested === '.') return {cwd: this.o.workspace}
-    const target = requested === undefined || requested === '' ? this.o.workspace : resolve(this.o.workspace, requested)
+    const target = resolve(this.o.workspace, requested)
     let real: string
     try {
       real = await realpath(target)
