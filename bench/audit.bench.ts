@@ -10,6 +10,7 @@
  * compared pair, whose output is piped back and checked (hub must agree with jq).
  */
 import {spawnSync} from 'node:child_process'
+import {RuntimeStore} from '../src/lib/store.js'
 import {closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {availableParallelism, loadavg} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
@@ -183,10 +184,19 @@ interface Meta {
   executed: number
 }
 
+/** The runs index the daemon keeps beside runs/ (written the way the daemon rebuilds it at start). */
+async function indexRuns(): Promise<void> {
+  const store = new RuntimeStore(RUNTIME)
+  await store.refreshRunIndex(await store.listRunIds())
+}
+
 export async function ensureData(): Promise<Meta> {
   if (existsSync(META)) {
     const meta = JSON.parse(readFileSync(META, 'utf8')) as Meta
-    if (meta.version === DATA_VERSION && existsSync(AUDIT)) return meta
+    if (meta.version === DATA_VERSION && existsSync(AUDIT)) {
+      await indexRuns()
+      return meta
+    }
   }
   rmSync(DATA, {recursive: true, force: true})
   mkdirSync(RUNTIME, {recursive: true})
@@ -194,6 +204,7 @@ export async function ensureData(): Promise<Meta> {
   process.stdout.write('generating bench data (once; kept in bench/.data/) … ')
   const counts = await writeAuditLog()
   writeRuns()
+  await indexRuns()
   const meta: Meta = {version: DATA_VERSION, runs: RUNS, ...counts}
   writeFileSync(META, JSON.stringify(meta, null, 2) + '\n')
   process.stdout.write(`${((performance.now() - t0) / 1000).toFixed(1)} s\n`)

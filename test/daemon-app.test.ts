@@ -110,6 +110,8 @@ describe('plan → approve → run', () => {
     expect((await call('GET', `/requests/${id}`)).body).toMatchObject({state: 'finished', run_id: runId, exit_code: 0})
     expect((await call('GET', `/runs/${runId}`)).body).toMatchObject({run_id: runId})
     expect((await call('GET', '/runs')).body).toHaveLength(1)
+    expect(await readFile(join(root, 'runtime', 'runs.index'), 'utf8')).toMatch(new RegExp(`^${runId} \\d+\\n$`))
+    expect(await hub.store.newestRunIdsFromIndex(5)).toEqual([runId])
     expect((await call('GET', '/pending')).body).toHaveLength(0)
 
     const audit = await readLines(join(root, 'runtime', 'audit.log'))

@@ -116,7 +116,9 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     this.counts.pending = 0
     for (const req of pending) this.trackPending(req.actor, 1)
     this.counts.denied = (await this.o.store.listDeniedIds()).length
-    this.counts.runs = (await this.o.store.listRunIds()).length
+    const runIds = await this.o.store.listRunIds()
+    this.counts.runs = runIds.length
+    if (await this.o.store.refreshRunIndex(runIds).catch(() => false)) this.o.log.info(`Rebuilt ${this.o.store.paths.runsIndex} from ${runIds.length} run records.`)
   }
 
   private trackPending(actor: Actor, delta: 1 | -1): void {
@@ -474,6 +476,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     }
     await this.o.store.writeRun(record, true)
     this.counts.runs++
+    await this.indexRun(record)
     const event = result.interrupted ? 'run_interrupted' : 'command_executed'
     await this.record(
       {event, run_id: runId, command: cutCommand(claimed.command), exit_code: record.exit_code, duration_ms: record.duration_ms, pending_id: pendingId, actor: claimed.approved_by, timed_out: record.timed_out},
@@ -484,6 +487,11 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     this.o.log.info(`[${runId}] ${result.timedOut ? 'Timed out' : result.interrupted ? 'Interrupted' : 'Completed'} in ${record.duration_ms}ms (exit ${record.exit_code})`)
     this.emit('change', pendingId)
     return record
+  }
+
+  /** The index is a shortcut for `hub runs`; failing to extend it only makes readers list the directory. */
+  private async indexRun(record: RunRecord): Promise<void> {
+    await this.o.store.appendRunIndex(record.run_id, new Date(record.finished_at)).catch((err: Error) => this.o.log.warn(`Could not extend the runs index: ${err.message}`))
   }
 
   // Queries --------------------------------------------------------------------------------------
@@ -579,6 +587,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
         started_at: claimed.approved_at ?? now.toISOString(), finished_at: now.toISOString(),
       }
       await this.o.store.writeRun(record, true)
+      await this.indexRun(record)
       await this.record({event: 'run_interrupted', run_id: claimed.run_id, command: cutCommand(claimed.command), exit_code: null, duration_ms: 0, pending_id: claimed.pending_id, reason: 'daemon stopped while the command was running'})
       await this.o.store.writeClaimed({...claimed, state: 'interrupted'})
       this.o.log.warn(`Run ${claimed.run_id} (request ${claimed.pending_id}) was in flight when the daemon stopped; recorded as interrupted.`)

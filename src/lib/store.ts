@@ -3,14 +3,16 @@
  * into a path. Every id is checked against the id pattern first, so nothing from outside can name a
  * file of its choosing.
  */
-import {link, mkdir, readdir, rm, stat, writeFile} from 'node:fs/promises'
+import {appendFile, link, mkdir, open, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {readJsonFile, storageError, tempPathFor, TEMP_SUFFIX, writeJsonAtomic} from './atomic-file.js'
+import {readJsonFile, storageError, tempPathFor, TEMP_SUFFIX, writeFileAtomic, writeJsonAtomic} from './atomic-file.js'
 import {HubError} from './errors.js'
-import {assertId, isId} from './ids.js'
+import {assertId, idSecond, isId} from './ids.js'
 import type {ClaimedRequest, DaemonInfo, DeniedRequest, PendingRequest, RunRecord} from './records.js'
 
 export const AUDIT_FILE = 'audit.log'
+export const RUNS_INDEX_FILE = 'runs.index'
+const INDEX_ORDER_MARGIN_MS = 5_000
 export const DAEMON_FILE = 'daemon.json'
 
 export interface RuntimePaths {
@@ -20,6 +22,7 @@ export interface RuntimePaths {
   claimed: string
   denied: string
   runs: string
+  runsIndex: string
   daemon: string
 }
 
@@ -31,6 +34,7 @@ export function runtimePaths(runtimeDir: string): RuntimePaths {
     claimed: join(runtimeDir, 'claimed'),
     denied: join(runtimeDir, 'denied'),
     runs: join(runtimeDir, 'runs'),
+    runsIndex: join(runtimeDir, RUNS_INDEX_FILE),
     daemon: join(runtimeDir, DAEMON_FILE),
   }
 }
@@ -234,6 +238,83 @@ export class RuntimeStore {
       if (rec && (!filter || filter(rec))) out.push(rec)
     }
     return out
+  }
+
+  // The runs index ---------------------------------------------------------------------------------
+  //
+  // Listing 50,000 run directories is most of what `hub runs --last 10` would cost, so the daemon
+  // also appends `<run_id> <finished epoch ms>` to runs.index after each record. The index is only
+  // a shortcut: a reader trusts it only when it was written after the runs directory last changed
+  // (a run directory made or removed since makes the directory newer), and falls back to listing.
+
+  async appendRunIndex(runId: string, finishedAt: Date): Promise<void> {
+    await appendFile(this.paths.runsIndex, `${assertId(runId, 'run_id')} ${finishedAt.getTime()}\n`, {mode: 0o600})
+  }
+
+  /**
+   * Rewrites the index from a listing (the daemon's, at start) when it is missing, older than the
+   * runs directory, or lacks a run: file times are coarse, so a crash between a run's directory and
+   * its index line can leave an index that looks fresh.
+   */
+  async refreshRunIndex(idsNewestFirst: string[]): Promise<boolean> {
+    if (await this.runIndexFresh()) {
+      const text = await readFile(this.paths.runsIndex, 'latin1').catch(() => '')
+      const known = new Set(text.split('\n').map((line) => line.slice(0, line.indexOf(' '))))
+      if (idsNewestFirst.every((id) => known.has(id))) return false
+    }
+    const lines = [...idsNewestFirst].reverse().map((id) => `${id} ${idSecond(id)}\n`)
+    await writeFileAtomic(this.paths.runsIndex, lines.join(''))
+    return true
+  }
+
+  private async runIndexFresh(): Promise<boolean> {
+    try {
+      const [dir, index] = await Promise.all([stat(this.paths.runs), stat(this.paths.runsIndex)])
+      return index.mtimeMs >= dir.mtimeMs
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * The newest `limit` run ids by id, read backwards from the end of the index; undefined when the
+   * index cannot be trusted. Lines are in order of completion, and a run's id is from before its
+   * completion, so once a line finished before the time of the limit-th best id, no earlier line
+   * can hold a newer id.
+   */
+  async newestRunIdsFromIndex(limit: number): Promise<string[] | undefined> {
+    if (!(await this.runIndexFresh())) return undefined
+    const handle = await open(this.paths.runsIndex, 'r').catch(() => undefined)
+    if (!handle) return undefined
+    try {
+      const best: string[] = []
+      let position = (await handle.stat()).size
+      let carry = ''
+      while (position > 0) {
+        const length = Math.min(65_536, position)
+        position -= length
+        const buf = Buffer.alloc(length)
+        await handle.read(buf, 0, length, position)
+        const lines = (buf.toString('latin1') + carry).split('\n')
+        carry = position > 0 ? (lines.shift() ?? '') : ''
+        for (let i = lines.length - 1; i >= 0; i--) {
+          const [id, finished] = lines[i]!.split(' ')
+          if (!isId(id)) continue
+          // The margin covers runs finishing together and appending in the other order.
+          if (best.length >= limit && Number(finished) + INDEX_ORDER_MARGIN_MS < idSecond(best[limit - 1]!)) return best
+          // Keep `best` sorted newest first and at most `limit` long.
+          let at = best.length
+          while (at > 0 && best[at - 1]! < id) at--
+          if (at < limit) {
+            best.splice(at, 0, id)
+            if (best.length > limit) best.pop()
+          }
+        }
+      }
+      return best
+    } finally {
+      await handle.close()
+    }
   }
 
   // daemon.json ------------------------------------------------------------------------------------

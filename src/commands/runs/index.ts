@@ -33,14 +33,25 @@ export default class Runs extends BaseCommand<typeof Runs> {
 
   public async run(): Promise<void> {
     const store = new RuntimeStore(this.hubConfig.runtimeDir)
-    const records: RunRecord[] = []
-    // Opens records newest first and stops at N: older records are never read.
-    for (const id of await store.listRunIds()) {
-      if (records.length >= this.flags.last) break
-      // A record being written, removed meanwhile or damaged is left out rather than failing the list.
-      const rec = await store.readRun(id).catch(() => undefined)
-      if (rec && (!this.flags.failed || isFailedRun(rec))) records.push(rec)
+    const collect = async (ids: string[]): Promise<{records: RunRecord[]; missing: number}> => {
+      const records: RunRecord[] = []
+      let missing = 0
+      // Opens records newest first and stops at N: older records are never read.
+      for (const id of ids) {
+        if (records.length >= this.flags.last) break
+        // A record being written, removed meanwhile or damaged is left out rather than failing the list.
+        const rec = await store.readRun(id).catch(() => undefined)
+        if (!rec) missing++
+        else if (!this.flags.failed || isFailedRun(rec)) records.push(rec)
+      }
+      return {records, missing}
     }
+    // The daemon's runs index saves listing every run directory; it is used only when it is fresh,
+    // and any doubt (a record it names is gone) falls back to the listing.
+    const fromIndex = this.flags.failed ? undefined : await store.newestRunIdsFromIndex(this.flags.last)
+    let result = fromIndex ? await collect(fromIndex) : undefined
+    if (!result || result.missing > 0) result = await collect(await store.listRunIds())
+    const {records} = result
     if (this.jsonMode) {
       this.printJson(records)
       return
