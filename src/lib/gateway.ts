@@ -76,6 +76,8 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
   private readonly deciding = new Set<string>()
   /** Pending requests per agent token fingerprint, for the per-agent cap (SPEC §2). */
   private readonly pendingByAgent = new Map<string, number>()
+  /** Expiry time (epoch ms) of every pending request, by id. */
+  private readonly expiries = new Map<string, number>()
   /** Approved requests waiting for a run slot (AGENT_HUB_MAX_CONCURRENT_RUNS). */
   private readonly waiting = new Set<string>()
   private readonly running = new Map<string, {runId: string; pendingId: string; startedAt: Date}>()
@@ -112,16 +114,24 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
   /** Counts from the files (at start, and after recovery). */
   async loadCounts(): Promise<void> {
     this.pendingByAgent.clear()
+    this.expiries.clear()
     const pending = await this.o.store.listPending()
     this.counts.pending = 0
-    for (const req of pending) this.trackPending(req.actor, 1)
+    for (const req of pending) this.trackPending(req, 1)
     this.counts.denied = (await this.o.store.listDeniedIds()).length
     const runIds = await this.o.store.listRunIds()
     this.counts.runs = runIds.length
     if (await this.o.store.refreshRunIndex(runIds).catch(() => false)) this.o.log.info(`Rebuilt ${this.o.store.paths.runsIndex} from ${runIds.length} run records.`)
   }
 
-  private trackPending(actor: Actor, delta: 1 | -1): void {
+  /**
+   * Keeps the counts and the expiry times of pending requests: every change to pending/ goes
+   * through here, so the expiry sweep never has to read the files.
+   */
+  private trackPending(req: {pending_id: string; actor: Actor; expires_at: string}, delta: 1 | -1): void {
+    const actor = req.actor
+    if (delta > 0) this.expiries.set(req.pending_id, Date.parse(req.expires_at))
+    else this.expiries.delete(req.pending_id)
     this.counts.pending += delta
     if (actor.role !== 'agent') return
     const n = (this.pendingByAgent.get(actor.token) ?? 0) + delta
@@ -214,7 +224,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     }
 
     // Counted before the first await, so that concurrent requests cannot all pass the cap.
-    this.trackPending(actor, 1)
+    this.trackPending(base, 1)
     try {
       await this.o.store.writePending(base)
       await this.record({
@@ -233,7 +243,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     } catch (err) {
       // Not acknowledged, so it must not stay queued either.
       await this.o.store.removePending(id).catch(() => {})
-      this.trackPending(actor, -1)
+      this.trackPending(base, -1)
       throw err
     }
     this.o.log.info(`Queued command ${id}: ${cutCommand(input.command)}`)
@@ -305,13 +315,13 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
       if (verdict.decision === 'deny') await this.refuseAtRunTime(req, opts.actor, denyReason(verdict), verdict.rule ?? null, verdict.reason, verdict)
       claimed = {...req, policy: storedVerdict(verdict), run_id: newId(), approved_by: opts.actor, approved_at: new Date().toISOString(), approve_note: opts.note ?? '', state: 'running'}
       await this.o.store.claim(claimed)
-      this.trackPending(req.actor, -1)
+      this.trackPending(req, -1)
       try {
         await this.record({event: 'command_approved', pending_id: id, run_id: claimed.run_id, command: cutCommand(req.command), actor: opts.actor, note: opts.note ?? ''})
       } catch (err) {
         // Not acknowledged: put the request back as it was, still pending.
         await this.o.store.unclaim(req).catch(() => {})
-        this.trackPending(req.actor, 1)
+        this.trackPending(req, 1)
         throw err
       }
       this.o.log.info(`Approved ${id} → run ${claimed.run_id}`)
@@ -341,7 +351,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
     this.counts.denied++
     await this.record({event: 'command_blocked', run_id: req.pending_id, reason, command: cutCommand(req.command), pending_id: req.pending_id, rule, actor, at: 'run'})
     await this.o.store.removePending(req.pending_id)
-    this.trackPending(req.actor, -1)
+    this.trackPending(req, -1)
     this.emit('change', req.pending_id)
     throw new HubError('policy_denied', `Blocked at run time: ${why}`, {details: {reason, rule, pending_id: req.pending_id}})
   }
@@ -365,7 +375,7 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
         throw err
       }
       await this.o.store.removePending(id)
-      this.trackPending(req.actor, -1)
+      this.trackPending(req, -1)
       this.o.log.info(`Denied ${id}${denied.reason ? `: ${denied.reason}` : ''}`)
       this.emit('change', id)
       return denied
@@ -382,9 +392,16 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
       reason: `expired: not decided by ${req.expires_at}`, by: 'expired', cwd: req.cwd, timeout_s: req.timeout_s, actor: req.actor, policy: req.policy,
     })
     this.counts.denied++
-    await this.record({event: 'command_expired', pending_id: req.pending_id, command: cutCommand(req.command), expires_at: req.expires_at})
+    try {
+      await this.record({event: 'command_expired', pending_id: req.pending_id, command: cutCommand(req.command), expires_at: req.expires_at})
+    } catch (err) {
+      // Not recorded, so not expired yet: the next sweep tries again.
+      await this.o.store.removeDenied(req.pending_id).catch(() => {})
+      this.counts.denied--
+      throw err
+    }
     await this.o.store.removePending(req.pending_id)
-    this.trackPending(req.actor, -1)
+    this.trackPending(req, -1)
     this.o.log.info(`Expired ${req.pending_id} (not decided by ${req.expires_at})`)
     this.emit('change', req.pending_id)
   }
@@ -393,16 +410,18 @@ export class Gateway extends EventEmitter<{event: [GatewayEvent]; change: [strin
   async expireDue(): Promise<number> {
     let n = 0
     const now = Date.now()
-    for (const req of await this.o.store.listPending()) {
-      if (Date.parse(req.expires_at) > now || this.deciding.has(req.pending_id)) continue
-      this.deciding.add(req.pending_id)
+    const due = [...this.expiries].filter(([id, at]) => at <= now && !this.deciding.has(id)).map(([id]) => id)
+    for (const id of due) {
+      if (this.deciding.has(id)) continue
+      this.deciding.add(id)
       try {
-        if (await this.o.store.readPending(req.pending_id)) {
+        const req = await this.o.store.readPending(id).catch(() => undefined)
+        if (req) {
           await this.expire(req)
           n++
-        }
+        } else this.expiries.delete(id) // gone or unreadable: nothing left to expire
       } finally {
-        this.deciding.delete(req.pending_id)
+        this.deciding.delete(id)
       }
     }
     return n
