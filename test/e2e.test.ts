@@ -157,6 +157,21 @@ describe('a new user, end to end', () => {
     await hub(['deny', pendingId], {root})
   })
 
+  it('hub token rotate replaces the agent token at once; the CLI picks up the new one by itself', async () => {
+    const old = (await readFile(join(root, 'runtime', 'agent_hub_token.txt'), 'utf8')).trim()
+    const r = await hub(['token', 'rotate', '--agent', '--json'], {root})
+    expect(r.code).toBe(0)
+    const fresh = (await readFile(join(root, 'runtime', 'agent_hub_token.txt'), 'utf8')).trim()
+    expect(fresh).not.toBe(old)
+    expect(r.stdout).not.toContain(fresh)
+    expect(JSON.parse(r.stdout)).toMatchObject({role: 'agent', daemon: true})
+    const withOld = await fetch(`${daemon.base}/pending`, {headers: {'x-agent-token': old}})
+    expect(withOld.status).toBe(401)
+    const planned = await hub(['plan', 'echo after-rotation', '--json'], {root})
+    expect(planned.code).toBe(0)
+    await hub(['deny', (JSON.parse(planned.stdout) as {pending_id: string}).pending_id], {root})
+  })
+
   it('keeps each audit line chained and every run in a record', async () => {
     const audit = await readLines(join(root, 'runtime', 'audit.log'))
     expect(audit.map((l) => l.seq)).toEqual(audit.map((_, i) => i + 1))
