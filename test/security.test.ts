@@ -77,6 +77,28 @@ describe('the pending cap under concurrency', () => {
   })
 })
 
+describe('event streams', () => {
+  it('are capped per agent token (429), never for the operator, and a closed stream frees its place', async () => {
+    hub = await openTestHub(root)
+    const open: Response[] = []
+    for (let i = 0; i < 8; i++) {
+      const res = await hub.app.request('/events', {headers: {'x-agent-token': hub.tokens.agent}})
+      expect(res.status).toBe(200)
+      open.push(res)
+    }
+    const ninth = await hub.app.request('/events', {headers: {'x-agent-token': hub.tokens.agent}})
+    expect(ninth.status).toBe(429)
+    const operator = await hub.app.request('/events', {headers: {'x-agent-token': hub.tokens.operator}})
+    expect(operator.status).toBe(200)
+    await operator.body?.cancel()
+    await open.pop()!.body!.cancel()
+    await new Promise((r) => setTimeout(r, 50))
+    const again = await hub.app.request('/events', {headers: {'x-agent-token': hub.tokens.agent}})
+    expect(again.status).toBe(200)
+    for (const r of [...open, again]) await r.body?.cancel()
+  })
+})
+
 describe('tokens', () => {
   it('rotation makes the old token fail at once, is audited by fingerprint, and never shows a token', async () => {
     hub = await openTestHub(root)

@@ -40,6 +40,7 @@ type Env = {Variables: {actor: Actor}}
 export const MAX_BODY_BYTES = 64 * 1024
 const KEEPALIVE_MS = 15_000
 const MAX_QUEUED_EVENTS = 10_000
+const MAX_STREAMS_PER_AGENT = 8
 
 // Keys that could reach an object prototype if anything downstream ever merged the body.
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
@@ -259,9 +260,24 @@ export function createApp(deps: AppDeps): Hono<Env> {
   })
   app.get('/runs/:run_id', anyone, async (c) => c.json(await deps.gateway.getRun(c.req.param('run_id'))))
 
+  // Open event streams per agent token: each holds a socket and a queue, so an agent may not open
+  // them without bound. The operator is not limited, like everywhere else.
+  const streamsByAgent = new Map<string, number>()
   app.get('/events', anyone, (c) => {
     const lastHeader = c.req.header('last-event-id') ?? c.req.query('last_event_id')
     const last = lastHeader !== undefined && /^\d+$/.test(lastHeader) ? Number(lastHeader) : undefined
+    const actor = c.get('actor')
+    const open = streamsByAgent.get(actor.token) ?? 0
+    if (actor.role === 'agent' && open >= MAX_STREAMS_PER_AGENT) {
+      throw new HubError('rate_limited', `This agent already has ${MAX_STREAMS_PER_AGENT} event streams open; close one first.`, {details: {retry_after: 5}})
+    }
+    if (actor.role === 'agent') streamsByAgent.set(actor.token, open + 1)
+    const release = (): void => {
+      if (actor.role !== 'agent') return
+      const n = (streamsByAgent.get(actor.token) ?? 1) - 1
+      if (n <= 0) streamsByAgent.delete(actor.token)
+      else streamsByAgent.set(actor.token, n)
+    }
     return streamSSE(c, async (stream) => {
       const queue: GatewayEvent[] = []
       let wake: (() => void) | undefined
@@ -319,6 +335,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
         }
       } finally {
         unsubscribe()
+        release()
       }
     })
   })
