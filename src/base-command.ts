@@ -14,6 +14,12 @@ import type {Role} from './lib/tokens.js'
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
+/** `--policy` and `--strict`, for the commands that load the policy (serve, policy check|test). */
+export const policyFlags = {
+  policy: Flags.string({description: 'Policy file [env: AGENT_HUB_POLICY, default: <root>/hub.policy.json if present].'}),
+  strict: Flags.boolean({description: 'Strict mode: block what no rule matches [env: AGENT_HUB_STRICT_MODE=1].', allowNo: true}),
+}
+
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
     json: Flags.boolean({description: 'Print bare JSON (errors as {"error": {"code", "message"}}).', helpGroup: 'GLOBAL'}),

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, policyFlags} from '../base-command.js'
 import type {ConfigOverrides} from '../lib/config.js'
 
 export default class Serve extends BaseCommand<typeof Serve> {
@@ -14,8 +14,7 @@ running commands get a grace period, then are recorded as interrupted.`
     host: Flags.string({description: 'Address to listen on [env: AGENT_HUB_HOST].'}),
     port: Flags.integer({description: 'Port to listen on; 0 picks a free one [env: AGENT_HUB_PORT].'}),
     'workspace-dir': Flags.string({description: 'The only tree commands may run in [env: AGENT_HUB_WORKSPACE_DIR].'}),
-    policy: Flags.string({description: 'Policy file [env: AGENT_HUB_POLICY].'}),
-    strict: Flags.boolean({description: 'Block commands that no rule matches [env: AGENT_HUB_STRICT_MODE].', allowNo: true}),
+    ...policyFlags,
     'log-level': Flags.string({description: 'DEBUG, INFO, WARNING or ERROR [env: AGENT_HUB_LOG_LEVEL].'}),
     'grace-seconds': Flags.integer({description: 'On shutdown, how long running commands may finish.', default: 10, min: 0, max: 3600}),
   }

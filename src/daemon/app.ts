@@ -9,6 +9,7 @@ import {streamSSE} from 'hono/streaming'
 import {z} from 'zod'
 import type {HubConfig} from '../lib/config.js'
 import {HubError, isHubError} from '../lib/errors.js'
+import {hasBidiOrZeroWidth} from '../lib/terminal-escape.js'
 import type {Gateway, GatewayEvent} from '../lib/gateway.js'
 import type {Logger} from '../lib/logger.js'
 import type {Actor} from '../lib/records.js'
@@ -48,8 +49,7 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 const noNul = (s: string): boolean => !s.includes('\u0000')
 // Bidi overrides and zero-width characters make a command read differently from how it runs; no
 // honest command needs them, so they are refused rather than shown to a tired operator.
-const DECEPTIVE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/
-const noDeceptive = (s: string): boolean => !DECEPTIVE.test(s)
+const noDeceptive = (s: string): boolean => !hasBidiOrZeroWidth(s)
 
 const PlanBody = z.object({
   command: z.string({error: 'command must be a string'}).min(1, 'command must not be empty').max(10_000, 'command is longer than 10,000 characters').refine(noNul, 'command contains a NUL byte').refine(noDeceptive, 'command contains invisible or bidirectional control characters'),

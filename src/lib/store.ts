@@ -186,9 +186,6 @@ export class RuntimeStore {
     return readJsonFile<ClaimedRequest>(this.claimedPath(id))
   }
 
-  async removeClaimed(id: string): Promise<void> {
-    await rm(this.claimedPath(id), {force: true})
-  }
 
   listClaimedIds(): Promise<string[]> {
     return listIds(this.paths.claimed, '.json')

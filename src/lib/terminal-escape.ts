@@ -22,6 +22,12 @@ export function escapeControl(text: string, opts: {multiline?: boolean} = {}): s
   return out
 }
 
+/** True when the text holds bidi controls or zero-width characters (what can disguise a command). */
+export function hasBidiOrZeroWidth(text: string): boolean {
+  INVISIBLE.lastIndex = 0
+  return INVISIBLE.test(text)
+}
+
 /** True when the text holds anything escapeControl would change (in multi-line mode). */
 export function hasInvisible(text: string): boolean {
   CONTROL.lastIndex = 0

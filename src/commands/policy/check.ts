@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, policyFlags} from '../../base-command.js'
 import type {ConfigOverrides} from '../../lib/config.js'
 import {EXIT} from '../../lib/errors.js'
 import {policyContextFor} from '../../lib/policy/cli-context.js'
@@ -27,8 +27,7 @@ export default class PolicyCheck extends BaseCommand<typeof PolicyCheck> {
 
   static override flags = {
     cwd: Flags.string({description: 'Working directory to judge it in, relative to the workspace (as `hub plan --cwd`).'}),
-    policy: Flags.string({description: 'Policy file to use [env: AGENT_HUB_POLICY, default: <root>/hub.policy.json if present].'}),
-    strict: Flags.boolean({description: 'Strict mode: block what no rule matches [env: AGENT_HUB_STRICT_MODE=1].', allowNo: true}),
+    ...policyFlags,
   }
 
   protected override configOverrides(): ConfigOverrides {

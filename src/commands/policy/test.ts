@@ -1,5 +1,4 @@
-import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, policyFlags} from '../../base-command.js'
 import type {ConfigOverrides} from '../../lib/config.js'
 import {EXIT} from '../../lib/errors.js'
 import {policyContextFor} from '../../lib/policy/cli-context.js'
@@ -19,8 +18,7 @@ export default class PolicyTest extends BaseCommand<typeof PolicyTest> {
   static override examples = ['<%= config.bin %> policy test', '<%= config.bin %> policy test --policy ./hub.policy.json --json']
 
   static override flags = {
-    policy: Flags.string({description: 'Policy file to test [env: AGENT_HUB_POLICY, default: <root>/hub.policy.json if present].'}),
-    strict: Flags.boolean({description: 'Strict mode [env: AGENT_HUB_STRICT_MODE=1].', allowNo: true}),
+    ...policyFlags,
   }
 
   protected override configOverrides(): ConfigOverrides {
