@@ -24,11 +24,11 @@ const WARM_ROUNDS = 5
 const GOALS = {loadMs: 100, medianUs: 50, p99Us: 500}
 
 interface ChildResult {
+  cases: number
+  firstUs: number
   importMs: number
   loadMs: number
-  parts: {importMs: number; initMs: number; grammarMs: number; warmUpMs: number}
-  firstUs: number
-  cases: number
+  parts: {grammarMs: number; importMs: number; initMs: number; warmUpMs: number}
   samplesUs: number[]
   slowest: {command: string; us: number}
 }
@@ -68,7 +68,11 @@ process.stdout.write(JSON.stringify({importMs, loadMs, parts: parserLoadTimings,
 function newestMtime(dir: string): number {
   return readdirSync(dir, {withFileTypes: true}).reduce((max, e) => {
     const p = join(dir, e.name)
-    const m = e.isDirectory() ? newestMtime(p) : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? statSync(p).mtimeMs : 0
+    const m = e.isDirectory()
+      ? newestMtime(p)
+      : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')
+        ? statSync(p).mtimeMs
+        : 0
     return Math.max(max, m)
   }, 0)
 }
@@ -77,17 +81,33 @@ function newestMtime(dir: string): number {
  * The built engine when it is current, else the sources through tsx. HUB_BENCH_POLICY_DIST points
  * at another build of src/lib/policy (say, one compiled outside the work tree).
  */
-function target(): {index: string; parser: string; args: string[]; note: string} {
+function target(): {args: string[]; index: string; note: string; parser: string} {
   const other = process.env.HUB_BENCH_POLICY_DIST
   if (other) {
     const dir = resolve(other)
-    return {index: pathToFileURL(join(dir, 'index.js')).href, parser: pathToFileURL(join(dir, 'parser.js')).href, args: [], note: `built engine (${dir}) on plain node`}
+    return {
+      index: pathToFileURL(join(dir, 'index.js')).href,
+      parser: pathToFileURL(join(dir, 'parser.js')).href,
+      args: [],
+      note: `built engine (${dir}) on plain node`,
+    }
   }
+
   const dist = join(ROOT, 'dist', 'lib', 'policy')
   const built = join(dist, 'index.js')
-  if (existsSync(built) && existsSync(join(dist, 'parser.js')) && statSync(built).mtimeMs >= newestMtime(join(ROOT, 'src', 'lib', 'policy'))) {
-    return {index: pathToFileURL(built).href, parser: pathToFileURL(join(dist, 'parser.js')).href, args: [], note: 'built engine (dist/) on plain node'}
+  if (
+    existsSync(built) &&
+    existsSync(join(dist, 'parser.js')) &&
+    statSync(built).mtimeMs >= newestMtime(join(ROOT, 'src', 'lib', 'policy'))
+  ) {
+    return {
+      index: pathToFileURL(built).href,
+      parser: pathToFileURL(join(dist, 'parser.js')).href,
+      args: [],
+      note: 'built engine (dist/) on plain node',
+    }
   }
+
   const src = join(ROOT, 'src', 'lib', 'policy')
   return {
     index: pathToFileURL(join(src, 'index.ts')).href,
@@ -102,7 +122,10 @@ function quantile(sorted: number[], q: number): number {
 }
 
 function median(values: number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5)
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  )
 }
 
 function line(label: string, value: string, goal: string, pass: boolean | undefined): string {
@@ -114,10 +137,15 @@ export async function run(): Promise<void> {
   const t = target()
   const results: ChildResult[] = []
   for (let i = 0; i < PROCESSES; i++) {
-    const child = spawnSync(process.execPath, [...t.args, '--input-type=module', '-e', CHILD, t.index, t.parser, String(ROUNDS), String(WARM_ROUNDS)], {cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
+    const child = spawnSync(
+      process.execPath,
+      [...t.args, '--input-type=module', '-e', CHILD, t.index, t.parser, String(ROUNDS), String(WARM_ROUNDS)],
+      {cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024},
+    )
     if (child.status !== 0) throw new Error(`policy bench child failed (${child.status}): ${child.stderr}`)
     results.push(JSON.parse(child.stdout) as ChildResult)
   }
+
   const samples = results.flatMap((r) => r.samplesUs).sort((a, b) => a - b)
   const loadMs = median(results.map((r) => r.loadMs))
   const medUs = quantile(samples, 0.5)
@@ -128,17 +156,37 @@ export async function run(): Promise<void> {
   const slowest = results.map((r) => r.slowest).sort((a, b) => b.us - a.us)[0]
   const [load1] = loadavg()
   console.log(`policy engine — ${t.note}`)
-  console.log(`  ${PROCESSES} fresh processes; ${first.cases} battery cases × ${ROUNDS} rounds each (after ${WARM_ROUNDS} warm-up rounds); ${samples.length} evaluations; ${availableParallelism()} CPUs, load ${load1?.toFixed(2)}`)
+  console.log(
+    `  ${PROCESSES} fresh processes; ${first.cases} battery cases × ${ROUNDS} rounds each (after ${WARM_ROUNDS} warm-up rounds); ${samples.length} evaluations; ${availableParallelism()} CPUs, load ${load1?.toFixed(2)}`,
+  )
   const parserMs = median(parts.map((p) => p.importMs + p.initMs + p.grammarMs + p.warmUpMs))
-  console.log(line('parser load (median)', `${parserMs.toFixed(1)} ms`, `< ${GOALS.loadMs} ms`, parserMs < GOALS.loadMs))
-  console.log(`    of which: import web-tree-sitter ${part('importMs')} ms, runtime ${part('initMs')} ms, grammar ${part('grammarMs')} ms, first parse ${part('warmUpMs')} ms`)
+  console.log(
+    line('parser load (median)', `${parserMs.toFixed(1)} ms`, `< ${GOALS.loadMs} ms`, parserMs < GOALS.loadMs),
+  )
+  console.log(
+    `    of which: import web-tree-sitter ${part('importMs')} ms, runtime ${part('initMs')} ms, grammar ${part('grammarMs')} ms, first parse ${part('warmUpMs')} ms`,
+  )
   console.log(line('loadPolicy() incl. engine warm-up', `${loadMs.toFixed(1)} ms`, '', undefined))
-  console.log(line('import of the engine modules', `${median(results.map((r) => r.importMs)).toFixed(1)} ms`, '', undefined))
-  console.log(line('first evaluation after load', `${median(results.map((r) => r.firstUs)).toFixed(0)} µs`, '', undefined))
+  console.log(
+    line('import of the engine modules', `${median(results.map((r) => r.importMs)).toFixed(1)} ms`, '', undefined),
+  )
+  console.log(
+    line('first evaluation after load', `${median(results.map((r) => r.firstUs)).toFixed(0)} µs`, '', undefined),
+  )
   console.log(line('evaluation median', `${medUs.toFixed(1)} µs`, `< ${GOALS.medianUs} µs`, medUs < GOALS.medianUs))
   console.log(line('evaluation p99', `${p99Us.toFixed(1)} µs`, `< ${GOALS.p99Us} µs`, p99Us < GOALS.p99Us))
-  console.log(line('evaluation p90 / p99.9 / max', `${quantile(samples, 0.9).toFixed(0)} / ${quantile(samples, 0.999).toFixed(0)} / ${(samples[samples.length - 1] ?? 0).toFixed(0)} µs`, '', undefined))
-  if (slowest) console.log(`    slowest single evaluation: ${slowest.us.toFixed(0)} µs for ${JSON.stringify(slowest.command.length > 60 ? `${slowest.command.slice(0, 57)}...` : slowest.command)}`)
+  console.log(
+    line(
+      'evaluation p90 / p99.9 / max',
+      `${quantile(samples, 0.9).toFixed(0)} / ${quantile(samples, 0.999).toFixed(0)} / ${(samples.at(-1) ?? 0).toFixed(0)} µs`,
+      '',
+      undefined,
+    ),
+  )
+  if (slowest)
+    console.log(
+      `    slowest single evaluation: ${slowest.us.toFixed(0)} µs for ${JSON.stringify(slowest.command.length > 60 ? `${slowest.command.slice(0, 57)}...` : slowest.command)}`,
+    )
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -13,9 +13,10 @@ for (const [name, load] of benches) {
   if (only.length > 0 && !only.includes(name)) continue
   try {
     await (await load()).run()
-  } catch (err) {
+  } catch (error) {
     failed = true
-    console.error(`bench ${name} failed: ${(err as Error).stack ?? String(err)}`)
+    console.error(`bench ${name} failed: ${(error as Error).stack ?? String(error)}`)
   }
 }
+
 process.exitCode = failed ? 1 : 0

@@ -1,37 +1,126 @@
+import type {ChalkInstance} from 'chalk'
+
 /**
  * The one base class of every `hub` command: common flags, configuration, the daemon client with
  * the right token found by itself, `--json` output, and the mapping from errors to exit codes
  * (README "Exit codes").
  */
 import {Command, Flags, type Interfaces} from '@oclif/core'
-import type {ChalkInstance} from 'chalk'
-import {resolveConfig, type ConfigOverrides, type HubConfig} from './lib/config.js'
-import {EXIT, HubError, isHubError} from './lib/errors.js'
-import {colorEnabled, createStyle, escapeControl} from './lib/terminal.js'
+
 import type {HubClient} from './lib/client.js'
 import type {Role} from './lib/tokens.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+import {type ConfigOverrides, type HubConfig, resolveConfig} from './lib/config.js'
+import {EXIT, HubError, isHubError} from './lib/errors.js'
+import {colorEnabled, createStyle, escapeControl} from './lib/terminal.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 /** `--policy` and `--strict`, for the commands that load the policy (serve, policy check|test). */
 export const policyFlags = {
-  policy: Flags.string({description: 'Policy file [env: AGENT_HUB_POLICY, default: <root>/hub.policy.json if present].'}),
-  strict: Flags.boolean({description: 'Strict mode: block what no rule matches [env: AGENT_HUB_STRICT_MODE=1].', allowNo: true}),
+  policy: Flags.string({
+    description: 'Policy file [env: AGENT_HUB_POLICY, default: <root>/hub.policy.json if present].',
+  }),
+  strict: Flags.boolean({
+    description: 'Strict mode: block what no rule matches [env: AGENT_HUB_STRICT_MODE=1].',
+    allowNo: true,
+  }),
 }
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
-    json: Flags.boolean({description: 'Print bare JSON (errors as {"error": {"code", "message"}}).', helpGroup: 'GLOBAL'}),
-    root: Flags.string({description: 'Root directory that runtime/ and workspace/ hang from [env: AGENT_HUB_ROOT].', helpGroup: 'GLOBAL'}),
+    json: Flags.boolean({
+      description: 'Print bare JSON (errors as {"error": {"code", "message"}}).',
+      helpGroup: 'GLOBAL',
+    }),
+    root: Flags.string({
+      description: 'Root directory that runtime/ and workspace/ hang from [env: AGENT_HUB_ROOT].',
+      helpGroup: 'GLOBAL',
+    }),
     'runtime-dir': Flags.string({description: 'Runtime directory [env: AGENT_HUB_RUNTIME_DIR].', helpGroup: 'GLOBAL'}),
   }
-
-  protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
+  protected flags!: BaseFlags<T>
   private cachedConfig: HubConfig | undefined
-  private clients: HubClient[] = []
   private cachedStyle: ChalkInstance | undefined
+  private clients: HubClient[] = []
+
+  protected get hubConfig(): HubConfig {
+    if (!this.cachedConfig) {
+      const f = this.flags as {root?: string; 'runtime-dir'?: string}
+      this.cachedConfig = resolveConfig(process.env, {
+        root: f.root,
+        runtimeDir: f['runtime-dir'],
+        ...this.configOverrides(),
+      })
+    }
+
+    return this.cachedConfig
+  }
+
+  protected get jsonMode(): boolean {
+    // Before parsing finished (a usage error), the flags are not known yet: look at the words.
+    const parsed = (this.flags as undefined | {json?: boolean})?.json
+    return parsed ?? this.argv.includes('--json')
+  }
+
+  protected get style(): ChalkInstance {
+    this.cachedStyle ??= createStyle(!this.jsonMode && colorEnabled())
+    return this.cachedStyle
+  }
+
+  /** Every failure ends here: one line (or JSON) that says what happened and what to do, then the documented exit code. */
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own exits (this.exit) and parse errors keep their behaviour and exit code (2 for usage).
+    if (!isHubError(err)) {
+      if (err.oclif?.exit !== undefined && err.message.startsWith('EEXIT')) throw err
+      if (err.oclif?.exit === 2 || (err as {parse?: unknown}).parse !== undefined) {
+        if (this.jsonMode) {
+          this.printJson({error: {code: 'usage', message: err.message}})
+          this.exit(EXIT.usage)
+        }
+
+        throw err
+      }
+    }
+
+    const hubErr = isHubError(err) ? err : new HubError('internal', err.message || String(err), {cause: err})
+    if (this.jsonMode) {
+      this.printJson(hubErr.toJSON())
+    } else {
+      const s = createStyle(colorEnabled(process.stderr))
+      process.stderr.write(`${s.red('Error:')} ${escapeControl(hubErr.message)}\n`)
+      if (hubErr.hint) process.stderr.write(`${s.dim('Hint:')} ${escapeControl(hubErr.hint)}\n`)
+      if (hubErr.code === 'internal' && process.env.DEBUG && err.stack) process.stderr.write(err.stack + '\n')
+    }
+
+    this.exit(hubErr.exitCode)
+  }
+
+  /**
+   * A client for the daemon, found without the user typing anything: the base from --base or
+   * AGENT_HUB_BASE, else the running daemon's daemon.json, else the default; the token from the
+   * environment, else the token file in the runtime directory.
+   */
+  protected async client(role: 'any' | Role, opts: {base?: string | undefined} = {}): Promise<HubClient> {
+    const {discoverClient} = await import('./lib/discovery.js')
+    const client = await discoverClient(this.hubConfig, role, opts)
+    this.clients.push(client)
+    return client
+  }
+
+  /** Extra configuration overrides a command's own flags provide (host, port, base …). */
+  protected configOverrides(): ConfigOverrides {
+    return {}
+  }
+
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    await Promise.all(this.clients.map((c) => c.close().catch(() => {})))
+    return super.finally(err)
+  }
 
   public override async init(): Promise<void> {
     await super.init()
@@ -45,30 +134,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.args = args as BaseArgs<T>
   }
 
-  /** Extra configuration overrides a command's own flags provide (host, port, base …). */
-  protected configOverrides(): ConfigOverrides {
-    return {}
-  }
-
-  protected get hubConfig(): HubConfig {
-    if (!this.cachedConfig) {
-      const f = this.flags as {root?: string; 'runtime-dir'?: string}
-      this.cachedConfig = resolveConfig(process.env, {root: f.root, runtimeDir: f['runtime-dir'], ...this.configOverrides()})
-    }
-    return this.cachedConfig
-  }
-
-  protected get style(): ChalkInstance {
-    this.cachedStyle ??= createStyle(!this.jsonMode && colorEnabled())
-    return this.cachedStyle
-  }
-
-  protected get jsonMode(): boolean {
-    // Before parsing finished (a usage error), the flags are not known yet: look at the words.
-    const parsed = (this.flags as {json?: boolean} | undefined)?.json
-    return parsed ?? this.argv.includes('--json')
-  }
-
   protected printJson(value: unknown): void {
     process.stdout.write(JSON.stringify(value, null, 2) + '\n')
   }
@@ -76,47 +141,5 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Escapes agent-written text for the terminal. */
   protected safe(text: string, multiline = false): string {
     return escapeControl(text, {multiline})
-  }
-
-  /**
-   * A client for the daemon, found without the user typing anything: the base from --base or
-   * AGENT_HUB_BASE, else the running daemon's daemon.json, else the default; the token from the
-   * environment, else the token file in the runtime directory.
-   */
-  protected async client(role: Role | 'any', opts: {base?: string | undefined} = {}): Promise<HubClient> {
-    const {discoverClient} = await import('./lib/discovery.js')
-    const client = await discoverClient(this.hubConfig, role, opts)
-    this.clients.push(client)
-    return client
-  }
-
-  protected override async finally(err: Error | undefined): Promise<unknown> {
-    await Promise.all(this.clients.map((c) => c.close().catch(() => {})))
-    return super.finally(err)
-  }
-
-  /** Every failure ends here: one line (or JSON) that says what happened and what to do, then the documented exit code. */
-  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    // oclif's own exits (this.exit) and parse errors keep their behaviour and exit code (2 for usage).
-    if (!isHubError(err)) {
-      if (err.oclif?.exit !== undefined && err.message.startsWith('EEXIT')) throw err
-      if (err.oclif?.exit === 2 || (err as {parse?: unknown}).parse !== undefined) {
-        if (this.jsonMode) {
-          this.printJson({error: {code: 'usage', message: err.message}})
-          this.exit(EXIT.usage)
-        }
-        throw err
-      }
-    }
-    const hubErr = isHubError(err) ? err : new HubError('internal', err.message || String(err), {cause: err})
-    if (this.jsonMode) {
-      this.printJson(hubErr.toJSON())
-    } else {
-      const s = createStyle(colorEnabled(process.stderr))
-      process.stderr.write(`${s.red('Error:')} ${escapeControl(hubErr.message)}\n`)
-      if (hubErr.hint) process.stderr.write(`${s.dim('Hint:')} ${escapeControl(hubErr.hint)}\n`)
-      if (hubErr.code === 'internal' && process.env.DEBUG && err.stack) process.stderr.write(err.stack + '\n')
-    }
-    this.exit(hubErr.exitCode)
   }
 }

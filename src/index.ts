@@ -6,8 +6,19 @@
  *   const {record, status} = await hub.planAndWait({command: 'npm test', note: 'run the tests'})
  */
 export {HubClient, SseParser} from './lib/client.js'
-export type {ClientOptions, PlanInput, PlanResponse, RequestStatus, RequestState, StatusResponse, HealthResponse, HubEvent, ApproveAccepted, VerdictSummary} from './lib/client.js'
-export {HubError, EXIT} from './lib/errors.js'
-export type {ErrorCode} from './lib/errors.js'
-export type {RunRecord, PendingRequest, DeniedRequest, Actor} from './lib/records.js'
+export type {
+  ApproveAccepted,
+  ClientOptions,
+  HealthResponse,
+  HubEvent,
+  PlanInput,
+  PlanResponse,
+  RequestState,
+  RequestStatus,
+  StatusResponse,
+  VerdictSummary,
+} from './lib/client.js'
 export {discoverClient} from './lib/discovery.js'
+export {EXIT, HubError} from './lib/errors.js'
+export type {ErrorCode} from './lib/errors.js'
+export type {Actor, DeniedRequest, PendingRequest, RunRecord} from './lib/records.js'

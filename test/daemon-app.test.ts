@@ -4,7 +4,9 @@
 import {readdir, readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
 import type {OpenHub} from '../src/daemon/server.js'
+
 import {openTestHub, readLines, removeRoot, tempRoot} from './helpers.js'
 
 let root: string
@@ -19,9 +21,13 @@ afterEach(async () => {
   await removeRoot(root)
 })
 
-type Json = Record<string, unknown> & {error?: {code: string; message: string; [k: string]: unknown}}
+type Json = Record<string, unknown> & {error?: {[k: string]: unknown; code: string; message: string}}
 
-async function call(method: string, path: string, opts: {token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string>} = {}): Promise<{status: number; body: Json; headers: Headers}> {
+async function call(
+  method: string,
+  path: string,
+  opts: {body?: unknown; headers?: Record<string, string>; raw?: string; token?: null | string} = {},
+): Promise<{body: Json; headers: Headers; status: number}> {
   const headers: Record<string, string> = {...opts.headers}
   const token = opts.token === undefined ? hub.tokens.agent : opts.token
   if (token) headers['x-agent-token'] = token
@@ -38,7 +44,8 @@ const op = (): string => hub.tokens.operator
 
 async function snapshot(): Promise<string> {
   const parts: string[] = []
-  for (const d of ['pending', 'denied', 'claimed', 'runs']) parts.push(`${d}:${(await readdir(join(root, 'runtime', d))).sort().join(',')}`)
+  for (const d of ['pending', 'denied', 'claimed', 'runs'])
+    parts.push(`${d}:${(await readdir(join(root, 'runtime', d))).sort().join(',')}`)
   const audit = await readFile(join(root, 'runtime', 'audit.log'), 'utf8').catch(() => '')
   return parts.join('|') + '|' + audit
 }
@@ -56,7 +63,9 @@ describe('authentication', () => {
   it('refuses a missing or wrong token with 401, and accepts Bearer', async () => {
     expect((await call('GET', '/health', {token: null})).status).toBe(401)
     expect((await call('GET', '/health', {token: 'x'.repeat(43)})).body.error?.code).toBe('unauthorized')
-    expect((await call('GET', '/health', {token: null, headers: {authorization: `Bearer ${hub.tokens.agent}`}})).status).toBe(200)
+    expect(
+      (await call('GET', '/health', {token: null, headers: {authorization: `Bearer ${hub.tokens.agent}`}})).status,
+    ).toBe(200)
   })
 
   it('gives 403 to an agent on approve and deny', async () => {
@@ -100,8 +109,27 @@ describe('plan → approve → run', () => {
 
     const run = await call('POST', `/approve/${id}`, {token: op(), body: {note: 'ok'}})
     expect(run.status).toBe(200)
-    expect(run.body).toMatchObject({command: 'echo hi', exit_code: 0, stdout: 'hi\n', stderr: '', pending_id: id, timed_out: false})
-    for (const f of ['run_id', 'cwd', 'ts', 'duration_ms', 'approved_by', 'stdout_truncated', 'stderr_truncated', 'peak_rss_mb', 'cpu_ms', 'policy']) expect(run.body).toHaveProperty(f)
+    expect(run.body).toMatchObject({
+      command: 'echo hi',
+      exit_code: 0,
+      stdout: 'hi\n',
+      stderr: '',
+      pending_id: id,
+      timed_out: false,
+    })
+    for (const f of [
+      'run_id',
+      'cwd',
+      'ts',
+      'duration_ms',
+      'approved_by',
+      'stdout_truncated',
+      'stderr_truncated',
+      'peak_rss_mb',
+      'cpu_ms',
+      'policy',
+    ])
+      expect(run.body).toHaveProperty(f)
     const runId = run.body.run_id as string
     const record = JSON.parse(await readFile(join(root, 'runtime', 'runs', runId, 'record.json'), 'utf8')) as Json
     expect(record).toEqual(run.body)
@@ -117,7 +145,13 @@ describe('plan → approve → run', () => {
     const audit = await readLines(join(root, 'runtime', 'audit.log'))
     expect(audit.map((l) => l.event)).toEqual(['command_queued', 'command_approved', 'run_started', 'command_executed'])
     const executed = audit[3]!
-    expect(executed).toMatchObject({event: 'command_executed', run_id: runId, command: 'echo hi', exit_code: 0, pending_id: id})
+    expect(executed).toMatchObject({
+      event: 'command_executed',
+      run_id: runId,
+      command: 'echo hi',
+      exit_code: 0,
+      pending_id: id,
+    })
     expect(typeof executed.duration_ms).toBe('number')
     expect(executed.ts).toMatch(/Z$/)
     expect(audit[1]!.actor).toMatchObject({role: 'operator'})
@@ -126,7 +160,10 @@ describe('plan → approve → run', () => {
 
   it('lets exactly one of two approvals win; the other gets 409', async () => {
     const id = (await call('POST', '/plan', {body: {command: 'echo once'}})).body.pending_id as string
-    const [a, b] = await Promise.all([call('POST', `/approve/${id}`, {token: op()}), call('POST', `/approve/${id}`, {token: op()})])
+    const [a, b] = await Promise.all([
+      call('POST', `/approve/${id}`, {token: op()}),
+      call('POST', `/approve/${id}`, {token: op()}),
+    ])
     expect([a.status, b.status].sort()).toEqual([200, 409])
     expect((await call('POST', `/approve/${id}`, {token: op()})).status).toBe(409)
     expect(await readdir(join(root, 'runtime', 'runs'))).toHaveLength(1)
@@ -175,11 +212,18 @@ describe('long-poll', () => {
 
 describe('deny', () => {
   it('moves the request to denied/ with the seed fields and audits it', async () => {
-    const id = (await call('POST', '/plan', {body: {command: 'echo nope', note: 'agent cleanup request'}})).body.pending_id as string
+    const id = (await call('POST', '/plan', {body: {command: 'echo nope', note: 'agent cleanup request'}})).body
+      .pending_id as string
     const r = await call('POST', `/deny/${id}`, {token: op(), body: {reason: 'not today'}})
     expect(r.status).toBe(200)
     const denied = JSON.parse(await readFile(join(root, 'runtime', 'denied', `${id}.json`), 'utf8')) as Json
-    expect(denied).toMatchObject({command: 'echo nope', note: 'agent cleanup request', pending_id: id, reason: 'not today', by: 'operator'})
+    expect(denied).toMatchObject({
+      command: 'echo nope',
+      note: 'agent cleanup request',
+      pending_id: id,
+      reason: 'not today',
+      by: 'operator',
+    })
     for (const f of ['ts', 'denied_ts', 'denied_at']) expect(denied).toHaveProperty(f)
     expect(await readdir(join(root, 'runtime', 'pending'))).toHaveLength(0)
     expect((await call('POST', `/deny/${id}`, {token: op()})).status).toBe(409)
@@ -207,13 +251,13 @@ describe('policy at the door', () => {
   })
 
   it('refuses the seed PowerShell example', async () => {
-    const r = await call('POST', '/plan', {body: {command: 'Remove-Item C:\\Windows\\*'}})
+    const r = await call('POST', '/plan', {body: {command: String.raw`Remove-Item C:\Windows\*`}})
     expect(r.status).toBe(403)
   })
 })
 
 describe('bad input gets the right status and changes no file', () => {
-  const cases: Array<[string, {raw?: string; body?: unknown; headers?: Record<string, string>}, number, string]> = [
+  const cases: Array<[string, {body?: unknown; headers?: Record<string, string>; raw?: string}, number, string]> = [
     ['malformed JSON', {raw: '{"command": '}, 400, 'invalid_json'],
     ['a body over 64 KiB', {raw: JSON.stringify({command: 'x'.repeat(70_000)})}, 413, 'payload_too_large'],
     ['no command', {body: {}}, 422, 'validation_failed'],
@@ -266,7 +310,9 @@ describe('bad input gets the right status and changes no file', () => {
 describe('browser defences', () => {
   it('refuses a foreign Host (DNS rebinding) and a foreign Origin', async () => {
     expect((await call('GET', '/status', {headers: {host: 'evil.example:8787'}})).status).toBe(403)
-    expect((await call('POST', '/plan', {body: {command: 'ls'}, headers: {origin: 'https://evil.example'}})).status).toBe(403)
+    expect(
+      (await call('POST', '/plan', {body: {command: 'ls'}, headers: {origin: 'https://evil.example'}})).status,
+    ).toBe(403)
     const ok = await call('GET', '/status', {headers: {origin: 'http://localhost:3000'}})
     expect(ok.status).toBe(200)
     expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:3000')
@@ -280,6 +326,7 @@ describe('pending list', () => {
       ids.push((await call('POST', '/plan', {body: {command: `echo ${i}`}})).body.pending_id as string)
       await new Promise((r) => setTimeout(r, 5))
     }
+
     const list = (await call('GET', '/pending?limit=2')).body as unknown as Array<{pending_id: string}>
     expect(list.map((p) => p.pending_id)).toEqual([ids[2], ids[1]])
   })

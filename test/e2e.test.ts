@@ -7,8 +7,9 @@ import {spawn} from 'node:child_process'
 import {readdir, readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, childEnv, hub, readLines, removeRoot, startDaemonProcess, tempRoot, type DaemonProcess} from './helpers.js'
-import {SseParser, type HubEvent} from '../src/lib/client.js'
+
+import {type HubEvent, SseParser} from '../src/lib/client.js'
+import {BIN, childEnv, type DaemonProcess, hub, readLines, removeRoot, startDaemonProcess, tempRoot} from './helpers.js'
 
 let root: string
 let daemon: DaemonProcess
@@ -22,9 +23,13 @@ afterAll(async () => {
   await removeRoot(root)
 })
 
-function planWait(command: string): Promise<{code: number; stdout: string; stderr: string}> {
+function planWait(command: string): Promise<{code: number; stderr: string; stdout: string}> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'plan', command, '--wait', '--note', 'e2e'], {cwd: root, env: childEnv(root), stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [BIN, 'plan', command, '--wait', '--note', 'e2e'], {
+      cwd: root,
+      env: childEnv(root),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
@@ -33,21 +38,23 @@ function planWait(command: string): Promise<{code: number; stdout: string; stder
   })
 }
 
-async function waitForPending(n: number): Promise<Array<{pending_id: string; command: string}>> {
+async function waitForPending(n: number): Promise<Array<{command: string; pending_id: string}>> {
   for (let i = 0; i < 200; i++) {
     const r = await hub(['pending', '--json'], {root})
-    const list = JSON.parse(r.stdout) as Array<{pending_id: string; command: string}>
+    const list = JSON.parse(r.stdout) as Array<{command: string; pending_id: string}>
     if (list.length >= n) return list
     await new Promise((res) => setTimeout(res, 100))
   }
+
   throw new Error('no pending request appeared')
 }
 
 describe('a new user, end to end', () => {
   it('creates the runtime, tokens (0600) and workspace on first start, and writes daemon.json', async () => {
-    for (const f of ['agent_hub_token.txt', 'operator_token.txt']) expect((await stat(join(root, 'runtime', f))).mode & 0o777).toBe(0o600)
+    for (const f of ['agent_hub_token.txt', 'operator_token.txt'])
+      expect((await stat(join(root, 'runtime', f))).mode & 0o777).toBe(0o600)
     expect((await stat(join(root, 'workspace'))).isDirectory()).toBe(true)
-    const info = JSON.parse(await readFile(join(root, 'runtime', 'daemon.json'), 'utf8')) as {port: number; pid: number}
+    const info = JSON.parse(await readFile(join(root, 'runtime', 'daemon.json'), 'utf8')) as {pid: number; port: number}
     expect(info.port).toBe(daemon.port)
     expect(daemon.output()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| INFO \| hub\.daemon \| Listening on/m)
   })
@@ -85,7 +92,9 @@ describe('a new user, end to end', () => {
     const result = await planned
     expect(result.code).toBe(8)
     expect(result.stderr).toContain('denied')
-    const file = JSON.parse(await readFile(join(root, 'runtime', 'denied', `${req!.pending_id}.json`), 'utf8')) as Record<string, unknown>
+    const file = JSON.parse(
+      await readFile(join(root, 'runtime', 'denied', `${req!.pending_id}.json`), 'utf8'),
+    ) as Record<string, unknown>
     expect(file).toMatchObject({command: 'echo never', pending_id: req!.pending_id, reason: 'no', by: 'operator'})
   })
 
@@ -122,11 +131,11 @@ describe('a new user, end to end', () => {
   })
 
   it('escapes control characters an agent put in a command before showing it', async () => {
-    const r = await hub(['plan', 'echo "\u001b[2Jgotcha"', '--note', 'note \u001b]0;title\u0007'], {root})
+    const r = await hub(['plan', 'echo "\u001B[2Jgotcha"', '--note', 'note \u001B]0;title\u0007'], {root})
     expect(r.code).toBe(0)
     const table = await hub(['pending', '--full'], {root})
-    expect(table.stdout).not.toContain('\u001b')
-    expect(table.stdout).toContain('\\x1b[2J')
+    expect(table.stdout).not.toContain('\u001B')
+    expect(table.stdout).toContain(String.raw`\x1b[2J`)
     const id = /queued (\S+)/.exec(r.stdout)![1]!
     await hub(['deny', id], {root})
   })
@@ -134,8 +143,10 @@ describe('a new user, end to end', () => {
   it('streams events over SSE with ids, and replays what a client missed', async () => {
     const token = (await readFile(join(root, 'runtime', 'operator_token.txt'), 'utf8')).trim()
     const audit = await readLines(join(root, 'runtime', 'audit.log'))
-    const after = (audit.at(-3)!.seq as number)
-    const res = await fetch(`${daemon.base}/events`, {headers: {'x-agent-token': token, 'last-event-id': String(after)}})
+    const after = audit.at(-3)!.seq as number
+    const res = await fetch(`${daemon.base}/events`, {
+      headers: {'x-agent-token': token, 'last-event-id': String(after)},
+    })
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/)
     const reader = res.body!.getReader()
     const parser = new SseParser()
@@ -146,6 +157,7 @@ describe('a new user, end to end', () => {
       if (done) break
       got.push(...parser.push(Buffer.from(value)))
     }
+
     await reader.cancel()
     await planned
     expect(got.slice(0, 2).map((e) => e.id)).toEqual([after + 1, after + 2])

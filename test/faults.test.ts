@@ -5,9 +5,10 @@
 import {execFileSync} from 'node:child_process'
 import {chmod, chown, readdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
 import {request} from 'undici'
-import {readLines, removeRoot, startDaemonProcess, tempRoot, type DaemonProcess} from './helpers.js'
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {type DaemonProcess, readLines, removeRoot, startDaemonProcess, tempRoot} from './helpers.js'
 
 let root: string | undefined
 let daemon: DaemonProcess | undefined
@@ -26,7 +27,12 @@ async function tokens(r: string): Promise<{agent: string; operator: string}> {
   }
 }
 
-async function post(base: string, path: string, token: string, body?: unknown): Promise<{status: number; body: Record<string, unknown>}> {
+async function post(
+  base: string,
+  path: string,
+  token: string,
+  body?: unknown,
+): Promise<{body: Record<string, unknown>; status: number}> {
   const res = await request(base + path, {
     method: 'POST',
     headers: {'x-agent-token': token, ...(body === undefined ? {} : {'content-type': 'application/json'})},
@@ -36,7 +42,11 @@ async function post(base: string, path: string, token: string, body?: unknown): 
   return {status: res.statusCode, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}}
 }
 
-async function get(base: string, path: string, token: string): Promise<{status: number; body: Record<string, unknown>}> {
+async function get(
+  base: string,
+  path: string,
+  token: string,
+): Promise<{body: Record<string, unknown>; status: number}> {
   const res = await request(base + path, {headers: {'x-agent-token': token}})
   return {status: res.statusCode, body: (await res.body.json()) as Record<string, unknown>}
 }
@@ -50,7 +60,7 @@ describe('fault injection', () => {
     const t = await tokens(root)
     const acked: string[] = []
     let stop = false
-    const base = daemon.base
+    const {base} = daemon
     const workers = Array.from({length: 16}, async () => {
       while (!stop) {
         try {
@@ -69,11 +79,16 @@ describe('fault injection', () => {
 
     daemon = await startDaemonProcess(root, burstEnv)
     const pending = new Set((await readdir(join(root, 'runtime', 'pending'))).map((f) => f.replace(/\.json$/, '')))
-    const queued = new Set((await readLines(join(root, 'runtime', 'audit.log'))).filter((l) => l.event === 'command_queued').map((l) => l.pending_id as string))
+    const queued = new Set(
+      (await readLines(join(root, 'runtime', 'audit.log')))
+        .filter((l) => l.event === 'command_queued')
+        .map((l) => l.pending_id as string),
+    )
     for (const id of acked) {
       expect(pending.has(id)).toBe(true)
       expect(queued.has(id)).toBe(true)
     }
+
     const audit = await readLines(join(root, 'runtime', 'audit.log'))
     expect(audit.map((l) => l.seq)).toEqual(audit.map((_, i) => i + 1))
   })
@@ -91,7 +106,10 @@ describe('fault injection', () => {
 
     for (let i = 0; i < 5; i++) {
       const p = (await post(daemon.base, '/plan', t.agent, {command: 'echo race'})).body.pending_id as string
-      const [a, d] = await Promise.all([post(daemon.base, `/approve/${p}`, t.operator), post(daemon.base, `/deny/${p}`, t.operator)])
+      const [a, d] = await Promise.all([
+        post(daemon.base, `/approve/${p}`, t.operator),
+        post(daemon.base, `/deny/${p}`, t.operator),
+      ])
       expect([a.status, d.status].filter((s) => s === 200)).toHaveLength(1)
       expect([a.status, d.status].filter((s) => s === 409)).toHaveLength(1)
     }
@@ -102,7 +120,8 @@ describe('fault injection', () => {
     daemon = await startDaemonProcess(root, {AGENT_HUB_OUTPUT_LIMIT_BYTES: '65536'})
     const t = await tokens(root)
     const before = (await get(daemon.base, '/health', t.agent)).body.memory_mb as number
-    const id = (await post(daemon.base, '/plan', t.agent, {command: 'head -c 52428800 /dev/zero'})).body.pending_id as string
+    const id = (await post(daemon.base, '/plan', t.agent, {command: 'head -c 52428800 /dev/zero'})).body
+      .pending_id as string
     const run = await post(daemon.base, `/approve/${id}`, t.operator)
     expect(run.body).toMatchObject({exit_code: 0, stdout_truncated: true, stdout_bytes: 52_428_800})
     expect((run.body.stdout as string).length).toBe(65_536)
@@ -115,7 +134,12 @@ describe('fault injection', () => {
     daemon = await startDaemonProcess(root)
     const t = await tokens(root)
     const marker = `hubtree${Date.now()}`
-    const id = (await post(daemon.base, '/plan', t.agent, {command: `(sleep 60; echo ${marker}) & bash -c 'sleep 61 # ${marker}' & sleep 62 # ${marker}`, timeout_s: 1})).body.pending_id as string
+    const id = (
+      await post(daemon.base, '/plan', t.agent, {
+        command: `(sleep 60; echo ${marker}) & bash -c 'sleep 61 # ${marker}' & sleep 62 # ${marker}`,
+        timeout_s: 1,
+      })
+    ).body.pending_id as string
     const run = await post(daemon.base, `/approve/${id}`, t.operator)
     expect(run.body).toMatchObject({timed_out: true, exit_code: 124})
     await new Promise((r) => setTimeout(r, 2500))
@@ -127,10 +151,11 @@ describe('fault injection', () => {
     // Root ignores permissions, so as root the daemon runs as nobody over a directory nobody owns.
     const asRoot = process.getuid?.() === 0
     if (asRoot) {
-      await chown(root, 65534, 65534)
+      await chown(root, 65_534, 65_534)
       await chmod(root, 0o755)
     }
-    daemon = await startDaemonProcess(root, {}, asRoot ? {uid: 65534, gid: 65534} : {})
+
+    daemon = await startDaemonProcess(root, {}, asRoot ? {uid: 65_534, gid: 65_534} : {})
     const t = await tokens(root)
     const queued = (await post(daemon.base, '/plan', t.agent, {command: 'echo before'})).body.pending_id as string
     const auditBefore = await readFile(join(root, 'runtime', 'audit.log'), 'utf8')
@@ -160,7 +185,10 @@ describe('fault injection', () => {
     await new Promise((r) => setTimeout(r, 1200))
     const a = await post(daemon.base, `/approve/${id}`, t.operator)
     expect(a.status).toBe(409)
-    const denied = JSON.parse(await readFile(join(root, 'runtime', 'denied', `${id}.json`), 'utf8')) as Record<string, unknown>
+    const denied = JSON.parse(await readFile(join(root, 'runtime', 'denied', `${id}.json`), 'utf8')) as Record<
+      string,
+      unknown
+    >
     expect(denied).toMatchObject({pending_id: id, by: 'expired'})
     const audit = await readLines(join(root, 'runtime', 'audit.log'))
     expect(audit.filter((l) => l.event === 'command_expired' && l.pending_id === id)).toHaveLength(1)
@@ -179,11 +207,16 @@ describe('shutdown and queueing', () => {
     const runId = started.body.run_id as string
     const code = await daemon.stop('SIGTERM')
     expect(code).toBe(0)
-    const record = JSON.parse(await readFile(join(root, 'runtime', 'runs', runId, 'record.json'), 'utf8')) as Record<string, unknown>
+    const record = JSON.parse(await readFile(join(root, 'runtime', 'runs', runId, 'record.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >
     expect(record).toMatchObject({run_id: runId, interrupted: true})
     const audit = await readLines(join(root, 'runtime', 'audit.log'))
     expect(audit.at(-1)).toMatchObject({event: 'run_interrupted', run_id: runId})
-    expect(JSON.parse(await readFile(join(root, 'runtime', 'checkpoint.json'), 'utf8'))).toMatchObject({seq: audit.length})
+    expect(JSON.parse(await readFile(join(root, 'runtime', 'checkpoint.json'), 'utf8'))).toMatchObject({
+      seq: audit.length,
+    })
   })
 
   it('runs over the concurrency limit wait in order and show as waiting', async () => {
@@ -191,7 +224,8 @@ describe('shutdown and queueing', () => {
     daemon = await startDaemonProcess(root, {AGENT_HUB_MAX_CONCURRENT_RUNS: '1'})
     const t = await tokens(root)
     const ids: string[] = []
-    for (const c of ['sleep 1; echo first', 'echo second', 'echo third']) ids.push((await post(daemon.base, '/plan', t.agent, {command: `${c} >> order.txt`})).body.pending_id as string)
+    for (const c of ['sleep 1; echo first', 'echo second', 'echo third'])
+      ids.push((await post(daemon.base, '/plan', t.agent, {command: `${c} >> order.txt`})).body.pending_id as string)
     for (const id of ids) expect((await post(daemon.base, `/approve/${id}?wait=0`, t.operator)).status).toBe(202)
     const second = await get(daemon.base, `/requests/${ids[1]}`, t.agent)
     expect(second.body).toMatchObject({state: 'running', waiting: true})
@@ -199,6 +233,7 @@ describe('shutdown and queueing', () => {
       let st = await get(daemon.base, `/requests/${id}?wait=10`, t.agent)
       while (st.body.state !== 'finished') st = await get(daemon.base, `/requests/${id}?wait=10`, t.agent)
     }
+
     expect(await readFile(join(root, 'workspace', 'order.txt'), 'utf8')).toBe('first\nsecond\nthird\n')
   })
 })

@@ -2,13 +2,14 @@
  * Shared set-up for integration tests: a temporary root, a hub opened on it (no socket), and a
  * real daemon process started through the built CLI.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
+
+import {openHub, type OpenHub} from '../src/daemon/server.js'
 import {resolveConfig} from '../src/lib/config.js'
 import {silentLogger} from '../src/lib/logger.js'
-import {openHub, type OpenHub} from '../src/daemon/server.js'
 
 export const REPO = resolve(import.meta.dirname, '..')
 export const BIN = join(REPO, 'bin', 'run.js')
@@ -42,14 +43,21 @@ export function childEnv(root: string, extra: Record<string, string> = {}): Node
 
 export interface CliResult {
   code: number
-  stdout: string
   stderr: string
+  stdout: string
 }
 
 /** Runs the built CLI as a user would. */
-export function hub(args: string[], opts: {root: string; env?: Record<string, string>; timeoutMs?: number}): Promise<CliResult> {
+export function hub(
+  args: string[],
+  opts: {env?: Record<string, string>; root: string; timeoutMs?: number},
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: opts.root, env: childEnv(opts.root, opts.env), stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.root,
+      env: childEnv(opts.root, opts.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
@@ -64,16 +72,26 @@ export function hub(args: string[], opts: {root: string; env?: Record<string, st
 }
 
 export interface DaemonProcess {
-  child: ChildProcess
   base: string
-  port: number
+  child: ChildProcess
   output: () => string
-  stop(signal?: NodeJS.Signals): Promise<number | null>
+  port: number
+  stop(signal?: NodeJS.Signals): Promise<null | number>
 }
 
 /** Starts `hub serve --port 0` in the root and waits until daemon.json names its port. */
-export async function startDaemonProcess(root: string, env: Record<string, string> = {}, ids: {uid?: number; gid?: number} = {}, args: string[] = []): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {cwd: root, env: childEnv(root, env), stdio: ['ignore', 'pipe', 'pipe'], ...ids})
+export async function startDaemonProcess(
+  root: string,
+  env: Record<string, string> = {},
+  ids: {gid?: number; uid?: number} = {},
+  args: string[] = [],
+): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+    cwd: root,
+    env: childEnv(root, env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...ids,
+  })
   let out = ''
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
@@ -96,6 +114,7 @@ export async function startDaemonProcess(root: string, env: Record<string, strin
           }),
       }
     }
+
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start:\n${out}`)
     await new Promise((r) => setTimeout(r, 50))
   }

@@ -1,3 +1,4 @@
+import {captureOutput} from '@oclif/test'
 /**
  * The query commands (`hub audit`, `hub audit verify`, `hub runs`, `hub runs show`) against a
  * generated runtime directory, with no daemon: in process through oclif's captureOutput, and a few
@@ -8,15 +9,16 @@ import {existsSync} from 'node:fs'
 import {appendFile, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
-import {captureOutput} from '@oclif/test'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import type {RunRecord} from '../src/lib/records.js'
+
 import Audit from '../src/commands/audit/index.js'
 import AuditVerify from '../src/commands/audit/verify.js'
 import Runs from '../src/commands/runs/index.js'
 import RunsShow from '../src/commands/runs/show.js'
 import {AUDIT_EVENTS, AuditLog} from '../src/lib/audit-log.js'
 import {newId} from '../src/lib/ids.js'
-import type {RunRecord} from '../src/lib/records.js'
 import {RuntimeStore} from '../src/lib/store.js'
 
 const REPO = resolve(import.meta.dirname, '..')
@@ -30,8 +32,8 @@ const runIds: string[] = []
 
 interface Result {
   code: number
-  stdout: string
   stderr: string
+  stdout: string
 }
 
 type CommandClass = {run(argv: string[], opts?: string): Promise<unknown>}
@@ -87,14 +89,66 @@ beforeAll(async () => {
   auditPath = store.paths.audit
   const log = await AuditLog.open(auditPath)
   // Three old executions, two recent ones, blocked commands old and new, and the other events.
-  await log.append({event: 'command_executed', run_id: '20250115_143122_e5f6a7b8', command: 'Get-Process python', exit_code: 0, duration_ms: 100, ts: hoursAgo(30)})
-  await log.append({event: 'command_blocked', run_id: '20250115_143200_a1b2c3d4', reason: 'deny:\\b(Remove-Item|del)', command: 'Remove-Item C:\\Windows\\*', ts: hoursAgo(29)})
-  await log.append({event: 'command_executed', run_id: '20250115_150000_00000001', command: 'npm test', exit_code: 1, duration_ms: 300, ts: hoursAgo(28)})
-  await log.append({event: 'command_executed', run_id: '20250115_150000_00000002', command: 'ls', exit_code: 0, duration_ms: 200, ts: hoursAgo(5)})
-  await log.append({event: 'command_queued', pending_id: '20250115_150000_00000003', command: 'git status', ts: hoursAgo(0.5)})
-  await log.append({event: 'command_blocked', run_id: '20250115_150000_00000004', reason: 'deny:destructive.rm-root', command: 'rm -rf / \u001b[2J', ts: hoursAgo(0.4)})
-  await log.append({event: 'command_executed', run_id: '20250115_150000_00000005', command: 'git status', exit_code: 0, duration_ms: 50, ts: hoursAgo(0.3)})
-  await log.append({event: 'command_executed', run_id: '20250115_150000_00000006', command: 'git log', exit_code: 0, duration_ms: 150, ts: hoursAgo(0.2)})
+  await log.append({
+    event: 'command_executed',
+    run_id: '20250115_143122_e5f6a7b8',
+    command: 'Get-Process python',
+    exit_code: 0,
+    duration_ms: 100,
+    ts: hoursAgo(30),
+  })
+  await log.append({
+    event: 'command_blocked',
+    run_id: '20250115_143200_a1b2c3d4',
+    reason: String.raw`deny:\b(Remove-Item|del)`,
+    command: String.raw`Remove-Item C:\Windows\*`,
+    ts: hoursAgo(29),
+  })
+  await log.append({
+    event: 'command_executed',
+    run_id: '20250115_150000_00000001',
+    command: 'npm test',
+    exit_code: 1,
+    duration_ms: 300,
+    ts: hoursAgo(28),
+  })
+  await log.append({
+    event: 'command_executed',
+    run_id: '20250115_150000_00000002',
+    command: 'ls',
+    exit_code: 0,
+    duration_ms: 200,
+    ts: hoursAgo(5),
+  })
+  await log.append({
+    event: 'command_queued',
+    pending_id: '20250115_150000_00000003',
+    command: 'git status',
+    ts: hoursAgo(0.5),
+  })
+  await log.append({
+    event: 'command_blocked',
+    run_id: '20250115_150000_00000004',
+    reason: 'deny:destructive.rm-root',
+    command: 'rm -rf / \u001B[2J',
+    ts: hoursAgo(0.4),
+  })
+  await log.append({
+    event: 'command_executed',
+    run_id: '20250115_150000_00000005',
+    command: 'git status',
+    exit_code: 0,
+    duration_ms: 50,
+    ts: hoursAgo(0.3),
+  })
+  await log.append({
+    event: 'command_executed',
+    run_id: '20250115_150000_00000006',
+    command: 'git log',
+    exit_code: 0,
+    duration_ms: 150,
+    ts: hoursAgo(0.2),
+  })
   await log.close()
 
   // 15 runs, one a minute; every fourth failed; one timed out; the newest has control characters.
@@ -105,9 +159,17 @@ beforeAll(async () => {
     const over: Partial<RunRecord> = {command: `job ${i}`, ts: (start + i * 60_000) / 1000}
     if (i % 4 === 0) over.exit_code = 2
     if (i === 13) Object.assign(over, {exit_code: 124, timed_out: true})
-    if (i === 14) Object.assign(over, {command: 'printf "\u001b[31mred"', stdout: 'line 1\n\u001b[2Jline 2\n', stderr: 'warn\u0007\n', stdout_truncated: true, stdout_bytes: 5_000_000})
+    if (i === 14)
+      Object.assign(over, {
+        command: 'printf "\u001B[31mred"',
+        stdout: 'line 1\n\u001B[2Jline 2\n',
+        stderr: 'warn\u0007\n',
+        stdout_truncated: true,
+        stdout_bytes: 5_000_000,
+      })
     await store.writeRun(record(id, over))
   }
+
   runIds.reverse() // newest first, as listed
 })
 
@@ -136,11 +198,11 @@ describe('hub audit', () => {
     const rows = r.stdout.trimEnd().split('\n')
     expect(rows[0]).toMatch(/^Time \(UTC\)\s+Event\s+Id\s+Exit\/Reason\s+Duration\s+Command$/)
     expect(rows).toHaveLength(4)
-    expect(rows[1]).toContain('deny:\\b(Remove-Item|del)')
-    expect(rows[1]).toContain('Remove-Item C:\\Windows\\*')
+    expect(rows[1]).toContain(String.raw`deny:\b(Remove-Item|del)`)
+    expect(rows[1]).toContain(String.raw`Remove-Item C:\Windows\*`)
     // The escape sequence in the command is shown, not sent to the terminal.
-    expect(rows[2]).toContain('rm -rf / \\x1b[2J')
-    expect(r.stdout).not.toContain('\u001b')
+    expect(rows[2]).toContain(String.raw`rm -rf / \x1b[2J`)
+    expect(r.stdout).not.toContain('\u001B')
     expect(rows[3]).toBe('2 entries')
     const json = JSON.parse((await run(Audit, ['--blocked', '--json'])).stdout) as Array<{event: string}>
     expect(json.map((e) => e.event)).toEqual(['command_blocked', 'command_blocked'])
@@ -149,7 +211,11 @@ describe('hub audit', () => {
   it('--executed --since 1h --stats counts the executions in the last hour', async () => {
     const r = await run(Audit, ['--executed', '--since', '1h', '--stats', '--json'])
     expect(r.code).toBe(0)
-    const stats = JSON.parse(r.stdout) as {matched: number; events: Record<string, number>; duration_ms: {count: number; average: number}}
+    const stats = JSON.parse(r.stdout) as {
+      duration_ms: {average: number; count: number}
+      events: Record<string, number>
+      matched: number
+    }
     expect(stats.matched).toBe(2)
     expect(stats.events).toEqual({command_executed: 2})
     expect(stats.duration_ms).toMatchObject({count: 2, average: 100, max: 150})
@@ -159,8 +225,13 @@ describe('hub audit', () => {
     const r = await run(Audit, ['--executed', '--stats'])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('command_executed')
-    expect(r.stdout).toMatch(/duration_ms of command_executed \(5\): average 160\.0 ms, p50 150\.0 ms, p95 300\.0 ms, p99 300\.0 ms, max 300\.0 ms/)
-    const all = JSON.parse((await run(Audit, ['--stats', '--json'])).stdout) as {matched: number; events: Record<string, number>}
+    expect(r.stdout).toMatch(
+      /duration_ms of command_executed \(5\): average 160\.0 ms, p50 150\.0 ms, p95 300\.0 ms, p99 300\.0 ms, max 300\.0 ms/,
+    )
+    const all = JSON.parse((await run(Audit, ['--stats', '--json'])).stdout) as {
+      events: Record<string, number>
+      matched: number
+    }
     expect(all.matched).toBe(8)
     expect(all.events).toEqual({command_executed: 5, command_blocked: 2, command_queued: 1})
   })
@@ -170,7 +241,9 @@ describe('hub audit', () => {
     expect(last2.map((e) => e.run_id)).toEqual(['20250115_150000_00000005', '20250115_150000_00000006'])
     const git = JSON.parse((await run(Audit, ['--grep', '^git ', '--json'])).stdout) as Array<{command: string}>
     expect(git.map((e) => e.command)).toEqual(['git status', 'git status', 'git log'])
-    const old = JSON.parse((await run(Audit, ['--until', '1d', '--json', '--event', 'command_executed,command_blocked'])).stdout) as unknown[]
+    const old = JSON.parse(
+      (await run(Audit, ['--until', '1d', '--json', '--event', 'command_executed,command_blocked'])).stdout,
+    ) as unknown[]
     expect(old).toHaveLength(3)
     const table = await run(Audit, ['--limit', '1', '--executed'])
     expect(table.stdout.trimEnd().split('\n').at(-1)).toBe('1 entry (the last 1 matching: --limit)')
@@ -179,7 +252,10 @@ describe('hub audit', () => {
   it('warns on stderr about lines it skipped, and keeps stdout clean JSON', async () => {
     const dir = join(root, 'skips')
     await new RuntimeStore(dir).init()
-    await writeFile(join(dir, 'audit.log'), '{"event":"command_queued","command":"a"}\nnot json\n{"event":"command_queued","comm')
+    await writeFile(
+      join(dir, 'audit.log'),
+      '{"event":"command_queued","command":"a"}\nnot json\n{"event":"command_queued","comm',
+    )
     const r = await run(Audit, ['--json'], dir)
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toEqual([{event: 'command_queued', command: 'a'}])
@@ -229,7 +305,11 @@ describe('hub audit verify', () => {
     const r = await run(AuditVerify, [])
     expect(r.code).toBe(0)
     expect(r.stdout.split('\n')[0]).toBe('audit verify: 8 lines, chain intact')
-    const json = JSON.parse((await run(AuditVerify, ['--json'])).stdout) as {ok: boolean; lines: number; last_seq: number}
+    const json = JSON.parse((await run(AuditVerify, ['--json'])).stdout) as {
+      last_seq: number
+      lines: number
+      ok: boolean
+    }
     expect(json).toMatchObject({ok: true, lines: 8, last_seq: 8})
   })
 
@@ -289,9 +369,9 @@ describe('hub runs', () => {
     expect(rows[0]).toMatch(/^RunId\s+Command\s+ExitCode\s+DurationMs\s+Started$/)
     expect(rows).toHaveLength(11)
     expect(rows.slice(1).map((row) => row.split(/\s+/)[0])).toEqual(runIds.slice(0, 10))
-    expect(rows[1]).toContain('printf "\\x1b[31mred"')
+    expect(rows[1]).toContain(String.raw`printf "\x1b[31mred"`)
     expect(rows[2]).toMatch(/job 13\s+124 \(timed out\)\s+142\.5\s+\d+d ago/)
-    expect(r.stdout).not.toContain('\u001b')
+    expect(r.stdout).not.toContain('\u001B')
   })
 
   it('--last and --failed (non-zero exit, timeout or interruption), opening records newest first', async () => {
@@ -322,12 +402,14 @@ describe('hub runs show', () => {
     expect(r.stdout).toMatch(/peak RSS\s+12\.5 MB/)
     expect(r.stdout).toContain('--- stdout ---\nline 1\n\\x1b[2Jline 2\n')
     expect(r.stdout).toContain('--- stderr ---\nwarn\\x07\n')
-    expect(r.stdout).not.toContain('\u001b')
+    expect(r.stdout).not.toContain('\u001B')
   })
 
   it('--json prints the record as stored', async () => {
     const r = await run(RunsShow, [runIds[1]!, '--json'])
-    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(await readFile(join(runtime, 'runs', runIds[1]!, 'record.json'), 'utf8')))
+    expect(JSON.parse(r.stdout)).toEqual(
+      JSON.parse(await readFile(join(runtime, 'runs', runIds[1]!, 'record.json'), 'utf8')),
+    )
   })
 
   it('a malformed or unknown id is not found (exit 4)', async () => {
@@ -336,7 +418,9 @@ describe('hub runs show', () => {
     expect(bad.stderr).toContain('ids look like')
     const unknown = await run(RunsShow, ['20250101_000000_deadbeef', '--json'])
     expect(unknown.code).toBe(4)
-    expect(JSON.parse(unknown.stdout)).toMatchObject({error: {code: 'not_found', message: 'No run 20250101_000000_deadbeef.'}})
+    expect(JSON.parse(unknown.stdout)).toMatchObject({
+      error: {code: 'not_found', message: 'No run 20250101_000000_deadbeef.'},
+    })
   })
 })
 
@@ -344,7 +428,10 @@ describe.skipIf(!BUILT)('through the built CLI', () => {
   const cli = (args: string[]): Result => {
     const env: NodeJS.ProcessEnv = {}
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AGENT_HUB_')) env[k] = v
-    const r = spawnSync(process.execPath, [BIN, ...args, '--runtime-dir', runtime], {env: {...env, NO_COLOR: '1'}, encoding: 'utf8'})
+    const r = spawnSync(process.execPath, [BIN, ...args, '--runtime-dir', runtime], {
+      env: {...env, NO_COLOR: '1'},
+      encoding: 'utf8',
+    })
     return {code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr}
   }
 

@@ -5,7 +5,9 @@
 import {readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
 import type {OpenHub} from '../src/daemon/server.js'
+
 import {openTestHub, readLines, removeRoot, tempRoot} from './helpers.js'
 
 let root: string
@@ -26,7 +28,11 @@ async function open(): Promise<OpenHub> {
 }
 
 async function post(h: OpenHub, path: string, body: unknown, token = h.tokens.agent): Promise<Record<string, unknown>> {
-  const res = await h.app.request(path, {method: 'POST', headers: {'content-type': 'application/json', 'x-agent-token': token}, body: JSON.stringify(body)})
+  const res = await h.app.request(path, {
+    method: 'POST',
+    headers: {'content-type': 'application/json', 'x-agent-token': token},
+    body: JSON.stringify(body),
+  })
   return (await res.json()) as Record<string, unknown>
 }
 
@@ -53,24 +59,41 @@ describe('after a crash', () => {
     const first = await open()
     const id = (await post(first, '/plan', {command: 'sleep 30'})).pending_id as string
     // Approve without waiting, then "crash" while it runs.
-    await first.app.request(`/approve/${id}?wait=0`, {method: 'POST', headers: {'x-agent-token': first.tokens.operator}})
-    const claimed = JSON.parse(await readFile(runtime('claimed', `${id}.json`), 'utf8')) as {run_id: string; state: string}
+    await first.app.request(`/approve/${id}?wait=0`, {
+      method: 'POST',
+      headers: {'x-agent-token': first.tokens.operator},
+    })
+    const claimed = JSON.parse(await readFile(runtime('claimed', `${id}.json`), 'utf8')) as {
+      run_id: string
+      state: string
+    }
     expect(claimed.state).toBe('running')
     // Stop the real process as a crash would, without letting the gateway record it.
     await first.gateway.close(0).catch(() => {})
     await rm(runtime('runs', claimed.run_id), {recursive: true, force: true})
-    await writeFile(runtime('claimed', `${id}.json`), JSON.stringify({...JSON.parse(await readFile(runtime('claimed', `${id}.json`), 'utf8')), state: 'running'}))
+    await writeFile(
+      runtime('claimed', `${id}.json`),
+      JSON.stringify({...JSON.parse(await readFile(runtime('claimed', `${id}.json`), 'utf8')), state: 'running'}),
+    )
     hubs.splice(0)
     await first.audit.close()
 
     const second = await open()
-    const record = JSON.parse(await readFile(runtime('runs', claimed.run_id, 'record.json'), 'utf8')) as Record<string, unknown>
+    const record = JSON.parse(await readFile(runtime('runs', claimed.run_id, 'record.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >
     expect(record).toMatchObject({run_id: claimed.run_id, pending_id: id, interrupted: true, exit_code: null})
     const res = await second.app.request(`/requests/${id}`, {headers: {'x-agent-token': second.tokens.agent}})
     expect(await res.json()).toMatchObject({state: 'interrupted', run_id: claimed.run_id})
     const audit = await readLines(runtime('audit.log'))
-    expect(audit.filter((l) => l.event === 'run_interrupted' && l.run_id === claimed.run_id).length).toBeGreaterThanOrEqual(1)
-    const again = await second.app.request(`/approve/${id}`, {method: 'POST', headers: {'x-agent-token': second.tokens.operator}})
+    expect(
+      audit.filter((l) => l.event === 'run_interrupted' && l.run_id === claimed.run_id).length,
+    ).toBeGreaterThanOrEqual(1)
+    const again = await second.app.request(`/approve/${id}`, {
+      method: 'POST',
+      headers: {'x-agent-token': second.tokens.operator},
+    })
     expect(again.status).toBe(409)
   })
 

@@ -5,9 +5,10 @@
 import {mkdir, readdir, readFile, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {openHub, type OpenHub} from '../src/daemon/server.js'
 import {resolveConfig} from '../src/lib/config.js'
 import {createLogger} from '../src/lib/logger.js'
-import {openHub, type OpenHub} from '../src/daemon/server.js'
 import {openTestHub, readLines, removeRoot, tempRoot} from './helpers.js'
 
 let root: string
@@ -22,7 +23,16 @@ afterEach(async () => {
   await removeRoot(root)
 })
 
-async function call(h: OpenHub, method: string, path: string, opts: {token?: string | null; body?: unknown; raw?: string | Uint8Array; headers?: Record<string, string>} = {}): Promise<{status: number; body: Record<string, unknown> & {error?: {code: string; message: string; field?: string}}; headers: Headers}> {
+async function call(
+  h: OpenHub,
+  method: string,
+  path: string,
+  opts: {body?: unknown; headers?: Record<string, string>; raw?: string | Uint8Array; token?: null | string} = {},
+): Promise<{
+  body: Record<string, unknown> & {error?: {code: string; field?: string; message: string}}
+  headers: Headers
+  status: number
+}> {
   const headers: Record<string, string> = {...opts.headers}
   const token = opts.token === undefined ? h.tokens.agent : opts.token
   if (token) headers['x-agent-token'] = token
@@ -35,7 +45,8 @@ async function call(h: OpenHub, method: string, path: string, opts: {token?: str
 
 async function files(): Promise<string> {
   const out: string[] = []
-  for (const d of ['pending', 'denied', 'claimed', 'runs']) out.push(`${d}:${(await readdir(join(root, 'runtime', d))).join(',')}`)
+  for (const d of ['pending', 'denied', 'claimed', 'runs'])
+    out.push(`${d}:${(await readdir(join(root, 'runtime', d))).join(',')}`)
   return out.join('|') + (await readFile(join(root, 'runtime', 'audit.log'), 'utf8').catch(() => ''))
 }
 
@@ -47,13 +58,15 @@ describe('rate limits', () => {
     expect(limited.status).toBe(429)
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(limited.body.error?.code).toBe('rate_limited')
-    for (let i = 0; i < 20; i++) expect((await call(hub, 'GET', '/pending', {token: hub.tokens.operator})).status).toBe(200)
+    for (let i = 0; i < 20; i++)
+      expect((await call(hub, 'GET', '/pending', {token: hub.tokens.operator})).status).toBe(200)
     for (let i = 0; i < 20; i++) expect((await call(hub, 'GET', '/status', {token: null})).status).toBe(200)
   })
 
   it('cap the requests one agent can have waiting, so a flood cannot bury a dangerous one', async () => {
     hub = await openTestHub(root, {AGENT_HUB_MAX_PENDING_PER_AGENT: '3'})
-    for (let i = 0; i < 3; i++) expect((await call(hub, 'POST', '/plan', {body: {command: `echo ${i}`}})).status).toBe(200)
+    for (let i = 0; i < 3; i++)
+      expect((await call(hub, 'POST', '/plan', {body: {command: `echo ${i}`}})).status).toBe(200)
     const before = await files()
     const full = await call(hub, 'POST', '/plan', {body: {command: 'echo 4'}})
     expect(full.status).toBe(429)
@@ -70,7 +83,9 @@ describe('rate limits', () => {
 describe('the pending cap under concurrency', () => {
   it('holds when many requests arrive at once', async () => {
     hub = await openTestHub(root, {AGENT_HUB_MAX_PENDING_PER_AGENT: '2'})
-    const results = await Promise.all(Array.from({length: 10}, (_, i) => call(hub!, 'POST', '/plan', {body: {command: `echo ${i}`}})))
+    const results = await Promise.all(
+      Array.from({length: 10}, (_, i) => call(hub!, 'POST', '/plan', {body: {command: `echo ${i}`}})),
+    )
     expect(results.filter((r) => r.status === 200)).toHaveLength(2)
     expect(results.filter((r) => r.status === 429)).toHaveLength(8)
     expect(await readdir(join(root, 'runtime', 'pending'))).toHaveLength(2)
@@ -86,6 +101,7 @@ describe('event streams', () => {
       expect(res.status).toBe(200)
       open.push(res)
     }
+
     const ninth = await hub.app.request('/events', {headers: {'x-agent-token': hub.tokens.agent}})
     expect(ninth.status).toBe(429)
     const operator = await hub.app.request('/events', {headers: {'x-agent-token': hub.tokens.operator}})
@@ -119,11 +135,20 @@ describe('tokens', () => {
 
   it('never reach the log, the audit, a record or an error message', async () => {
     const lines: string[] = []
-    hub = await openHub(resolveConfig({AGENT_HUB_ROOT: root, AGENT_HUB_LOG_LEVEL: 'DEBUG'}, {}, root), createLogger({level: 'DEBUG', sink: (l) => lines.push(l)}))
-    const id = (await call(hub, 'POST', '/plan', {body: {command: 'echo $AGENT_HUB_TOKEN; env'}})).body.pending_id as string
+    hub = await openHub(
+      resolveConfig({AGENT_HUB_ROOT: root, AGENT_HUB_LOG_LEVEL: 'DEBUG'}, {}, root),
+      createLogger({level: 'DEBUG', sink: (l) => lines.push(l)}),
+    )
+    const id = (await call(hub, 'POST', '/plan', {body: {command: 'echo $AGENT_HUB_TOKEN; env'}})).body
+      .pending_id as string
     const run = await call(hub, 'POST', `/approve/${id}`, {token: hub.tokens.operator})
     const bad = await call(hub, 'GET', '/pending', {token: hub.tokens.agent + 'x'})
-    const everything = [lines.join('\n'), JSON.stringify(run.body), JSON.stringify(bad.body), await readFile(join(root, 'runtime', 'audit.log'), 'utf8')].join('\n')
+    const everything = [
+      lines.join('\n'),
+      JSON.stringify(run.body),
+      JSON.stringify(bad.body),
+      await readFile(join(root, 'runtime', 'audit.log'), 'utf8'),
+    ].join('\n')
     expect(everything).not.toContain(hub.tokens.agent)
     expect(everything).not.toContain(hub.tokens.operator)
   })
@@ -166,7 +191,8 @@ describe('workspace jail', () => {
     const {mkdtemp, rm} = await import('node:fs/promises')
     const {tmpdir} = await import('node:os')
     await mkdir(join(root, 'workspace', 'sub'))
-    const id = (await call(hub, 'POST', '/plan', {body: {command: 'pwd -P > where.txt', cwd: 'sub'}})).body.pending_id as string
+    const id = (await call(hub, 'POST', '/plan', {body: {command: 'pwd -P > where.txt', cwd: 'sub'}})).body
+      .pending_id as string
     const outside = await mkdtemp(join(tmpdir(), 'hub-outside-'))
     try {
       await rm(join(root, 'workspace', 'sub'), {recursive: true})
@@ -177,7 +203,10 @@ describe('workspace jail', () => {
       expect(await readdir(outside)).toEqual([])
       expect(await readdir(join(root, 'runtime', 'runs'))).toEqual([])
       expect(await readdir(join(root, 'runtime', 'pending'))).toEqual([])
-      const denied = JSON.parse(await readFile(join(root, 'runtime', 'denied', `${id}.json`), 'utf8')) as Record<string, unknown>
+      const denied = JSON.parse(await readFile(join(root, 'runtime', 'denied', `${id}.json`), 'utf8')) as Record<
+        string,
+        unknown
+      >
       expect(denied).toMatchObject({by: 'policy', reason: 'cwd:outside-workspace'})
     } finally {
       await rm(outside, {recursive: true, force: true})
@@ -186,18 +215,31 @@ describe('workspace jail', () => {
 
   it('start-up refuses a runtime directory or policy file inside the workspace', async () => {
     await mkdir(join(root, 'ws'), {recursive: true})
-    await expect(openTestHub(root, {AGENT_HUB_WORKSPACE_DIR: 'ws', AGENT_HUB_RUNTIME_DIR: 'ws/runtime'})).rejects.toThrow(/lies inside the workspace/)
+    await expect(
+      openTestHub(root, {AGENT_HUB_WORKSPACE_DIR: 'ws', AGENT_HUB_RUNTIME_DIR: 'ws/runtime'}),
+    ).rejects.toThrow(/lies inside the workspace/)
     await writeFile(join(root, 'ws', 'policy.json'), '{}')
-    await expect(openTestHub(root, {AGENT_HUB_WORKSPACE_DIR: 'ws', AGENT_HUB_POLICY: 'ws/policy.json'})).rejects.toThrow(/policy file .* lies inside the workspace/)
+    await expect(
+      openTestHub(root, {AGENT_HUB_WORKSPACE_DIR: 'ws', AGENT_HUB_POLICY: 'ws/policy.json'}),
+    ).rejects.toThrow(/policy file .* lies inside the workspace/)
   })
 })
 
 describe('hostile input', () => {
-  const attacks: Array<[string, {raw?: string | Uint8Array; body?: unknown}, number, string]> = [
+  const attacks: Array<[string, {body?: unknown; raw?: string | Uint8Array}, number, string]> = [
     ['duplicate keys', {raw: '{"command":"echo ok","command":"rm -rf ~"}'}, 422, 'validation_failed'],
-    ['invalid UTF-8', {raw: new Uint8Array([0x7b, 0x22, 0x63, 0x6f, 0x6d, 0x6d, 0x61, 0x6e, 0x64, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])}, 400, 'invalid_json'],
-    ['a bidi override in the command', {body: {command: 'ls \u202e fr- mr'}}, 422, 'validation_failed'],
-    ['a zero-width space in the command', {body: {command: 'r\u200bm -rf /'}}, 422, 'validation_failed'],
+    [
+      'invalid UTF-8',
+      {
+        raw: new Uint8Array([
+          0x7b, 0x22, 0x63, 0x6f, 0x6d, 0x6d, 0x61, 0x6e, 0x64, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d,
+        ]),
+      },
+      400,
+      'invalid_json',
+    ],
+    ['a bidi override in the command', {body: {command: 'ls \u202E fr- mr'}}, 422, 'validation_failed'],
+    ['a zero-width space in the command', {body: {command: 'r\u200Bm -rf /'}}, 422, 'validation_failed'],
     ['a constructor key', {raw: '{"command":"ls","constructor":{"prototype":{"x":1}}}'}, 422, 'validation_failed'],
     ['a 1 MB string', {body: {command: 'x'.repeat(1_000_000)}}, 413, 'payload_too_large'],
     ['a number as a string', {body: {command: 'ls', timeout_s: '5'}}, 422, 'validation_failed'],
@@ -217,8 +259,8 @@ describe('hostile input', () => {
   it('keeps terminal escapes in notes out of the daemon log', async () => {
     const lines: string[] = []
     hub = await openHub(resolveConfig({AGENT_HUB_ROOT: root}, {}, root), createLogger({sink: (l) => lines.push(l)}))
-    await call(hub, 'POST', '/plan', {body: {command: 'echo \u001b[31mred', note: '\u001b]0;pwned\u0007'}})
-    expect(lines.join('\n')).not.toContain('\u001b')
+    await call(hub, 'POST', '/plan', {body: {command: 'echo \u001B[31mred', note: '\u001B]0;pwned\u0007'}})
+    expect(lines.join('\n')).not.toContain('\u001B')
   })
 })
 
@@ -226,13 +268,26 @@ describe('cross-site requests', () => {
   it('cannot approve through a simple form post or a foreign origin', async () => {
     hub = await openTestHub(root)
     const id = (await call(hub, 'POST', '/plan', {body: {command: 'echo x'}})).body.pending_id as string
-    const form = await call(hub, 'POST', `/approve/${id}`, {token: hub.tokens.operator, raw: 'note=x', headers: {'content-type': 'application/x-www-form-urlencoded'}})
+    const form = await call(hub, 'POST', `/approve/${id}`, {
+      token: hub.tokens.operator,
+      raw: 'note=x',
+      headers: {'content-type': 'application/x-www-form-urlencoded'},
+    })
     expect(form.status).toBe(415)
-    const foreign = await call(hub, 'POST', `/approve/${id}`, {token: hub.tokens.operator, headers: {origin: 'http://evil.example'}})
+    const foreign = await call(hub, 'POST', `/approve/${id}`, {
+      token: hub.tokens.operator,
+      headers: {origin: 'http://evil.example'},
+    })
     expect(foreign.status).toBe(403)
-    const rebinding = await call(hub, 'POST', `/approve/${id}`, {token: hub.tokens.operator, headers: {host: 'attacker.example'}})
+    const rebinding = await call(hub, 'POST', `/approve/${id}`, {
+      token: hub.tokens.operator,
+      headers: {host: 'attacker.example'},
+    })
     expect(rebinding.status).toBe(403)
-    const preflight = await call(hub, 'OPTIONS', `/approve/${id}`, {token: null, headers: {origin: 'http://evil.example'}})
+    const preflight = await call(hub, 'OPTIONS', `/approve/${id}`, {
+      token: null,
+      headers: {origin: 'http://evil.example'},
+    })
     expect(preflight.status).toBe(403)
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull()
     expect(await readdir(join(root, 'runtime', 'pending'))).toEqual([`${id}.json`])

@@ -2,12 +2,13 @@
  * `hub tail` as an operator uses it: it follows the daemon, survives a restart (even on another
  * port) by reconnecting with Last-Event-ID, and misses no event and repeats none.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
 import {request} from 'undici'
-import {BIN, childEnv, readLines, removeRoot, startDaemonProcess, tempRoot, type DaemonProcess} from './helpers.js'
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {BIN, childEnv, type DaemonProcess, readLines, removeRoot, startDaemonProcess, tempRoot} from './helpers.js'
 
 let root: string | undefined
 let daemon: DaemonProcess | undefined
@@ -22,7 +23,11 @@ afterEach(async () => {
 
 async function plan(base: string, r: string, command: string): Promise<void> {
   const token = (await readFile(join(r, 'runtime', 'agent_hub_token.txt'), 'utf8')).trim()
-  const res = await request(`${base}/plan`, {method: 'POST', headers: {'x-agent-token': token, 'content-type': 'application/json'}, body: JSON.stringify({command})})
+  const res = await request(`${base}/plan`, {
+    method: 'POST',
+    headers: {'x-agent-token': token, 'content-type': 'application/json'},
+    body: JSON.stringify({command}),
+  })
   await res.body.text()
 }
 
@@ -39,9 +44,17 @@ describe('hub tail', () => {
     root = await tempRoot('hub-tail-')
     daemon = await startDaemonProcess(root)
     let out = ''
-    tail = spawn(process.execPath, [BIN, 'tail', '--json', '--since', '0'], {cwd: root, env: childEnv(root), stdio: ['ignore', 'pipe', 'pipe']})
+    tail = spawn(process.execPath, [BIN, 'tail', '--json', '--since', '0'], {
+      cwd: root,
+      env: childEnv(root),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     tail.stdout!.on('data', (c: Buffer) => (out += c.toString()))
-    const seqs = (): number[] => out.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as {seq: number}).seq)
+    const seqs = (): number[] =>
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as {seq: number}).seq)
 
     await plan(daemon.base, root, 'echo one')
     await plan(daemon.base, root, 'echo two')
@@ -54,10 +67,13 @@ describe('hub tail', () => {
     await until(() => seqs().length >= 4)
     const audit = await readLines(join(root, 'runtime', 'audit.log'))
     expect(seqs()).toEqual(audit.map((l) => l.seq))
-    const types = out.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as {type: string}).type)
+    const types = out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as {type: string}).type)
     expect(types).toEqual(['command_queued', 'command_queued', 'command_queued', 'command_blocked'])
 
-    const done = new Promise<number | null>((r) => tail!.once('exit', (code) => r(code)))
+    const done = new Promise<null | number>((r) => tail!.once('exit', (code) => r(code)))
     tail.kill('SIGINT')
     expect(await done).toBe(0)
   })
@@ -67,7 +83,11 @@ describe('hub tail', () => {
     daemon = await startDaemonProcess(root)
     await plan(daemon.base, root, 'echo a')
     let out = ''
-    tail = spawn(process.execPath, [BIN, 'tail', '--file', '--since', '0'], {cwd: root, env: childEnv(root), stdio: ['ignore', 'pipe', 'pipe']})
+    tail = spawn(process.execPath, [BIN, 'tail', '--file', '--since', '0'], {
+      cwd: root,
+      env: childEnv(root),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     tail.stdout!.on('data', (c: Buffer) => (out += c.toString()))
     await until(() => out.includes('command_queued'))
     await plan(daemon.base, root, 'rm -rf /')

@@ -1,16 +1,25 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../base-command.js'
-import {EXIT, HubError, isHubError} from '../lib/errors.js'
+
 import type {HealthResponse} from '../lib/client.js'
 
-export default class Health extends BaseCommand<typeof Health> {
-  static override summary = 'Check the daemon: exit 0 when healthy, 3 when unreachable, 7 when unhealthy.'
-  static override examples = ['<%= config.bin %> health', '<%= config.bin %> health --wait 30   # in CI, after starting the daemon', '<%= config.bin %> health --json']
+import {BaseCommand} from '../base-command.js'
+import {EXIT, HubError, isHubError} from '../lib/errors.js'
 
+export default class Health extends BaseCommand<typeof Health> {
+  static override examples = [
+    '<%= config.bin %> health',
+    '<%= config.bin %> health --wait 30   # in CI, after starting the daemon',
+    '<%= config.bin %> health --json',
+  ]
   static override flags = {
-    wait: Flags.integer({description: 'Keep trying for up to this many seconds until the daemon answers healthy.', min: 0, default: 0}),
+    wait: Flags.integer({
+      description: 'Keep trying for up to this many seconds until the daemon answers healthy.',
+      min: 0,
+      default: 0,
+    }),
     base: Flags.string({description: 'Daemon URL [env: AGENT_HUB_BASE].'}),
   }
+  static override summary = 'Check the daemon: exit 0 when healthy, 3 when unreachable, 7 when unhealthy.'
 
   public async run(): Promise<void> {
     const deadline = Date.now() + this.flags.wait * 1000
@@ -20,24 +29,30 @@ export default class Health extends BaseCommand<typeof Health> {
       try {
         health = await client.health()
         if (health.status === 'healthy' || Date.now() >= deadline) break
-      } catch (err) {
-        if (!isHubError(err) || err.code !== 'daemon_unreachable' || Date.now() >= deadline) throw err
+      } catch (error) {
+        if (!isHubError(error) || error.code !== 'daemon_unreachable' || Date.now() >= deadline) throw error
       } finally {
         await client.close()
       }
+
       await new Promise((r) => setTimeout(r, 250))
     }
+
     if (this.jsonMode) {
       this.printJson(health)
       if (health.status !== 'healthy') this.exit(EXIT.unhealthy)
       return
     }
+
     {
       const s = this.style
       const h = health
       const mark = h.status === 'healthy' ? s.green(h.status) : s.red(h.status)
-      process.stdout.write(`${mark}  up ${h.uptime_seconds}s  memory ${h.memory_mb} MB  pending ${h.pending_count}  runs ${h.runs_count}  ${s.dim(`v${String(h.version ?? '?')}`)}\n`)
+      process.stdout.write(
+        `${mark}  up ${h.uptime_seconds}s  memory ${h.memory_mb} MB  pending ${h.pending_count}  runs ${h.runs_count}  ${s.dim(`v${String(h.version ?? '?')}`)}\n`,
+      )
     }
+
     if (health.status !== 'healthy') throw new HubError('unhealthy', `The daemon reports ${health.status}.`)
   }
 }

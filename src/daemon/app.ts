@@ -3,37 +3,39 @@
  * drive it with `app.request()`; `server.ts` binds it. Every route validates its input here, at
  * the edge, and hands plain values to the gateway.
  */
-import {Hono, type Context, type MiddlewareHandler} from 'hono'
+import {type Context, Hono, type MiddlewareHandler} from 'hono'
 import {bodyLimit} from 'hono/body-limit'
 import {streamSSE} from 'hono/streaming'
 import {z} from 'zod'
+
 import type {HubConfig} from '../lib/config.js'
-import {HubError, isHubError} from '../lib/errors.js'
-import {hasBidiOrZeroWidth} from '../lib/terminal-escape.js'
 import type {Gateway, GatewayEvent} from '../lib/gateway.js'
 import type {Logger} from '../lib/logger.js'
 import type {Actor} from '../lib/records.js'
 import type {RuntimeStore} from '../lib/store.js'
-import {fingerprint, tokensEqual, type Role, type Tokens} from '../lib/tokens.js'
 import type {EventBuffer} from './event-stream.js'
+
+import {HubError, isHubError} from '../lib/errors.js'
+import {hasBidiOrZeroWidth} from '../lib/terminal-escape.js'
+import {fingerprint, type Role, type Tokens, tokensEqual} from '../lib/tokens.js'
 import {decodeUtf8, findDuplicateKey} from './json-body.js'
 import {RateLimiter} from './rate-limit.js'
 import {hostAllowed, originAllowed} from './security.js'
 
 export interface AppDeps {
+  /** Last failed audit write, if any: /health reports it. */
+  auditFailure: () => undefined | {at: string; broken: boolean}
+  auditSeq: () => number
+  auditSize: () => number
   config: HubConfig
-  gateway: Gateway
-  store: RuntimeStore
   events: EventBuffer
+  gateway: Gateway
+  log: Logger
+  rotateToken: (role: Role, actor: Actor) => Promise<{file: string; fingerprint: string; role: Role}>
+  store: RuntimeStore
   /** Tokens are read through a getter so that rotation takes effect at once. */
   tokens: () => Tokens
-  log: Logger
   version: string
-  auditSize: () => number
-  auditSeq: () => number
-  /** Last failed audit write, if any: /health reports it. */
-  auditFailure: () => {at: string; broken: boolean} | undefined
-  rotateToken: (role: Role, actor: Actor) => Promise<{role: Role; fingerprint: string; file: string}>
 }
 
 type Env = {Variables: {actor: Actor}}
@@ -52,20 +54,57 @@ const noNul = (s: string): boolean => !s.includes('\u0000')
 const noDeceptive = (s: string): boolean => !hasBidiOrZeroWidth(s)
 
 const PlanBody = z.object({
-  command: z.string({error: 'command must be a string'}).min(1, 'command must not be empty').max(10_000, 'command is longer than 10,000 characters').refine(noNul, 'command contains a NUL byte').refine(noDeceptive, 'command contains invisible or bidirectional control characters'),
-  note: z.string({error: 'note must be a string'}).max(1000, 'note is longer than 1,000 characters').refine(noNul, 'note contains a NUL byte').optional(),
-  cwd: z.string({error: 'cwd must be a string'}).max(500, 'cwd is longer than 500 characters').refine(noNul, 'cwd contains a NUL byte').refine(noDeceptive, 'cwd contains invisible or bidirectional control characters').optional(),
-  timeout_s: z.number({error: 'timeout_s must be a number'}).int('timeout_s must be a whole number of seconds').min(1, 'timeout_s must be at least 1').max(3600, 'timeout_s must be at most 3600').optional(),
+  command: z
+    .string({error: 'command must be a string'})
+    .min(1, 'command must not be empty')
+    .max(10_000, 'command is longer than 10,000 characters')
+    .refine(noNul, 'command contains a NUL byte')
+    .refine(noDeceptive, 'command contains invisible or bidirectional control characters'),
+  note: z
+    .string({error: 'note must be a string'})
+    .max(1000, 'note is longer than 1,000 characters')
+    .refine(noNul, 'note contains a NUL byte')
+    .optional(),
+  cwd: z
+    .string({error: 'cwd must be a string'})
+    .max(500, 'cwd is longer than 500 characters')
+    .refine(noNul, 'cwd contains a NUL byte')
+    .refine(noDeceptive, 'cwd contains invisible or bidirectional control characters')
+    .optional(),
+  timeout_s: z
+    .number({error: 'timeout_s must be a number'})
+    .int('timeout_s must be a whole number of seconds')
+    .min(1, 'timeout_s must be at least 1')
+    .max(3600, 'timeout_s must be at most 3600')
+    .optional(),
 })
-const ApproveBody = z.object({note: z.string({error: 'note must be a string'}).max(1000, 'note is longer than 1,000 characters').refine(noNul, 'note contains a NUL byte').optional()})
-const DenyBody = z.object({reason: z.string({error: 'reason must be a string'}).max(1000, 'reason is longer than 1,000 characters').refine(noNul, 'reason contains a NUL byte').optional()})
+const ApproveBody = z.object({
+  note: z
+    .string({error: 'note must be a string'})
+    .max(1000, 'note is longer than 1,000 characters')
+    .refine(noNul, 'note contains a NUL byte')
+    .optional(),
+})
+const DenyBody = z.object({
+  reason: z
+    .string({error: 'reason must be a string'})
+    .max(1000, 'reason is longer than 1,000 characters')
+    .refine(noNul, 'reason contains a NUL byte')
+    .optional(),
+})
 
 function intParam(c: Context, name: string, fallback: number, min: number, max: number): number {
   const raw = c.req.query(name)
   if (raw === undefined || raw === '') return fallback
-  if (!/^\d+$/.test(raw)) throw new HubError('validation_failed', `${name} must be a whole number from ${min} to ${max}.`, {details: {field: name}})
+  if (!/^\d+$/.test(raw))
+    throw new HubError('validation_failed', `${name} must be a whole number from ${min} to ${max}.`, {
+      details: {field: name},
+    })
   const n = Number(raw)
-  if (n < min || n > max) throw new HubError('validation_failed', `${name} must be a whole number from ${min} to ${max}.`, {details: {field: name}})
+  if (n < min || n > max)
+    throw new HubError('validation_failed', `${name} must be a whole number from ${min} to ${max}.`, {
+      details: {field: name},
+    })
   return n
 }
 
@@ -76,50 +115,67 @@ async function jsonBody<S extends z.ZodType>(c: Context, schema: S, required: bo
     if (required) throw new HubError('validation_failed', 'A JSON body is required.', {details: {field: 'body'}})
     return schema.parse({}) as z.infer<S>
   }
+
   const type = c.req.header('content-type') ?? ''
   // Only JSON: a browser cannot send it cross-site without a preflight, which we refuse.
   if (!/^application\/json\s*(;|$)/i.test(type)) {
-    throw new HubError('unsupported_media_type', 'Send the body as application/json.', {details: {field: 'content-type'}})
+    throw new HubError('unsupported_media_type', 'Send the body as application/json.', {
+      details: {field: 'content-type'},
+    })
   }
+
   let parsed: unknown
   try {
     parsed = JSON.parse(text, (key, value: unknown) => {
-      if (FORBIDDEN_KEYS.has(key)) throw new HubError('validation_failed', `The key ${JSON.stringify(key)} is not allowed.`, {details: {field: key}})
+      if (FORBIDDEN_KEYS.has(key))
+        throw new HubError('validation_failed', `The key ${JSON.stringify(key)} is not allowed.`, {
+          details: {field: key},
+        })
       return value
     })
-  } catch (err) {
-    if (isHubError(err)) throw err
-    throw new HubError('invalid_json', `The body is not valid JSON: ${(err as Error).message}`)
+  } catch (error) {
+    if (isHubError(error)) throw error
+    throw new HubError('invalid_json', `The body is not valid JSON: ${(error as Error).message}`)
   }
+
   const duplicate = findDuplicateKey(text)
   if (duplicate !== undefined) {
-    throw new HubError('validation_failed', `The key ${JSON.stringify(duplicate)} appears twice; send each field once.`, {details: {field: duplicate}})
+    throw new HubError(
+      'validation_failed',
+      `The key ${JSON.stringify(duplicate)} appears twice; send each field once.`,
+      {details: {field: duplicate}},
+    )
   }
+
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new HubError('validation_failed', 'The body must be a JSON object.', {details: {field: 'body'}})
   }
+
   const result = schema.safeParse(parsed)
   if (!result.success) {
     const issue = result.error.issues[0]!
     const field = issue.path.join('.') || 'body'
     throw new HubError('validation_failed', `${field}: ${issue.message}`, {details: {field, reason: issue.message}})
   }
+
   return result.data as z.infer<S>
 }
 
 export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>()
   const limiter = new RateLimiter(deps.config.rateLimitRequests, deps.config.rateLimitWindowSeconds * 1000)
-  const log = deps.log
+  const {log} = deps
 
   let storageFailureAt: string | undefined
   app.onError((err, c) => {
     if (isHubError(err)) {
       if (err.code === 'storage_unavailable') storageFailureAt = new Date().toISOString()
       if (err.status >= 500) log.error(`${c.req.method} ${c.req.path}: ${err.message}`)
-      if (err.code === 'rate_limited' || err.code === 'too_many_pending') c.header('Retry-After', String(err.details?.retry_after ?? 1))
+      if (err.code === 'rate_limited' || err.code === 'too_many_pending')
+        c.header('Retry-After', String(err.details?.retry_after ?? 1))
       return c.json(err.toJSON(), err.status as 400)
     }
+
     log.error(`${c.req.method} ${c.req.path}: ${(err as Error).stack ?? String(err)}`)
     return c.json({error: {code: 'internal', message: 'Internal error; the daemon log has the details.'}}, 500)
   })
@@ -130,17 +186,23 @@ export function createApp(deps: AppDeps): Hono<Env> {
       log.debug(`${c.req.method} ${c.req.path} → ${c.res.status} in ${(performance.now() - t0).toFixed(1)}ms`)
     })
   }
+
   app.notFound((c) => c.json({error: {code: 'not_found', message: `No route ${c.req.method} ${c.req.path}.`}}, 404))
 
   // DNS rebinding and cross-site requests (SPEC §5) come first, before any token is looked at.
   app.use('*', async (c, next) => {
     // In-process requests (tests) carry no Host header; their URL holds the host instead.
     if (!hostAllowed(c.req.header('host') ?? new URL(c.req.url).host, deps.config.host)) {
-      throw new HubError('forbidden', 'This Host is not allowed; hub answers only on its own address and loopback names.')
+      throw new HubError(
+        'forbidden',
+        'This Host is not allowed; hub answers only on its own address and loopback names.',
+      )
     }
+
     const origin = c.req.header('origin')
     if (origin !== undefined) {
-      if (!originAllowed(origin)) throw new HubError('forbidden', 'Cross-origin requests are allowed only from loopback origins.')
+      if (!originAllowed(origin))
+        throw new HubError('forbidden', 'Cross-origin requests are allowed only from loopback origins.')
       c.header('Access-Control-Allow-Origin', origin)
       c.header('Vary', 'Origin')
       if (c.req.method === 'OPTIONS') {
@@ -150,6 +212,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
         return c.body(null, 204)
       }
     }
+
     await next()
   })
 
@@ -158,28 +221,44 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return c.json({ok: true, pending_count: pending, denied_count: denied, token_required: true, version: deps.version})
   })
 
-  const auth = (roles: Role[]): MiddlewareHandler<Env> => async (c, next) => {
-    const header = c.req.header('x-agent-token') ?? c.req.header('authorization')?.replace(/^Bearer\s+/i, '')
-    const token = header ?? (c.req.path === '/events' ? c.req.query('token') : undefined)
-    if (!token) throw new HubError('unauthorized', 'A token is required: send it in X-Agent-Token or Authorization: Bearer.')
-    const tokens = deps.tokens()
-    const role: Role | undefined = tokensEqual(token, tokens.operator) ? 'operator' : tokensEqual(token, tokens.agent) ? 'agent' : undefined
-    if (!role) throw new HubError('unauthorized', 'The token is not valid.')
-    if (!roles.includes(role)) throw new HubError('forbidden', 'This action needs the operator token; an agent cannot decide its own requests.')
-    const fp = fingerprint(token)
-    // A flooding agent must never lock the operator out, so only agent tokens are limited.
-    if (role === 'agent') {
-      const wait = limiter.take(fp)
-      if (wait > 0) throw new HubError('rate_limited', `Too many requests from this agent; try again in ${wait}s.`, {details: {retry_after: wait}})
+  const auth =
+    (roles: Role[]): MiddlewareHandler<Env> =>
+    async (c, next) => {
+      const header = c.req.header('x-agent-token') ?? c.req.header('authorization')?.replace(/^Bearer\s+/i, '')
+      const token = header ?? (c.req.path === '/events' ? c.req.query('token') : undefined)
+      if (!token)
+        throw new HubError('unauthorized', 'A token is required: send it in X-Agent-Token or Authorization: Bearer.')
+      const tokens = deps.tokens()
+      const role: Role | undefined = tokensEqual(token, tokens.operator)
+        ? 'operator'
+        : tokensEqual(token, tokens.agent)
+          ? 'agent'
+          : undefined
+      if (!role) throw new HubError('unauthorized', 'The token is not valid.')
+      if (!roles.includes(role))
+        throw new HubError(
+          'forbidden',
+          'This action needs the operator token; an agent cannot decide its own requests.',
+        )
+      const fp = fingerprint(token)
+      // A flooding agent must never lock the operator out, so only agent tokens are limited.
+      if (role === 'agent') {
+        const wait = limiter.take(fp)
+        if (wait > 0)
+          throw new HubError('rate_limited', `Too many requests from this agent; try again in ${wait}s.`, {
+            details: {retry_after: wait},
+          })
+      }
+
+      c.set('actor', {role, token: fp})
+      await next()
     }
-    c.set('actor', {role, token: fp})
-    await next()
-  }
+
   const anyone = auth(['agent', 'operator'])
   const operator = auth(['operator'])
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
-    onError: () => {
+    onError() {
       throw new HubError('payload_too_large', `The body is larger than ${MAX_BODY_BYTES / 1024} KiB.`)
     },
   })
@@ -187,10 +266,17 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.get('/health', anyone, (c) => {
     const mem = process.memoryUsage()
     const auditFailure = deps.auditFailure()
-    const at = [auditFailure?.at, storageFailureAt].filter((t): t is string => t !== undefined).sort().at(-1)
+    const at = [auditFailure?.at, storageFailureAt]
+      .filter((t): t is string => t !== undefined)
+      .sort()
+      .at(-1)
     const failure = at === undefined ? undefined : {at, broken: auditFailure?.broken ?? false}
     // Unhealthy: the audit log cannot take writes until a restart. Degraded: a write failed in the last minute.
-    const status = failure?.broken ? 'unhealthy' : failure && Date.now() - Date.parse(failure.at) < 60_000 ? 'degraded' : 'healthy'
+    const status = failure?.broken
+      ? 'unhealthy'
+      : failure && Date.now() - Date.parse(failure.at) < 60_000
+        ? 'degraded'
+        : 'healthy'
     return c.json({
       status,
       uptime_seconds: Math.round((Date.now() - deps.gateway.startedAt.getTime()) / 100) / 10,
@@ -217,10 +303,26 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const outcome = await deps.gateway.plan(body, c.get('actor'))
     if (outcome.kind === 'queued') {
       const r = outcome.request
-      return c.json({pending_id: r.pending_id, queued: true, command: r.command, decision: r.policy.decision, policy: r.policy, expires_at: r.expires_at})
+      return c.json({
+        pending_id: r.pending_id,
+        queued: true,
+        command: r.command,
+        decision: r.policy.decision,
+        policy: r.policy,
+        expires_at: r.expires_at,
+      })
     }
+
     const r = outcome.request
-    return c.json({pending_id: r.pending_id, queued: false, command: r.command, decision: r.policy.decision, policy: r.policy, run_id: outcome.record.run_id, record: outcome.record})
+    return c.json({
+      pending_id: r.pending_id,
+      queued: false,
+      command: r.command,
+      decision: r.policy.decision,
+      policy: r.policy,
+      run_id: outcome.record.run_id,
+      record: outcome.record,
+    })
   })
 
   app.get('/pending', anyone, async (c) => {
@@ -238,7 +340,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const body = await jsonBody(c, ApproveBody, false)
     const wait = c.req.query('wait') !== '0' && c.req.query('wait') !== 'false'
     const result = await deps.gateway.approve(c.req.param('id'), {actor: c.get('actor'), note: body.note, wait})
-    if ('started' in result) return c.json({pending_id: result.started.pending_id, run_id: result.started.run_id, state: 'running'}, 202)
+    if ('started' in result)
+      return c.json({pending_id: result.started.pending_id, run_id: result.started.run_id, state: 'running'}, 202)
     return c.json(result.record)
   })
 
@@ -269,8 +372,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const actor = c.get('actor')
     const open = streamsByAgent.get(actor.token) ?? 0
     if (actor.role === 'agent' && open >= MAX_STREAMS_PER_AGENT) {
-      throw new HubError('rate_limited', `This agent already has ${MAX_STREAMS_PER_AGENT} event streams open; close one first.`, {details: {retry_after: 5}})
+      throw new HubError(
+        'rate_limited',
+        `This agent already has ${MAX_STREAMS_PER_AGENT} event streams open; close one first.`,
+        {details: {retry_after: 5}},
+      )
     }
+
     if (actor.role === 'agent') streamsByAgent.set(actor.token, open + 1)
     const release = (): void => {
       if (actor.role !== 'agent') return
@@ -278,6 +386,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       if (n <= 0) streamsByAgent.delete(actor.token)
       else streamsByAgent.set(actor.token, n)
     }
+
     return streamSSE(c, async (stream) => {
       const queue: GatewayEvent[] = []
       let wake: (() => void) | undefined
@@ -288,7 +397,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
         // A client that does not read must not make the daemon hold every event for it.
         if (queue.length >= MAX_QUEUED_EVENTS) {
           closed = true
-          log.warn(`Closed an event stream that fell ${MAX_QUEUED_EVENTS} events behind; it can reconnect with Last-Event-ID.`)
+          log.warn(
+            `Closed an event stream that fell ${MAX_QUEUED_EVENTS} events behind; it can reconnect with Last-Event-ID.`,
+          )
         } else queue.push(e)
         wake?.()
       })
@@ -302,6 +413,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
         highest = Math.max(highest, e.id)
         await stream.writeSSE({id: String(e.id), data: JSON.stringify(e.data)})
       }
+
       try {
         await stream.write(': hub events\n\n')
         if (last !== undefined) {
@@ -310,6 +422,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
             await send(e)
           }
         }
+
         const stopOnShutdown = deps.events.onClose(() => {
           closed = true
           wake?.()
@@ -328,6 +441,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
               if (timedOut && !closed) await stream.write(': keep-alive\n\n')
               continue
             }
+
             await send(queue.shift()!)
           }
         } finally {

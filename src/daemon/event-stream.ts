@@ -5,12 +5,13 @@
  */
 import {createReadStream} from 'node:fs'
 import {createInterface} from 'node:readline'
+
 import type {AuditEntry} from '../lib/audit-log.js'
-import {eventTypeOf} from '../lib/event-format.js'
 import type {Gateway, GatewayEvent} from '../lib/gateway.js'
 
-const RING_SIZE = 2048
+import {eventTypeOf} from '../lib/event-format.js'
 
+const RING_SIZE = 2048
 
 export function eventFromAudit(entry: AuditEntry): GatewayEvent {
   const {prev: _p, hash: _h, ...data} = entry
@@ -19,8 +20,9 @@ export function eventFromAudit(entry: AuditEntry): GatewayEvent {
 }
 
 export class EventBuffer {
-  private readonly ring: GatewayEvent[] = []
+  private readonly closers = new Set<() => void>()
   private readonly listeners = new Set<(e: GatewayEvent) => void>()
+  private readonly ring: GatewayEvent[] = []
 
   constructor(
     gateway: Gateway,
@@ -37,23 +39,16 @@ export class EventBuffer {
     return this.listeners.size
   }
 
-  private readonly closers = new Set<() => void>()
-
-  /** Registers a stream to end when the daemon shuts down. */
-  onClose(closer: () => void): () => void {
-    this.closers.add(closer)
-    return () => this.closers.delete(closer)
-  }
-
   /** Ends every open stream (graceful shutdown). */
   closeAll(): void {
     for (const c of this.closers) c()
     this.closers.clear()
   }
 
-  subscribe(listener: (e: GatewayEvent) => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+  /** Registers a stream to end when the daemon shuts down. */
+  onClose(closer: () => void): () => void {
+    this.closers.add(closer)
+    return () => this.closers.delete(closer)
   }
 
   /** Events with an id above `after`, oldest first. */
@@ -63,9 +58,10 @@ export class EventBuffer {
       for (const e of this.ring) if (e.id > after) yield e
       return
     }
+
     const input = createReadStream(this.auditPath, {encoding: 'utf8'})
     const lines = createInterface({input, crlfDelay: Infinity})
-    const lastInRing = this.ring[this.ring.length - 1]?.id ?? Number.POSITIVE_INFINITY
+    const lastInRing = this.ring.at(-1)?.id ?? Number.POSITIVE_INFINITY
     // Closing readline does not close its stream: without this, every client that leaves during a
     // replay would keep a descriptor of audit.log open.
     try {
@@ -76,6 +72,11 @@ export class EventBuffer {
     }
   }
 
+  subscribe(listener: (e: GatewayEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
   private async *replay(lines: AsyncIterable<string>, after: number, lastInRing: number): AsyncGenerator<GatewayEvent> {
     for await (const line of lines) {
       let entry: AuditEntry
@@ -84,6 +85,7 @@ export class EventBuffer {
       } catch {
         continue
       }
+
       if (typeof entry.seq !== 'number' || entry.seq <= after) continue
       if (entry.seq > lastInRing) break
       yield eventFromAudit(entry)

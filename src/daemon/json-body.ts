@@ -21,31 +21,55 @@ export function decodeUtf8(bytes: Uint8Array): string {
  * scanner: strings are skipped with their escapes, and a stack holds the keys seen per object.
  */
 export function findDuplicateKey(text: string): string | undefined {
-  const stack: Array<Set<string> | null> = []
+  const stack: Array<null | Set<string>> = []
   let expectKey = false
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]
-    if (ch === '"') {
-      let j = i + 1
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1
-      const top = stack[stack.length - 1]
-      if (expectKey && top) {
-        const key = JSON.parse(text.slice(i, j + 1)) as string
-        if (top.has(key)) return key
-        top.add(key)
-        expectKey = false
+    switch (ch) {
+      case '"': {
+        let j = i + 1
+        while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1
+        const top = stack.at(-1)
+        if (expectKey && top) {
+          const key = JSON.parse(text.slice(i, j + 1)) as string
+          if (top.has(key)) return key
+          top.add(key)
+          expectKey = false
+        }
+
+        i = j
+
+        break
       }
-      i = j
-    } else if (ch === '{') {
-      stack.push(new Set())
-      expectKey = true
-    } else if (ch === '[') {
-      stack.push(null)
-    } else if (ch === '}' || ch === ']') {
-      stack.pop()
-    } else if (ch === ',') {
-      expectKey = stack[stack.length - 1] instanceof Set
+
+      case '{': {
+        stack.push(new Set())
+        expectKey = true
+
+        break
+      }
+
+      case '[': {
+        stack.push(null)
+
+        break
+      }
+
+      case '}':
+      case ']': {
+        stack.pop()
+
+        break
+      }
+
+      case ',': {
+        expectKey = stack.at(-1) instanceof Set
+
+        break
+      }
+      // No default
     }
   }
+
   return undefined
 }

@@ -3,7 +3,7 @@
  * which costs two numbers per token and never lets a burst at a window edge double the budget.
  */
 export class RateLimiter {
-  private readonly windows = new Map<string, {start: number; current: number; previous: number}>()
+  private readonly windows = new Map<string, {current: number; previous: number; start: number}>()
 
   constructor(
     private readonly limit: number,
@@ -17,6 +17,7 @@ export class RateLimiter {
       w = {start: now, current: 0, previous: 0}
       this.windows.set(key, w)
     }
+
     const elapsed = now - w.start
     if (elapsed >= this.windowMs) {
       const periods = Math.floor(elapsed / this.windowMs)
@@ -24,11 +25,13 @@ export class RateLimiter {
       w.current = 0
       w.start += periods * this.windowMs
     }
+
     const weight = 1 - (now - w.start) / this.windowMs
     const estimate = w.previous * weight + w.current
     if (estimate + 1 > this.limit) {
       return Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000))
     }
+
     w.current++
     return 0
   }

@@ -17,14 +17,15 @@ export function hostnameOf(hostHeader: string): string {
     const end = h.indexOf(']')
     return end > 0 ? h.slice(1, end) : h
   }
+
   const colon = h.lastIndexOf(':')
-  return colon >= 0 && h.indexOf(':') === colon ? h.slice(0, colon) : h
+  return colon !== -1 && h.indexOf(':') === colon ? h.slice(0, colon) : h
 }
 
 export function hostAllowed(hostHeader: string | undefined, boundHost: string): boolean {
   if (!hostHeader) return false
   const name = hostnameOf(hostHeader)
-  const bound = boundHost.toLowerCase().replace(/^\[|\]$/g, '')
+  const bound = boundHost.toLowerCase().replaceAll(/^\[|\]$/g, '')
   return name === bound || isLoopbackHost(name)
 }
 
@@ -32,7 +33,9 @@ export function originAllowed(origin: string): boolean {
   if (origin === 'null') return false
   try {
     const url = new URL(origin)
-    return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname.replace(/^\[|\]$/g, ''))
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname.replaceAll(/^\[|\]$/g, ''))
+    )
   } catch {
     return false
   }

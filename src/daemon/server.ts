@@ -1,16 +1,19 @@
+import type {AddressInfo} from 'node:net'
+
+import {serve, type ServerType} from '@hono/node-server'
 /**
  * Starting and stopping the daemon: checks the layout, loads the policy and the tokens, repairs the
  * audit log, recovers from a crash, binds, and writes daemon.json; `close()` undoes it in order.
  */
 import {mkdir, realpath} from 'node:fs/promises'
-import type {AddressInfo} from 'node:net'
-import {serve, type ServerType} from '@hono/node-server'
-import {AuditLog} from '../lib/audit-log.js'
+
 import type {HubConfig} from '../lib/config.js'
-import {HubError} from '../lib/errors.js'
-import {Gateway, isInside} from '../lib/gateway.js'
 import type {Logger} from '../lib/logger.js'
 import type {RuleMatch} from '../lib/policy/types.js'
+
+import {AuditLog} from '../lib/audit-log.js'
+import {HubError} from '../lib/errors.js'
+import {Gateway, isInside} from '../lib/gateway.js'
 import {replayAuditLog, writeCheckpoint} from '../lib/recovery.js'
 import {RuntimeStore} from '../lib/store.js'
 import {ensureTokens, fingerprint, rotateTokenFile, tokenPath, type Tokens} from '../lib/tokens.js'
@@ -19,50 +22,75 @@ import {createApp} from './app.js'
 import {EventBuffer} from './event-stream.js'
 
 export interface RunningDaemon {
+  base: string
+  close(graceMs?: number): Promise<void>
+  gateway: Gateway
   host: string
   port: number
-  base: string
-  gateway: Gateway
   store: RuntimeStore
   tokens: Tokens
-  close(graceMs?: number): Promise<void>
 }
 
-const EXPIRY_SWEEP_MS = 5_000
+const EXPIRY_SWEEP_MS = 5000
 
 /** Start-up refuses a layout where commands could reach hub's own files (SPEC §6.3). */
-async function checkLayout(config: HubConfig): Promise<{workspace: string; runtimeDir: string}> {
+async function checkLayout(config: HubConfig): Promise<{runtimeDir: string; workspace: string}> {
   await mkdir(config.workspaceDir, {recursive: true})
   await mkdir(config.runtimeDir, {recursive: true, mode: 0o700})
   const workspace = await realpath(config.workspaceDir)
   const runtimeDir = await realpath(config.runtimeDir)
   if (isInside(workspace, runtimeDir)) {
-    throw new HubError('config_invalid', `The runtime directory ${runtimeDir} lies inside the workspace ${workspace}; commands could read the tokens.`, {
-      hint: 'Set AGENT_HUB_RUNTIME_DIR or AGENT_HUB_WORKSPACE_DIR so that they do not nest.',
-    })
+    throw new HubError(
+      'config_invalid',
+      `The runtime directory ${runtimeDir} lies inside the workspace ${workspace}; commands could read the tokens.`,
+      {
+        hint: 'Set AGENT_HUB_RUNTIME_DIR or AGENT_HUB_WORKSPACE_DIR so that they do not nest.',
+      },
+    )
   }
+
   if (isInside(runtimeDir, workspace)) {
-    throw new HubError('config_invalid', `The workspace ${workspace} lies inside the runtime directory ${runtimeDir}.`, {hint: 'Choose separate directories.'})
+    throw new HubError(
+      'config_invalid',
+      `The workspace ${workspace} lies inside the runtime directory ${runtimeDir}.`,
+      {hint: 'Choose separate directories.'},
+    )
   }
+
   if (config.policyFile) {
     const policy = await realpath(config.policyFile)
     if (isInside(workspace, policy)) {
-      throw new HubError('config_invalid', `The policy file ${policy} lies inside the workspace ${workspace}; a command could rewrite its own rules.`, {
-        hint: 'Move the policy file out of the workspace.',
-      })
+      throw new HubError(
+        'config_invalid',
+        `The policy file ${policy} lies inside the workspace ${workspace}; a command could rewrite its own rules.`,
+        {
+          hint: 'Move the policy file out of the workspace.',
+        },
+      )
     }
   }
+
   return {workspace, runtimeDir}
 }
 
-function listen(app: {fetch: (req: Request) => Response | Promise<Response>}, host: string, port: number): Promise<ServerType> {
+function listen(
+  app: {fetch: (req: Request) => Promise<Response> | Response},
+  host: string,
+  port: number,
+): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({fetch: app.fetch, hostname: host, port}, () => resolve(server))
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        reject(new HubError('config_invalid', `Port ${port} on ${host} is already in use (is another hub daemon running?).`, {
-          hint: 'Stop the other process, or set AGENT_HUB_PORT / --port to a free port.',
-        }))
+        reject(
+          new HubError(
+            'config_invalid',
+            `Port ${port} on ${host} is already in use (is another hub daemon running?).`,
+            {
+              hint: 'Stop the other process, or set AGENT_HUB_PORT / --port to a free port.',
+            },
+          ),
+        )
       } else reject(err)
     })
   })
@@ -70,16 +98,16 @@ function listen(app: {fetch: (req: Request) => Response | Promise<Response>}, ho
 
 export interface OpenHub {
   app: ReturnType<typeof createApp>
-  config: HubConfig
-  gateway: Gateway
-  store: RuntimeStore
   audit: AuditLog
-  events: EventBuffer
-  tokens: Tokens
-  workspace: string
-  runtimeDir: string
   /** Stops runs (after the grace period), ends event streams, closes the audit log. */
   close(graceMs?: number): Promise<void>
+  config: HubConfig
+  events: EventBuffer
+  gateway: Gateway
+  runtimeDir: string
+  store: RuntimeStore
+  tokens: Tokens
+  workspace: string
 }
 
 /**
@@ -98,7 +126,10 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
   const policy = await loadPolicy({
     file: config.policyFile,
     strict: config.strict,
-    onMatch: policyLog.enabled('DEBUG') ? (m: RuleMatch, command: string) => policyLog.debug(`match ${m.rule} (${m.decision}) on ${JSON.stringify(m.command ?? command)}: ${m.reason}`) : undefined,
+    onMatch: policyLog.enabled('DEBUG')
+      ? (m: RuleMatch, command: string) =>
+          policyLog.debug(`match ${m.rule} (${m.decision}) on ${JSON.stringify(m.command ?? command)}: ${m.reason}`)
+      : undefined,
   })
 
   const hub: OpenHub = {} as OpenHub
@@ -113,16 +144,25 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
 
   const events = new EventBuffer(gateway, store.paths.audit)
   const app = createApp({
-    config, gateway, store, events, log: log.child('hub.http'), version: hubVersion(),
+    config,
+    gateway,
+    store,
+    events,
+    log: log.child('hub.http'),
+    version: hubVersion(),
     tokens: () => hub.tokens,
     auditSize: () => audit.size,
     auditSeq: () => audit.lastSeq,
     auditFailure: () => audit.writeFailure,
-    rotateToken: async (role, actor) => {
+    async rotateToken(role, actor) {
       const fromEnv = role === 'agent' ? config.agentToken : config.operatorToken
       if (fromEnv) {
-        throw new HubError('conflict', `The ${role} token comes from ${role === 'agent' ? 'AGENT_HUB_TOKEN' : 'AGENT_HUB_OPERATOR_TOKEN'}; change it there and restart the daemon.`)
+        throw new HubError(
+          'conflict',
+          `The ${role} token comes from ${role === 'agent' ? 'AGENT_HUB_TOKEN' : 'AGENT_HUB_OPERATOR_TOKEN'}; change it there and restart the daemon.`,
+        )
       }
+
       const old = hub.tokens[role]
       const token = await rotateTokenFile(runtimeDir, role)
       // From this moment the old token is refused: every request reads hub.tokens.
@@ -134,14 +174,23 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
   })
   let closing: Promise<void> | undefined
   Object.assign(hub, {
-    app, config, gateway, store, audit, events, workspace, runtimeDir,
-    close: (graceMs = 10_000) => {
+    app,
+    config,
+    gateway,
+    store,
+    audit,
+    events,
+    workspace,
+    runtimeDir,
+    close(graceMs = 10_000) {
       closing ??= (async () => {
         events.closeAll()
         await gateway.close(graceMs)
         events.closeAll()
         await audit.close()
-        await writeCheckpoint(store, audit.lastSeq).catch((err: Error) => mainLog.warn(`Could not write the checkpoint: ${err.message}`))
+        await writeCheckpoint(store, audit.lastSeq).catch((error: Error) =>
+          mainLog.warn(`Could not write the checkpoint: ${error.message}`),
+        )
       })()
       return closing
     },
@@ -155,27 +204,41 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
   const hub = await openHub(config, log)
   const {store, gateway, runtimeDir, workspace} = hub
 
-  const server = await listen(hub.app, config.host, config.port).catch(async (err: unknown) => {
+  const server = await listen(hub.app, config.host, config.port).catch(async (error: unknown) => {
     await hub.close(0)
-    throw err
+    throw error
   })
   const address = server.address() as AddressInfo
-  const port = address.port
+  const {port} = address
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host
   const base = `http://${hostForUrl}:${port}`
-  await store.writeDaemonInfo({pid: process.pid, host: config.host, port, started_at: new Date().toISOString(), version: hubVersion(), base})
+  await store.writeDaemonInfo({
+    pid: process.pid,
+    host: config.host,
+    port,
+    started_at: new Date().toISOString(),
+    version: hubVersion(),
+    base,
+  })
 
   const described = gateway.policy.describe()
   mainLog.info(`Runtime: ${runtimeDir}`)
   mainLog.info(`Workspace: ${workspace}`)
-  mainLog.info(`Tokens: ${config.agentToken ? 'agent from AGENT_HUB_TOKEN' : tokenPath(runtimeDir, 'agent')}, ${config.operatorToken ? 'operator from AGENT_HUB_OPERATOR_TOKEN' : tokenPath(runtimeDir, 'operator')}`)
-  mainLog.info(`Policy: ${described.file ?? 'built-in packs only'} (${described.packs.join(', ')}; ${described.rules} rules${described.strict ? '; strict' : ''})`)
+  mainLog.info(
+    `Tokens: ${config.agentToken ? 'agent from AGENT_HUB_TOKEN' : tokenPath(runtimeDir, 'agent')}, ${config.operatorToken ? 'operator from AGENT_HUB_OPERATOR_TOKEN' : tokenPath(runtimeDir, 'operator')}`,
+  )
+  mainLog.info(
+    `Policy: ${described.file ?? 'built-in packs only'} (${described.packs.join(', ')}; ${described.rules} rules${described.strict ? '; strict' : ''})`,
+  )
   mainLog.info(`Token required: True`)
   mainLog.info(`Listening on ${base}`)
 
-  const sweep = setInterval(() => {
-    gateway.expireDue().catch((err: Error) => mainLog.error(`Expiry sweep failed: ${err.message}`))
-  }, Math.min(EXPIRY_SWEEP_MS, config.pendingTtlSeconds * 1000))
+  const sweep = setInterval(
+    () => {
+      gateway.expireDue().catch((error: Error) => mainLog.error(`Expiry sweep failed: ${error.message}`))
+    },
+    Math.min(EXPIRY_SWEEP_MS, config.pendingTtlSeconds * 1000),
+  )
   sweep.unref()
 
   let closing: Promise<void> | undefined

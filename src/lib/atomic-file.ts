@@ -6,8 +6,9 @@
  */
 import * as fs from 'node:fs'
 import {open, readFile, rename, rm} from 'node:fs/promises'
-import {promisify} from 'node:util'
 import {basename, dirname, join} from 'node:path'
+import {promisify} from 'node:util'
+
 import {HubError} from './errors.js'
 import {randomHex} from './random.js'
 
@@ -31,18 +32,26 @@ export async function fsyncDir(dir: string): Promise<void> {
  * callers answer 503 and acknowledge nothing, while reads keep working.
  */
 export function storageError(err: unknown, path: string): HubError {
-  const code = (err as NodeJS.ErrnoException).code
-  return new HubError('storage_unavailable', `Could not write ${path}${code ? ` (${code})` : ''}; nothing was acknowledged.`, {
-    hint: 'Check free disk space and that the runtime directory is writable.',
-    cause: err,
-  })
+  const {code} = err as NodeJS.ErrnoException
+  return new HubError(
+    'storage_unavailable',
+    `Could not write ${path}${code ? ` (${code})` : ''}; nothing was acknowledged.`,
+    {
+      hint: 'Check free disk space and that the runtime directory is writable.',
+      cause: err,
+    },
+  )
 }
 
-export async function writeFileAtomic(target: string, data: string | Uint8Array, opts: {durable?: boolean; mode?: number} = {}): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  opts: {durable?: boolean; mode?: number} = {},
+): Promise<void> {
   try {
     await writeFileAtomicRaw(target, data, opts)
-  } catch (err) {
-    throw storageError(err, target)
+  } catch (error) {
+    throw storageError(error, target)
   }
 }
 
@@ -54,7 +63,11 @@ const writeFd = promisify(fs.write) as unknown as (fd: number, data: Uint8Array)
 const fsyncFd = promisify(fs.fsync)
 const closeFd = promisify(fs.close)
 
-async function writeFileAtomicRaw(target: string, data: string | Uint8Array, opts: {durable?: boolean; mode?: number}): Promise<void> {
+async function writeFileAtomicRaw(
+  target: string,
+  data: string | Uint8Array,
+  opts: {durable?: boolean; mode?: number},
+): Promise<void> {
   const temp = tempPathFor(target)
   const bytes = typeof data === 'string' ? Buffer.from(data) : data
   const fd = await openFd(temp, 'wx', opts.mode ?? 0o600)
@@ -63,22 +76,28 @@ async function writeFileAtomicRaw(target: string, data: string | Uint8Array, opt
     const {bytesWritten: written} = await writeFd(fd, bytes)
     if (written !== bytes.length) throw Object.assign(new Error(`short write to ${temp}`), {code: 'EIO'})
     if (opts.durable) await fsyncFd(fd)
-  } catch (err) {
+  } catch (error) {
     await closeFd(fd).catch(() => {})
     await rm(temp, {force: true}).catch(() => {})
-    throw err
+    throw error
   }
+
   await closeFd(fd)
   try {
     await rename(temp, target)
-  } catch (err) {
+  } catch (error) {
     await rm(temp, {force: true}).catch(() => {})
-    throw err
+    throw error
   }
+
   if (opts.durable) await fsyncDir(dirname(target))
 }
 
-export async function writeJsonAtomic(target: string, value: unknown, opts: {durable?: boolean; mode?: number} = {}): Promise<void> {
+export async function writeJsonAtomic(
+  target: string,
+  value: unknown,
+  opts: {durable?: boolean; mode?: number} = {},
+): Promise<void> {
   await writeFileAtomic(target, JSON.stringify(value, null, 2) + '\n', opts)
 }
 
@@ -87,9 +106,10 @@ export async function readJsonFile<T = unknown>(path: string): Promise<T | undef
   let text: string
   try {
     text = await readFile(path, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
   }
+
   return JSON.parse(text) as T
 }

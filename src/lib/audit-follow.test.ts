@@ -2,9 +2,11 @@ import {appendFile, mkdtemp, rename, rm, truncate, writeFile} from 'node:fs/prom
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+
+import type {AuditLine} from './audit-query.js'
+
 import {followAuditFile, type FollowOptions} from './audit-follow.js'
 import {AuditLog} from './audit-log.js'
-import type {AuditLine} from './audit-query.js'
 
 let dir: string
 let n = 0
@@ -28,10 +30,10 @@ afterAll(async () => {
 const line = (command: string, event = 'command_queued'): string => JSON.stringify({event, command}) + '\n'
 
 interface Following {
-  entries: AuditLine[]
-  skipped: string[]
   abort: AbortController
   done: Promise<void>
+  entries: AuditLine[]
+  skipped: string[]
 }
 
 /** Resolves once the follower has fixed its starting point. */
@@ -41,9 +43,13 @@ async function follow(path: string, opts: Partial<FollowOptions> = {}): Promise<
   const skipped: string[] = []
   let ready!: () => void
   const isReady = new Promise<void>((r) => (ready = r))
-  const done = followAuditFile(path, {pollMs: 20, ...opts, signal: abort.signal, onSkip: (l) => skipped.push(l), onReady: ready}, (e) => {
-    entries.push(e)
-  })
+  const done = followAuditFile(
+    path,
+    {pollMs: 20, ...opts, signal: abort.signal, onSkip: (l) => skipped.push(l), onReady: ready},
+    (e) => {
+      entries.push(e)
+    },
+  )
   running.push({abort, done})
   await isReady
   return {entries, skipped, abort, done}

@@ -11,9 +11,10 @@
  * lines and never glues them to the torn bytes. A file that shrinks below that position, or is
  * replaced by another file, is read again from its beginning.
  */
-import {watch, type FSWatcher} from 'node:fs'
-import {open, stat, type FileHandle} from 'node:fs/promises'
+import {type FSWatcher, watch} from 'node:fs'
+import {type FileHandle, open, stat} from 'node:fs/promises'
 import {basename, dirname} from 'node:path'
+
 import type {AuditLine} from './audit-query.js'
 
 export interface FollowOptions {
@@ -23,21 +24,21 @@ export interface FollowOptions {
    * not exist yet is read from its beginning once it appears either way.
    */
   fromEnd?: boolean
-  /** Aborting ends the follow; the returned promise then resolves. */
-  signal: AbortSignal
-  /** How often to look for new bytes when no watch event comes (ms). */
-  pollMs?: number
-  /** Told about each line that is not an audit entry (it is skipped). */
-  onSkip?: (line: string) => void
   /**
    * Called once the starting point is fixed (with fromEnd: the end as it was then), so a caller can
    * tell that what is written from now on will be seen.
    */
   onReady?: () => void
+  /** Told about each line that is not an audit entry (it is skipped). */
+  onSkip?: (line: string) => void
+  /** How often to look for new bytes when no watch event comes (ms). */
+  pollMs?: number
+  /** Aborting ends the follow; the returned promise then resolves. */
+  signal: AbortSignal
 }
 
 /** Called for each new entry in file order; the next line waits for a returned promise. */
-export type FollowHandler = (entry: AuditLine, line: string) => void | Promise<void>
+export type FollowHandler = (entry: AuditLine, line: string) => Promise<void> | void
 
 const NL = 0x0a
 const CHUNK = 1 << 16
@@ -54,21 +55,28 @@ async function endOfLastLine(handle: FileHandle, size: number): Promise<number> 
     const buf = Buffer.allocUnsafe(end - start)
     const {bytesRead} = await handle.read(buf, 0, buf.length, start)
     const nl = buf.subarray(0, bytesRead).lastIndexOf(NL)
-    if (nl >= 0) return start + nl + 1
+    if (nl !== -1) return start + nl + 1
     end = start
   }
+
   return 0
 }
 
 function parseLine(text: string): AuditLine | undefined {
   try {
     const value: unknown = JSON.parse(text)
-    if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as {event?: unknown}).event === 'string') {
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      typeof (value as {event?: unknown}).event === 'string'
+    ) {
       return value as AuditLine
     }
   } catch {
     // Skipped below, like any line that is not an audit entry.
   }
+
   return undefined
 }
 
@@ -90,6 +98,7 @@ export async function followAuditFile(path: string, options: FollowOptions, onEn
     wake = undefined
     w?.()
   }
+
   signal.addEventListener('abort', wakeUp, {once: true})
 
   let watcher: FSWatcher | undefined
@@ -119,31 +128,35 @@ export async function followAuditFile(path: string, options: FollowOptions, onEn
     let st
     try {
       st = await stat(path)
-    } catch (err) {
-      if (!isMissing(err)) throw err
+    } catch (error) {
+      if (!isMissing(error)) throw error
       first = false
       await closeHandle()
       lineStart = 0
       return false
     }
+
     if (handle && st.ino !== ino) {
       // Replaced (renamed over, or deleted and created again): a new file, read from its start.
       await closeHandle()
       lineStart = 0
     }
+
     if (!handle) {
       try {
         handle = await open(path, 'r')
-      } catch (err) {
-        if (isMissing(err)) return false
-        throw err
+      } catch (error) {
+        if (isMissing(error)) return false
+        throw error
       }
+
       const opened = await handle.stat()
       ino = opened.ino
       lineStart = first && opts.fromEnd ? await endOfLastLine(handle, opened.size) : 0
       first = false
       return true
     }
+
     if (st.size < lineStart) lineStart = 0 // truncated below what was read
     return st.size > lineStart
   }
@@ -167,8 +180,10 @@ export async function followAuditFile(path: string, options: FollowOptions, onEn
           if (entry) await onEntry(entry, text)
           else opts.onSkip?.(text)
         }
+
         if (signal.aborted) return
       }
+
       if (start === 0) {
         // A full buffer without a newline is one very long line: read it again, whole, into a bigger one.
         if (bytesRead < buf.length) return
@@ -187,6 +202,7 @@ export async function followAuditFile(path: string, options: FollowOptions, onEn
         opts.onReady()
         opts = {...opts, onReady: undefined}
       }
+
       if (more) await readNew()
       if (signal.aborted) break
       await new Promise<void>((resolve) => {
@@ -195,6 +211,7 @@ export async function followAuditFile(path: string, options: FollowOptions, onEn
           clearTimeout(timer)
           resolve()
         }
+
         if (signal.aborted) wakeUp()
       })
     }

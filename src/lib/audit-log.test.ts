@@ -2,7 +2,8 @@ import {appendFile, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {AuditLog, chainBreak, GENESIS_HASH, cutCommand} from './audit-log.js'
+
+import {AuditLog, chainBreak, cutCommand, GENESIS_HASH} from './audit-log.js'
 
 let dir: string
 let path: string
@@ -16,35 +17,66 @@ afterEach(async () => {
 })
 
 async function lines(): Promise<Array<Record<string, unknown>>> {
-  return (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+  return (await readFile(path, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
 }
 
-function verify(entries: Array<Record<string, unknown>>): string | null {
+function verify(entries: Array<Record<string, unknown>>): null | string {
   let prev = GENESIS_HASH
-  for (let i = 0; i < entries.length; i++) {
-    const why = chainBreak(entries[i]!, i + 1, prev)
+  for (const [i, entry] of entries.entries()) {
+    const why = chainBreak(entry!, i + 1, prev)
     if (why) return `line ${i + 1}: ${why}`
-    prev = entries[i]!.hash as string
+    prev = entry!.hash as string
   }
+
   return null
 }
 
 describe('AuditLog', () => {
   it('writes the seed fields, seq without gaps and a verifiable hash chain', async () => {
     const log = await AuditLog.open(path)
-    await log.append({event: 'command_executed', run_id: '20250115_143122_e5f6a7b8', command: 'echo hi', exit_code: 0, duration_ms: 12.5})
-    await log.append({event: 'command_blocked', run_id: '20250115_143200_a1b2c3d4', reason: 'deny:destructive.rm-root', command: 'rm -rf /'})
+    await log.append({
+      event: 'command_executed',
+      run_id: '20250115_143122_e5f6a7b8',
+      command: 'echo hi',
+      exit_code: 0,
+      duration_ms: 12.5,
+    })
+    await log.append({
+      event: 'command_blocked',
+      run_id: '20250115_143200_a1b2c3d4',
+      reason: 'deny:destructive.rm-root',
+      command: 'rm -rf /',
+    })
     await log.close()
     const [a, b] = await lines()
-    expect(a).toMatchObject({event: 'command_executed', run_id: '20250115_143122_e5f6a7b8', command: 'echo hi', exit_code: 0, duration_ms: 12.5, seq: 1, prev: GENESIS_HASH})
+    expect(a).toMatchObject({
+      event: 'command_executed',
+      run_id: '20250115_143122_e5f6a7b8',
+      command: 'echo hi',
+      exit_code: 0,
+      duration_ms: 12.5,
+      seq: 1,
+      prev: GENESIS_HASH,
+    })
     expect(a!.ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
-    expect(b).toMatchObject({event: 'command_blocked', reason: 'deny:destructive.rm-root', command: 'rm -rf /', seq: 2, prev: a!.hash})
+    expect(b).toMatchObject({
+      event: 'command_blocked',
+      reason: 'deny:destructive.rm-root',
+      command: 'rm -rf /',
+      seq: 2,
+      prev: a!.hash,
+    })
     expect(verify(await lines())).toBeNull()
   })
 
   it('shares one flush among concurrent appends and keeps order and seq', async () => {
     const log = await AuditLog.open(path)
-    const entries = await Promise.all(Array.from({length: 200}, (_, i) => log.append({event: 'command_queued', pending_id: String(i)})))
+    const entries = await Promise.all(
+      Array.from({length: 200}, (_, i) => log.append({event: 'command_queued', pending_id: String(i)})),
+    )
     await log.close()
     expect(entries.map((e) => e.seq)).toEqual(Array.from({length: 200}, (_, i) => i + 1))
     const written = await lines()
@@ -118,7 +150,15 @@ describe('AuditLog', () => {
 
 describe('AuditLog on a log from the original tool', () => {
   it('opens a large log without a chain and starts a chain of its own', async () => {
-    const line = JSON.stringify({event: 'command_executed', run_id: '20250115_143122_e5f6g7h8', command: 'Get-Process python', exit_code: 0, duration_ms: 142.5, ts: '2025-01-15T14:31:22'}) + '\n'
+    const line =
+      JSON.stringify({
+        event: 'command_executed',
+        run_id: '20250115_143122_e5f6g7h8',
+        command: 'Get-Process python',
+        exit_code: 0,
+        duration_ms: 142.5,
+        ts: '2025-01-15T14:31:22',
+      }) + '\n'
     await writeFile(path, line.repeat(300_000)) // about 40 MB
     const log = await AuditLog.open(path)
     const e = await log.append({event: 'command_queued'})
@@ -133,7 +173,10 @@ describe('AuditLog torn inside a multi-byte character', () => {
     await log.append({event: 'command_queued', command: 'echo é'})
     await log.close()
     // A crash in the middle of "é" (0xC3 0xA9): only its first byte reached the disk.
-    await appendFile(path, Buffer.concat([Buffer.from('{"event":"command_queued","command":"echo '), Buffer.from([0xc3])]))
+    await appendFile(
+      path,
+      Buffer.concat([Buffer.from('{"event":"command_queued","command":"echo '), Buffer.from([0xc3])]),
+    )
     log = await AuditLog.open(path)
     await log.append({event: 'command_denied'})
     await log.close()

@@ -9,9 +9,11 @@
  */
 import {createHash} from 'node:crypto'
 import {EventEmitter} from 'node:events'
-import {open, type FileHandle} from 'node:fs/promises'
-import {HubError} from './errors.js'
+import {type FileHandle, open} from 'node:fs/promises'
+
 import type {Logger} from './logger.js'
+
+import {HubError} from './errors.js'
 import {silentLogger} from './logger.js'
 
 export const AUDIT_EVENTS = [
@@ -33,15 +35,15 @@ export const AUDIT_COMMAND_MAX = 200
 export const GENESIS_HASH = '0'.repeat(64)
 
 export interface AuditFields {
-  event: AuditEventName
   [field: string]: unknown
+  event: AuditEventName
 }
 
 export interface AuditEntry extends AuditFields {
-  ts: string
-  seq: number
-  prev: string
   hash: string
+  prev: string
+  seq: number
+  ts: string
 }
 
 export function cutCommand(command: string): string {
@@ -63,12 +65,17 @@ export function hashOf(withoutHash: Record<string, unknown>): string {
 
 export function sealEntry(fields: AuditFields, seq: number, prev: string, at: Date = new Date()): AuditEntry {
   const {hash: _ignored, seq: _s, prev: _p, ...rest} = fields
-  const body: Record<string, unknown> = {...rest, ts: typeof rest.ts === 'string' ? rest.ts : auditTimestamp(at), seq, prev}
+  const body: Record<string, unknown> = {
+    ...rest,
+    ts: typeof rest.ts === 'string' ? rest.ts : auditTimestamp(at),
+    seq,
+    prev,
+  }
   return {...body, hash: hashOf(body)} as AuditEntry
 }
 
 /** Checks one parsed line against the previous hash; returns why it breaks the chain, or null. */
-export function chainBreak(entry: Record<string, unknown>, expectedSeq: number, expectedPrev: string): string | null {
+export function chainBreak(entry: Record<string, unknown>, expectedSeq: number, expectedPrev: string): null | string {
   if (typeof entry.hash !== 'string') return 'the line has no hash'
   if (entry.seq !== expectedSeq) return `seq is ${JSON.stringify(entry.seq)}, expected ${expectedSeq}`
   if (entry.prev !== expectedPrev) return 'prev does not match the hash of the line before it'
@@ -79,8 +86,8 @@ export function chainBreak(entry: Record<string, unknown>, expectedSeq: number, 
 
 interface Waiter {
   fields: AuditFields
-  resolve: (entry: AuditEntry) => void
   reject: (err: unknown) => void
+  resolve: (entry: AuditEntry) => void
 }
 
 const TAIL_CHUNK = 1 << 20
@@ -88,8 +95,8 @@ const TAIL_CHUNK = 1 << 20
 const MAX_BACKSCAN = 16 << 20
 
 interface TailState {
-  seq: number
   hash: string
+  seq: number
   size: number
 }
 
@@ -119,7 +126,8 @@ async function recoverTail(handle: FileHandle, log: Logger): Promise<TailState> 
       start = Math.max(0, start - TAIL_CHUNK * 4)
       continue
     }
-    let last: {seq: number; hash: string} | undefined
+
+    let last: undefined | {hash: string; seq: number}
     for (let i = lines.length - 1; i >= 0 && !last; i--) {
       try {
         const obj = JSON.parse(lines[i]!) as Record<string, unknown>
@@ -128,14 +136,19 @@ async function recoverTail(handle: FileHandle, log: Logger): Promise<TailState> 
         // A corrupt line inside the log is for `hub audit verify` to report; keep looking back.
       }
     }
+
     if (!last && lines.length > 0 && canGrow) {
       start = Math.max(0, start - TAIL_CHUNK * 4)
       continue
     }
+
     if (!last && lines.length > 0) {
       // A log from the original tool (no seq/hash), or a damaged tail: hub's lines start a chain of their own.
-      log.info(`audit.log has no hash chain in its last ${Math.round((size - start) / 1024)} KiB; new lines start a chain at seq 1.`)
+      log.info(
+        `audit.log has no hash chain in its last ${Math.round((size - start) / 1024)} KiB; new lines start a chain at seq 1.`,
+      )
     }
+
     let state: TailState = {seq: last?.seq ?? 0, hash: last?.hash ?? GENESIS_HASH, size}
     if (tail !== '') {
       const tornBytes = tailBytes
@@ -147,6 +160,7 @@ async function recoverTail(handle: FileHandle, log: Logger): Promise<TailState> 
       } catch {
         whole = false
       }
+
       if (whole) {
         await handle.write('\n', size)
         state.size = size + 1
@@ -155,19 +169,22 @@ async function recoverTail(handle: FileHandle, log: Logger): Promise<TailState> 
         await handle.truncate(size - tornBytes)
         await handle.sync()
         state.size = size - tornBytes
-        log.warn(`audit.log had a torn last line (${tornBytes} bytes, from a crash mid-write); cut it off. The ${state.seq} lines before it are intact.`)
+        log.warn(
+          `audit.log had a torn last line (${tornBytes} bytes, from a crash mid-write); cut it off. The ${state.seq} lines before it are intact.`,
+        )
       }
     }
+
     return state
   }
 }
 
 export class AuditLog extends EventEmitter<{entry: [AuditEntry]}> {
-  private queue: Waiter[] = []
-  private flushing = false
-  private failed: Error | undefined
-  private lastFailure: string | undefined
   private closed = false
+  private failed: Error | undefined
+  private flushing = false
+  private lastFailure: string | undefined
+  private queue: Waiter[] = []
 
   private constructor(
     readonly path: string,
@@ -183,9 +200,9 @@ export class AuditLog extends EventEmitter<{entry: [AuditEntry]}> {
     try {
       const state = await recoverTail(handle, log)
       return new AuditLog(path, handle, state)
-    } catch (err) {
+    } catch (error) {
       await handle.close()
-      throw err
+      throw error
     }
   }
 
@@ -198,7 +215,7 @@ export class AuditLog extends EventEmitter<{entry: [AuditEntry]}> {
   }
 
   /** When the last write failed (ISO time), or undefined; `broken` when the log cannot be repaired without a restart. */
-  get writeFailure(): {at: string; broken: boolean} | undefined {
+  get writeFailure(): undefined | {at: string; broken: boolean} {
     return this.lastFailure === undefined ? undefined : {at: this.lastFailure, broken: this.failed !== undefined}
   }
 
@@ -209,6 +226,7 @@ export class AuditLog extends EventEmitter<{entry: [AuditEntry]}> {
         reject(new HubError('shutting_down', 'The audit log is closed; the daemon is shutting down.'))
         return
       }
+
       this.queue.push({fields, resolve, reject})
       // Start the flush on a microtask, so every line appended in this same turn shares its fsync.
       if (!this.flushing) {
@@ -218,6 +236,13 @@ export class AuditLog extends EventEmitter<{entry: [AuditEntry]}> {
     })
   }
 
+  /** Waits for queued lines, then closes the file. */
+  async close(): Promise<void> {
+    this.closed = true
+    while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5))
+    await this.handle.close()
+  }
+
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0)
@@ -225,8 +250,9 @@ export class AuditLog extends EventEmitter<{entry: [AuditEntry]}> {
         for (const w of batch) w.reject(this.unavailable(this.failed))
         continue
       }
+
       const before = this.state
-      let seq = before.seq
+      let {seq} = before
       let prev = before.hash
       const now = new Date()
       const entries = batch.map((w) => {
@@ -238,38 +264,39 @@ export class AuditLog extends EventEmitter<{entry: [AuditEntry]}> {
       try {
         const {bytesWritten} = await this.handle.write(buf, 0, buf.length, before.size)
         // A nearly full disk can accept part of a write without an error; that is a failure too.
-        if (bytesWritten !== buf.length) throw Object.assign(new Error(`short write: ${bytesWritten} of ${buf.length} bytes`), {code: 'EIO'})
+        if (bytesWritten !== buf.length)
+          throw Object.assign(new Error(`short write: ${bytesWritten} of ${buf.length} bytes`), {code: 'EIO'})
         await this.handle.datasync()
-      } catch (err) {
+      } catch (error) {
         // Take back whatever part of the batch reached the file, so the log stays a clean chain.
         try {
           await this.handle.truncate(before.size)
-        } catch (truncErr) {
-          this.failed = truncErr as Error
+        } catch (error_) {
+          this.failed = error_ as Error
         }
+
         this.lastFailure = new Date().toISOString()
-        for (const w of batch) w.reject(this.unavailable(err as Error))
+        for (const w of batch) w.reject(this.unavailable(error as Error))
         continue
       }
+
       this.state = {seq, hash: prev, size: before.size + buf.length}
       for (let i = 0; i < batch.length; i++) batch[i]!.resolve(entries[i]!)
       for (const e of entries) this.emit('entry', e)
     }
+
     this.flushing = false
   }
 
   private unavailable(err: Error): HubError {
-    const code = (err as NodeJS.ErrnoException).code
-    return new HubError('storage_unavailable', `Could not write the audit log ${this.path}${code ? ` (${code})` : ''}; nothing was acknowledged.`, {
-      hint: 'Check free disk space and that the runtime directory is writable.',
-      cause: err,
-    })
-  }
-
-  /** Waits for queued lines, then closes the file. */
-  async close(): Promise<void> {
-    this.closed = true
-    while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5))
-    await this.handle.close()
+    const {code} = err as NodeJS.ErrnoException
+    return new HubError(
+      'storage_unavailable',
+      `Could not write the audit log ${this.path}${code ? ` (${code})` : ''}; nothing was acknowledged.`,
+      {
+        hint: 'Check free disk space and that the runtime directory is writable.',
+        cause: err,
+      },
+    )
   }
 }

@@ -3,8 +3,16 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {PassThrough} from 'node:stream'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {AUDIT_EVENTS, AuditLog, GENESIS_HASH, sealEntry, type AuditFields} from './audit-log.js'
-import {auditStats, JsonArrayWriter, queryAudit, scanAuditLine, verifyAuditFile, type AuditFilter} from './audit-query.js'
+
+import {AUDIT_EVENTS, type AuditFields, AuditLog, GENESIS_HASH, sealEntry} from './audit-log.js'
+import {
+  type AuditFilter,
+  auditStats,
+  JsonArrayWriter,
+  queryAudit,
+  scanAuditLine,
+  verifyAuditFile,
+} from './audit-query.js'
 import {NumberSample} from './stats.js'
 import {auditTsMs} from './time-range.js'
 
@@ -49,10 +57,17 @@ function naive(text: string, filter: AuditFilter): {lines: string[]; skipped: nu
       skipped++
       continue
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof (value as {event?: unknown}).event !== 'string') {
+
+    if (
+      typeof value !== 'object' ||
+      value === null ||
+      Array.isArray(value) ||
+      typeof (value as {event?: unknown}).event !== 'string'
+    ) {
       skipped++
       continue
     }
+
     const e = value as Record<string, unknown>
     if (events && !events.has(e.event as string)) continue
     if (filter.since !== undefined || filter.until !== undefined) {
@@ -61,15 +76,26 @@ function naive(text: string, filter: AuditFilter): {lines: string[]; skipped: nu
       if (filter.since !== undefined && at < filter.since) continue
       if (filter.until !== undefined && at >= filter.until) continue
     }
+
     if (filter.grep && (typeof e.command !== 'string' || !filter.grep.test(e.command))) continue
     out.push(line)
   }
+
   return {lines: filter.limit === undefined ? out : out.slice(-filter.limit), skipped}
 }
 
-async function collect(path: string, filter: AuditFilter, chunkSize?: number): Promise<{lines: string[]; skipped: number; matched: number}> {
+async function collect(
+  path: string,
+  filter: AuditFilter,
+  chunkSize?: number,
+): Promise<{lines: string[]; matched: number; skipped: number}> {
   const lines: string[] = []
-  const summary = await queryAudit(path, filter, (_entry, buf, start, end) => lines.push(buf.toString('utf8', start, end)), chunkSize ? {chunkSize} : {})
+  const summary = await queryAudit(
+    path,
+    filter,
+    (_entry, buf, start, end) => lines.push(buf.toString('utf8', start, end)),
+    chunkSize ? {chunkSize} : {},
+  )
   return {lines, skipped: summary.skipped_lines, matched: summary.matched}
 }
 
@@ -77,7 +103,7 @@ async function collect(path: string, filter: AuditFilter, chunkSize?: number): P
 function prng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0
+    a = (a + 0x6d_2b_79_f5) >>> 0
     let t = a
     t = Math.imul(t ^ (t >>> 15), t | 1)
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
@@ -94,7 +120,7 @@ function messyLog(seed: number, count: number): string {
     'echo "command_blocked"',
     'echo command_blocked" tricky',
     'grep -c \'"event":"command_executed"\' audit.log',
-    'printf "\\u001b[2J"',
+    String.raw`printf "\u001b[2J"`,
     'ls ü 日本語',
     'x'.repeat(300),
   ]
@@ -105,7 +131,8 @@ function messyLog(seed: number, count: number): string {
     at += Math.floor(rnd() * 120_000)
     const event = pick(AUDIT_EVENTS)
     const fields: AuditFields = {event, command: pick(commands), run_id: '20250115_120000_0000abcd'}
-    if (event === 'command_executed') Object.assign(fields, {exit_code: rnd() < 0.2 ? 1 : 0, duration_ms: Math.round(rnd() * 10_000) / 10})
+    if (event === 'command_executed')
+      Object.assign(fields, {exit_code: rnd() < 0.2 ? 1 : 0, duration_ms: Math.round(rnd() * 10_000) / 10})
     if (event === 'command_blocked') Object.assign(fields, {reason: 'deny:rule', rule: 'command_executed'})
     const entry = sealEntry(fields, seq, prev, new Date(at))
     prev = entry.hash
@@ -116,9 +143,11 @@ function messyLog(seed: number, count: number): string {
     else if (r < 0.07) lines.push('[1,2,3]')
     else if (r < 0.09) lines.push('{"no_event": true}')
     else if (r < 0.11) line += '\r'
-    else if (r < 0.13) line = `{"event": "${event}", "ts": "${new Date(at).toISOString().slice(0, 19)}", "command": "seed style", "duration_ms": 12.5}`
+    else if (r < 0.13)
+      line = `{"event": "${event}", "ts": "${new Date(at).toISOString().slice(0, 19)}", "command": "seed style", "duration_ms": 12.5}`
     lines.push(line)
   }
+
   return lines.join('\n') + '\n{"event":"command_executed","command":"cut off'
 }
 
@@ -127,7 +156,13 @@ describe('queryAudit', () => {
     const path = await writtenLog([
       {event: 'command_queued', pending_id: '20250115_143100_aaaaaaaa', command: 'whoami'},
       {event: 'command_blocked', run_id: '20250115_143200_bbbbbbbb', reason: 'deny:rm', command: 'rm -rf /'},
-      {event: 'command_executed', run_id: '20250115_143122_cccccccc', command: 'whoami', exit_code: 0, duration_ms: 52.3},
+      {
+        event: 'command_executed',
+        run_id: '20250115_143122_cccccccc',
+        command: 'whoami',
+        exit_code: 0,
+        duration_ms: 52.3,
+      },
     ])
     const seen: string[] = []
     const summary = await queryAudit(path, {}, (entry) => seen.push(entry.event))
@@ -159,7 +194,13 @@ describe('queryAudit', () => {
   })
 
   it('skips and counts bad lines, blank lines are not counted, and a torn last line is skipped too', async () => {
-    const good = JSON.stringify({event: 'command_executed', command: 'ls', exit_code: 0, duration_ms: 1, ts: '2025-01-15T14:31:22Z'})
+    const good = JSON.stringify({
+      event: 'command_executed',
+      command: 'ls',
+      exit_code: 0,
+      duration_ms: 1,
+      ts: '2025-01-15T14:31:22Z',
+    })
     const path = await logFile(`${good}\nnot json\n\n[1]\n{"ts":"no event"}\n${good}\r\n{"event":"command_exec`)
     const result = await collect(path, {})
     expect(result.lines).toEqual([good, good])
@@ -190,7 +231,10 @@ describe('queryAudit', () => {
     )
     const blocked = await collect(path, {events: ['command_blocked']})
     expect(blocked.lines).toHaveLength(1)
-    expect(JSON.parse(blocked.lines[0]!)).toMatchObject({reason: 'deny:\\b(Remove-Item|del)', command: 'Remove-Item C:\\Windows\\*'})
+    expect(JSON.parse(blocked.lines[0]!)).toMatchObject({
+      reason: String.raw`deny:\b(Remove-Item|del)`,
+      command: String.raw`Remove-Item C:\Windows\*`,
+    })
     const since = await collect(path, {since: Date.UTC(2025, 0, 15, 14, 31, 30)})
     expect(since.lines).toHaveLength(1)
     expect(since.lines[0]).toContain('command_blocked')
@@ -198,7 +242,11 @@ describe('queryAudit', () => {
 
   it('filters on time: since inclusive, until exclusive; lines without a time never match a range', async () => {
     const mk = (ts: unknown): string => JSON.stringify({event: 'command_queued', ts})
-    const path = await logFile([mk('2025-01-15T10:00:00Z'), mk('2025-01-15T11:00:00Z'), mk('2025-01-15T12:00:00Z'), mk(null), mk('bogus')].join('\n') + '\n')
+    const path = await logFile(
+      [mk('2025-01-15T10:00:00Z'), mk('2025-01-15T11:00:00Z'), mk('2025-01-15T12:00:00Z'), mk(null), mk('bogus')].join(
+        '\n',
+      ) + '\n',
+    )
     const r = await collect(path, {since: Date.UTC(2025, 0, 15, 11), until: Date.UTC(2025, 0, 15, 12)})
     expect(r.lines).toEqual([mk('2025-01-15T11:00:00Z')])
   })
@@ -216,7 +264,8 @@ describe('queryAudit', () => {
 
   it('--limit keeps the last N matching lines, in file order', async () => {
     const fields: AuditFields[] = []
-    for (let i = 1; i <= 30; i++) fields.push({event: i % 3 === 0 ? 'command_blocked' : 'command_queued', command: `c${i}`})
+    for (let i = 1; i <= 30; i++)
+      fields.push({event: i % 3 === 0 ? 'command_blocked' : 'command_queued', command: `c${i}`})
     const path = await writtenLog(fields)
     const commands = async (filter: AuditFilter): Promise<string[]> =>
       (await collect(path, filter, 64)).lines.map((l) => (JSON.parse(l) as {command: string}).command)
@@ -235,7 +284,10 @@ describe('queryAudit', () => {
       ['grep', {grep: /command_blocked|ü/}],
       ['limit', {limit: 7}],
       ['limit + event', {limit: 5, events: ['command_executed']}],
-      ['limit + two events + since', {limit: 9, events: ['command_blocked', 'command_expired'], since: Date.UTC(2025, 0, 15, 16)}],
+      [
+        'limit + two events + since',
+        {limit: 9, events: ['command_blocked', 'command_expired'], since: Date.UTC(2025, 0, 15, 16)},
+      ],
       ['everything', {events: ['command_executed'], since: Date.UTC(2025, 0, 15, 13), grep: /e/, limit: 4}],
     ]
     for (const seed of [1, 2]) {
@@ -259,14 +311,30 @@ describe('queryAudit', () => {
 describe('auditStats', () => {
   it('counts events and computes exact duration statistics over the matching executions', async () => {
     const durations = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
-    const fields: AuditFields[] = durations.map((d, i) => ({event: 'command_executed', command: `c${i}`, exit_code: 0, duration_ms: d}))
-    fields.push({event: 'command_blocked', command: 'rm -rf /', reason: 'deny:rm'})
-    fields.push({event: 'command_executed', command: 'no duration', exit_code: 0})
+    const fields: AuditFields[] = durations.map((d, i) => ({
+      event: 'command_executed',
+      command: `c${i}`,
+      exit_code: 0,
+      duration_ms: d,
+    }))
+    fields.push(
+      {event: 'command_blocked', command: 'rm -rf /', reason: 'deny:rm'},
+      {event: 'command_executed', command: 'no duration', exit_code: 0},
+    )
     const path = await writtenLog(fields)
     const stats = await auditStats(path, {})
     expect(stats.matched).toBe(12)
     expect(stats.events).toEqual({command_executed: 11, command_blocked: 1})
-    expect(stats.duration_ms).toEqual({count: 10, average: 55, min: 10, p50: 50, p95: 100, p99: 100, max: 100, total: 550})
+    expect(stats.duration_ms).toEqual({
+      count: 10,
+      average: 55,
+      min: 10,
+      p50: 50,
+      p95: 100,
+      p99: 100,
+      max: 100,
+      total: 550,
+    })
     expect(typeof stats.first_ts).toBe('string')
     const blockedOnly = await auditStats(path, {events: ['command_blocked']})
     expect(blockedOnly.events).toEqual({command_blocked: 1})
@@ -293,16 +361,17 @@ describe('auditStats', () => {
 
 describe('the stats scanner', () => {
   /** What JSON.parse says about the same line, in the scanner's terms. */
-  function reference(line: string): 'invalid' | {event?: string; ts?: string; duration_ms?: number} {
+  function reference(line: string): 'invalid' | {duration_ms?: number; event?: string; ts?: string} {
     let v: unknown
     try {
       v = JSON.parse(line)
     } catch {
       return 'invalid'
     }
+
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'invalid'
     const o = v as Record<string, unknown>
-    const out: {event?: string; ts?: string; duration_ms?: number} = {}
+    const out: {duration_ms?: number; event?: string; ts?: string} = {}
     if (typeof o.event === 'string') out.event = o.event
     if (typeof o.ts === 'string') out.ts = o.ts
     if (typeof o.duration_ms === 'number') out.duration_ms = o.duration_ms
@@ -312,14 +381,14 @@ describe('the stats scanner', () => {
   const lines = [
     '{"event":"command_executed","duration_ms":142.5,"ts":"2025-01-15T14:31:22Z"}',
     ' { "event" : "command_blocked" , "ts" : "2025-01-15T14:32:00" } ',
-    '{"event": "x", "nested": {"event": "y", "duration_ms": 9, "a": [1, -2.5e+3, true, false, null, {"b": []}, "s\\"q\\\\"]}}',
+    String.raw`{"event": "x", "nested": {"event": "y", "duration_ms": 9, "a": [1, -2.5e+3, true, false, null, {"b": []}, "s\"q\\"]}}`,
     '{"event":"x","event":"y"}',
     '{"event":"x","event":5}',
     '{"duration_ms":1,"duration_ms":"2","event":"e"}',
     '{"duration_ms":-0.0,"event":"e"}',
     '{"duration_ms":1e400,"event":"e"}',
-    '{"event":"caf\u00e9 \u65e5\u672c","ts":"\u00fc"}',
-    '{"command":"tab\\tnew\\nline \\u001b[2J \\/","event":"ok"}',
+    '{"event":"caf\u00E9 \u65E5\u672C","ts":"\u00FC"}',
+    String.raw`{"command":"tab\tnew\nline \u001b[2J \/","event":"ok"}`,
     '{}',
     '{"event":null}',
     '[]',
@@ -342,18 +411,18 @@ describe('the stats scanner', () => {
     '{"event":"x","n":tru}',
     '{"event":"x","n":True}',
     '{"event":"x","n":NaN}',
-    '{"event":"x","s":"bad \\x escape"}',
-    '{"event":"x","s":"bad \\u12g4"}',
+    String.raw`{"event":"x","s":"bad \x escape"}`,
+    String.raw`{"event":"x","s":"bad \u12g4"}`,
     '{"event":"x","s":"raw \t tab"}',
     '{"event":"x","s":"unterminated}',
     '{"event":"x","a":[1,]}',
     '{"event":"x","a":[1 2]}',
     '{"event":"x" "y":1}',
-    '\ufeff{"event":"x"}',
+    '\uFEFF{"event":"x"}',
     '{"event":"x","deep":' + '['.repeat(100) + ']'.repeat(100) + '}',
-    '{"ev\\u0065nt":"escaped key"}',
-    '{"event":"esc\\u0061ped value"}',
-    '{"event":"x","ts":"2025-01-15T14:31:22\\u005a"}',
+    String.raw`{"ev\u0065nt":"escaped key"}`,
+    String.raw`{"event":"esc\u0061ped value"}`,
+    String.raw`{"event":"x","ts":"2025-01-15T14:31:22\u005a"}`,
   ]
 
   it.each(lines.map((l) => [l]))('agrees with JSON.parse on %j', (line) => {
@@ -364,10 +433,10 @@ describe('the stats scanner', () => {
   })
 
   it('sends escaped keys, escaped values and deep nesting to JSON.parse', () => {
-    expect(scanAuditLine('{"ev\\u0065nt":"escaped key"}')).toBe('fallback')
-    expect(scanAuditLine('{"event":"esc\\u0061ped"}')).toBe('fallback')
+    expect(scanAuditLine(String.raw`{"ev\u0065nt":"escaped key"}`)).toBe('fallback')
+    expect(scanAuditLine(String.raw`{"event":"esc\u0061ped"}`)).toBe('fallback')
     expect(scanAuditLine('{"event":"x","deep":' + '['.repeat(100) + ']'.repeat(100) + '}')).toBe('fallback')
-    expect(scanAuditLine('{"event":"x","command":"esc\\u0061ped is fine here"}')).toEqual({event: 'x'})
+    expect(scanAuditLine(String.raw`{"event":"x","command":"esc\u0061ped is fine here"}`)).toEqual({event: 'x'})
   })
 
   it('gives the same stats as the JSON.parse path on a messy log', async () => {
@@ -417,6 +486,7 @@ describe('JsonArrayWriter', () => {
       w.add(b, 2, b.length - 2)
       await w.flush()
     }
+
     await w.end()
     return Buffer.concat(parts).toString('utf8')
   }
@@ -428,6 +498,7 @@ describe('JsonArrayWriter', () => {
       expect(JSON.parse(text)).toEqual(lines.map((l) => JSON.parse(l) as unknown))
       expect(text).toBe(`[\n${lines.join(',\n')}\n]\n`)
     }
+
     expect(await written([], 8)).toBe('[]\n')
   })
 })
@@ -460,7 +531,11 @@ describe('verifyAuditFile', () => {
     const r = await verifyAuditFile(path)
     expect(r.ok).toBe(false)
     expect(r.lines).toBe(5)
-    expect(r.first_break).toEqual({line: 3, seq: 3, reason: 'the line was changed after it was written (hash mismatch)'})
+    expect(r.first_break).toEqual({
+      line: 3,
+      seq: 3,
+      reason: 'the line was changed after it was written (hash mismatch)',
+    })
     expect(r.last_seq).toBe(2)
   })
 
@@ -510,6 +585,10 @@ describe('verifyAuditFile', () => {
     const corrupt = await chained(3)
     const text = await readFile(corrupt, 'utf8')
     await writeFile(corrupt, text.replace('"seq":2', '"seq":2,,'))
-    expect((await verifyAuditFile(corrupt)).first_break).toEqual({line: 2, seq: null, reason: 'the line is not valid JSON'})
+    expect((await verifyAuditFile(corrupt)).first_break).toEqual({
+      line: 2,
+      seq: null,
+      reason: 'the line is not valid JSON',
+    })
   })
 })

@@ -20,37 +20,38 @@
  *   keeps one float64 per execution for exact percentiles (stats.ts).
  * - `--json` output is the lines' own bytes, copied into large chunks (JsonArrayWriter).
  */
-import {open, type FileHandle} from 'node:fs/promises'
+import {type FileHandle, open} from 'node:fs/promises'
+
 import {chainBreak, GENESIS_HASH} from './audit-log.js'
 import {NumberSample, type Summary} from './stats.js'
 import {auditTsMs} from './time-range.js'
 
 /** A parsed audit line: hub's lines have `seq`/`prev`/`hash`/`ts`; the original tool's have fewer fields. */
 export interface AuditLine {
-  event: string
   [field: string]: unknown
+  event: string
 }
 
 export interface AuditFilter {
   /** Any of these events (empty or absent: every event). */
   events?: readonly string[] | undefined
-  /** Inclusive, epoch ms, compared with `ts` (a `ts` without a zone is UTC). */
-  since?: number | undefined
-  /** Exclusive, epoch ms. */
-  until?: number | undefined
   /** Tested against `command`; lines without a string `command` do not match. */
   grep?: RegExp | undefined
   /** Keep only the last N matching lines (in file order). */
   limit?: number | undefined
+  /** Inclusive, epoch ms, compared with `ts` (a `ts` without a zone is UTC). */
+  since?: number | undefined
+  /** Exclusive, epoch ms. */
+  until?: number | undefined
 }
 
 export interface ScanSummary {
   /** Lines handed to the caller. */
   matched: number
-  /** Lines looked at that did not parse as an audit entry. */
-  skipped_lines: number
   /** There is no audit log at the path (yet). */
   missing: boolean
+  /** Lines looked at that did not parse as an audit entry. */
+  skipped_lines: number
 }
 
 /**
@@ -97,6 +98,7 @@ function compile(filter: AuditFilter): LineTest {
     } catch {
       return undefined
     }
+
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
     const entry = value as Record<string, unknown>
     if (typeof entry.event !== 'string') return undefined
@@ -108,11 +110,13 @@ function compile(filter: AuditFilter): LineTest {
       if (since !== undefined && at < since) return null
       if (until !== undefined && at >= until) return null
     }
+
     if (grep) {
       if (typeof entry.command !== 'string') return null
       grep.lastIndex = 0
       if (!grep.test(entry.command)) return null
     }
+
     return entry as AuditLine
   }
 }
@@ -131,14 +135,20 @@ function nextQuoted(region: Buffer, needle: Buffer, from: number): number {
   for (let i = region.indexOf(needle, from); i >= 0; i = region.indexOf(needle, i + 1)) {
     if (i > 0 && region[i - 1] === QUOTE) return i - 1
   }
+
   return -1
 }
 
 /** The last hit of `needle` that starts at or before `from` and has a quote before it; -1 when none. */
 function prevQuoted(region: Buffer, needle: Buffer, from: number): number {
-  for (let i = from < 0 ? -1 : region.lastIndexOf(needle, from); i >= 0; i = i === 0 ? -1 : region.lastIndexOf(needle, i - 1)) {
+  for (
+    let i = from < 0 ? -1 : region.lastIndexOf(needle, from);
+    i >= 0;
+    i = i === 0 ? -1 : region.lastIndexOf(needle, i - 1)
+  ) {
     if (i > 0 && region[i - 1] === QUOTE) return i - 1
   }
+
   return -1
 }
 
@@ -161,18 +171,21 @@ function forEachCandidate(region: Buffer, needles: Buffer[], visit: (start: numb
       visit(p, e)
       p = e + 1
     }
+
     return
   }
+
   // Next hit of each needle at or after p; recomputed only once p passes it.
   const next = needles.map(() => -2)
   let p = 0
   while (p < len) {
     let hit = -1
-    for (let i = 0; i < needles.length; i++) {
-      if (next[i]! !== -1 && next[i]! < p) next[i] = nextQuoted(region, needles[i]!, p)
+    for (const [i, needle] of needles.entries()) {
+      if (next[i]! !== -1 && next[i]! < p) next[i] = nextQuoted(region, needle!, p)
       const h = next[i]!
       if (h >= 0 && (hit < 0 || h < hit)) hit = h
     }
+
     if (hit < 0) return
     const s = hit === 0 ? 0 : region.lastIndexOf(NL, hit - 1) + 1
     let e = region.indexOf(NL, hit)
@@ -183,7 +196,11 @@ function forEachCandidate(region: Buffer, needles: Buffer[], visit: (start: numb
 }
 
 /** Same, newest line first. */
-function forEachCandidateReverse(region: Buffer, needles: Buffer[], visit: (start: number, end: number) => boolean): void {
+function forEachCandidateReverse(
+  region: Buffer,
+  needles: Buffer[],
+  visit: (start: number, end: number) => boolean,
+): void {
   const len = region.length
   // p: the end (exclusive, at a newline or the region end) of the part not yet visited.
   let p = len
@@ -194,18 +211,21 @@ function forEachCandidateReverse(region: Buffer, needles: Buffer[], visit: (star
       p = s - 1
       if (p < 0) return
     }
+
     return
   }
+
   const prev = needles.map(() => Number.MAX_SAFE_INTEGER)
   while (p > 0) {
     let hit = -1
-    for (let i = 0; i < needles.length; i++) {
-      const needle = needles[i]!
+    for (const [i, needle_] of needles.entries()) {
+      const needle = needle_!
       // A hit (its quote at prev[i]) must end at or before p.
       if (prev[i]! !== -1 && prev[i]! + 1 + needle.length > p) prev[i] = prevQuoted(region, needle, p - needle.length)
       const h = prev[i]!
       if (h > hit) hit = h
     }
+
     if (hit < 0) return
     const s = hit === 0 ? 0 : region.lastIndexOf(NL, hit - 1) + 1
     let e = region.indexOf(NL, hit)
@@ -219,9 +239,9 @@ function forEachCandidateReverse(region: Buffer, needles: Buffer[], visit: (star
 async function openIfExists(path: string): Promise<FileHandle | undefined> {
   try {
     return await open(path, 'r')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
   }
 }
 
@@ -231,7 +251,12 @@ async function openIfExists(path: string): Promise<FileHandle | undefined> {
  * scanned, so the copy from the page cache overlaps the search instead of adding to it. A line that
  * spans two chunks is copied out and handed over on its own.
  */
-async function readForward(handle: FileHandle, chunkSize: number, region: (buf: Buffer) => void, afterChunk?: () => Promise<void> | void): Promise<void> {
+async function readForward(
+  handle: FileHandle,
+  chunkSize: number,
+  region: (buf: Buffer) => void,
+  afterChunk?: () => Promise<void> | void,
+): Promise<void> {
   const bufs: [Buffer, Buffer] = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)]
   let which: 0 | 1 = 0
   let pos = 0
@@ -240,10 +265,10 @@ async function readForward(handle: FileHandle, chunkSize: number, region: (buf: 
   let tail: Buffer | undefined
   try {
     await readLoop()
-  } catch (err) {
+  } catch (error) {
     // A caller's handler threw with a read in flight: let it land before the file is closed.
     await reading.catch(() => {})
-    throw err
+    throw error
   }
 
   async function readLoop(): Promise<void> {
@@ -255,6 +280,7 @@ async function readForward(handle: FileHandle, chunkSize: number, region: (buf: 
         if (afterChunk) await afterChunk()
         return
       }
+
       const data = bufs[which].subarray(0, bytesRead)
       pos += bytesRead
       which = which === 0 ? 1 : 0
@@ -262,14 +288,16 @@ async function readForward(handle: FileHandle, chunkSize: number, region: (buf: 
       let start = 0
       if (tail) {
         const nl = data.indexOf(NL)
-        if (nl < 0) {
+        if (nl === -1) {
           tail = Buffer.concat([tail, data])
           continue
         }
+
         region(Buffer.concat([tail, data.subarray(0, nl + 1)]))
         tail = undefined
         start = nl + 1
       }
+
       const lastNl = data.lastIndexOf(NL)
       if (lastNl >= start) region(data.subarray(start, lastNl + 1))
       if (lastNl + 1 < bytesRead) tail = Buffer.from(data.subarray(Math.max(start, lastNl + 1)))
@@ -296,22 +324,26 @@ async function readBackward(handle: FileHandle, chunkSize: number, region: (buf:
       if (bytesRead === 0) break
       got += bytesRead
     }
+
     const joined = carry.length > 0 ? Buffer.concat([chunk.subarray(0, got), carry]) : chunk.subarray(0, got)
     end = start
     if (start === 0) {
       region(joined)
       return
     }
+
     // The part up to the first newline may be the end of a line that starts in an earlier chunk.
     const firstNl = joined.indexOf(NL)
-    if (firstNl < 0) {
+    if (firstNl === -1) {
       carry = joined
       continue
     }
+
     carry = Buffer.from(joined.subarray(0, firstNl))
     const rest = joined.subarray(firstNl + 1)
     if (rest.length > 0 && !region(rest)) return
   }
+
   if (carry.length > 0) region(carry)
 }
 
@@ -319,7 +351,12 @@ async function readBackward(handle: FileHandle, chunkSize: number, region: (buf:
  * Streams the audit log at `path`, calling `onEntry` for each matching line in file order. A missing
  * file is an empty log (`missing: true`).
  */
-export async function queryAudit(path: string, filter: AuditFilter, onEntry: EntryHandler, hooks: ScanHooks = {}): Promise<ScanSummary> {
+export async function queryAudit(
+  path: string,
+  filter: AuditFilter,
+  onEntry: EntryHandler,
+  hooks: ScanHooks = {},
+): Promise<ScanSummary> {
   const handle = await openIfExists(path)
   const summary: ScanSummary = {matched: 0, skipped_lines: 0, missing: handle === undefined}
   if (!handle) return summary
@@ -347,7 +384,8 @@ export async function queryAudit(path: string, filter: AuditFilter, onEntry: Ent
       )
       return summary
     }
-    const limit = filter.limit
+
+    const {limit} = filter
     // Newest first while reading; the caller gets them in file order.
     const kept: Array<{entry: AuditLine; raw: Buffer}> = []
     if (limit > 0) {
@@ -363,11 +401,13 @@ export async function queryAudit(path: string, filter: AuditFilter, onEntry: Ent
         return kept.length < limit
       })
     }
+
     for (let i = kept.length - 1; i >= 0; i--) {
       summary.matched++
       const {entry, raw} = kept[i]!
       onEntry(entry, raw, 0, raw.length)
     }
+
     if (hooks.afterChunk) await hooks.afterChunk()
     return summary
   } finally {
@@ -394,26 +434,27 @@ export async function forEachLine(
   } finally {
     await handle.close()
   }
+
   return true
 }
 
 export interface ChainBreak {
   /** 1-based line number in the file. */
   line: number
-  /** The line's own `seq`, when it has a numeric one. */
-  seq: number | null
   reason: string
+  /** The line's own `seq`, when it has a numeric one. */
+  seq: null | number
 }
 
 export interface VerifyResult {
-  ok: boolean
-  /** Lines in the file (all of them, also those after a break). */
-  lines: number
+  first_break?: ChainBreak
+  last_hash: string
   /** seq and hash of the last line of the intact chain (before any break). */
   last_seq: number
-  last_hash: string
-  first_break?: ChainBreak
+  /** Lines in the file (all of them, also those after a break). */
+  lines: number
   missing: boolean
+  ok: boolean
 }
 
 /** Adds what a break most likely means to chainBreak's reason. */
@@ -423,13 +464,16 @@ function explain(reason: string, entry: Record<string, unknown>, line: number, e
       const gap = entry.seq - expectedSeq
       return `${reason}: ${gap === 1 ? 'a line' : `${gap} lines`} before it ${gap === 1 ? 'was' : 'were'} removed`
     }
+
     return `${reason}: a line was inserted or repeated`
   }
+
   if (reason.startsWith('prev does not match')) {
     return line === 1
       ? `${reason} (the first line should follow the genesis hash: the beginning of the log was cut or replaced)`
       : `${reason} (line ${line - 1} was rewritten with a new hash, or this line was put in from elsewhere)`
   }
+
   return reason
 }
 
@@ -444,6 +488,7 @@ export async function verifyAuditFile(path: string, hooks: Omit<ScanHooks, 'afte
     result.ok = false
     result.first_break = {line: result.lines, seq: typeof seq === 'number' ? seq : null, reason}
   }
+
   const exists = await forEachLine(
     path,
     (buf, start, end, terminated) => {
@@ -454,6 +499,7 @@ export async function verifyAuditFile(path: string, hooks: Omit<ScanHooks, 'afte
         fail(null, 'the line is empty (the log never has empty lines)')
         return
       }
+
       let value: unknown
       try {
         value = JSON.parse(decode(buf, start, stop))
@@ -466,20 +512,24 @@ export async function verifyAuditFile(path: string, hooks: Omit<ScanHooks, 'afte
         )
         return
       }
+
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         fail(null, 'the line is not a JSON object')
         return
       }
+
       const entry = value as Record<string, unknown>
       if (entry.seq === undefined && entry.prev === undefined && entry.hash === undefined) {
         fail(null, 'no hash chain from here: the line has no seq, prev or hash (written by the original tool?)')
         return
       }
+
       const why = chainBreak(entry, result.last_seq + 1, result.last_hash)
       if (why !== null) {
         fail(entry.seq, explain(why, entry, result.lines, result.last_seq + 1))
         return
       }
+
       result.last_seq = entry.seq as number
       result.last_hash = entry.hash as string
     },
@@ -490,12 +540,12 @@ export async function verifyAuditFile(path: string, hooks: Omit<ScanHooks, 'afte
 }
 
 export interface AuditStats extends ScanSummary {
-  /** Matching lines per event. */
-  events: Record<string, number>
-  first_ts: string | null
-  last_ts: string | null
   /** Over the matching `command_executed` lines that carry a numeric `duration_ms`. */
   duration_ms: Summary
+  /** Matching lines per event. */
+  events: Record<string, number>
+  first_ts: null | string
+  last_ts: null | string
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,6 +573,7 @@ function skipWs(b: Buffer, i: number, e: number): number {
     if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++
     else break
   }
+
   return i
 }
 
@@ -544,6 +595,7 @@ function skipString(b: Buffer, i: number, e: number): number {
       i++
       continue
     }
+
     if (c === QUOTE) return i + 1
     if (c === 0x5c) {
       sawEscape = true
@@ -552,7 +604,16 @@ function skipString(b: Buffer, i: number, e: number): number {
       if (n === 0x75) {
         if (i + 5 >= e || !isHex(b[i + 2]) || !isHex(b[i + 3]) || !isHex(b[i + 4]) || !isHex(b[i + 5])) return -1
         i += 6
-      } else if (n === QUOTE || n === 0x5c || n === 0x2f || n === 0x62 || n === 0x66 || n === 0x6e || n === 0x72 || n === 0x74) {
+      } else if (
+        n === QUOTE ||
+        n === 0x5c ||
+        n === 0x2f ||
+        n === 0x62 ||
+        n === 0x66 ||
+        n === 0x6e ||
+        n === 0x72 ||
+        n === 0x74
+      ) {
         i += 2
       } else {
         return -1
@@ -563,6 +624,7 @@ function skipString(b: Buffer, i: number, e: number): number {
       i++
     }
   }
+
   return -1
 }
 
@@ -577,12 +639,14 @@ function skipNumber(b: Buffer, i: number, e: number): number {
     if (i >= e || !isDigit(b[i])) return -1
     while (i < e && isDigit(b[i])) i++
   }
+
   if (i < e && (b[i] === 0x65 || b[i] === 0x45)) {
     i++
     if (i < e && (b[i] === 0x2b || b[i] === 0x2d)) i++
     if (i >= e || !isDigit(b[i])) return -1
     while (i < e && isDigit(b[i])) i++
   }
+
   return i
 }
 
@@ -614,6 +678,7 @@ function skipArray(b: Buffer, i: number, e: number, depth: number): number {
     needParse = true
     return -1
   }
+
   i = skipWs(b, i + 1, e)
   if (i < e && b[i] === 0x5d) return i + 1
   for (;;) {
@@ -642,6 +707,7 @@ function skipObject(b: Buffer, i: number, e: number, depth: number, top: boolean
     needParse = true
     return -1
   }
+
   i = skipWs(b, i + 1, e)
   if (i < e && b[i] === 0x7d) return i + 1
   for (;;) {
@@ -677,6 +743,7 @@ function skipObject(b: Buffer, i: number, e: number, depth: number, top: boolean
         found.durEnd = i
       }
     }
+
     i = skipWs(b, i, e)
     if (i >= e) return -1
     if (b[i] === 0x2c) i = skipWs(b, i + 1, e)
@@ -700,12 +767,14 @@ function scanLine(b: Buffer, s: number, e: number): number {
 }
 
 /** What the scanner makes of a line, for tests: 'invalid', 'fallback', or the fields it found. */
-export function scanAuditLine(line: string): 'invalid' | 'fallback' | {event?: string; ts?: string; duration_ms?: number} {
+export function scanAuditLine(
+  line: string,
+): 'fallback' | 'invalid' | {duration_ms?: number; event?: string; ts?: string} {
   const b = Buffer.from(line)
   const r = scanLine(b, 0, b.length)
   if (r === SCAN_INVALID) return 'invalid'
   if (r === SCAN_FALLBACK) return 'fallback'
-  const out: {event?: string; ts?: string; duration_ms?: number} = {}
+  const out: {duration_ms?: number; event?: string; ts?: string} = {}
   if (found.eventStart >= 0) out.event = decode(b, found.eventStart, found.eventEnd)
   if (found.tsStart >= 0) out.ts = decode(b, found.tsStart, found.tsEnd)
   if (found.durStart >= 0) out.duration_ms = Number(decode(b, found.durStart, found.durEnd))
@@ -723,6 +792,7 @@ class EventNames {
       for (let k = 0; k < len; k++) if (known.bytes[k] !== b[start + k]) continue outer
       return known.name
     }
+
     const name = decode(b, start, end)
     // A log with endless distinct names must not make this list (and each lookup) grow without end.
     if (this.names.length < 64) this.names.push({bytes: Buffer.from(b.subarray(start, end)), name})
@@ -732,17 +802,18 @@ class EventNames {
 
 /** The stats accumulator shared by the fast scan and the JSON.parse path. */
 class StatsTally {
-  readonly events = new Map<string, number>()
   readonly durations = new NumberSample()
-  firstTs: string | null = null
-  lastTs: string | null = null
+  readonly events = new Map<string, number>()
+  firstTs: null | string = null
+  lastTs: null | string = null
   matched = 0
   skipped = 0
 
   add(event: string, duration: unknown): void {
     this.matched++
     this.events.set(event, (this.events.get(event) ?? 0) + 1)
-    if (event === 'command_executed' && typeof duration === 'number' && Number.isFinite(duration)) this.durations.add(duration)
+    if (event === 'command_executed' && typeof duration === 'number' && Number.isFinite(duration))
+      this.durations.add(duration)
   }
 
   result(missing: boolean): AuditStats {
@@ -779,6 +850,7 @@ async function fastStats(handle: FileHandle, filter: AuditFilter, chunkSize: num
         tally.skipped++
         return
       }
+
       if (r === SCAN_FALLBACK) {
         const entry = parseTest(region, s, end)
         if (entry === undefined) tally.skipped++
@@ -790,19 +862,28 @@ async function fastStats(handle: FileHandle, filter: AuditFilter, chunkSize: num
             lastTsStart = -1
           }
         }
+
         return
       }
+
       if (found.eventStart < 0) {
         tally.skipped++
         return
       }
+
       const event = names.get(region, found.eventStart, found.eventEnd)
       if (events && !events.has(event)) return
       if (timed) {
         const at = found.tsStart < 0 ? Number.NaN : auditTsMs(decode(region, found.tsStart, found.tsEnd))
         if (Number.isNaN(at) || (since !== undefined && at < since) || (until !== undefined && at >= until)) return
       }
-      tally.add(event, found.durStart >= 0 && event === 'command_executed' ? Number(decode(region, found.durStart, found.durEnd)) : undefined)
+
+      tally.add(
+        event,
+        found.durStart >= 0 && event === 'command_executed'
+          ? Number(decode(region, found.durStart, found.durEnd))
+          : undefined,
+      )
       if (found.tsStart >= 0) {
         tally.firstTs ??= decode(region, found.tsStart, found.tsEnd)
         lastTsStart = found.tsStart
@@ -818,7 +899,11 @@ async function fastStats(handle: FileHandle, filter: AuditFilter, chunkSize: num
  * Counts and `duration_ms` statistics over the matching lines (`hub audit --stats`). `exact: true`
  * forces the JSON.parse path (tests compare the two).
  */
-export async function auditStats(path: string, filter: AuditFilter, hooks: Omit<ScanHooks, 'afterChunk'> & {exact?: boolean} = {}): Promise<AuditStats> {
+export async function auditStats(
+  path: string,
+  filter: AuditFilter,
+  hooks: Omit<ScanHooks, 'afterChunk'> & {exact?: boolean} = {},
+): Promise<AuditStats> {
   if (!hooks.exact && filter.grep === undefined && filter.limit === undefined) {
     const handle = await openIfExists(path)
     if (!handle) return new StatsTally().result(true)
@@ -828,6 +913,7 @@ export async function auditStats(path: string, filter: AuditFilter, hooks: Omit<
       await handle.close()
     }
   }
+
   const tally = new StatsTally()
   const summary = await queryAudit(
     path,
@@ -851,9 +937,9 @@ export async function auditStats(path: string, filter: AuditFilter, hooks: Omit<
  */
 export class JsonArrayWriter {
   private buf: Buffer
-  private used = 0
   private count = 0
   private pending: Buffer[] = []
+  private used = 0
 
   constructor(
     private readonly out: NodeJS.WritableStream,
@@ -873,24 +959,9 @@ export class JsonArrayWriter {
     this.count++
   }
 
-  private put(bytes: Buffer, start = 0, end = bytes.length): void {
-    const n = end - start
-    if (this.used + n > this.buf.length) this.cut()
-    if (n > this.buf.length) {
-      this.pending.push(Buffer.from(bytes.subarray(start, end)))
-      return
-    }
-    // set() on a view warms up faster than Buffer#copy, which matters for a one-shot CLI run.
-    this.buf.set(bytes.subarray(start, end), this.used)
-    this.used += n
-  }
-
-  private cut(): void {
-    if (this.used === 0) return
-    this.pending.push(this.buf.subarray(0, this.used))
-    // A fresh buffer: the stream may still hold the old one until it is written.
-    this.buf = Buffer.allocUnsafe(this.chunkSize)
-    this.used = 0
+  async end(): Promise<void> {
+    this.put(this.count === 0 ? CLOSE_EMPTY : CLOSE)
+    await this.flush(true)
   }
 
   /** Sends what is buffered once a chunk's worth has built up (or always, with force). */
@@ -901,9 +972,25 @@ export class JsonArrayWriter {
     }
   }
 
-  async end(): Promise<void> {
-    this.put(this.count === 0 ? CLOSE_EMPTY : CLOSE)
-    await this.flush(true)
+  private cut(): void {
+    if (this.used === 0) return
+    this.pending.push(this.buf.subarray(0, this.used))
+    // A fresh buffer: the stream may still hold the old one until it is written.
+    this.buf = Buffer.allocUnsafe(this.chunkSize)
+    this.used = 0
+  }
+
+  private put(bytes: Buffer, start = 0, end = bytes.length): void {
+    const n = end - start
+    if (this.used + n > this.buf.length) this.cut()
+    if (n > this.buf.length) {
+      this.pending.push(Buffer.from(bytes.subarray(start, end)))
+      return
+    }
+
+    // set() on a view warms up faster than Buffer#copy, which matters for a one-shot CLI run.
+    this.buf.set(bytes.subarray(start, end), this.used)
+    this.used += n
   }
 }
 

@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest'
+
 import {SseParser} from './client.js'
 
 describe('SseParser', () => {

@@ -2,75 +2,77 @@
  * The daemon's HTTP client. The CLI uses it, and it is the package's export (the Node SDK), so an
  * agent written in Node can `plan()` a command and wait for its result without writing HTTP.
  */
-import {Agent, request, type Dispatcher} from 'undici'
-import {HubError, isErrorCode} from './errors.js'
-import type {PendingRequest, RunRecord, DeniedRequest} from './records.js'
+import {Agent, type Dispatcher, request} from 'undici'
+
 import type {Decision} from './policy/types.js'
+import type {DeniedRequest, PendingRequest, RunRecord} from './records.js'
+
+import {HubError, isErrorCode} from './errors.js'
 
 export interface ClientOptions {
   /** e.g. http://127.0.0.1:8787 */
   base: string
-  token?: string | undefined
   /** Per-request time limit in ms for ordinary calls (long-polls add their own wait). */
   timeoutMs?: number
+  token?: string | undefined
 }
 
 export interface PlanInput {
   command: string
-  note?: string
   cwd?: string
+  note?: string
   timeout_s?: number
 }
 
 export interface VerdictSummary {
   decision: Decision
-  rule: string | null
   reason: string
+  rule: null | string
 }
 
 export interface PlanResponse {
-  pending_id: string
-  queued: boolean
   command: string
   decision: Decision
-  policy: VerdictSummary & Record<string, unknown>
   expires_at?: string
+  pending_id: string
+  policy: Record<string, unknown> & VerdictSummary
+  queued: boolean
+  record?: RunRecord
   /** Present when an operator rule allowed the command and it already ran. */
   run_id?: string
-  record?: RunRecord
 }
 
-export type RequestState = 'pending' | 'denied' | 'expired' | 'blocked' | 'running' | 'finished' | 'interrupted'
+export type RequestState = 'blocked' | 'denied' | 'expired' | 'finished' | 'interrupted' | 'pending' | 'running'
 
 export interface RequestStatus {
-  pending_id: string
-  state: RequestState
   command: string
+  exit_code?: null | number
+  expires_at?: string
+  pending_id: string
+  queued_at?: string
+  reason?: string
   run_id?: string
+  state: RequestState
   /** Approved, but waiting for a free run slot. */
   waiting?: boolean
-  exit_code?: number | null
-  reason?: string
-  queued_at?: string
-  expires_at?: string
 }
 
 export interface StatusResponse {
+  denied_count: number
   ok: boolean
   pending_count: number
-  denied_count: number
   token_required: boolean
   version: string
 }
 
 export interface HealthResponse {
-  status: 'healthy' | 'degraded' | 'unhealthy'
-  uptime_seconds: number
+  [more: string]: unknown
   memory_mb: number
   pending_count: number
   runs_count: number
+  status: 'degraded' | 'healthy' | 'unhealthy'
   timestamp: string
-  [more: string]: unknown
+  uptime_seconds: number
 }
 
 export interface ApproveAccepted {
@@ -81,37 +83,50 @@ export interface ApproveAccepted {
 
 /** One event from `GET /events`. */
 export interface HubEvent {
+  data: Record<string, unknown>
   id: number | undefined
   type: string
-  data: Record<string, unknown>
 }
 
 export class HubClient {
   readonly base: string
-  private readonly token: string | undefined
-  private readonly timeoutMs: number
   private readonly dispatcher: Dispatcher
+  private readonly timeoutMs: number
+  private readonly token: string | undefined
 
   constructor(opts: ClientOptions) {
     this.base = opts.base.replace(/\/+$/, '')
     this.token = opts.token
     this.timeoutMs = opts.timeoutMs ?? 30_000
-    this.dispatcher = new Agent({connect: {timeout: 5_000}, keepAliveTimeout: 10_000})
+    this.dispatcher = new Agent({connect: {timeout: 5000}, keepAliveTimeout: 10_000})
   }
 
-  async close(): Promise<void> {
-    await this.dispatcher.close()
+  /** Approves and waits for the run record (the run's own timeout bounds the wait). */
+  async approve(id: string, opts: {maxWaitSeconds?: number; note?: string} = {}): Promise<RunRecord> {
+    const body = opts.note === undefined ? {} : {note: opts.note}
+    return (
+      await this.call<RunRecord>(
+        'POST',
+        `/approve/${encodeURIComponent(id)}`,
+        body,
+        (opts.maxWaitSeconds ?? 3700) * 1000,
+      )
+    ).body
   }
 
-  private headers(json: boolean): Record<string, string> {
-    const h: Record<string, string> = {accept: 'application/json'}
-    if (this.token) h['x-agent-token'] = this.token
-    if (json) h['content-type'] = 'application/json'
-    return h
+  /** Approves without waiting: the daemon answers 202 with the run id as soon as the run starts. */
+  async approveNoWait(id: string, opts: {note?: string} = {}): Promise<ApproveAccepted> {
+    const body = opts.note === undefined ? {} : {note: opts.note}
+    return (await this.call<ApproveAccepted>('POST', `/approve/${encodeURIComponent(id)}?wait=0`, body)).body
   }
 
   /** One JSON call; non-2xx answers become the daemon's HubError, connection failures `daemon_unreachable`. */
-  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, extraWaitMs = 0): Promise<{status: number; body: T}> {
+  async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    extraWaitMs = 0,
+  ): Promise<{body: T; status: number}> {
     let res: Dispatcher.ResponseData
     try {
       res = await request(this.base + path, {
@@ -122,107 +137,32 @@ export class HubClient {
         headersTimeout: this.timeoutMs + extraWaitMs,
         bodyTimeout: this.timeoutMs + extraWaitMs,
       })
-    } catch (err) {
-      throw unreachable(this.base, err)
+    } catch (error) {
+      throw unreachable(this.base, error)
     }
+
     const text = await res.body.text()
     let parsed: unknown
     try {
       parsed = text === '' ? undefined : JSON.parse(text)
     } catch {
-      throw new HubError('internal', `The daemon at ${this.base} answered ${res.statusCode} with something that is not JSON.`)
+      throw new HubError(
+        'internal',
+        `The daemon at ${this.base} answered ${res.statusCode} with something that is not JSON.`,
+      )
     }
+
     if (res.statusCode >= 400) throw errorFromBody(res.statusCode, parsed, res.headers['retry-after'])
     return {status: res.statusCode, body: parsed as T}
   }
 
-  async status(): Promise<StatusResponse> {
-    return (await this.call<StatusResponse>('GET', '/status')).body
-  }
-
-  async health(): Promise<HealthResponse> {
-    return (await this.call<HealthResponse>('GET', '/health')).body
-  }
-
-  async plan(input: PlanInput): Promise<PlanResponse> {
-    // A command an operator rule allows runs before the answer: allow for its whole timeout.
-    return (await this.call<PlanResponse>('POST', '/plan', input, ((input.timeout_s ?? 300) + 30) * 1000)).body
-  }
-
-  async pending(limit?: number): Promise<PendingRequest[]> {
-    const q = limit === undefined ? '' : `?limit=${limit}`
-    return (await this.call<PendingRequest[]>('GET', `/pending${q}`)).body
-  }
-
-  async getPending(id: string): Promise<PendingRequest> {
-    return (await this.call<PendingRequest>('GET', `/pending/${encodeURIComponent(id)}`)).body
-  }
-
-  /** Where a request stands; with `waitSeconds`, the daemon holds the answer until it changes. */
-  async request(id: string, waitSeconds = 0): Promise<RequestStatus> {
-    const q = waitSeconds > 0 ? `?wait=${waitSeconds}` : ''
-    return (await this.call<RequestStatus>('GET', `/requests/${encodeURIComponent(id)}${q}`, undefined, waitSeconds * 1000)).body
-  }
-
-  /** Approves and waits for the run record (the run's own timeout bounds the wait). */
-  async approve(id: string, opts: {note?: string; maxWaitSeconds?: number} = {}): Promise<RunRecord> {
-    const body = opts.note === undefined ? {} : {note: opts.note}
-    return (await this.call<RunRecord>('POST', `/approve/${encodeURIComponent(id)}`, body, (opts.maxWaitSeconds ?? 3700) * 1000)).body
-  }
-
-  /** Approves without waiting: the daemon answers 202 with the run id as soon as the run starts. */
-  async approveNoWait(id: string, opts: {note?: string} = {}): Promise<ApproveAccepted> {
-    const body = opts.note === undefined ? {} : {note: opts.note}
-    return (await this.call<ApproveAccepted>('POST', `/approve/${encodeURIComponent(id)}?wait=0`, body)).body
+  async close(): Promise<void> {
+    await this.dispatcher.close()
   }
 
   async deny(id: string, opts: {reason?: string} = {}): Promise<DeniedRequest> {
     const body = opts.reason === undefined ? {} : {reason: opts.reason}
     return (await this.call<DeniedRequest>('POST', `/deny/${encodeURIComponent(id)}`, body)).body
-  }
-
-  /** Replaces a token (operator); the old one is refused from then on. The new token is in its file. */
-  async rotateToken(role: 'agent' | 'operator'): Promise<{role: string; fingerprint: string; file: string}> {
-    return (await this.call<{role: string; fingerprint: string; file: string}>('POST', '/tokens/rotate', {role})).body
-  }
-
-  async runs(limit?: number): Promise<RunRecord[]> {
-    const q = limit === undefined ? '' : `?limit=${limit}`
-    return (await this.call<RunRecord[]>('GET', `/runs${q}`)).body
-  }
-
-  async run(runId: string): Promise<RunRecord> {
-    return (await this.call<RunRecord>('GET', `/runs/${encodeURIComponent(runId)}`)).body
-  }
-
-  /**
-   * Waits until a request reaches a final state (finished, denied, expired, blocked, interrupted)
-   * and returns it with its run record when it ran. Gives up after `timeoutSeconds` (default: no limit).
-   */
-  async waitForResult(id: string, opts: {timeoutSeconds?: number; onState?: (s: RequestStatus) => void} = {}): Promise<{status: RequestStatus; record?: RunRecord}> {
-    const deadline = opts.timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeoutSeconds * 1000
-    let last: RequestState | undefined
-    for (;;) {
-      const left = Math.ceil((deadline - Date.now()) / 1000)
-      const status = await this.request(id, Math.max(1, Math.min(25, left)))
-      if (status.state !== last) {
-        last = status.state
-        opts.onState?.(status)
-      }
-      if (status.state === 'finished' || status.state === 'interrupted') {
-        const record = status.run_id ? await this.run(status.run_id) : undefined
-        return record ? {status, record} : {status}
-      }
-      if (status.state === 'denied' || status.state === 'expired' || status.state === 'blocked') return {status}
-      if (Date.now() >= deadline) return {status}
-    }
-  }
-
-  /** Plans a command and waits for the operator's decision and the run. */
-  async planAndWait(input: PlanInput, opts: {timeoutSeconds?: number} = {}): Promise<{plan: PlanResponse; status?: RequestStatus; record?: RunRecord}> {
-    const plan = await this.plan(input)
-    if (plan.record) return {plan, record: plan.record}
-    return {plan, ...(await this.waitForResult(plan.pending_id, opts))}
   }
 
   /**
@@ -235,11 +175,19 @@ export class HubClient {
     if (opts.lastEventId !== undefined) headers['last-event-id'] = String(opts.lastEventId)
     let res: Dispatcher.ResponseData
     try {
-      res = await request(this.base + '/events', {method: 'GET', headers, dispatcher: this.dispatcher, bodyTimeout: 0, headersTimeout: this.timeoutMs, signal: opts.signal})
-    } catch (err) {
+      res = await request(this.base + '/events', {
+        method: 'GET',
+        headers,
+        dispatcher: this.dispatcher,
+        bodyTimeout: 0,
+        headersTimeout: this.timeoutMs,
+        signal: opts.signal,
+      })
+    } catch (error) {
       if (opts.signal?.aborted) return
-      throw unreachable(this.base, err)
+      throw unreachable(this.base, error)
     }
+
     if (res.statusCode >= 400) {
       const text = await res.body.text()
       let parsed: unknown
@@ -248,28 +196,120 @@ export class HubClient {
       } catch {
         parsed = undefined
       }
+
       throw errorFromBody(res.statusCode, parsed, undefined)
     }
+
     const parser = new SseParser()
     try {
       for await (const chunk of res.body) {
         for (const ev of parser.push(chunk as Buffer)) yield ev
       }
-    } catch (err) {
+    } catch (error) {
       if (opts.signal?.aborted) return
-      throw unreachable(this.base, err)
+      throw unreachable(this.base, error)
     }
+  }
+
+  async getPending(id: string): Promise<PendingRequest> {
+    return (await this.call<PendingRequest>('GET', `/pending/${encodeURIComponent(id)}`)).body
+  }
+
+  async health(): Promise<HealthResponse> {
+    return (await this.call<HealthResponse>('GET', '/health')).body
+  }
+
+  async pending(limit?: number): Promise<PendingRequest[]> {
+    const q = limit === undefined ? '' : `?limit=${limit}`
+    return (await this.call<PendingRequest[]>('GET', `/pending${q}`)).body
+  }
+
+  async plan(input: PlanInput): Promise<PlanResponse> {
+    // A command an operator rule allows runs before the answer: allow for its whole timeout.
+    return (await this.call<PlanResponse>('POST', '/plan', input, ((input.timeout_s ?? 300) + 30) * 1000)).body
+  }
+
+  /** Plans a command and waits for the operator's decision and the run. */
+  async planAndWait(
+    input: PlanInput,
+    opts: {timeoutSeconds?: number} = {},
+  ): Promise<{plan: PlanResponse; record?: RunRecord; status?: RequestStatus}> {
+    const plan = await this.plan(input)
+    if (plan.record) return {plan, record: plan.record}
+    return {plan, ...(await this.waitForResult(plan.pending_id, opts))}
+  }
+
+  /** Where a request stands; with `waitSeconds`, the daemon holds the answer until it changes. */
+  async request(id: string, waitSeconds = 0): Promise<RequestStatus> {
+    const q = waitSeconds > 0 ? `?wait=${waitSeconds}` : ''
+    return (
+      await this.call<RequestStatus>('GET', `/requests/${encodeURIComponent(id)}${q}`, undefined, waitSeconds * 1000)
+    ).body
+  }
+
+  /** Replaces a token (operator); the old one is refused from then on. The new token is in its file. */
+  async rotateToken(role: 'agent' | 'operator'): Promise<{file: string; fingerprint: string; role: string}> {
+    return (await this.call<{file: string; fingerprint: string; role: string}>('POST', '/tokens/rotate', {role})).body
+  }
+
+  async run(runId: string): Promise<RunRecord> {
+    return (await this.call<RunRecord>('GET', `/runs/${encodeURIComponent(runId)}`)).body
+  }
+
+  async runs(limit?: number): Promise<RunRecord[]> {
+    const q = limit === undefined ? '' : `?limit=${limit}`
+    return (await this.call<RunRecord[]>('GET', `/runs${q}`)).body
+  }
+
+  async status(): Promise<StatusResponse> {
+    return (await this.call<StatusResponse>('GET', '/status')).body
+  }
+
+  /**
+   * Waits until a request reaches a final state (finished, denied, expired, blocked, interrupted)
+   * and returns it with its run record when it ran. Gives up after `timeoutSeconds` (default: no limit).
+   */
+  async waitForResult(
+    id: string,
+    opts: {onState?: (s: RequestStatus) => void; timeoutSeconds?: number} = {},
+  ): Promise<{record?: RunRecord; status: RequestStatus}> {
+    const deadline =
+      opts.timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeoutSeconds * 1000
+    let last: RequestState | undefined
+    for (;;) {
+      const left = Math.ceil((deadline - Date.now()) / 1000)
+      const status = await this.request(id, Math.max(1, Math.min(25, left)))
+      if (status.state !== last) {
+        last = status.state
+        opts.onState?.(status)
+      }
+
+      if (status.state === 'finished' || status.state === 'interrupted') {
+        const record = status.run_id ? await this.run(status.run_id) : undefined
+        return record ? {status, record} : {status}
+      }
+
+      if (status.state === 'denied' || status.state === 'expired' || status.state === 'blocked') return {status}
+      if (Date.now() >= deadline) return {status}
+    }
+  }
+
+  private headers(json: boolean): Record<string, string> {
+    const h: Record<string, string> = {accept: 'application/json'}
+    if (this.token) h['x-agent-token'] = this.token
+    if (json) h['content-type'] = 'application/json'
+    return h
   }
 }
 
 /** Incremental parser for `text/event-stream` (the subset hub sends: id, event, data, comments). */
 export class SseParser {
   private buffer = ''
+  private data: string[] = []
   // Streaming decode: a multi-byte character split across two chunks must not become U+FFFD.
   private readonly decoder = new TextDecoder()
-  private id: string | undefined
   private event: string | undefined
-  private data: string[] = []
+  private id: string | undefined
 
   push(chunk: Buffer | string): HubEvent[] {
     this.buffer += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, {stream: true})
@@ -283,19 +323,39 @@ export class SseParser {
           const ev = this.dispatch()
           if (ev) out.push(ev)
         }
+
         this.id = undefined
         this.event = undefined
         this.data = []
         continue
       }
+
       if (line.startsWith(':')) continue
       const colon = line.indexOf(':')
-      const field = colon < 0 ? line : line.slice(0, colon)
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '')
-      if (field === 'data') this.data.push(value)
-      else if (field === 'id') this.id = value
-      else if (field === 'event') this.event = value
+      const field = colon === -1 ? line : line.slice(0, colon)
+      const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '')
+      switch (field) {
+        case 'data': {
+          this.data.push(value)
+          break
+        }
+
+        case 'id': {
+          this.id = value
+          break
+        }
+
+        case 'event': {
+          {
+            this.event = value
+            // No default
+          }
+
+          break
+        }
+      }
     }
+
     return out
   }
 
@@ -319,12 +379,26 @@ function unreachable(base: string, err: unknown): HubError {
 }
 
 function errorFromBody(status: number, body: unknown, retryAfter: string | string[] | undefined): HubError {
-  const e = (body as {error?: {code?: unknown; message?: unknown}} | undefined)?.error
+  const e = (body as undefined | {error?: {code?: unknown; message?: unknown}})?.error
   const message = typeof e?.message === 'string' ? e.message : `The daemon answered HTTP ${status}.`
   const details: Record<string, unknown> = {status}
-  if (e && typeof e === 'object') for (const [k, v] of Object.entries(e)) if (k !== 'code' && k !== 'message') details[k] = v
+  if (e && typeof e === 'object')
+    for (const [k, v] of Object.entries(e)) if (k !== 'code' && k !== 'message') details[k] = v
   if (retryAfter) details.retry_after = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter
   if (isErrorCode(e?.code)) return new HubError(e.code, message, {details})
-  const fallback = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status === 409 ? 'conflict' : status === 429 ? 'rate_limited' : status >= 500 ? 'internal' : 'bad_request'
+  const fallback =
+    status === 401
+      ? 'unauthorized'
+      : status === 403
+        ? 'forbidden'
+        : status === 404
+          ? 'not_found'
+          : status === 409
+            ? 'conflict'
+            : status === 429
+              ? 'rate_limited'
+              : status >= 500
+                ? 'internal'
+                : 'bad_request'
   return new HubError(fallback, message, {details})
 }

@@ -2,6 +2,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
 import {resolveConfig} from './config.js'
 
 let root: string
@@ -43,7 +44,9 @@ describe('resolveConfig', () => {
 
   it('names the variable and the value when a value is bad, never falling back', () => {
     expect(() => resolveConfig({AGENT_HUB_PORT: '70000'}, {}, root)).toThrow(/AGENT_HUB_PORT="70000".*0 to 65535/)
-    expect(() => resolveConfig({AGENT_HUB_MAX_CONCURRENT_RUNS: '-1'}, {}, root)).toThrow(/AGENT_HUB_MAX_CONCURRENT_RUNS="-1"/)
+    expect(() => resolveConfig({AGENT_HUB_MAX_CONCURRENT_RUNS: '-1'}, {}, root)).toThrow(
+      /AGENT_HUB_MAX_CONCURRENT_RUNS="-1"/,
+    )
     expect(() => resolveConfig({AGENT_HUB_PORT: '80abc'}, {}, root)).toThrow(/AGENT_HUB_PORT/)
     expect(() => resolveConfig({AGENT_HUB_STRICT_MODE: 'maybe'}, {}, root)).toThrow(/AGENT_HUB_STRICT_MODE/)
     expect(() => resolveConfig({AGENT_HUB_LOG_LEVEL: 'LOUD'}, {}, root)).toThrow(/AGENT_HUB_LOG_LEVEL/)
@@ -60,7 +63,11 @@ describe('resolveConfig', () => {
   })
 
   it('reads strict mode, shell and pass-through variables', () => {
-    const c = resolveConfig({AGENT_HUB_STRICT_MODE: '1', AGENT_HUB_SHELL: 'zsh', AGENT_HUB_PASS_ENV: 'FOO, BAR'}, {}, root)
+    const c = resolveConfig(
+      {AGENT_HUB_STRICT_MODE: '1', AGENT_HUB_SHELL: 'zsh', AGENT_HUB_PASS_ENV: 'FOO, BAR'},
+      {},
+      root,
+    )
     expect(c.strict).toBe(true)
     expect(c.shell).toBe('zsh')
     expect(c.passEnv).toEqual(['FOO', 'BAR'])

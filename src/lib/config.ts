@@ -4,56 +4,62 @@
  */
 import {existsSync} from 'node:fs'
 import {isAbsolute, resolve} from 'node:path'
+
 import {HubError} from './errors.js'
 import {LOG_LEVELS, type LogLevel} from './logger.js'
 
 export interface HubConfig {
-  root: string
-  runtimeDir: string
-  workspaceDir: string
-  host: string
-  port: number
+  agentToken: string | undefined
   /** Where clients find the daemon; explicit when AGENT_HUB_BASE (or --base) was given. */
   base: string
   baseExplicit: boolean
-  agentToken: string | undefined
-  operatorToken: string | undefined
-  policyFile: string | undefined
-  strict: boolean
+  host: string
   logLevel: LogLevel
-  rateLimitRequests: number
-  rateLimitWindowSeconds: number
-  shell: string
   maxConcurrentRuns: number
-  pendingTtlSeconds: number
   maxPendingPerAgent: number
+  operatorToken: string | undefined
   outputLimitBytes: number
   /** Extra variable names the operator lets through to commands (AGENT_HUB_PASS_ENV, comma-separated). */
   passEnv: string[]
+  pendingTtlSeconds: number
+  policyFile: string | undefined
+  port: number
+  rateLimitRequests: number
+  rateLimitWindowSeconds: number
+  root: string
+  runtimeDir: string
+  shell: string
+  strict: boolean
+  workspaceDir: string
 }
 
 /** Values given on the command line; each one names its flag in error messages. */
 export interface ConfigOverrides {
+  base?: string | undefined
+  host?: string | undefined
+  logLevel?: string | undefined
+  policyFile?: string | undefined
+  port?: number | undefined
   root?: string | undefined
   runtimeDir?: string | undefined
-  workspaceDir?: string | undefined
-  host?: string | undefined
-  port?: number | undefined
-  base?: string | undefined
-  policyFile?: string | undefined
   strict?: boolean | undefined
-  logLevel?: string | undefined
+  workspaceDir?: string | undefined
 }
 
 type Env = Record<string, string | undefined>
 
 interface Source {
-  value: string
   /** `AGENT_HUB_PORT` or `--port`: what a person should change. */
   name: string
+  value: string
 }
 
-function pick(flag: string | number | boolean | undefined, flagName: string, env: Env, varName: string): Source | undefined {
+function pick(
+  flag: boolean | number | string | undefined,
+  flagName: string,
+  env: Env,
+  varName: string,
+): Source | undefined {
   if (flag !== undefined) return {value: String(flag), name: flagName}
   const fromEnv = env[varName]
   if (fromEnv !== undefined && fromEnv !== '') return {value: fromEnv, name: varName}
@@ -79,7 +85,7 @@ function integer(src: Source | undefined, fallback: number, min: number, max: nu
 function boolean(src: Source | undefined, fallback: boolean): boolean {
   if (!src) return fallback
   const v = src.value.trim().toLowerCase()
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true
+  if (['1', 'on', 'true', 'yes'].includes(v)) return true
   if (['0', 'false', 'no', 'off'].includes(v)) return false
   throw bad(src, 'expected 1 or 0')
 }
@@ -93,13 +99,17 @@ export function resolveConfig(env: Env = process.env, overrides: ConfigOverrides
   const root = resolve(cwd, rootSrc?.value ?? '.')
   const under = (p: string): string => (isAbsolute(p) ? resolve(p) : resolve(root, p))
 
-  const runtimeDir = under(pick(overrides.runtimeDir, '--runtime-dir', env, 'AGENT_HUB_RUNTIME_DIR')?.value ?? 'runtime')
-  const workspaceDir = under(pick(overrides.workspaceDir, '--workspace-dir', env, 'AGENT_HUB_WORKSPACE_DIR')?.value ?? 'workspace')
+  const runtimeDir = under(
+    pick(overrides.runtimeDir, '--runtime-dir', env, 'AGENT_HUB_RUNTIME_DIR')?.value ?? 'runtime',
+  )
+  const workspaceDir = under(
+    pick(overrides.workspaceDir, '--workspace-dir', env, 'AGENT_HUB_WORKSPACE_DIR')?.value ?? 'workspace',
+  )
 
   const hostSrc = pick(overrides.host, '--host', env, 'AGENT_HUB_HOST')
   const host = hostSrc?.value.trim() ?? '127.0.0.1'
   if (hostSrc && !/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(host)) throw bad(hostSrc, 'expected a host name or IP address')
-  const port = integer(pick(overrides.port, '--port', env, 'AGENT_HUB_PORT'), 8787, 0, 65535)
+  const port = integer(pick(overrides.port, '--port', env, 'AGENT_HUB_PORT'), 8787, 0, 65_535)
 
   const baseSrc = pick(overrides.base, '--base', env, 'AGENT_HUB_BASE')
   let base = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`
@@ -110,6 +120,7 @@ export function resolveConfig(env: Env = process.env, overrides: ConfigOverrides
     } catch {
       throw bad(baseSrc, 'expected a URL such as http://127.0.0.1:8787')
     }
+
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(baseSrc, 'expected an http:// or https:// URL')
     base = url.origin
   }
@@ -129,13 +140,15 @@ export function resolveConfig(env: Env = process.env, overrides: ConfigOverrides
   if (levelSrc) {
     const upper = levelSrc.value.trim().toUpperCase()
     const normalised = upper === 'WARN' ? 'WARNING' : upper
-    if (!(LOG_LEVELS as readonly string[]).includes(normalised)) throw bad(levelSrc, `expected one of ${LOG_LEVELS.join(', ')}`)
+    if (!(LOG_LEVELS as readonly string[]).includes(normalised))
+      throw bad(levelSrc, `expected one of ${LOG_LEVELS.join(', ')}`)
     logLevel = normalised as LogLevel
   }
 
   const shellSrc = pick(undefined, '', env, 'AGENT_HUB_SHELL')
   const shell = shellSrc?.value.trim() ?? defaultShell()
-  if (shellSrc && !/^[A-Za-z0-9_./\\:-]+$/.test(shell)) throw bad(shellSrc, 'expected a shell name or path such as bash')
+  if (shellSrc && !/^[A-Za-z0-9_./\\:-]+$/.test(shell))
+    throw bad(shellSrc, 'expected a shell name or path such as bash')
 
   const passEnvSrc = pick(undefined, '', env, 'AGENT_HUB_PASS_ENV')
   const passEnv = (passEnvSrc?.value ?? '')
@@ -149,7 +162,10 @@ export function resolveConfig(env: Env = process.env, overrides: ConfigOverrides
   const token = (name: string): string | undefined => {
     const v = env[name]?.trim()
     if (v === undefined || v === '') return undefined
-    if (v.length < 16) throw new HubError('config_invalid', `${name} is too short to be a token (at least 16 characters).`, {details: {field: name}})
+    if (v.length < 16)
+      throw new HubError('config_invalid', `${name} is too short to be a token (at least 16 characters).`, {
+        details: {field: name},
+      })
     return v
   }
 

@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   config_invalid: {status: 500, exit: 2},
   policy_invalid: {status: 500, exit: 2},
   usage: {status: 400, exit: 2},
-} as const satisfies Record<string, {status: number; exit: number}>
+} as const satisfies Record<string, {exit: number; status: number}>
 
 export type ErrorCode = keyof typeof ERROR_CODES
 
@@ -52,7 +52,11 @@ export class HubError extends Error {
   /** A next step for a person, shown by the CLI under the message. */
   readonly hint: string | undefined
 
-  constructor(code: ErrorCode, message: string, opts: {details?: Record<string, unknown>; hint?: string; cause?: unknown} = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: {cause?: unknown; details?: Record<string, unknown>; hint?: string} = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : {cause: opts.cause})
     this.name = 'HubError'
     this.code = code
@@ -60,16 +64,16 @@ export class HubError extends Error {
     this.hint = opts.hint
   }
 
-  get status(): number {
-    return ERROR_CODES[this.code].status
-  }
-
   get exitCode(): number {
     return ERROR_CODES[this.code].exit
   }
 
-  toJSON(): {error: {code: ErrorCode; message: string} & Record<string, unknown>} {
-    return {error: {code: this.code, message: this.message, ...(this.details ?? {})}}
+  get status(): number {
+    return ERROR_CODES[this.code].status
+  }
+
+  toJSON(): {error: Record<string, unknown> & {code: ErrorCode; message: string}} {
+    return {error: {code: this.code, message: this.message, ...this.details}}
   }
 }
 

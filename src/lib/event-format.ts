@@ -3,6 +3,7 @@
  * about it (exit code, reason, command). Agent text is escaped here.
  */
 import type {ChalkInstance} from 'chalk'
+
 import {clip} from './terminal.js'
 
 /** The event type an audit line is announced as on /events: the seed's `run_finished` for an execution. */
@@ -24,24 +25,33 @@ export function formatEventLine(type: string, data: Record<string, unknown>, sty
       label = code === 0 ? style.green(type) : style.red(type)
       break
     }
+
     case 'command_blocked':
     case 'command_denied':
     case 'command_expired':
-    case 'run_interrupted':
+    case 'run_interrupted': {
       detail = typeof data.reason === 'string' && data.reason ? clip(data.reason, 60) : ''
       label = style.red(type)
       break
-    case 'command_queued':
+    }
+
+    case 'command_queued': {
       detail = typeof data.decision === 'string' ? `policy ${data.decision}` : ''
       label = style.yellow(type)
       break
+    }
+
     case 'command_approved':
-    case 'run_started':
+    case 'run_started': {
       label = style.cyan(type)
       break
-    default:
+    }
+
+    default: {
       break
+    }
   }
+
   const seq = typeof data.seq === 'number' ? style.dim(`#${data.seq}`) : ''
   return [style.dim(ts), seq, label, id, detail, command].filter((p) => p !== '').join('  ')
 }

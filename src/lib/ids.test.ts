@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest'
+
 import {assertId, isId, newId} from './ids.js'
 
 describe('ids', () => {
@@ -11,10 +12,19 @@ describe('ids', () => {
   })
 
   it('refuse anything that could name another path', () => {
-    for (const bad of ['../../etc/passwd', '%2e%2e', '20250115_143122_e5f6a7b8/..', '20250115_143122_E5F6A7B8', '20250115_143122_e5f6a7b8\u0000', '', 'x'.repeat(1000)]) {
+    for (const bad of [
+      '../../etc/passwd',
+      '%2e%2e',
+      '20250115_143122_e5f6a7b8/..',
+      '20250115_143122_E5F6A7B8',
+      '20250115_143122_e5f6a7b8\u0000',
+      '',
+      'x'.repeat(1000),
+    ]) {
       expect(isId(bad)).toBe(false)
       expect(() => assertId(bad)).toThrow(/ids look like/)
     }
+
     expect(isId('20250115_143122_e5f6a7b8')).toBe(true)
   })
 })

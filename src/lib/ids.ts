@@ -1,3 +1,4 @@
+import {HubError} from './errors.js'
 /**
  * Ids are `YYYYMMDD_HHMMSS_<8 hex>` in UTC (SPEC §3): sorting names sorts by time, and the strict
  * pattern is what lets an id from outside become part of a path without any other escaping.
@@ -5,7 +6,6 @@
  * in order; the other five are random.
  */
 import {randomHex} from './random.js'
-import {HubError} from './errors.js'
 
 export const ID_PATTERN = /^\d{8}_\d{6}_[0-9a-f]{8}$/
 
@@ -24,14 +24,26 @@ export function isId(value: unknown): value is string {
 /** Throws a 404-class error, not a 400: to a caller an id that cannot exist is simply not found. */
 export function assertId(value: string, what = 'id'): string {
   if (!ID_PATTERN.test(value)) {
-    throw new HubError('not_found', `No ${what} ${JSON.stringify(value.slice(0, 80))}: ids look like 20250115_143122_e5f6a7b8.`, {
-      details: {field: what},
-    })
+    throw new HubError(
+      'not_found',
+      `No ${what} ${JSON.stringify(value.slice(0, 80))}: ids look like 20250115_143122_e5f6a7b8.`,
+      {
+        details: {field: what},
+      },
+    )
   }
+
   return value
 }
 
 /** The whole second an id was made (epoch ms, UTC): a lower bound on when its run started. */
 export function idSecond(id: string): number {
-  return Date.UTC(+id.slice(0, 4), +id.slice(4, 6) - 1, +id.slice(6, 8), +id.slice(9, 11), +id.slice(11, 13), +id.slice(13, 15))
+  return Date.UTC(
+    +id.slice(0, 4),
+    +id.slice(4, 6) - 1,
+    +id.slice(6, 8),
+    +id.slice(9, 11),
+    +id.slice(11, 13),
+    +id.slice(13, 15),
+  )
 }

@@ -11,12 +11,12 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 const RANK: Record<LogLevel, number> = {DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40}
 
 export interface Logger {
+  child(module: string): Logger
   debug(message: string): void
+  enabled(level: LogLevel): boolean
+  error(message: string): void
   info(message: string): void
   warn(message: string): void
-  error(message: string): void
-  child(module: string): Logger
-  enabled(level: LogLevel): boolean
 }
 
 export type LogSink = (line: string) => void

@@ -13,6 +13,7 @@ export function randomHex(digits: number): string {
     randomFillSync(pool)
     offset = 0
   }
+
   const hex = pool.toString('hex', offset, offset + bytes)
   offset += bytes
   return hex.slice(0, digits)

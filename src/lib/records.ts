@@ -13,88 +13,88 @@ export interface Actor {
 
 /** The policy verdict as stored with a request (SPEC §3.3). */
 export interface StoredVerdict {
-  decision: Decision
-  rule: string | null
-  reason: string
-  matches: RuleMatch[]
   commands: ParsedCommand[]
+  decision: Decision
   evaluated_at: string
+  matches: RuleMatch[]
+  reason: string
+  rule: null | string
 }
 
 export interface PendingRequest {
-  pending_id: string
+  actor: Actor
   command: string
-  note: string
   cwd: string
+  expires_at: string
+  note: string
+  pending_id: string
+  policy: StoredVerdict
+  queued_at: string
   timeout_s: number
   /** Epoch seconds, as in the seed. */
   ts: number
-  queued_at: string
-  expires_at: string
-  actor: Actor
-  policy: StoredVerdict
 }
 
 /** A request that an operator approved: the claimed file, created exclusively (the claim). */
 export interface ClaimedRequest extends PendingRequest {
-  run_id: string
-  approved_by: Actor
-  approved_at: string
   approve_note: string
-  state: 'running' | 'finished' | 'interrupted'
+  approved_at: string
+  approved_by: Actor
+  run_id: string
+  state: 'finished' | 'interrupted' | 'running'
 }
 
-export type DeniedBy = 'operator' | 'expired' | 'policy'
+export type DeniedBy = 'expired' | 'operator' | 'policy'
 
 export interface DeniedRequest {
-  command: string
-  note: string
-  pending_id: string
-  ts: number
-  denied_ts: number
-  denied_at: string
-  reason: string
+  actor: Actor
   by: DeniedBy
+  command: string
+  cwd: string
+  denied_at: string
   /** Fingerprinted operator token when `by` is `operator`. */
   denied_by?: Actor | undefined
-  cwd: string
-  timeout_s: number
-  actor: Actor
+  denied_ts: number
+  note: string
+  pending_id: string
   policy?: StoredVerdict | undefined
+  reason: string
+  timeout_s: number
+  ts: number
 }
 
 export interface RunRecord {
-  run_id: string
-  cwd: string
-  command: string
-  exit_code: number | null
-  stdout: string
-  stderr: string
-  /** Epoch seconds when the run started, as in the seed. */
-  ts: number
-  duration_ms: number
-  pending_id: string | null
-  note: string
   approved_by: Actor | null
-  timed_out: boolean
+  command: string
+  cpu_ms: null | number
+  cwd: string
+  duration_ms: number
+  exit_code: null | number
+  finished_at: string
   interrupted: boolean
-  stdout_truncated: boolean
+  note: string
+  peak_rss_mb: null | number
+  pending_id: null | string
+  policy: {decision: Decision; reason: string; rule: null | string}
+  run_id: string
+  started_at: string
+  stderr: string
+  stderr_bytes: number
   stderr_truncated: boolean
+  stdout: string
   /** Bytes the command wrote to each stream, kept or not. */
   stdout_bytes: number
-  stderr_bytes: number
-  peak_rss_mb: number | null
-  cpu_ms: number | null
-  policy: {decision: Decision; rule: string | null; reason: string}
-  started_at: string
-  finished_at: string
+  stdout_truncated: boolean
+  timed_out: boolean
+  /** Epoch seconds when the run started, as in the seed. */
+  ts: number
 }
 
 export interface DaemonInfo {
-  pid: number
+  base: string
   host: string
+  pid: number
   port: number
   started_at: string
   version: string
-  base: string
 }

@@ -11,22 +11,32 @@
 import {createReadStream} from 'node:fs'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
-import {readJsonFile, writeJsonAtomic} from './atomic-file.js'
+
 import type {Logger} from './logger.js'
 import type {Actor, ClaimedRequest, DeniedRequest, PendingRequest, StoredVerdict} from './records.js'
 import type {RuntimeStore} from './store.js'
+
+import {readJsonFile, writeJsonAtomic} from './atomic-file.js'
 import {isId} from './ids.js'
 
 export const CHECKPOINT_FILE = 'checkpoint.json'
 
 interface Story {
-  queued?: Record<string, unknown>
   approved?: Record<string, unknown>
   ended?: Record<string, unknown>
   finishedRuns: Set<string>
+  queued?: Record<string, unknown>
 }
 
-const STATE_EVENTS = ['"command_queued"', '"command_approved"', '"command_denied"', '"command_expired"', '"command_blocked"', '"command_executed"', '"run_interrupted"']
+const STATE_EVENTS = [
+  '"command_queued"',
+  '"command_approved"',
+  '"command_denied"',
+  '"command_expired"',
+  '"command_blocked"',
+  '"command_executed"',
+  '"run_interrupted"',
+]
 
 function epoch(iso: unknown): number {
   const t = typeof iso === 'string' ? Date.parse(iso) : Number.NaN
@@ -82,8 +92,10 @@ export async function replayAuditLog(store: RuntimeStore, lastSeq: number, log: 
       s = {finishedRuns: new Set()}
       stories.set(id, s)
     }
+
     return s
   }
+
   const lines = createInterface({input: createReadStream(store.paths.audit, {encoding: 'utf8'}), crlfDelay: Infinity})
   for await (const line of lines) {
     if (!STATE_EVENTS.some((e) => line.includes(e))) continue
@@ -93,27 +105,37 @@ export async function replayAuditLog(store: RuntimeStore, lastSeq: number, log: 
     } catch {
       continue
     }
+
     const id = e.pending_id
     if (!isId(id)) continue
     const s = story(id)
     switch (e.event) {
-      case 'command_queued':
+      case 'command_queued': {
         s.queued = e
         break
-      case 'command_approved':
+      }
+
+      case 'command_approved': {
         s.approved = e
         break
+      }
+
       case 'command_denied':
       case 'command_expired':
-      case 'command_blocked':
+      case 'command_blocked': {
         s.ended = e
         break
+      }
+
       case 'command_executed':
-      case 'run_interrupted':
+      case 'run_interrupted': {
         if (typeof e.run_id === 'string') s.finishedRuns.add(e.run_id)
         break
-      default:
+      }
+
+      default: {
         break
+      }
     }
   }
 
@@ -124,40 +146,69 @@ export async function replayAuditLog(store: RuntimeStore, lastSeq: number, log: 
       if (!(await exists(() => store.readDenied(id)))) {
         const q = pendingFrom(s.queued)
         const denied: DeniedRequest = {
-          command: q.command, note: q.note, pending_id: id, ts: q.ts, denied_ts: epoch(s.ended.ts), denied_at: str(s.ended.ts),
-          reason: str(s.ended.reason), by: s.ended.event === 'command_expired' ? 'expired' : s.ended.event === 'command_blocked' ? 'policy' : 'operator',
-          cwd: q.cwd, timeout_s: q.timeout_s, actor: q.actor,
+          command: q.command,
+          note: q.note,
+          pending_id: id,
+          ts: q.ts,
+          denied_ts: epoch(s.ended.ts),
+          denied_at: str(s.ended.ts),
+          reason: str(s.ended.reason),
+          by:
+            s.ended.event === 'command_expired'
+              ? 'expired'
+              : s.ended.event === 'command_blocked'
+                ? 'policy'
+                : 'operator',
+          cwd: q.cwd,
+          timeout_s: q.timeout_s,
+          actor: q.actor,
         }
         await store.writeDenied(denied)
         repaired++
       }
+
       if (await exists(() => store.readPending(id))) {
         await store.removePending(id)
         repaired++
       }
+
       continue
     }
+
     if (s.approved && s.queued) {
       const runId = str(s.approved.run_id)
       if (!(await exists(() => store.readClaimed(id))) && isId(runId)) {
         const claimed: ClaimedRequest = {
-          ...pendingFrom(s.queued), run_id: runId, approved_by: actorOf(s.approved.actor), approved_at: str(s.approved.ts), approve_note: str(s.approved.note),
+          ...pendingFrom(s.queued),
+          run_id: runId,
+          approved_by: actorOf(s.approved.actor),
+          approved_at: str(s.approved.ts),
+          approve_note: str(s.approved.note),
           state: s.finishedRuns.has(runId) ? 'finished' : 'running',
         }
         await store.writeClaimed(claimed)
         repaired++
       }
+
       if (await exists(() => store.readPending(id))) {
         await store.removePending(id)
         repaired++
       }
+
       continue
     }
-    if (s.queued && !(await exists(() => store.readPending(id))) && !(await exists(() => store.readClaimed(id))) && !(await exists(() => store.readDenied(id)))) {
+
+    if (
+      s.queued &&
+      !(await exists(() => store.readPending(id))) &&
+      !(await exists(() => store.readClaimed(id))) &&
+      !(await exists(() => store.readDenied(id)))
+    ) {
       await store.writePending(pendingFrom(s.queued))
       repaired++
     }
   }
+
   if (repaired > 0) log.warn(`Rebuilt ${repaired} request file(s) from the audit log after an unclean stop.`)
   return repaired
 }

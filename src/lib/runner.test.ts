@@ -1,9 +1,10 @@
+import {execFileSync} from 'node:child_process'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {execFileSync} from 'node:child_process'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {childEnv, isSecretName, RunQueue, runCommand, shellInvocation} from './runner.js'
+
+import {childEnv, isSecretName, runCommand, RunQueue, shellInvocation} from './runner.js'
 
 let cwd: string
 beforeAll(async () => {
@@ -32,7 +33,12 @@ describe('runCommand', () => {
   })
 
   it('keeps output up to the limit and counts the rest', async () => {
-    const r = await runCommand({...base, cwd, outputLimitBytes: 1000, command: 'head -c 500000 /dev/zero | tr "\\0" a'})
+    const r = await runCommand({
+      ...base,
+      cwd,
+      outputLimitBytes: 1000,
+      command: String.raw`head -c 500000 /dev/zero | tr "\0" a`,
+    })
     expect(r.stdout).toHaveLength(1000)
     expect(r.stdoutBytes).toBe(500_000)
     expect(r.stdoutTruncated).toBe(true)
@@ -40,7 +46,13 @@ describe('runCommand', () => {
 
   it('stops the whole process group on timeout, grandchildren included, with exit code 124', async () => {
     const marker = `hub-timeout-${process.pid}-${Date.now()}`
-    const r = await runCommand({...base, cwd, timeoutMs: 500, killGraceMs: 300, command: `bash -c 'sleep 30; echo ${marker}' & sleep 30 # ${marker}`})
+    const r = await runCommand({
+      ...base,
+      cwd,
+      timeoutMs: 500,
+      killGraceMs: 300,
+      command: `bash -c 'sleep 30; echo ${marker}' & sleep 30 # ${marker}`,
+    })
     expect(r.timedOut).toBe(true)
     expect(r.exitCode).toBe(124)
     expect(r.durationMs).toBeLessThan(5000)
@@ -74,22 +86,41 @@ describe('runCommand', () => {
 describe('childEnv', () => {
   it('passes only the allow-list plus what the operator adds, never secrets or AGENT_HUB_*', () => {
     const env = childEnv(
-      {PATH: '/bin', HOME: '/h', AGENT_HUB_TOKEN: 't', GITHUB_TOKEN: 'g', AWS_SECRET_ACCESS_KEY: 's', MY_VAR: 'v', DB_PASSWORD: 'p', OTHER: 'o'},
+      {
+        PATH: '/bin',
+        HOME: '/h',
+        AGENT_HUB_TOKEN: 't',
+        GITHUB_TOKEN: 'g',
+        AWS_SECRET_ACCESS_KEY: 's',
+        MY_VAR: 'v',
+        DB_PASSWORD: 'p',
+        OTHER: 'o',
+      },
       ['MY_VAR', 'GITHUB_TOKEN', 'AGENT_HUB_TOKEN', 'DB_PASSWORD'],
     )
     expect(env).toEqual({PATH: '/bin', HOME: '/h', MY_VAR: 'v', TERM: 'dumb'})
   })
 
   it('recognises secret-like names', () => {
-    for (const n of ['API_KEY', 'OPENAI_API_KEY', 'SSH_AUTH_SOCK', 'aws_session_token', 'PASSWORD', 'AGENT_HUB_ROOT', 'PRIVATE_KEY_PATH']) expect(isSecretName(n)).toBe(true)
-    for (const n of ['PATH', 'HOME', 'LANG', 'KEYBOARD_LAYOUT_X'.replace('KEY', 'KY')]) expect(isSecretName(n)).toBe(false)
+    for (const n of [
+      'API_KEY',
+      'OPENAI_API_KEY',
+      'SSH_AUTH_SOCK',
+      'aws_session_token',
+      'PASSWORD',
+      'AGENT_HUB_ROOT',
+      'PRIVATE_KEY_PATH',
+    ])
+      expect(isSecretName(n)).toBe(true)
+    for (const n of ['PATH', 'HOME', 'LANG', 'KEYBOARD_LAYOUT_X'.replace('KEY', 'KY')])
+      expect(isSecretName(n)).toBe(false)
   })
 })
 
 describe('shellInvocation', () => {
   it('uses -c for POSIX shells and -Command for PowerShell', () => {
     expect(shellInvocation('bash', 'ls')).toEqual({file: 'bash', args: ['-c', 'ls']})
-    expect(shellInvocation('C:\\Program Files\\PowerShell\\7\\pwsh.exe', 'ls').args).toContain('-Command')
+    expect(shellInvocation(String.raw`C:\Program Files\PowerShell\7\pwsh.exe`, 'ls').args).toContain('-Command')
   })
 })
 

@@ -1,3 +1,4 @@
+import {execa} from 'execa'
 /**
  * Runs one approved command (SPEC §6.2): the configured shell, no TTY, standard input closed, a
  * short allow-listed environment, output kept up to a limit per stream with the rest only counted,
@@ -7,54 +8,72 @@
  * a background job (`sleep 1000 &`) must not outlive the run that the record says has ended.
  */
 import {readFile} from 'node:fs/promises'
-import {execa} from 'execa'
 import pidusage from 'pidusage'
 
 export interface RunSpec {
   command: string
   cwd: string
-  shell: string
-  timeoutMs: number
-  outputLimitBytes: number
   env: Record<string, string>
   /** Time between TERM and KILL when stopping the group. */
   killGraceMs?: number
+  onSpawn?: (pid: number) => void
+  outputLimitBytes: number
+  shell: string
   /** Aborting stops the run (daemon shutdown); the result says `interrupted`. */
   signal?: AbortSignal
-  onSpawn?: (pid: number) => void
+  timeoutMs: number
 }
 
 export interface RunResult {
-  exitCode: number | null
-  timedOut: boolean
-  interrupted: boolean
-  stdout: string
-  stderr: string
-  stdoutBytes: number
-  stderrBytes: number
-  stdoutTruncated: boolean
-  stderrTruncated: boolean
-  startedAt: Date
-  finishedAt: Date
+  cpuMs: null | number
   durationMs: number
-  peakRssMb: number | null
-  cpuMs: number | null
+  exitCode: null | number
+  finishedAt: Date
+  interrupted: boolean
+  peakRssMb: null | number
   /** Why the shell could not be started, if it could not. */
   spawnError?: string
+  startedAt: Date
+  stderr: string
+  stderrBytes: number
+  stderrTruncated: boolean
+  stdout: string
+  stdoutBytes: number
+  stdoutTruncated: boolean
+  timedOut: boolean
 }
 
 export const TIMEOUT_EXIT_CODE = 124
 const SAMPLE_INTERVAL_MS = 50
 
 /** Arguments that make the shell run one command string without reading a profile. */
-export function shellInvocation(shell: string, command: string): {file: string; args: string[]} {
-  const name = shell.replace(/\\/g, '/').split('/').pop()!.toLowerCase().replace(/\.exe$/, '')
-  if (name === 'pwsh' || name === 'powershell') return {file: shell, args: ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', command]}
+export function shellInvocation(shell: string, command: string): {args: string[]; file: string} {
+  const name = shell
+    .replaceAll('\\', '/')
+    .split('/')
+    .pop()!
+    .toLowerCase()
+    .replace(/\.exe$/, '')
+  if (name === 'pwsh' || name === 'powershell')
+    return {file: shell, args: ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', command]}
   if (name === 'cmd') return {file: shell, args: ['/d', '/s', '/c', command]}
   return {file: shell, args: ['-c', command]}
 }
 
-const BASE_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'USER', 'LOGNAME', 'SYSTEMROOT', 'COMSPEC', 'PATHEXT', 'TEMP', 'TMP']
+const BASE_ENV = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'USER',
+  'LOGNAME',
+  'SYSTEMROOT',
+  'COMSPEC',
+  'PATHEXT',
+  'TEMP',
+  'TMP',
+]
 // Nothing that looks like a secret reaches a command, even when the operator lists it by mistake.
 const SECRET_NAME = /TOKEN|SECRET|PASSW|PASSPHRASE|CREDENTIAL|(^|_)KEY($|_)|API_?KEY|PRIVATE|AUTH|COOKIE|SESSION/i
 
@@ -69,6 +88,7 @@ export function childEnv(parent: NodeJS.ProcessEnv, passEnv: string[] = []): Rec
     const value = parent[name]
     if (value !== undefined && !isSecretName(name)) env[name] = value
   }
+
   env.TERM = 'dumb'
   env.PATH ??= '/usr/local/bin:/usr/bin:/bin'
   return env
@@ -76,11 +96,15 @@ export function childEnv(parent: NodeJS.ProcessEnv, passEnv: string[] = []): Rec
 
 /** Keeps the first `limit` bytes of a stream and counts the rest without holding it. */
 class Capture {
+  total = 0
   private chunks: Buffer[] = []
   private kept = 0
-  total = 0
 
   constructor(private readonly limit: number) {}
+
+  get truncated(): boolean {
+    return this.total > this.kept
+  }
 
   push(chunk: Buffer): void {
     this.total += chunk.length
@@ -89,10 +113,6 @@ class Capture {
     const part = chunk.length <= room ? chunk : chunk.subarray(0, room)
     this.chunks.push(Buffer.from(part))
     this.kept += part.length
-  }
-
-  get truncated(): boolean {
-    return this.total > this.kept
   }
 
   text(): string {
@@ -112,16 +132,17 @@ async function processTree(pid: number): Promise<number[]> {
       // The process ended between listing and reading: nothing to add.
     }
   }
+
   return out
 }
 
 /** Samples memory and CPU of the command's process tree while it runs. */
 class UsageSampler {
-  private timer: NodeJS.Timeout | undefined
-  private peakBytes = 0
-  private readonly cpuByPid = new Map<number, number>()
-  private samples = 0
   private busy = false
+  private readonly cpuByPid = new Map<number, number>()
+  private peakBytes = 0
+  private samples = 0
+  private timer: NodeJS.Timeout | undefined
 
   constructor(private readonly pid: number) {}
 
@@ -129,6 +150,14 @@ class UsageSampler {
     void this.sample()
     this.timer = setInterval(() => void this.sample(), SAMPLE_INTERVAL_MS)
     this.timer.unref()
+  }
+
+  stop(): {cpuMs: null | number; peakRssMb: null | number} {
+    if (this.timer) clearInterval(this.timer)
+    if (this.samples === 0) return {peakRssMb: null, cpuMs: null}
+    let cpu = 0
+    for (const v of this.cpuByPid.values()) cpu += v
+    return {peakRssMb: Math.round((this.peakBytes / 1_048_576) * 10) / 10, cpuMs: Math.round(cpu)}
   }
 
   private async sample(): Promise<void> {
@@ -145,6 +174,7 @@ class UsageSampler {
         const prev = this.cpuByPid.get(Number(pid)) ?? 0
         if (s.ctime > prev) this.cpuByPid.set(Number(pid), s.ctime)
       }
+
       this.peakBytes = Math.max(this.peakBytes, rss)
       this.samples++
     } catch {
@@ -152,14 +182,6 @@ class UsageSampler {
     } finally {
       this.busy = false
     }
-  }
-
-  stop(): {peakRssMb: number | null; cpuMs: number | null} {
-    if (this.timer) clearInterval(this.timer)
-    if (this.samples === 0) return {peakRssMb: null, cpuMs: null}
-    let cpu = 0
-    for (const v of this.cpuByPid.values()) cpu += v
-    return {peakRssMb: Math.round((this.peakBytes / 1_048_576) * 10) / 10, cpuMs: Math.round(cpu)}
   }
 }
 
@@ -176,10 +198,23 @@ export async function runCommand(spec: RunSpec): Promise<RunResult> {
   if (spec.signal?.aborted) {
     // Stopped before it started (shutdown while it waited for a slot): nothing is spawned.
     return {
-      exitCode: null, timedOut: false, interrupted: true, stdout: '', stderr: '', stdoutBytes: 0, stderrBytes: 0,
-      stdoutTruncated: false, stderrTruncated: false, startedAt, finishedAt: startedAt, durationMs: 0, peakRssMb: null, cpuMs: null,
+      exitCode: null,
+      timedOut: false,
+      interrupted: true,
+      stdout: '',
+      stderr: '',
+      stdoutBytes: 0,
+      stderrBytes: 0,
+      stdoutTruncated: false,
+      stderrTruncated: false,
+      startedAt,
+      finishedAt: startedAt,
+      durationMs: 0,
+      peakRssMb: null,
+      cpuMs: null,
     }
   }
+
   const t0 = performance.now()
   const out = new Capture(spec.outputLimitBytes)
   const err = new Capture(spec.outputLimitBytes)
@@ -204,7 +239,7 @@ export async function runCommand(spec: RunSpec): Promise<RunResult> {
   child.stdout?.on('data', (c: Buffer) => out.push(c))
   child.stderr?.on('data', (c: Buffer) => err.push(c))
 
-  const pid = child.pid
+  const {pid} = child
   const sampler = pid === undefined ? undefined : new UsageSampler(pid)
   if (pid !== undefined) {
     spec.onSpawn?.(pid)
@@ -220,6 +255,7 @@ export async function runCommand(spec: RunSpec): Promise<RunResult> {
     killTimer ??= setTimeout(() => killGroup(pid, 'SIGKILL'), grace)
     killTimer.unref()
   }
+
   const timer = setTimeout(() => {
     timedOut = true
     stop()
@@ -228,6 +264,7 @@ export async function runCommand(spec: RunSpec): Promise<RunResult> {
     interrupted = true
     stop()
   }
+
   spec.signal?.addEventListener('abort', onAbort, {once: true})
   if (spec.signal?.aborted) onAbort()
 
@@ -248,13 +285,17 @@ export async function runCommand(spec: RunSpec): Promise<RunResult> {
   const usage = sampler?.stop() ?? {peakRssMb: null, cpuMs: null}
   const finishedAt = new Date()
 
-  let exitCode: number | null = result.exitCode ?? null
+  let exitCode: null | number = result.exitCode ?? null
   if (timedOut) exitCode = TIMEOUT_EXIT_CODE
   else if (exitCode === null && result.signal) {
     const signum = (await import('node:os')).constants.signals[result.signal as NodeJS.Signals]
     exitCode = signum === undefined ? null : 128 + signum
   }
-  const spawnError = result.failed && result.exitCode === undefined && !result.signal && !timedOut && !interrupted ? result.originalMessage || result.shortMessage : undefined
+
+  const spawnError =
+    result.failed && result.exitCode === undefined && !result.signal && !timedOut && !interrupted
+      ? result.originalMessage || result.shortMessage
+      : undefined
 
   return {
     exitCode: spawnError ? 127 : exitCode,
@@ -297,6 +338,7 @@ export class RunQueue {
     } else {
       this.active++
     }
+
     try {
       return await task()
     } finally {

@@ -6,21 +6,25 @@
  */
 
 export interface Summary {
-  count: number
   /** null when there were no values. */
-  average: number | null
-  min: number | null
-  p50: number | null
-  p95: number | null
-  p99: number | null
-  max: number | null
+  average: null | number
+  count: number
+  max: null | number
+  min: null | number
+  p50: null | number
+  p95: null | number
+  p99: null | number
   total: number
 }
 
 export class NumberSample {
-  private values = new Float64Array(1024)
   private n = 0
   private sum = 0
+  private values = new Float64Array(1024)
+
+  get count(): number {
+    return this.n
+  }
 
   add(value: number): void {
     if (this.n === this.values.length) {
@@ -28,12 +32,9 @@ export class NumberSample {
       grown.set(this.values)
       this.values = grown
     }
+
     this.values[this.n++] = value
     this.sum += value
-  }
-
-  get count(): number {
-    return this.n
   }
 
   /**
@@ -41,7 +42,7 @@ export class NumberSample {
    * below, so it is always a value that was actually seen.
    */
   summary(): Summary {
-    const n = this.n
+    const {n} = this
     if (n === 0) return {count: 0, average: null, min: null, p50: null, p95: null, p99: null, max: null, total: 0}
     // A typed array sorts numerically (a plain array would sort as strings).
     const sorted = this.values.subarray(0, n).sort()

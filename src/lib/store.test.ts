@@ -2,6 +2,7 @@ import {mkdir, mkdtemp, rm, utimes, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
 import {RuntimeStore} from './store.js'
 
 let dir: string

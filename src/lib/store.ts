@@ -5,25 +5,27 @@
  */
 import {appendFile, link, mkdir, open, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {readJsonFile, storageError, tempPathFor, TEMP_SUFFIX, writeFileAtomic, writeJsonAtomic} from './atomic-file.js'
+
+import type {ClaimedRequest, DaemonInfo, DeniedRequest, PendingRequest, RunRecord} from './records.js'
+
+import {readJsonFile, storageError, TEMP_SUFFIX, tempPathFor, writeFileAtomic, writeJsonAtomic} from './atomic-file.js'
 import {HubError} from './errors.js'
 import {assertId, idSecond, isId} from './ids.js'
-import type {ClaimedRequest, DaemonInfo, DeniedRequest, PendingRequest, RunRecord} from './records.js'
 
 export const AUDIT_FILE = 'audit.log'
 export const RUNS_INDEX_FILE = 'runs.index'
-const INDEX_ORDER_MARGIN_MS = 5_000
+const INDEX_ORDER_MARGIN_MS = 5000
 export const DAEMON_FILE = 'daemon.json'
 
 export interface RuntimePaths {
-  root: string
   audit: string
-  pending: string
   claimed: string
+  daemon: string
   denied: string
+  pending: string
+  root: string
   runs: string
   runsIndex: string
-  daemon: string
 }
 
 export function runtimePaths(runtimeDir: string): RuntimePaths {
@@ -50,16 +52,18 @@ async function listIds(dir: string, suffix: string): Promise<string[]> {
     // readdir, not an opendir iterator: with 50,000 runs the iterator's promise per entry cost twice
     // as much, and the listing is most of what `hub runs` does.
     names = await readdir(dir)
-  } catch (err) {
-    if (isMissing(err)) return []
-    throw err
+  } catch (error) {
+    if (isMissing(error)) return []
+    throw error
   }
+
   const ids: string[] = []
   for (const name of names) {
     if (suffix && !name.endsWith(suffix)) continue
     const id = suffix ? name.slice(0, -suffix.length) : name
     if (isId(id)) ids.push(id)
   }
+
   // Ids start with the UTC time, so a reverse string sort is newest first.
   return ids.sort().reverse()
 }
@@ -71,85 +75,8 @@ export class RuntimeStore {
     this.paths = runtimePaths(runtimeDir)
   }
 
-  /** Creates the runtime layout (owner-only) and removes temporary files a crash left behind. */
-  async init(): Promise<{strayTemps: number}> {
-    await mkdir(this.paths.root, {recursive: true, mode: 0o700})
-    let strayTemps = 0
-    for (const dir of [this.paths.pending, this.paths.claimed, this.paths.denied, this.paths.runs]) {
-      await mkdir(dir, {recursive: true, mode: 0o700})
-      strayTemps += await this.removeTemps(dir)
-    }
-    strayTemps += await this.removeTemps(this.paths.root)
-    return {strayTemps}
-  }
-
-  private async removeTemps(dir: string): Promise<number> {
-    let count = 0
-    for (const name of await readdir(dir)) {
-      if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) {
-        await rm(join(dir, name), {force: true})
-        count++
-      }
-    }
-    return count
-  }
-
-  pendingPath(id: string): string {
-    return join(this.paths.pending, `${assertId(id, 'pending_id')}.json`)
-  }
-
-  claimedPath(id: string): string {
-    return join(this.paths.claimed, `${assertId(id, 'pending_id')}.json`)
-  }
-
-  deniedPath(id: string): string {
-    return join(this.paths.denied, `${assertId(id, 'pending_id')}.json`)
-  }
-
-  runDir(runId: string): string {
-    return join(this.paths.runs, assertId(runId, 'run_id'))
-  }
-
-  recordPath(runId: string): string {
-    return join(this.runDir(runId), 'record.json')
-  }
-
-  // Pending requests ---------------------------------------------------------------------------
-
-  async writePending(req: PendingRequest, durable = false): Promise<void> {
-    await writeJsonAtomic(this.pendingPath(req.pending_id), req, {durable})
-  }
-
-  readPending(id: string): Promise<PendingRequest | undefined> {
-    return readJsonFile<PendingRequest>(this.pendingPath(id))
-  }
-
-  async removePending(id: string): Promise<void> {
-    await rm(this.pendingPath(id), {force: true})
-  }
-
-  listPendingIds(): Promise<string[]> {
-    return listIds(this.paths.pending, '.json')
-  }
-
-  /** Newest first; a file that vanished between listing and reading (decided meanwhile) is skipped. */
-  async listPending(limit = Number.POSITIVE_INFINITY): Promise<PendingRequest[]> {
-    const out: PendingRequest[] = []
-    for (const id of await this.listPendingIds()) {
-      if (out.length >= limit) break
-      const req = await this.readPending(id).catch(() => undefined)
-      if (req) out.push(req)
-    }
-    return out
-  }
-
-  // Claims: approving creates claimed/<id>.json exclusively, so exactly one claimant can win ------
-
-  /** Throws the fitting error for an id that is not pending: conflict when it was decided, else not found. */
-  async notPending(id: string): Promise<never> {
-    if (await this.exists(this.claimedPath(id))) throw new HubError('conflict', `Request ${id} was already approved.`)
-    if (await this.exists(this.deniedPath(id))) throw new HubError('conflict', `Request ${id} was already denied or has expired.`)
-    throw new HubError('not_found', `No pending request ${id}.`, {hint: 'List waiting requests with `hub pending`.'})
+  async appendRunIndex(runId: string, finishedAt: Date): Promise<void> {
+    await appendFile(this.paths.runsIndex, `${assertId(runId, 'run_id')} ${finishedAt.getTime()}\n`, {mode: 0o600})
   }
 
   /**
@@ -163,63 +90,62 @@ export class RuntimeStore {
     try {
       await writeFile(temp, JSON.stringify(req, null, 2) + '\n', {flag: 'wx', mode: 0o600})
       await link(temp, target)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new HubError('conflict', `Request ${req.pending_id} was already approved.`)
-      throw storageError(err, target)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new HubError('conflict', `Request ${req.pending_id} was already approved.`)
+      throw storageError(error, target)
     } finally {
       await rm(temp, {force: true})
     }
+
     await rm(this.pendingPath(req.pending_id), {force: true})
   }
 
-  /** Undoes a claim whose approval could not be recorded: the request is pending again, as it was. */
-  async unclaim(req: PendingRequest): Promise<void> {
-    await this.writePending(req)
-    await rm(this.claimedPath(req.pending_id), {force: true})
+  claimedPath(id: string): string {
+    return join(this.paths.claimed, `${assertId(id, 'pending_id')}.json`)
   }
 
-  async writeClaimed(req: ClaimedRequest, durable = false): Promise<void> {
-    await writeJsonAtomic(this.claimedPath(req.pending_id), req, {durable})
+  deniedPath(id: string): string {
+    return join(this.paths.denied, `${assertId(id, 'pending_id')}.json`)
   }
 
-  readClaimed(id: string): Promise<ClaimedRequest | undefined> {
-    return readJsonFile<ClaimedRequest>(this.claimedPath(id))
-  }
+  /** Creates the runtime layout (owner-only) and removes temporary files a crash left behind. */
+  async init(): Promise<{strayTemps: number}> {
+    await mkdir(this.paths.root, {recursive: true, mode: 0o700})
+    let strayTemps = 0
+    for (const dir of [this.paths.pending, this.paths.claimed, this.paths.denied, this.paths.runs]) {
+      await mkdir(dir, {recursive: true, mode: 0o700})
+      strayTemps += await this.removeTemps(dir)
+    }
 
+    strayTemps += await this.removeTemps(this.paths.root)
+    return {strayTemps}
+  }
 
   listClaimedIds(): Promise<string[]> {
     return listIds(this.paths.claimed, '.json')
-  }
-
-  // Denied, expired and blocked requests ------------------------------------------------------------
-
-  async writeDenied(req: DeniedRequest, durable = false): Promise<void> {
-    await writeJsonAtomic(this.deniedPath(req.pending_id), req, {durable})
-  }
-
-  async removeDenied(id: string): Promise<void> {
-    await rm(this.deniedPath(id), {force: true})
-  }
-
-  readDenied(id: string): Promise<DeniedRequest | undefined> {
-    return readJsonFile<DeniedRequest>(this.deniedPath(id))
   }
 
   listDeniedIds(): Promise<string[]> {
     return listIds(this.paths.denied, '.json')
   }
 
-  // Runs -------------------------------------------------------------------------------------------
+  // Pending requests ---------------------------------------------------------------------------
 
-  async writeRun(record: RunRecord, durable = false): Promise<void> {
-    await mkdir(this.runDir(record.run_id), {recursive: true, mode: 0o700}).catch((err: unknown) => {
-      throw storageError(err, this.runDir(record.run_id))
-    })
-    await writeJsonAtomic(this.recordPath(record.run_id), record, {durable})
+  /** Newest first; a file that vanished between listing and reading (decided meanwhile) is skipped. */
+  async listPending(limit = Number.POSITIVE_INFINITY): Promise<PendingRequest[]> {
+    const out: PendingRequest[] = []
+    for (const id of await this.listPendingIds()) {
+      if (out.length >= limit) break
+      const req = await this.readPending(id).catch(() => undefined)
+      if (req) out.push(req)
+    }
+
+    return out
   }
 
-  readRun(runId: string): Promise<RunRecord | undefined> {
-    return readJsonFile<RunRecord>(this.recordPath(runId))
+  listPendingIds(): Promise<string[]> {
+    return listIds(this.paths.pending, '.json')
   }
 
   listRunIds(): Promise<string[]> {
@@ -234,43 +160,8 @@ export class RuntimeStore {
       const rec = await this.readRun(id).catch(() => undefined)
       if (rec && (!filter || filter(rec))) out.push(rec)
     }
+
     return out
-  }
-
-  // The runs index ---------------------------------------------------------------------------------
-  //
-  // Listing 50,000 run directories is most of what `hub runs --last 10` would cost, so the daemon
-  // also appends `<run_id> <finished epoch ms>` to runs.index after each record. The index is only
-  // a shortcut: a reader trusts it only when it was written after the runs directory last changed
-  // (a run directory made or removed since makes the directory newer), and falls back to listing.
-
-  async appendRunIndex(runId: string, finishedAt: Date): Promise<void> {
-    await appendFile(this.paths.runsIndex, `${assertId(runId, 'run_id')} ${finishedAt.getTime()}\n`, {mode: 0o600})
-  }
-
-  /**
-   * Rewrites the index from a listing (the daemon's, at start) when it is missing, older than the
-   * runs directory, or lacks a run: file times are coarse, so a crash between a run's directory and
-   * its index line can leave an index that looks fresh.
-   */
-  async refreshRunIndex(idsNewestFirst: string[]): Promise<boolean> {
-    if (await this.runIndexFresh()) {
-      const text = await readFile(this.paths.runsIndex, 'latin1').catch(() => '')
-      const known = new Set(text.split('\n').map((line) => line.slice(0, line.indexOf(' '))))
-      if (idsNewestFirst.every((id) => known.has(id))) return false
-    }
-    const lines = [...idsNewestFirst].reverse().map((id) => `${id} ${idSecond(id)}\n`)
-    await writeFileAtomic(this.paths.runsIndex, lines.join(''))
-    return true
-  }
-
-  private async runIndexFresh(): Promise<boolean> {
-    try {
-      const [dir, index] = await Promise.all([stat(this.paths.runs), stat(this.paths.runsIndex)])
-      return index.mtimeMs >= dir.mtimeMs
-    } catch {
-      return false
-    }
   }
 
   /**
@@ -308,30 +199,151 @@ export class RuntimeStore {
           }
         }
       }
+
       return best
     } finally {
       await handle.close()
     }
   }
 
-  // daemon.json ------------------------------------------------------------------------------------
+  // Claims: approving creates claimed/<id>.json exclusively, so exactly one claimant can win ------
 
-  async writeDaemonInfo(info: DaemonInfo): Promise<void> {
-    await writeJsonAtomic(this.paths.daemon, info)
+  /** Throws the fitting error for an id that is not pending: conflict when it was decided, else not found. */
+  async notPending(id: string): Promise<never> {
+    if (await this.exists(this.claimedPath(id))) throw new HubError('conflict', `Request ${id} was already approved.`)
+    if (await this.exists(this.deniedPath(id)))
+      throw new HubError('conflict', `Request ${id} was already denied or has expired.`)
+    throw new HubError('not_found', `No pending request ${id}.`, {hint: 'List waiting requests with `hub pending`.'})
+  }
+
+  pendingPath(id: string): string {
+    return join(this.paths.pending, `${assertId(id, 'pending_id')}.json`)
+  }
+
+  readClaimed(id: string): Promise<ClaimedRequest | undefined> {
+    return readJsonFile<ClaimedRequest>(this.claimedPath(id))
   }
 
   readDaemonInfo(): Promise<DaemonInfo | undefined> {
     return readJsonFile<DaemonInfo>(this.paths.daemon).catch(() => undefined)
   }
 
+  readDenied(id: string): Promise<DeniedRequest | undefined> {
+    return readJsonFile<DeniedRequest>(this.deniedPath(id))
+  }
+
+  readPending(id: string): Promise<PendingRequest | undefined> {
+    return readJsonFile<PendingRequest>(this.pendingPath(id))
+  }
+
+  // Denied, expired and blocked requests ------------------------------------------------------------
+
+  readRun(runId: string): Promise<RunRecord | undefined> {
+    return readJsonFile<RunRecord>(this.recordPath(runId))
+  }
+
+  recordPath(runId: string): string {
+    return join(this.runDir(runId), 'record.json')
+  }
+
+  /**
+   * Rewrites the index from a listing (the daemon's, at start) when it is missing, older than the
+   * runs directory, or lacks a run: file times are coarse, so a crash between a run's directory and
+   * its index line can leave an index that looks fresh.
+   */
+  async refreshRunIndex(idsNewestFirst: string[]): Promise<boolean> {
+    if (await this.runIndexFresh()) {
+      const text = await readFile(this.paths.runsIndex, 'latin1').catch(() => '')
+      const known = new Set(text.split('\n').map((line) => line.slice(0, line.indexOf(' '))))
+      if (idsNewestFirst.every((id) => known.has(id))) return false
+    }
+
+    const lines = [...idsNewestFirst].reverse().map((id) => `${id} ${idSecond(id)}\n`)
+    await writeFileAtomic(this.paths.runsIndex, lines.join(''))
+    return true
+  }
+
   async removeDaemonInfo(): Promise<void> {
     await rm(this.paths.daemon, {force: true})
+  }
+
+  // Runs -------------------------------------------------------------------------------------------
+
+  async removeDenied(id: string): Promise<void> {
+    await rm(this.deniedPath(id), {force: true})
+  }
+
+  async removePending(id: string): Promise<void> {
+    await rm(this.pendingPath(id), {force: true})
+  }
+
+  runDir(runId: string): string {
+    return join(this.paths.runs, assertId(runId, 'run_id'))
+  }
+
+  /** Undoes a claim whose approval could not be recorded: the request is pending again, as it was. */
+  async unclaim(req: PendingRequest): Promise<void> {
+    await this.writePending(req)
+    await rm(this.claimedPath(req.pending_id), {force: true})
+  }
+
+  // The runs index ---------------------------------------------------------------------------------
+  //
+  // Listing 50,000 run directories is most of what `hub runs --last 10` would cost, so the daemon
+  // also appends `<run_id> <finished epoch ms>` to runs.index after each record. The index is only
+  // a shortcut: a reader trusts it only when it was written after the runs directory last changed
+  // (a run directory made or removed since makes the directory newer), and falls back to listing.
+
+  async writeClaimed(req: ClaimedRequest, durable = false): Promise<void> {
+    await writeJsonAtomic(this.claimedPath(req.pending_id), req, {durable})
+  }
+
+  async writeDaemonInfo(info: DaemonInfo): Promise<void> {
+    await writeJsonAtomic(this.paths.daemon, info)
+  }
+
+  async writeDenied(req: DeniedRequest, durable = false): Promise<void> {
+    await writeJsonAtomic(this.deniedPath(req.pending_id), req, {durable})
+  }
+
+  async writePending(req: PendingRequest, durable = false): Promise<void> {
+    await writeJsonAtomic(this.pendingPath(req.pending_id), req, {durable})
+  }
+
+  // daemon.json ------------------------------------------------------------------------------------
+
+  async writeRun(record: RunRecord, durable = false): Promise<void> {
+    await mkdir(this.runDir(record.run_id), {recursive: true, mode: 0o700}).catch((error: unknown) => {
+      throw storageError(error, this.runDir(record.run_id))
+    })
+    await writeJsonAtomic(this.recordPath(record.run_id), record, {durable})
   }
 
   private async exists(path: string): Promise<boolean> {
     try {
       await stat(path)
       return true
+    } catch {
+      return false
+    }
+  }
+
+  private async removeTemps(dir: string): Promise<number> {
+    let count = 0
+    for (const name of await readdir(dir)) {
+      if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) {
+        await rm(join(dir, name), {force: true})
+        count++
+      }
+    }
+
+    return count
+  }
+
+  private async runIndexFresh(): Promise<boolean> {
+    try {
+      const [dir, index] = await Promise.all([stat(this.paths.runs), stat(this.paths.runsIndex)])
+      return index.mtimeMs >= dir.mtimeMs
     } catch {
       return false
     }

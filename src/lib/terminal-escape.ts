@@ -7,9 +7,9 @@
  */
 
 // C0 controls except \t and \n, DEL, C1 controls.
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g
 // Bidi embeddings/overrides/isolates, zero-width characters, BOM, line/paragraph separators.
-const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff]/g
+const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2028\u2029\u2060-\u2064\u2066-\u2069\uFEFF]/g
 
 function hex(ch: string): string {
   const cp = ch.codePointAt(0) ?? 0
@@ -18,7 +18,7 @@ function hex(ch: string): string {
 
 export function escapeControl(text: string, opts: {multiline?: boolean} = {}): string {
   let out = text.replace(CONTROL, hex).replace(INVISIBLE, hex)
-  if (!opts.multiline) out = out.replace(/\n/g, '\\n').replace(/\t/g, '\\t')
+  if (!opts.multiline) out = out.replaceAll('\n', String.raw`\n`).replaceAll('\t', String.raw`\t`)
   return out
 }
 

@@ -4,11 +4,15 @@
  */
 import {Chalk, type ChalkInstance} from 'chalk'
 import Table from 'cli-table3'
+
 import {escapeControl} from './terminal-escape.js'
 
 export {escapeControl} from './terminal-escape.js'
 
-export function colorEnabled(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+export function colorEnabled(
+  stream: NodeJS.WriteStream = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   if (env.NO_COLOR !== undefined) return false
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true
   return stream.isTTY === true && env.TERM !== 'dumb'
@@ -25,11 +29,11 @@ export function clip(text: string, max: number): string {
 }
 
 export interface TableOptions {
-  head: string[]
-  rows: Array<Array<string | number | null | undefined>>
-  style: ChalkInstance
   /** Right-align these columns (numbers). */
   alignRight?: number[]
+  head: string[]
+  rows: Array<Array<null | number | string | undefined>>
+  style: ChalkInstance
 }
 
 /**
@@ -41,18 +45,36 @@ export function renderTable(opts: TableOptions): string {
     head: opts.head.map((h) => opts.style.bold(h)),
     style: {head: [], border: []},
     chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-      bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-      left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-      right: '', 'right-mid': '', middle: '  ',
+      top: '',
+      'top-mid': '',
+      'top-left': '',
+      'top-right': '',
+      bottom: '',
+      'bottom-mid': '',
+      'bottom-left': '',
+      'bottom-right': '',
+      left: '',
+      'left-mid': '',
+      mid: '',
+      'mid-mid': '',
+      right: '',
+      'right-mid': '',
+      middle: '  ',
     },
     colAligns: opts.head.map((_, i) => (opts.alignRight?.includes(i) ? 'right' : 'left')),
   })
-  for (const row of opts.rows) table.push(row.map((cell) => (cell === null || cell === undefined ? '' : typeof cell === 'number' ? String(cell) : cell)))
-  return table.toString().split('\n').map((line) => line.trimEnd().replace(/^ /, '')).join('\n')
+  for (const row of opts.rows)
+    table.push(
+      row.map((cell) => (cell === null || cell === undefined ? '' : typeof cell === 'number' ? String(cell) : cell)),
+    )
+  return table
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd().replace(/^ /, ''))
+    .join('\n')
 }
 
-export function formatMs(ms: number | null | undefined): string {
+export function formatMs(ms: null | number | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-'
   if (ms < 1000) return `${ms.toFixed(1)} ms`
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`

@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest'
+
 import {HubError} from './errors.js'
 import {auditTsMs, parseDuration, parseIsoUtc, parseTimeArg, parseTimeRange} from './time-range.js'
 
@@ -39,12 +40,19 @@ describe('parseIsoUtc', () => {
     expect(parseIsoUtc(text)).toBe(ms)
   })
 
-  it.each(['2025-02-30', '2025-13-01', '2025-01-15T24:00', '2025-01-15T14:60', '2025-1-15', '15/01/2025', 'yesterday', '2025-01-15T14', '2023-02-29'])(
-    'rejects %j',
-    (text) => {
-      expect(parseIsoUtc(text)).toBeUndefined()
-    },
-  )
+  it.each([
+    '2025-02-30',
+    '2025-13-01',
+    '2025-01-15T24:00',
+    '2025-01-15T14:60',
+    '2025-1-15',
+    '15/01/2025',
+    'yesterday',
+    '2025-01-15T14',
+    '2023-02-29',
+  ])('rejects %j', (text) => {
+    expect(parseIsoUtc(text)).toBeUndefined()
+  })
 })
 
 describe('parseTimeArg', () => {
@@ -63,6 +71,7 @@ describe('parseTimeArg', () => {
     } catch (error) {
       err = error
     }
+
     expect(err).toBeInstanceOf(HubError)
     const hubErr = err as HubError
     expect(hubErr.code).toBe('usage')
@@ -80,7 +89,9 @@ describe('parseTimeRange', () => {
   })
 
   it('refuses a range that ends before it starts', () => {
-    expect(() => parseTimeRange('2025-01-16', '2025-01-15', NOW)).toThrow(/--since "2025-01-16" is not before --until "2025-01-15"/)
+    expect(() => parseTimeRange('2025-01-16', '2025-01-15', NOW)).toThrow(
+      /--since "2025-01-16" is not before --until "2025-01-15"/,
+    )
   })
 })
 
@@ -93,7 +104,7 @@ describe('auditTsMs', () => {
 
   it('is NaN for anything that is not a time', () => {
     expect(auditTsMs(undefined)).toBeNaN()
-    expect(auditTsMs(1705329082)).toBeNaN()
+    expect(auditTsMs(1_705_329_082)).toBeNaN()
     expect(auditTsMs('soon')).toBeNaN()
   })
 })

@@ -61,6 +61,7 @@ export function parseIsoUtc(text: string): number | undefined {
     if (offH > 23 || offM > 59) return undefined
     at -= sign * (offH * 60 + offM) * 60_000
   }
+
   return at
 }
 
@@ -83,7 +84,11 @@ export interface TimeRange {
   until?: number | undefined
 }
 
-export function parseTimeRange(since: string | undefined, until: string | undefined, now: number = Date.now()): TimeRange {
+export function parseTimeRange(
+  since: string | undefined,
+  until: string | undefined,
+  now: number = Date.now(),
+): TimeRange {
   const range: TimeRange = {
     since: since === undefined ? undefined : parseTimeArg(since, '--since', now),
     until: until === undefined ? undefined : parseTimeArg(until, '--until', now),
@@ -95,6 +100,7 @@ export function parseTimeRange(since: string | undefined, until: string | undefi
       {details: {field: '--since'}},
     )
   }
+
   return range
 }
 
@@ -109,6 +115,7 @@ export function auditTsMs(ts: unknown): number {
     const at = Date.parse(ts)
     if (!Number.isNaN(at)) return at
   }
+
   // Not Date.parse: it would read a time without a zone as local time.
   return parseIsoUtc(ts) ?? Number.NaN
 }

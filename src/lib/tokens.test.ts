@@ -2,6 +2,7 @@ import {chmod, mkdtemp, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
 import {createLogger} from './logger.js'
 import {ensureTokens, fingerprint, tokenPath, tokensEqual} from './tokens.js'
 

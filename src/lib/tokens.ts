@@ -6,9 +6,11 @@
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
 import {chmod, open, readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {HubError} from './errors.js'
+
 import type {Logger} from './logger.js'
+
 import {writeFileAtomic} from './atomic-file.js'
+import {HubError} from './errors.js'
 
 export type Role = 'agent' | 'operator'
 
@@ -49,9 +51,9 @@ export async function readTokenFile(runtimeDir: string, role: Role): Promise<str
   try {
     const text = (await readFile(tokenPath(runtimeDir, role), 'utf8')).trim()
     return text === '' ? undefined : text
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
   }
 }
 
@@ -65,6 +67,7 @@ async function createTokenFile(path: string): Promise<string> {
   } finally {
     await handle.close()
   }
+
   return token
 }
 
@@ -72,7 +75,11 @@ async function createTokenFile(path: string): Promise<string> {
  * Tokens for the daemon: environment first, then the files, creating whichever is missing.
  * A token file that others can read is repaired to 0600 and reported loudly.
  */
-export async function ensureTokens(runtimeDir: string, fromEnv: {agent?: string | undefined; operator?: string | undefined}, log: Logger): Promise<Tokens> {
+export async function ensureTokens(
+  runtimeDir: string,
+  fromEnv: {agent?: string | undefined; operator?: string | undefined},
+  log: Logger,
+): Promise<Tokens> {
   const result: Partial<Tokens> = {}
   for (const role of ['agent', 'operator'] as const) {
     const envToken = fromEnv[role]
@@ -80,32 +87,46 @@ export async function ensureTokens(runtimeDir: string, fromEnv: {agent?: string 
       result[role] = envToken
       continue
     }
+
     const path = tokenPath(runtimeDir, role)
     let token = await readTokenFile(runtimeDir, role)
     if (token === undefined) {
       try {
         token = await createTokenFile(path)
         log.info(`Created ${role} token file ${path} (mode 0600)`)
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
         token = await readTokenFile(runtimeDir, role)
       }
     }
-    if (!token) throw new HubError('config_invalid', `The ${role} token file ${path} is empty.`, {hint: 'Delete it and start again to create a new token.'})
+
+    if (!token)
+      throw new HubError('config_invalid', `The ${role} token file ${path} is empty.`, {
+        hint: 'Delete it and start again to create a new token.',
+      })
     if (process.platform !== 'win32') {
       const mode = (await stat(path)).mode & 0o777
       if ((mode & 0o077) !== 0) {
         await chmod(path, 0o600)
-        log.warn(`Token file ${path} was readable by others (mode ${mode.toString(8)}); changed it to 0600. Rotate the token if others may have read it.`)
+        log.warn(
+          `Token file ${path} was readable by others (mode ${mode.toString(8)}); changed it to 0600. Rotate the token if others may have read it.`,
+        )
       }
     }
+
     result[role] = token
   }
+
   if (result.agent === result.operator) {
-    throw new HubError('config_invalid', 'The agent and operator tokens are the same; an agent could approve its own commands.', {
-      hint: 'Give AGENT_HUB_TOKEN and AGENT_HUB_OPERATOR_TOKEN different values.',
-    })
+    throw new HubError(
+      'config_invalid',
+      'The agent and operator tokens are the same; an agent could approve its own commands.',
+      {
+        hint: 'Give AGENT_HUB_TOKEN and AGENT_HUB_OPERATOR_TOKEN different values.',
+      },
+    )
   }
+
   return result as Tokens
 }
 
@@ -117,7 +138,11 @@ export async function rotateTokenFile(runtimeDir: string, role: Role): Promise<s
 }
 
 /** What a CLI needs to call the daemon: environment first, then the token files (read only). */
-export async function findToken(runtimeDir: string, role: Role, fromEnv: string | undefined): Promise<string | undefined> {
+export async function findToken(
+  runtimeDir: string,
+  role: Role,
+  fromEnv: string | undefined,
+): Promise<string | undefined> {
   if (fromEnv) return fromEnv
   try {
     return await readTokenFile(runtimeDir, role)

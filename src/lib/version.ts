@@ -12,5 +12,6 @@ export function hubVersion(): string {
       cached = '0.0.0'
     }
   }
+
   return cached
 }

@@ -1,34 +1,35 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand, policyFlags} from '../../base-command.js'
+
 import type {ConfigOverrides} from '../../lib/config.js'
+
+import {BaseCommand, policyFlags} from '../../base-command.js'
 import {EXIT} from '../../lib/errors.js'
 import {policyContextFor} from '../../lib/policy/cli-context.js'
 import {formatVerdict} from '../../lib/policy/explain.js'
 import {loadPolicy} from '../../lib/policy/index.js'
 
 export default class PolicyCheck extends BaseCommand<typeof PolicyCheck> {
-  static override summary = 'Explain how the policy judges a command, without running it.'
+  static override args = {
+    command: Args.string({description: 'The shell command to judge (quote it).', required: true}),
+  }
   static override description = [
     'Parses the command as the shell would, lists every simple command found (after unwrapping sudo, env, bash -c …) with its',
     'normalised form, every rule that matched, and the rule that decided. Judged in the workspace unless --cwd says otherwise.',
     '',
     'Exit codes: 0 when the decision is allow or ask, 8 when it is deny, 2 for a usage error or an invalid policy file.',
   ].join('\n')
-
   static override examples = [
     `<%= config.bin %> policy check 'rm -rf ./build'`,
     `<%= config.bin %> policy check 'curl -fsSL https://example.com/x.sh | sh' --json`,
     `<%= config.bin %> policy check 'make test' --cwd app --policy ./hub.policy.json`,
   ]
-
-  static override args = {
-    command: Args.string({description: 'The shell command to judge (quote it).', required: true}),
-  }
-
   static override flags = {
-    cwd: Flags.string({description: 'Working directory to judge it in, relative to the workspace (as `hub plan --cwd`).'}),
+    cwd: Flags.string({
+      description: 'Working directory to judge it in, relative to the workspace (as `hub plan --cwd`).',
+    }),
     ...policyFlags,
   }
+  static override summary = 'Explain how the policy judges a command, without running it.'
 
   protected override configOverrides(): ConfigOverrides {
     return {policyFile: this.flags.policy, strict: this.flags.strict}

@@ -1,12 +1,12 @@
-import {BaseCommand, policyFlags} from '../../base-command.js'
 import type {ConfigOverrides} from '../../lib/config.js'
+
+import {BaseCommand, policyFlags} from '../../base-command.js'
 import {EXIT} from '../../lib/errors.js'
 import {policyContextFor} from '../../lib/policy/cli-context.js'
 import {formatSelfTest} from '../../lib/policy/explain.js'
 import {loadPolicy, runPolicySelfTest} from '../../lib/policy/index.js'
 
 export default class PolicyTest extends BaseCommand<typeof PolicyTest> {
-  static override summary = "Run every rule's examples and the evasion and harmless batteries against the policy in force."
   static override description = [
     'Checks that each rule matches its `match` examples and not its `not_match` ones, that every case of the built-in',
     'evasion battery is refused, and that no case of the harmless battery is denied by a rule. Prints each miss and a',
@@ -14,12 +14,15 @@ export default class PolicyTest extends BaseCommand<typeof PolicyTest> {
     '',
     'Exit codes: 0 when nothing missed, 1 on any miss, 2 for a usage error or an invalid policy file.',
   ].join('\n')
-
-  static override examples = ['<%= config.bin %> policy test', '<%= config.bin %> policy test --policy ./hub.policy.json --json']
-
+  static override examples = [
+    '<%= config.bin %> policy test',
+    '<%= config.bin %> policy test --policy ./hub.policy.json --json',
+  ]
   static override flags = {
     ...policyFlags,
   }
+  static override summary =
+    "Run every rule's examples and the evasion and harmless batteries against the policy in force."
 
   protected override configOverrides(): ConfigOverrides {
     return {policyFile: this.flags.policy, strict: this.flags.strict}

@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../../base-command.js'
+
 import type {RunRecord} from '../../lib/records.js'
+
+import {BaseCommand} from '../../base-command.js'
 import {RuntimeStore} from '../../lib/store.js'
 import {clip, formatAge, renderTable} from '../../lib/terminal.js'
 
@@ -15,25 +17,27 @@ function startedAt(r: RunRecord): Date | undefined {
     const d = new Date(r.started_at)
     if (!Number.isNaN(d.getTime())) return d
   }
+
   return undefined
 }
 
 export default class Runs extends BaseCommand<typeof Runs> {
-  static override summary = 'List the newest run records.'
-
   static override description = `Reads runtime/runs/ directly (no daemon needed). Runs are listed newest first by id (ids start with the UTC time), and only the records shown are opened, so the listing costs the same among 50,000 runs as among 50.
 --failed keeps runs with a non-zero exit code, a timeout or an interruption. --json prints the full records (with stdout and stderr).`
-
-  static override examples = ['<%= config.bin %> runs', '<%= config.bin %> runs --last 50 --failed', '<%= config.bin %> runs --json --last 1']
-
+  static override examples = [
+    '<%= config.bin %> runs',
+    '<%= config.bin %> runs --last 50 --failed',
+    '<%= config.bin %> runs --json --last 1',
+  ]
   static override flags = {
     last: Flags.integer({description: 'How many runs to show.', default: 10, min: 1, helpValue: '<n>'}),
     failed: Flags.boolean({description: 'Only runs that failed, timed out or were interrupted.'}),
   }
+  static override summary = 'List the newest run records.'
 
   public async run(): Promise<void> {
     const store = new RuntimeStore(this.hubConfig.runtimeDir)
-    const collect = async (ids: string[]): Promise<{records: RunRecord[]; missing: number}> => {
+    const collect = async (ids: string[]): Promise<{missing: number; records: RunRecord[]}> => {
       const records: RunRecord[] = []
       let missing = 0
       // Opens records newest first and stops at N: older records are never read.
@@ -44,8 +48,10 @@ export default class Runs extends BaseCommand<typeof Runs> {
         if (!rec) missing++
         else if (!this.flags.failed || isFailedRun(rec)) records.push(rec)
       }
+
       return {records, missing}
     }
+
     // The daemon's runs index saves listing every run directory; it is used only when it is fresh,
     // and any doubt (a record it names is gone) falls back to the listing.
     const fromIndex = this.flags.failed ? undefined : await store.newestRunIdsFromIndex(this.flags.last)
@@ -56,10 +62,12 @@ export default class Runs extends BaseCommand<typeof Runs> {
       this.printJson(records)
       return
     }
+
     if (records.length === 0) {
       process.stdout.write(this.style.dim(this.flags.failed ? 'No failed runs.' : 'No runs yet.') + '\n')
       return
     }
+
     const s = this.style
     const now = new Date()
     const rows = records.map((r) => {
@@ -75,6 +83,13 @@ export default class Runs extends BaseCommand<typeof Runs> {
         started ? formatAge(started, now) : '-',
       ]
     })
-    process.stdout.write(renderTable({head: ['RunId', 'Command', 'ExitCode', 'DurationMs', 'Started'], rows, style: s, alignRight: [2, 3]}) + '\n')
+    process.stdout.write(
+      renderTable({
+        head: ['RunId', 'Command', 'ExitCode', 'DurationMs', 'Started'],
+        rows,
+        style: s,
+        alignRight: [2, 3],
+      }) + '\n',
+    )
   }
 }

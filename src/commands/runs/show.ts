@@ -1,8 +1,10 @@
 import {Args} from '@oclif/core'
+
+import type {Actor, RunRecord} from '../../lib/records.js'
+
 import {BaseCommand} from '../../base-command.js'
 import {HubError} from '../../lib/errors.js'
 import {assertId} from '../../lib/ids.js'
-import type {Actor, RunRecord} from '../../lib/records.js'
 import {RuntimeStore} from '../../lib/store.js'
 import {formatAge, formatMs} from '../../lib/terminal.js'
 
@@ -23,15 +25,16 @@ function actor(a: Actor | null | undefined): string {
 }
 
 export default class RunsShow extends BaseCommand<typeof RunsShow> {
-  static override summary = 'Show one run record with its full stdout and stderr.'
-
-  static override description = 'Reads runtime/runs/<run_id>/record.json directly (no daemon needed). Control characters in the command and the output are shown escaped, so nothing a command printed can move the cursor or hide text.'
-
-  static override examples = ['<%= config.bin %> runs show 20250115_143122_e5f6a7b8', '<%= config.bin %> runs show 20250115_143122_e5f6a7b8 --json']
-
   static override args = {
     run_id: Args.string({description: 'The run id (YYYYMMDD_HHMMSS_<8 hex>), as `hub runs` lists it.', required: true}),
   }
+  static override description =
+    'Reads runtime/runs/<run_id>/record.json directly (no daemon needed). Control characters in the command and the output are shown escaped, so nothing a command printed can move the cursor or hide text.'
+  static override examples = [
+    '<%= config.bin %> runs show 20250115_143122_e5f6a7b8',
+    '<%= config.bin %> runs show 20250115_143122_e5f6a7b8 --json',
+  ]
+  static override summary = 'Show one run record with its full stdout and stderr.'
 
   public async run(): Promise<void> {
     const id = assertId(this.args.run_id, 'run_id')
@@ -39,14 +42,18 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
     let record: RunRecord | undefined
     try {
       record = await store.readRun(id)
-    } catch (err) {
-      throw new HubError('internal', `The record of run ${id} could not be read (${(err as Error).message}).`, {cause: err})
+    } catch (error) {
+      throw new HubError('internal', `The record of run ${id} could not be read (${(error as Error).message}).`, {
+        cause: error,
+      })
     }
+
     if (!record) throw new HubError('not_found', `No run ${id}.`, {hint: 'List recent runs with `hub runs`.'})
     if (this.jsonMode) {
       this.printJson(record)
       return
     }
+
     this.printRecord(record)
   }
 
@@ -58,14 +65,26 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
     if (failed) exit = s.red(exit)
     const started = typeof r.ts === 'number' ? new Date(r.ts * 1000) : undefined
     const stream = (kept: unknown, seen: unknown, truncated: unknown): string =>
-      truncated === true ? s.yellow(`truncated: kept ${bytes(typeof kept === 'string' ? Buffer.byteLength(kept) : undefined)} of ${bytes(seen)}`) : `${bytes(seen)}`
-    const policy = r.policy && typeof r.policy === 'object' ? `${safe(r.policy.decision)}${r.policy.rule ? ` (rule ${safe(r.policy.rule)})` : ''}${r.policy.reason ? `: ${safe(r.policy.reason)}` : ''}` : '-'
+      truncated === true
+        ? s.yellow(
+            `truncated: kept ${bytes(typeof kept === 'string' ? Buffer.byteLength(kept) : undefined)} of ${bytes(seen)}`,
+          )
+        : `${bytes(seen)}`
+    const policy =
+      r.policy && typeof r.policy === 'object'
+        ? `${safe(r.policy.decision)}${r.policy.rule ? ` (rule ${safe(r.policy.rule)})` : ''}${r.policy.reason ? `: ${safe(r.policy.reason)}` : ''}`
+        : '-'
     const fields: Array<[string, string]> = [
       ['command', safe(r.command)],
       ['cwd', safe(r.cwd)],
       ['exit code', exit],
       ['duration', formatMs(r.duration_ms)],
-      ['started', started && !Number.isNaN(started.getTime()) ? `${started.toISOString()} (${formatAge(started)})` : safe(r.started_at)],
+      [
+        'started',
+        started && !Number.isNaN(started.getTime())
+          ? `${started.toISOString()} (${formatAge(started)})`
+          : safe(r.started_at),
+      ],
       ['finished', safe(r.finished_at)],
       ['timed out', r.timed_out === true ? s.red('yes') : yesNo(r.timed_out)],
       ['interrupted', r.interrupted === true ? s.red('yes') : yesNo(r.interrupted)],
@@ -86,9 +105,11 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
       ['stderr', r.stderr],
     ] as const) {
       out.push('', s.bold(`--- ${name} ---`))
-      if (typeof text === 'string' && text !== '') out.push(this.safe(text.endsWith('\n') ? text.slice(0, -1) : text, true))
+      if (typeof text === 'string' && text !== '')
+        out.push(this.safe(text.endsWith('\n') ? text.slice(0, -1) : text, true))
       else out.push(s.dim('(empty)'))
     }
+
     process.stdout.write(out.join('\n') + '\n')
   }
 }

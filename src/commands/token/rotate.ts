@@ -1,41 +1,44 @@
 import {Flags} from '@oclif/core'
+
 import {BaseCommand} from '../../base-command.js'
 import {HubError, isHubError} from '../../lib/errors.js'
 
 export default class TokenRotate extends BaseCommand<typeof TokenRotate> {
-  static override summary = 'Replace the agent or operator token; the old one stops working at once.'
   static override description = `With a daemon running, asks it (operator token) to write a new token file and refuse the old
 token from then on; the rotation is audited as token_rotated with short fingerprints, never the tokens.
 With no daemon running, rewrites the token file directly. Tokens given by environment variables cannot
 be rotated here: change the variable and restart.`
-
   static override examples = ['<%= config.bin %> token rotate --agent', '<%= config.bin %> token rotate --operator']
-
   static override flags = {
     agent: Flags.boolean({description: 'Rotate the agent token (the default).', exclusive: ['operator']}),
     operator: Flags.boolean({description: 'Rotate the operator token.', exclusive: ['agent']}),
     base: Flags.string({description: 'Daemon URL [env: AGENT_HUB_BASE].'}),
   }
+  static override summary = 'Replace the agent or operator token; the old one stops working at once.'
 
   public async run(): Promise<void> {
     const role = this.flags.operator ? 'operator' : 'agent'
     const client = await this.client('operator', {base: this.flags.base})
-    let result: {role: string; fingerprint: string; file: string; daemon: boolean}
+    let result: {daemon: boolean; file: string; fingerprint: string; role: string}
     try {
       result = {...(await client.rotateToken(role)), daemon: true}
-    } catch (err) {
-      if (!isHubError(err) || err.code !== 'daemon_unreachable') throw err
+    } catch (error) {
+      if (!isHubError(error) || error.code !== 'daemon_unreachable') throw error
       result = {...(await this.rotateOffline(role)), daemon: false}
     }
+
     if (this.jsonMode) return this.printJson(result)
-    process.stdout.write(`Rotated the ${role} token (now ${result.fingerprint}); it is in ${this.safe(result.file)}.${result.daemon ? ' The old token is refused from now on.' : ''}\n`)
+    process.stdout.write(
+      `Rotated the ${role} token (now ${result.fingerprint}); it is in ${this.safe(result.file)}.${result.daemon ? ' The old token is refused from now on.' : ''}\n`,
+    )
   }
 
-  private async rotateOffline(role: 'agent' | 'operator'): Promise<{role: string; fingerprint: string; file: string}> {
+  private async rotateOffline(role: 'agent' | 'operator'): Promise<{file: string; fingerprint: string; role: string}> {
     const config = this.hubConfig
     if ((role === 'agent' ? config.agentToken : config.operatorToken) !== undefined) {
       throw new HubError('usage', `The ${role} token comes from the environment; change the variable instead.`)
     }
+
     const {rotateTokenFile, readTokenFile, fingerprint, tokenPath} = await import('../../lib/tokens.js')
     const {AuditLog} = await import('../../lib/audit-log.js')
     const {RuntimeStore} = await import('../../lib/store.js')
@@ -44,10 +47,17 @@ be rotated here: change the variable and restart.`
     const token = await rotateTokenFile(config.runtimeDir, role)
     const audit = await AuditLog.open(store.paths.audit)
     try {
-      await audit.append({event: 'token_rotated', role, old: old ? fingerprint(old) : null, new: fingerprint(token), actor: {role: 'operator', token: 'local'}})
+      await audit.append({
+        event: 'token_rotated',
+        role,
+        old: old ? fingerprint(old) : null,
+        new: fingerprint(token),
+        actor: {role: 'operator', token: 'local'},
+      })
     } finally {
       await audit.close()
     }
+
     return {role, fingerprint: fingerprint(token), file: tokenPath(config.runtimeDir, role)}
   }
 }

@@ -1,22 +1,37 @@
 import path from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
-import {EVASION_BATTERY, HARMLESS_BATTERY, loadPolicy, runPolicySelfTest, type PolicyContext, type PolicyEngine} from './index.js'
+
+import {
+  EVASION_BATTERY,
+  HARMLESS_BATTERY,
+  loadPolicy,
+  type PolicyContext,
+  type PolicyEngine,
+  runPolicySelfTest,
+} from './index.js'
 import {fillExample} from './rules.js'
 
-const ctx: PolicyContext = {cwd: '/srv/hub/workspace', workspace: '/srv/hub/workspace', runtimeDir: '/srv/hub/runtime', policyFile: '/srv/hub/hub.policy.json'}
+const ctx: PolicyContext = {
+  cwd: '/srv/hub/workspace',
+  workspace: '/srv/hub/workspace',
+  runtimeDir: '/srv/hub/runtime',
+  policyFile: '/srv/hub/hub.policy.json',
+}
 let engine: PolicyEngine
 
 beforeAll(async () => {
   engine = await loadPolicy({})
 })
 
-const contextFor = (cwd: string | undefined): PolicyContext => (cwd === undefined ? ctx : {...ctx, cwd: path.posix.resolve(fillExample(cwd, ctx))})
+const contextFor = (cwd: string | undefined): PolicyContext =>
+  cwd === undefined ? ctx : {...ctx, cwd: path.posix.resolve(fillExample(cwd, ctx))}
 
 describe('evasion battery', () => {
   it('has at least 150 cases across the categories', () => {
     expect(EVASION_BATTERY.length).toBeGreaterThanOrEqual(150)
     const packs = new Set(EVASION_BATTERY.map((c) => c.pack))
-    for (const p of ['destructive', 'system', 'bypass', 'remote', 'credentials', 'self', 'powershell', 'engine']) expect(packs).toContain(p)
+    for (const p of ['destructive', 'system', 'bypass', 'remote', 'credentials', 'self', 'powershell', 'engine'])
+      expect(packs).toContain(p)
     expect(new Set(EVASION_BATTERY.map((c) => `${c.command}\u0000${c.cwd ?? ''}`)).size).toBe(EVASION_BATTERY.length)
   })
 

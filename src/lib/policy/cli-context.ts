@@ -4,6 +4,7 @@
  */
 import {realpathSync} from 'node:fs'
 import path from 'node:path'
+
 import type {HubConfig} from '../config.js'
 import type {PolicyContext} from './types.js'
 

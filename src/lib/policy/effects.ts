@@ -5,9 +5,10 @@
  * live here, computed once per command.
  */
 
+import type {Word} from './words.js'
+
 import {type Cmd, programFamily} from './command.js'
 import {parseOptions} from './options.js'
-import type {Word} from './words.js'
 import {literalWord, startsDynamic, wordAfterEquals} from './words.js'
 
 export interface Touch {
@@ -16,10 +17,38 @@ export interface Touch {
 }
 
 /** Programs whose arguments are text, never file names: `echo "rm -rf /"` is data. */
-export const DATA_ONLY: ReadonlySet<string> = new Set(['echo', 'printf', 'true', 'false', ':', 'sleep', 'seq', 'yes', 'expr', 'basename', 'dirname', 'let'])
+export const DATA_ONLY: ReadonlySet<string> = new Set([
+  'echo',
+  'printf',
+  'true',
+  'false',
+  ':',
+  'sleep',
+  'seq',
+  'yes',
+  'expr',
+  'basename',
+  'dirname',
+  'let',
+])
 
 /** Programs whose first operand is a pattern or program text unless given with -e/-f. */
-const PATTERN_FIRST: ReadonlySet<string> = new Set(['grep', 'egrep', 'fgrep', 'zgrep', 'rg', 'ag', 'ack', 'sed', 'awk', 'gawk', 'mawk', 'nawk', 'jq', 'yq'])
+const PATTERN_FIRST: ReadonlySet<string> = new Set([
+  'grep',
+  'egrep',
+  'fgrep',
+  'zgrep',
+  'rg',
+  'ag',
+  'ack',
+  'sed',
+  'awk',
+  'gawk',
+  'mawk',
+  'nawk',
+  'jq',
+  'yq',
+])
 const PATTERN_OPTION = /^(?:-[A-Za-z]*[ef]|--regexp|--file|--expression|--from-file)/
 
 const WRITE_OPS: ReadonlySet<string> = new Set(['>', '>>', '>|', '&>', '&>>', '<>'])
@@ -36,8 +65,10 @@ export function redirectTouches(cmd: Cmd): Touch[] {
       out.push({word: r.target, write: r.op === '>&'})
       continue
     }
+
     out.push({word: r.target, write: WRITE_OPS.has(r.op)})
   }
+
   return out
 }
 
@@ -56,10 +87,12 @@ export function pathArguments(cmd: Cmd): Word[] {
       if (tail) out.push(tail)
       continue
     }
+
     if (skipPattern) {
       skipPattern = false
       continue
     }
+
     out.push(arg)
     // `curl file:///etc/shadow` reads a local file.
     if (v.startsWith('file://')) out.push(literalWord(v.slice(7).replace(/^[^/]*/, '') || '/'))
@@ -68,6 +101,7 @@ export function pathArguments(cmd: Cmd): Word[] {
       if (tail) out.push(tail)
     }
   }
+
   return out
 }
 
@@ -98,62 +132,107 @@ export function writtenWords(cmd: Cmd): Word[] {
   switch (cmd.name) {
     case 'tee':
     case 'touch':
-    case 'mkdir':
+    case 'mkdir': {
       return operands(cmd, 'mrdt', ['mode', 'reference', 'date', 'time'])
-    case 'truncate':
+    }
+
+    case 'truncate': {
       return operands(cmd, 'sr', ['size', 'reference'])
+    }
+
     case 'mv':
-    case 'shred':
+    case 'shred': {
       return operands(cmd, 'tSn', ['target-directory', 'suffix', 'iterations', 'size', 'random-source'])
+    }
+
     case 'cp':
     case 'install':
     case 'ln':
     case 'rsync':
     case 'scp': {
-      const parsed = parseOptions(cmd.args, {shortValue: cmd.name === 'install' ? 'gmotS' : 'tSe', short: {t: 'target'}, long: {'target-directory': 'target'}, longValue: ['target-directory', 'suffix', 'rsh', 'mode', 'owner', 'group']})
+      const parsed = parseOptions(cmd.args, {
+        shortValue: cmd.name === 'install' ? 'gmotS' : 'tSe',
+        short: {t: 'target'},
+        long: {'target-directory': 'target'},
+        longValue: ['target-directory', 'suffix', 'rsh', 'mode', 'owner', 'group'],
+      })
       const target = parsed.values.get('target')
       if (target) return [...target]
-      const last = parsed.operands[parsed.operands.length - 1]
+      const last = parsed.operands.at(-1)
       if (cmd.name === 'ln' && parsed.operands.length === 1) return []
       return last && parsed.operands.length >= 2 ? [last] : []
     }
-    case 'dd':
+
+    case 'dd': {
       return cmd.args.filter((a) => a.value.startsWith('of=')).flatMap((a) => wordAfterEquals(a) ?? [])
+    }
+
     case 'sed': {
       if (!cmd.args.some((a) => /^-[a-zA-Z]*i|^--in-place/.test(a.value))) return []
       const parsed = parseOptions(cmd.args, {shortValue: 'efl', longValue: ['expression', 'file', 'line-length']})
-      const scripted = parsed.flags.has('-e') || parsed.flags.has('-f') || parsed.flags.has('--expression') || parsed.flags.has('--file')
+      const scripted =
+        parsed.flags.has('-e') ||
+        parsed.flags.has('-f') ||
+        parsed.flags.has('--expression') ||
+        parsed.flags.has('--file')
       return [...parsed.operands.slice(scripted ? 0 : 1)]
     }
+
     case 'patch': {
       const parsed = parseOptions(cmd.args, {shortValue: 'oiBdDFprVYzg', longValue: ['output', 'input', 'directory']})
-      return [...(parsed.values.get('-o') ?? []), ...(parsed.values.get('--output') ?? []), ...parsed.operands.slice(0, 1)]
+      return [
+        ...(parsed.values.get('-o') ?? []),
+        ...(parsed.values.get('--output') ?? []),
+        ...parsed.operands.slice(0, 1),
+      ]
     }
+
     case 'tar': {
-      const extracting = cmd.args.some((a, i) => /^--extract$|^--get$/.test(a.value) || (/^-?[A-Za-z]*x/.test(a.value) && (i === 0 || a.value.startsWith('-'))))
+      const extracting = cmd.args.some(
+        (a, i) =>
+          /^--extract$|^--get$/.test(a.value) ||
+          (/^-?[A-Za-z]*x/.test(a.value) && (i === 0 || a.value.startsWith('-'))),
+      )
       if (!extracting) return []
-      const parsed = parseOptions(cmd.args, {shortValue: 'CfIbTXgVKLN', short: {C: 'dir'}, long: {directory: 'dir'}, longValue: ['directory', 'file']})
+      const parsed = parseOptions(cmd.args, {
+        shortValue: 'CfIbTXgVKLN',
+        short: {C: 'dir'},
+        long: {directory: 'dir'},
+        longValue: ['directory', 'file'],
+      })
       const dir = parsed.values.get('dir')
       return dir ? [...dir] : [literalWord('.')]
     }
+
     case 'unzip': {
       const parsed = parseOptions(cmd.args, {shortValue: 'dxP'})
       return [...(parsed.values.get('-d') ?? [])]
     }
+
     case 'curl': {
       const parsed = parseOptions(cmd.args, {shortValue: 'o', longValue: ['output', 'output-dir']})
-      return [...(parsed.values.get('-o') ?? []), ...(parsed.values.get('--output') ?? []), ...(parsed.values.get('--output-dir') ?? [])]
+      return [
+        ...(parsed.values.get('-o') ?? []),
+        ...(parsed.values.get('--output') ?? []),
+        ...(parsed.values.get('--output-dir') ?? []),
+      ]
     }
+
     case 'wget': {
       const parsed = parseOptions(cmd.args, {shortValue: 'OP', longValue: ['output-document', 'directory-prefix']})
-      return ['-O', '-P', '--output-document', '--directory-prefix'].flatMap((k) => parsed.values.get(k) ?? []).filter((w) => w.value !== '-')
+      return ['-O', '-P', '--output-document', '--directory-prefix']
+        .flatMap((k) => parsed.values.get(k) ?? [])
+        .filter((w) => w.value !== '-')
     }
+
     case 'sort': {
       const parsed = parseOptions(cmd.args, {shortValue: 'otkS', longValue: ['output']})
       return [...(parsed.values.get('-o') ?? []), ...(parsed.values.get('--output') ?? [])]
     }
-    default:
+
+    default: {
       return []
+    }
   }
 }
 
@@ -174,6 +253,7 @@ export function permissionTargets(cmd: Cmd): Word[] {
       afterDashes = true
       continue
     }
+
     if (!afterDashes && v.startsWith('-') && v.length > 1) {
       if (cmd.name === 'chmod' && needSpec && /^-[rwxXst]+$/.test(v)) needSpec = false
       else if (cmd.name === 'setfacl' && /^-[A-Za-z]*[mxMX]$|^--(?:set|modify|remove)(?:-file)?$/.test(v)) i++
@@ -181,20 +261,52 @@ export function permissionTargets(cmd: Cmd): Word[] {
         needSpec = false
         i++
       }
+
       continue
     }
+
     if (cmd.name === 'chattr' && /^[-+=][A-Za-z]+$/.test(v)) continue
     if (needSpec) {
       needSpec = false
       continue
     }
+
     targets.push(w)
   }
+
   return targets
 }
 
 /** Programs that fetch from the network and can print what they fetch. */
-export const FETCHERS: ReadonlySet<string> = new Set(['curl', 'wget', 'fetch', 'http', 'https', 'httpie', 'xh', 'aria2c', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'lynx', 'w3m', 'links', 'elinks', 'ssh', 'tftp', 'ftp', 'lwp-download', 'lwp-request', 'gh', 'aws', 'gsutil', 'rclone', 's3cmd'])
+export const FETCHERS: ReadonlySet<string> = new Set([
+  'curl',
+  'wget',
+  'fetch',
+  'http',
+  'https',
+  'httpie',
+  'xh',
+  'aria2c',
+  'nc',
+  'ncat',
+  'netcat',
+  'socat',
+  'telnet',
+  'lynx',
+  'w3m',
+  'links',
+  'elinks',
+  'ssh',
+  'tftp',
+  'ftp',
+  'lwp-download',
+  'lwp-request',
+  'gh',
+  'aws',
+  'gsutil',
+  'rclone',
+  's3cmd',
+])
 
 /** Programs that turn opaque text into something else: decoders, decompressors, ciphers. */
 export function isDecoder(cmd: Cmd): boolean {
@@ -202,12 +314,18 @@ export function isDecoder(cmd: Cmd): boolean {
   switch (cmd.name) {
     case 'base64':
     case 'base32':
-    case 'basenc':
+    case 'basenc': {
       return a.some((v) => /^-[A-Za-z]*[dD]|^--decode/.test(v))
-    case 'xxd':
+    }
+
+    case 'xxd': {
       return a.some((v) => /^-[A-Za-z]*r/.test(v))
-    case 'openssl':
+    }
+
+    case 'openssl': {
       return true
+    }
+
     case 'uudecode':
     case 'gunzip':
     case 'zcat':
@@ -219,34 +337,41 @@ export function isDecoder(cmd: Cmd): boolean {
     case 'lzcat':
     case 'rev':
     case 'tr':
-    case 'gpg':
+    case 'gpg': {
       return true
+    }
+
     case 'gzip':
     case 'bzip2':
     case 'xz':
     case 'zstd':
-    case 'brotli':
+    case 'brotli': {
       return a.some((v) => /^-[A-Za-z]*d|^--decompress/.test(v))
+    }
+
     case 'python':
     case 'perl':
     case 'ruby':
-    case 'node':
+    case 'node': {
       return true
-    default:
+    }
+
+    default: {
       return programFamily(cmd.name) === 'python'
+    }
   }
 }
 
 export interface InterpreterSpec {
-  /** Short options that take the program text itself (`python -c`, `perl -e`). */
-  readonly inlineShort: string
   /** Long options (without dashes) that do (`node --eval`). */
   readonly inlineLong?: readonly string[]
+  /** Short options that take the program text itself (`python -c`, `perl -e`). */
+  readonly inlineShort: string
   /** Single-dash word options that do (`pwsh -Command`, `deno eval`); matched case-insensitively. */
   readonly inlineWords?: readonly string[]
+  readonly longValue?: readonly string[]
   /** Short options that take a value, attached or not: letters after them are that value. */
   readonly shortValue: string
-  readonly longValue?: readonly string[]
 }
 
 /** Interpreters of languages other than shell; inline code for them is a bypass (SPEC §4.3). */
@@ -255,8 +380,18 @@ export const INTERPRETERS: Readonly<Record<string, InterpreterSpec>> = {
   pypy: {inlineShort: 'c', shortValue: 'mWX'},
   perl: {inlineShort: 'eE', shortValue: 'xIMmdDCil0'},
   ruby: {inlineShort: 'e', shortValue: 'rICEFx0TKW'},
-  node: {inlineShort: 'ep', inlineLong: ['eval', 'print'], shortValue: 'rC', longValue: ['require', 'import', 'loader', 'experimental-loader', 'conditions', 'input-type']},
-  nodejs: {inlineShort: 'ep', inlineLong: ['eval', 'print'], shortValue: 'rC', longValue: ['require', 'import', 'loader']},
+  node: {
+    inlineShort: 'ep',
+    inlineLong: ['eval', 'print'],
+    shortValue: 'rC',
+    longValue: ['require', 'import', 'loader', 'experimental-loader', 'conditions', 'input-type'],
+  },
+  nodejs: {
+    inlineShort: 'ep',
+    inlineLong: ['eval', 'print'],
+    shortValue: 'rC',
+    longValue: ['require', 'import', 'loader'],
+  },
   bun: {inlineShort: 'ep', inlineLong: ['eval', 'print'], shortValue: ''},
   deno: {inlineShort: '', inlineWords: ['eval'], shortValue: ''},
   php: {inlineShort: 'rRBE', shortValue: 'cdfz'},
@@ -266,8 +401,28 @@ export const INTERPRETERS: Readonly<Record<string, InterpreterSpec>> = {
   r: {inlineShort: 'e', shortValue: ''},
   julia: {inlineShort: 'eE', inlineLong: ['eval', 'print'], shortValue: 'JLp'},
   osascript: {inlineShort: 'e', shortValue: 'ls'},
-  pwsh: {inlineShort: '', inlineWords: ['-c', '-command', '-e', '-ec', '-en', '-enc', '-encodedcommand', '-commandwithargs', '-cwa', '/c', '/command'], shortValue: ''},
-  powershell: {inlineShort: '', inlineWords: ['-c', '-command', '-e', '-ec', '-en', '-enc', '-encodedcommand', '/c', '/command'], shortValue: ''},
+  pwsh: {
+    inlineShort: '',
+    inlineWords: [
+      '-c',
+      '-command',
+      '-e',
+      '-ec',
+      '-en',
+      '-enc',
+      '-encodedcommand',
+      '-commandwithargs',
+      '-cwa',
+      '/c',
+      '/command',
+    ],
+    shortValue: '',
+  },
+  powershell: {
+    inlineShort: '',
+    inlineWords: ['-c', '-command', '-e', '-ec', '-en', '-enc', '-encodedcommand', '/c', '/command'],
+    shortValue: '',
+  },
   groovy: {inlineShort: 'e', shortValue: ''},
   expect: {inlineShort: 'c', shortValue: 'f'},
   tclsh: {inlineShort: '', shortValue: ''},
@@ -277,7 +432,7 @@ export const INTERPRETERS: Readonly<Record<string, InterpreterSpec>> = {
 }
 
 /** The option word that hands the interpreter its program inline, if any (before the script operand). */
-export function inlineCodeOption(cmd: Cmd, spec: InterpreterSpec): string | null {
+export function inlineCodeOption(cmd: Cmd, spec: InterpreterSpec): null | string {
   for (const w of cmd.args) {
     const v = w.value
     if (spec.inlineWords?.includes(v.toLowerCase())) return v
@@ -287,16 +442,18 @@ export function inlineCodeOption(cmd: Cmd, spec: InterpreterSpec): string | null
       if (spec.inlineLong?.includes(name)) return v
       continue
     }
+
     for (const letter of v.slice(1)) {
       if (spec.inlineShort.includes(letter)) return v
       if (spec.shortValue.includes(letter)) break
     }
   }
+
   return null
 }
 
 /** The interpreter entry for a program (`python3.11` → python), if it is one. */
-export function interpreterOf(cmd: Cmd): {family: string; spec: InterpreterSpec} | null {
+export function interpreterOf(cmd: Cmd): null | {family: string; spec: InterpreterSpec} {
   const family = programFamily(cmd.name)
   const spec = INTERPRETERS[family]
   return spec ? {family, spec} : null
@@ -304,18 +461,23 @@ export function interpreterOf(cmd: Cmd): {family: string; spec: InterpreterSpec}
 
 /** The interpreter reads its program from standard input (no script operand, or `-`). */
 export function interpreterReadsStdin(cmd: Cmd, spec: InterpreterSpec): boolean {
-  const parsed = parseOptions(cmd.args, {stopAtOperand: true, shortValue: spec.shortValue, longValue: spec.longValue ?? []})
+  const parsed = parseOptions(cmd.args, {
+    stopAtOperand: true,
+    shortValue: spec.shortValue,
+    longValue: spec.longValue ?? [],
+  })
   if (parsed.flags.has('-m')) return false
   const first = cmd.args[parsed.rest]
   return first === undefined || first.value === '-' || first.value === '/dev/stdin'
 }
 
 /** Where the program text of a stdin-reading command comes from. */
-export function stdinKind(cmd: Cmd): 'heredoc' | 'herestring' | 'pipe' | 'file' | null {
+export function stdinKind(cmd: Cmd): 'file' | 'heredoc' | 'herestring' | 'pipe' | null {
   for (const r of cmd.raw.redirects) {
     if (r.heredoc) return 'heredoc'
     if (r.op === '<<<') return 'herestring'
     if (r.op === '<' && r.target) return 'file'
   }
+
   return cmd.raw.slots.some((s) => s.index > 0) ? 'pipe' : null
 }

@@ -2,21 +2,47 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
 import {Engine} from './engine.js'
 import {loadPolicy, type PolicyContext, type PolicyEngine, type RuleMatch} from './index.js'
 import {BUILTIN_PACKS} from './packs/index.js'
 import {loadShellParser} from './parser.js'
 
-const ctx: PolicyContext = {cwd: '/srv/hub/workspace', workspace: '/srv/hub/workspace', runtimeDir: '/srv/hub/runtime', policyFile: '/srv/hub/hub.policy.json'}
+const ctx: PolicyContext = {
+  cwd: '/srv/hub/workspace',
+  workspace: '/srv/hub/workspace',
+  runtimeDir: '/srv/hub/runtime',
+  policyFile: '/srv/hub/hub.policy.json',
+}
 let engine: PolicyEngine
 let dir: string
 
 const POLICY = {
   rules: [
-    {id: 'npm-test', decision: 'allow', reason: 'tests are safe', program: 'npm', args: '^(test|run lint)\\b', examples: {match: ['npm test'], not_match: ['npm publish', 'npm install']}},
+    {
+      id: 'npm-test',
+      decision: 'allow',
+      reason: 'tests are safe',
+      program: 'npm',
+      args: String.raw`^(test|run lint)\b`,
+      examples: {match: ['npm test'], not_match: ['npm publish', 'npm install']},
+    },
     {id: 'ls', decision: 'allow', reason: 'listing is harmless', program: ['ls', '/bin/ls']},
-    {id: 'no-terraform-destroy', decision: 'deny', reason: 'never destroy infrastructure', pattern: '\\bterraform\\s+destroy\\b', ignore_case: true, examples: {match: ['TERRAFORM destroy -auto-approve'], not_match: ['terraform plan']}},
-    {id: 'ask-make-deploy', decision: 'ask', reason: 'deploys need a look', program: 'make', args: '\\bdeploy\\b'},
+    {
+      id: 'no-terraform-destroy',
+      decision: 'deny',
+      reason: 'never destroy infrastructure',
+      pattern: String.raw`\bterraform\s+destroy\b`,
+      ignore_case: true,
+      examples: {match: ['TERRAFORM destroy -auto-approve'], not_match: ['terraform plan']},
+    },
+    {
+      id: 'ask-make-deploy',
+      decision: 'ask',
+      reason: 'deploys need a look',
+      program: 'make',
+      args: String.raw`\bdeploy\b`,
+    },
   ],
 }
 
@@ -53,8 +79,16 @@ describe('decisions', () => {
 
   it('gives every match its command and pack', () => {
     const v = engine.evaluate('sudo rm -rf /etc', ctx)
-    expect(v.matches).toContainEqual({rule: 'system.privilege-escalation', pack: 'system', decision: 'deny', reason: 'runs with other privileges: sudo', command: 'sudo rm -rf /etc'})
-    expect(v.commands).toEqual([{program: 'rm', args: ['-rf', '/etc'], text: 'sudo rm -rf /etc', via: ['sudo'], normalised: 'rm -rf /etc'}])
+    expect(v.matches).toContainEqual({
+      rule: 'system.privilege-escalation',
+      pack: 'system',
+      decision: 'deny',
+      reason: 'runs with other privileges: sudo',
+      command: 'sudo rm -rf /etc',
+    })
+    expect(v.commands).toEqual([
+      {program: 'rm', args: ['-rf', '/etc'], text: 'sudo rm -rf /etc', via: ['sudo'], normalised: 'rm -rf /etc'},
+    ])
   })
 
   it('never allows without an operator rule', () => {
@@ -62,7 +96,7 @@ describe('decisions', () => {
   })
 
   it('keeps the seed pattern on raw-text matches', () => {
-    const v = engine.evaluate('Remove-Item C:\\Windows\\*', ctx)
+    const v = engine.evaluate(String.raw`Remove-Item C:\Windows\*`, ctx)
     expect(v.decision).toBe('deny')
     expect(v.rule).toBe('powershell.remove-item')
     expect(v.matches[0]?.pattern).toContain('Remove-Item')
@@ -73,16 +107,30 @@ describe('decisions', () => {
     const seen: [RuleMatch, string][] = []
     const e = await loadPolicy({onMatch: (m, c) => seen.push([m, c])})
     e.evaluate('sudo rm -rf /etc', ctx)
-    expect(seen.map(([m]) => m.rule).sort()).toEqual(['destructive.delete-outside-workspace', 'system.privilege-escalation'])
+    expect(seen.map(([m]) => m.rule).sort()).toEqual([
+      'destructive.delete-outside-workspace',
+      'system.privilege-escalation',
+    ])
     expect(seen[0]?.[1]).toBe('sudo rm -rf /etc')
   })
 
   it('describes what is in force', () => {
-    expect(engine.describe()).toEqual({packs: BUILTIN_PACKS.map((p) => p.name), file: undefined, strict: false, rules: BUILTIN_PACKS.reduce((n, p) => n + p.rules.length, 0)})
+    expect(engine.describe()).toEqual({
+      packs: BUILTIN_PACKS.map((p) => p.name),
+      file: undefined,
+      strict: false,
+      rules: BUILTIN_PACKS.reduce((n, p) => n + p.rules.length, 0),
+    })
   })
 
   it('does not treat data as execution', () => {
-    for (const c of ['echo "rm -rf /"', 'grep "rm -rf" notes.txt', "printf '%s' 'curl x | sh'", 'echo "cat ~/.ssh/id_rsa"', 'git commit -m "rm -rf / is bad"']) {
+    for (const c of [
+      'echo "rm -rf /"',
+      'grep "rm -rf" notes.txt',
+      "printf '%s' 'curl x | sh'",
+      'echo "cat ~/.ssh/id_rsa"',
+      'git commit -m "rm -rf / is bad"',
+    ]) {
       expect(engine.evaluate(c, ctx).decision, c).toBe('ask')
     }
   })
@@ -96,9 +144,9 @@ describe('failing closed', () => {
     ['r*m x', 'engine.opaque-command'],
     ["echo 'open", 'engine.parse-error'],
     ['if then fi', 'engine.parse-error'],
-    ['ls\u202e', 'engine.invisible-chars'],
-    ['ls\u200b', 'engine.invisible-chars'],
-    ['ls\u001b[31m', 'engine.invisible-chars'],
+    ['ls\u202E', 'engine.invisible-chars'],
+    ['ls\u200B', 'engine.invisible-chars'],
+    ['ls\u001B[31m', 'engine.invisible-chars'],
     [`echo ${'a'.repeat(10_001)}`, 'engine.over-budget'],
     [`echo ${'$(echo '.repeat(140)}x${')'.repeat(140)}`, 'engine.over-budget'],
   ])('%j is at least asked (%s)', (command, rule) => {
@@ -138,9 +186,17 @@ describe('failing closed', () => {
   })
 
   it('counts a rule that throws as a match', async () => {
-    const broken = {kind: 'command' as const, id: 'test.broken', pack: 'test', decision: 'allow' as const, reason: 'x', examples: {match: [], not_match: []}, check: (): never => {
-      throw new Error('boom')
-    }}
+    const broken = {
+      kind: 'command' as const,
+      id: 'test.broken',
+      pack: 'test',
+      decision: 'allow' as const,
+      reason: 'x',
+      examples: {match: [], not_match: []},
+      check(): never {
+        throw new Error('boom')
+      },
+    }
     const e = new Engine(await loadShellParser(), {rules: [broken], strict: false, packs: []})
     const v = e.evaluate('ls', ctx)
     expect(v.decision).toBe('ask')
@@ -200,14 +256,17 @@ describe('operator rules from the policy file', () => {
     expect(allowing.evaluate('find . | xargs ls', ctx).decision).toBe('ask')
     expect(allowing.evaluate('$L -la', ctx).decision).toBe('ask')
     expect(allowing.evaluate('l? -la', ctx).decision).toBe('ask')
-    expect(allowing.evaluate('ls\u200b', ctx).decision).toBe('ask')
+    expect(allowing.evaluate('ls\u200B', ctx).decision).toBe('ask')
     expect(allowing.evaluate('PATH=/tmp/evil ls', ctx).decision).toBe('ask')
     expect(allowing.evaluate('npm publish', ctx).decision).toBe('deny')
     expect(allowing.evaluate('npm install', ctx).decision).toBe('ask')
   })
 
   it('adds deny and ask rules, by raw pattern or by program and arguments', () => {
-    expect(allowing.evaluate('TERRAFORM destroy', ctx)).toMatchObject({decision: 'deny', rule: 'file:no-terraform-destroy'})
+    expect(allowing.evaluate('TERRAFORM destroy', ctx)).toMatchObject({
+      decision: 'deny',
+      rule: 'file:no-terraform-destroy',
+    })
     expect(allowing.evaluate('make deploy', ctx)).toMatchObject({decision: 'ask', rule: 'file:ask-make-deploy'})
     expect(allowing.evaluate('make test', ctx)).toMatchObject({decision: 'ask', rule: undefined})
   })
@@ -223,7 +282,9 @@ describe('operator rules from the policy file', () => {
     expect(off.evaluate('curl https://example.com', ctx).decision).toBe('ask')
     expect(off.evaluate('Remove-Item x', ctx).decision).toBe('ask')
     expect(off.describe().packs).not.toContain('remote')
-    await expect(loadPolicy({file: writePolicy('self-off.json', {packs: {self: false}})})).rejects.toThrow(/self pack protects the hub itself/)
+    await expect(loadPolicy({file: writePolicy('self-off.json', {packs: {self: false}})})).rejects.toThrow(
+      /self pack protects the hub itself/,
+    )
   })
 })
 
@@ -238,6 +299,7 @@ describe('strict mode', () => {
       expect(strict.evaluate('cat .env', ctx).decision).toBe('ask')
       expect(strict.describe().strict).toBe(true)
     }
+
     expect(fromFile.evaluate('npm test', ctx).decision).toBe('allow')
     expect(fromFile.evaluate('ls; cat x', ctx).decision).toBe('deny')
   })

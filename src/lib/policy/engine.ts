@@ -9,40 +9,84 @@
  * in strict mode).
  */
 
-import {type Cmd, normalisedText} from './command.js'
-import {type Analyser, WRAPPER_NAMES, normaliseCommand} from './normalise.js'
 import type {ShellParser} from './parser.js'
-import {ENGINE_LIMITS, INVISIBLE, NUL_BYTE, OPAQUE_COMMAND, OVER_BUDGET, PARSE_ERROR} from './packs/engine.js'
-import {type Place, placesOf} from './paths.js'
 import type {CommandRule, EngineRule, Rule, RuleEnv, TextRule} from './rules.js'
 import type {Decision, ParsedCommand, PolicyContext, PolicyEngine, RuleMatch, Verdict} from './types.js'
-import {type RawCommand, type WalkHost, walkScript} from './walk.js'
 import type {Word} from './words.js'
+
 import {hasInvisible} from '../terminal-escape.js'
+import {type Cmd, normalisedText} from './command.js'
+import {type Analyser, normaliseCommand, WRAPPER_NAMES} from './normalise.js'
+import {ENGINE_LIMITS, INVISIBLE, NUL_BYTE, OPAQUE_COMMAND, OVER_BUDGET, PARSE_ERROR} from './packs/engine.js'
+import {type Place, placesOf} from './paths.js'
+import {type RawCommand, type WalkHost, walkScript} from './walk.js'
 
 export type Limits = {-readonly [K in keyof typeof ENGINE_LIMITS]: number}
 
 export interface EngineConfig {
-  readonly rules: readonly Rule[]
-  readonly strict: boolean
+  readonly file?: string | undefined
+  readonly limits?: Partial<Limits> | undefined
+  readonly onMatch?: ((m: RuleMatch, command: string) => void) | undefined
   /** Names of the packs in force, for `describe()`. */
   readonly packs: readonly string[]
-  readonly file?: string | undefined
-  readonly onMatch?: ((m: RuleMatch, command: string) => void) | undefined
-  readonly limits?: Partial<Limits> | undefined
+  readonly rules: readonly Rule[]
+  readonly strict: boolean
 }
 
 /** Names a glob used as a command name is tried against (`/???/r?` could be rm, su, dd, nc …). */
-const DANGEROUS_NAMES = ['rm', 'rmdir', 'dd', 'su', 'sudo', 'doas', 'nc', 'sh', 'bash', 'zsh', 'dash', 'curl', 'wget', 'eval', 'shred', 'mkfs', 'chmod', 'chown', 'kill', 'pkill', 'python', 'python3', 'perl', 'ruby', 'node', 'env', 'printenv', 'ssh', 'scp', 'socat', 'reboot', 'shutdown', 'halt', 'poweroff', 'crontab', 'mount', 'find', 'xargs', 'base64', 'git', 'hub', 'cat']
+const DANGEROUS_NAMES = [
+  'rm',
+  'rmdir',
+  'dd',
+  'su',
+  'sudo',
+  'doas',
+  'nc',
+  'sh',
+  'bash',
+  'zsh',
+  'dash',
+  'curl',
+  'wget',
+  'eval',
+  'shred',
+  'mkfs',
+  'chmod',
+  'chown',
+  'kill',
+  'pkill',
+  'python',
+  'python3',
+  'perl',
+  'ruby',
+  'node',
+  'env',
+  'printenv',
+  'ssh',
+  'scp',
+  'socat',
+  'reboot',
+  'shutdown',
+  'halt',
+  'poweroff',
+  'crontab',
+  'mount',
+  'find',
+  'xargs',
+  'base64',
+  'git',
+  'hub',
+  'cat',
+]
 
 export class Engine implements PolicyEngine {
+  readonly known: readonly string[]
   readonly limits: Limits
+  /** All raw-text patterns in one expression: most requests match none, and one scan beats a dozen. */
+  readonly textGate: null | RegExp
   private readonly byProgram = new Map<string, CommandRule[]>()
   private readonly generic: CommandRule[] = []
   private readonly text: TextRule[] = []
-  /** All raw-text patterns in one expression: most requests match none, and one scan beats a dozen. */
-  readonly textGate: RegExp | null
-  readonly known: readonly string[]
 
   constructor(
     private readonly parser: ShellParser,
@@ -58,59 +102,66 @@ export class Engine implements PolicyEngine {
       if (rule.programs === undefined) this.generic.push(rule)
       else for (const p of rule.programs) known.add(p)
     }
+
     // Per program, the rules that apply to it in their configured order (generic ones included),
     // so that the order of packs decides which explanation comes first.
     for (const p of known) {
       const list = commandRules.filter((r) => r.programs === undefined || r.programs.includes(p))
       if (list.length > this.generic.length) this.byProgram.set(p, list)
     }
+
     for (const w of WRAPPER_NAMES) known.add(w)
     this.known = [...known]
     this.textGate = gateFor(this.text)
+  }
+
+  get textRules(): readonly TextRule[] {
+    return this.text
+  }
+
+  describe(): {file?: string | undefined; packs: string[]; rules: number; strict: boolean} {
+    return {
+      packs: [...this.config.packs],
+      file: this.config.file,
+      strict: this.config.strict,
+      rules: this.config.rules.length,
+    }
   }
 
   evaluate(command: string, ctx: PolicyContext): Verdict {
     return new Evaluation(this, this.parser, command, ctx).run()
   }
 
-  describe(): {packs: string[]; file?: string | undefined; strict: boolean; rules: number} {
-    return {packs: [...this.config.packs], file: this.config.file, strict: this.config.strict, rules: this.config.rules.length}
-  }
-
   /** The command rules that apply to a program, in order. */
   rulesFor(name: string): readonly CommandRule[] {
     return this.byProgram.get(name) ?? this.generic
   }
-
-  get textRules(): readonly TextRule[] {
-    return this.text
-  }
 }
 
 interface Found {
-  readonly match: RuleMatch
   /** Index of the command it is about, or -1 for the whole request. */
   readonly cmd: number
+  readonly match: RuleMatch
 }
 
 const RANK: Record<Decision, number> = {deny: 0, ask: 1, allow: 2}
 
-class Evaluation implements Analyser, WalkHost, RuleEnv {
+class Evaluation implements Analyser, RuleEnv, WalkHost {
   depth = 0
+  private budgetNoted = false
   private readonly cmds: Cmd[] = []
+  private readonly deadline: number
   private readonly found: Found[] = []
-  private readonly seen = new Set<string>()
-  private readonly pipes = new Map<string, Cmd[]>()
   private readonly groups = new Map<number, Cmd[]>()
-  private readonly vars = new Map<string, Set<string>>()
-  private readonly placeCache = new Map<Word, {cwds: readonly string[]; places: readonly Place[]}>()
+  private readonly limits: Limits
   private nextGroup = 1
   private nodes = 0
+  private readonly pipes = new Map<string, Cmd[]>()
+  private readonly placeCache = new Map<Word, {cwds: readonly string[]; places: readonly Place[]}>()
+  private readonly seen = new Set<string>()
+  private readonly vars = new Map<string, Set<string>>()
   /** Wrappers that led to the code being walked now (see `analyse`). */
   private via: readonly string[] = []
-  private readonly deadline: number
-  private budgetNoted = false
-  private readonly limits: Limits
 
   constructor(
     private readonly engine: Engine,
@@ -120,72 +171,6 @@ class Evaluation implements Analyser, WalkHost, RuleEnv {
   ) {
     this.limits = engine.limits
     this.deadline = performance.now() + this.limits.timeBudgetMs
-  }
-
-  run(): Verdict {
-    const source = this.command
-    const nul = source.includes('\u0000')
-    if (nul) this.engineMatch(NUL_BYTE, NUL_BYTE.reason)
-    if (hasInvisible(nul ? source.replace(/\u0000/g, '') : source)) this.engineMatch(INVISIBLE, INVISIBLE.reason)
-    if (source.length > this.limits.maxLength) {
-      this.engineMatch(OVER_BUDGET, `the command is ${source.length} characters long; the engine reads at most ${this.limits.maxLength}`)
-    } else {
-      try {
-        this.analyse(joinContinuations(source), [], [this.ctx.cwd])
-      } catch (error) {
-        // A bug in reading must not let anything through: what was found is judged, the rest asked.
-        this.engineMatch(PARSE_ERROR, `the engine could not read the command (${error instanceof Error ? error.message : String(error)})`)
-      }
-    }
-    this.judge()
-    // Raw-text rules run over the whole string whatever the parser made of it (SPEC §4.2); after
-    // the shell-aware rules, so that where both match the more precise explanation decides.
-    const gate = this.engine.textGate
-    if (gate === null || gate.test(source)) {
-      for (const rule of this.engine.textRules) {
-        rule.pattern.lastIndex = 0
-        if (rule.pattern.test(source)) this.record(rule, rule.reason, -1, undefined, rule.pattern.source)
-      }
-    }
-    return this.decide()
-  }
-
-  // ---- Analyser -------------------------------------------------------------------------------
-
-  code(source: string, via: readonly string[], cwds: readonly string[]): void {
-    if (this.depth + 1 > this.limits.maxRecursion) {
-      this.engineMatch(OVER_BUDGET, `code is nested more than ${this.limits.maxRecursion} levels deep (${via.join(' → ')})`)
-      return
-    }
-    this.depth++
-    try {
-      this.analyse(source, via, cwds)
-    } finally {
-      this.depth--
-    }
-  }
-
-  pipeProducers(raw: RawCommand): readonly Cmd[] {
-    const out: Cmd[] = []
-    for (const slot of raw.slots) {
-      if (slot.index === 0) continue
-      const list = this.pipes.get(`${slot.pipe}:${slot.index - 1}`)
-      if (list) out.push(...list)
-    }
-    return out
-  }
-
-  groupCommands(group: number): readonly Cmd[] {
-    return this.groups.get(group) ?? []
-  }
-
-  values(name: string): readonly string[] {
-    const set = this.vars.get(name)
-    return set ? [...set] : []
-  }
-
-  knownPrograms(): Iterable<string> {
-    return this.engine.known
   }
 
   add(partial: Omit<Cmd, 'index'>): Cmd {
@@ -199,43 +184,77 @@ class Evaluation implements Analyser, WalkHost, RuleEnv {
       if (list) list.push(cmd)
       else this.pipes.set(key, [cmd])
     }
+
     for (const g of cmd.raw.groups) {
       const list = this.groups.get(g)
       if (list) list.push(cmd)
       else this.groups.set(g, [cmd])
     }
+
     return cmd
   }
 
-  // ---- WalkHost -------------------------------------------------------------------------------
+  // ---- Analyser -------------------------------------------------------------------------------
+
+  code(source: string, via: readonly string[], cwds: readonly string[]): void {
+    if (this.depth + 1 > this.limits.maxRecursion) {
+      this.engineMatch(
+        OVER_BUDGET,
+        `code is nested more than ${this.limits.maxRecursion} levels deep (${via.join(' → ')})`,
+      )
+      return
+    }
+
+    this.depth++
+    try {
+      this.analyse(source, via, cwds)
+    } finally {
+      this.depth--
+    }
+  }
+
+  commands(): readonly Cmd[] {
+    return this.cmds
+  }
 
   emit(raw: RawCommand): void {
     normaliseCommand(raw, this, this.via)
+  }
+
+  groupCommands(group: number): readonly Cmd[] {
+    return this.groups.get(group) ?? []
   }
 
   hereDocCode(source: string, how: string, cwds: readonly string[]): void {
     this.code(source, [...this.via, how], cwds)
   }
 
-  noteAssignment(name: string, value: Word | null): void {
+  knownPrograms(): Iterable<string> {
+    return this.engine.known
+  }
+
+  // ---- WalkHost -------------------------------------------------------------------------------
+
+  nextId(): number {
+    return this.nextGroup++
+  }
+
+  noteAssignment(name: string, value: null | Word): void {
     if (value === null || !value.static) return
     const set = this.vars.get(name)
     if (set === undefined) this.vars.set(name, new Set([value.value]))
     else if (set.size < 8) set.add(value.value)
   }
 
-  nextId(): number {
-    return this.nextGroup++
-  }
+  pipeProducers(raw: RawCommand): readonly Cmd[] {
+    const out: Cmd[] = []
+    for (const slot of raw.slots) {
+      if (slot.index === 0) continue
+      const list = this.pipes.get(`${slot.pipe}:${slot.index - 1}`)
+      if (list) out.push(...list)
+    }
 
-  // ---- RuleEnv --------------------------------------------------------------------------------
-
-  producers(cmd: Cmd): readonly Cmd[] {
-    return this.pipeProducers(cmd.raw)
-  }
-
-  commands(): readonly Cmd[] {
-    return this.cmds
+    return out
   }
 
   places(cmd: Cmd, word: Word): readonly Place[] {
@@ -246,15 +265,66 @@ class Evaluation implements Analyser, WalkHost, RuleEnv {
     return places
   }
 
+  // ---- RuleEnv --------------------------------------------------------------------------------
+
+  producers(cmd: Cmd): readonly Cmd[] {
+    return this.pipeProducers(cmd.raw)
+  }
+
+  run(): Verdict {
+    const source = this.command
+    const nul = source.includes('\u0000')
+    if (nul) this.engineMatch(NUL_BYTE, NUL_BYTE.reason)
+    if (hasInvisible(nul ? source.replaceAll('\0', '') : source)) this.engineMatch(INVISIBLE, INVISIBLE.reason)
+    if (source.length > this.limits.maxLength) {
+      this.engineMatch(
+        OVER_BUDGET,
+        `the command is ${source.length} characters long; the engine reads at most ${this.limits.maxLength}`,
+      )
+    } else {
+      try {
+        this.analyse(joinContinuations(source), [], [this.ctx.cwd])
+      } catch (error) {
+        // A bug in reading must not let anything through: what was found is judged, the rest asked.
+        this.engineMatch(
+          PARSE_ERROR,
+          `the engine could not read the command (${error instanceof Error ? error.message : String(error)})`,
+        )
+      }
+    }
+
+    this.judge()
+    // Raw-text rules run over the whole string whatever the parser made of it (SPEC §4.2); after
+    // the shell-aware rules, so that where both match the more precise explanation decides.
+    const gate = this.engine.textGate
+    if (gate === null || gate.test(source)) {
+      for (const rule of this.engine.textRules) {
+        rule.pattern.lastIndex = 0
+        if (rule.pattern.test(source)) this.record(rule, rule.reason, -1, undefined, rule.pattern.source)
+      }
+    }
+
+    return this.decide()
+  }
+
+  values(name: string): readonly string[] {
+    const set = this.vars.get(name)
+    return set ? [...set] : []
+  }
+
   // ---- reading --------------------------------------------------------------------------------
 
   withinBudget(): boolean {
     if (performance.now() <= this.deadline && this.cmds.length < this.limits.maxCommands) return true
     if (!this.budgetNoted) {
       this.budgetNoted = true
-      const why = this.cmds.length >= this.limits.maxCommands ? `more than ${this.limits.maxCommands} commands` : `evaluation took longer than ${this.limits.timeBudgetMs} ms`
+      const why =
+        this.cmds.length >= this.limits.maxCommands
+          ? `more than ${this.limits.maxCommands} commands`
+          : `evaluation took longer than ${this.limits.timeBudgetMs} ms`
       this.engineMatch(OVER_BUDGET, `${why}: the rest was not judged`)
     }
+
     return false
   }
 
@@ -264,20 +334,40 @@ class Evaluation implements Analyser, WalkHost, RuleEnv {
       this.engineMatch(OVER_BUDGET, `code handed on (${via.join(' → ')}) is ${source.length} characters long`)
       return
     }
-    const parsed = this.parser.parse(source, {maxNodes: this.limits.maxNodes, maxDepth: this.limits.maxDepth, deadline: this.deadline})
+
+    const parsed = this.parser.parse(source, {
+      maxNodes: this.limits.maxNodes,
+      maxDepth: this.limits.maxDepth,
+      deadline: this.deadline,
+    })
     if (!parsed.ok) {
-      this.engineMatch(OVER_BUDGET, parsed.reason === 'time' ? `parsing took longer than ${this.limits.timeBudgetMs} ms` : `the command has ${parsed.nodes} syntax nodes; the engine reads at most ${this.limits.maxNodes}`)
+      this.engineMatch(
+        OVER_BUDGET,
+        parsed.reason === 'time'
+          ? `parsing took longer than ${this.limits.timeBudgetMs} ms`
+          : `the command has ${parsed.nodes} syntax nodes; the engine reads at most ${this.limits.maxNodes}`,
+      )
       return
     }
+
     this.nodes += parsed.nodes
     if (this.nodes > this.limits.maxNodes * 2) {
-      this.engineMatch(OVER_BUDGET, `code handed on (${via.join(' → ')}) adds up to more than ${this.limits.maxNodes * 2} syntax nodes`)
+      this.engineMatch(
+        OVER_BUDGET,
+        `code handed on (${via.join(' → ')}) adds up to more than ${this.limits.maxNodes * 2} syntax nodes`,
+      )
       return
     }
+
     if (parsed.hasError) {
-      this.engineMatch(PARSE_ERROR, via.length > 0 ? `code handed on (${via.join(' → ')}) does not parse as shell` : PARSE_ERROR.reason)
+      this.engineMatch(
+        PARSE_ERROR,
+        via.length > 0 ? `code handed on (${via.join(' → ')}) does not parse as shell` : PARSE_ERROR.reason,
+      )
     }
-    if (parsed.truncated) this.engineMatch(OVER_BUDGET, `the command is nested more than ${this.limits.maxDepth} levels deep`)
+
+    if (parsed.truncated)
+      this.engineMatch(OVER_BUDGET, `the command is nested more than ${this.limits.maxDepth} levels deep`)
     const outer = this.via
     this.via = via
     try {
@@ -289,13 +379,6 @@ class Evaluation implements Analyser, WalkHost, RuleEnv {
 
   // ---- judging --------------------------------------------------------------------------------
 
-  private judge(): void {
-    for (const cmd of this.cmds) {
-      if (cmd.opaque !== undefined) this.record(OPAQUE_COMMAND, cmd.opaque, cmd.index, cmd.text)
-      for (const rule of this.engine.rulesFor(cmd.name)) this.apply(rule, cmd, this)
-    }
-  }
-
   private apply(rule: CommandRule, cmd: Cmd, env: RuleEnv): void {
     let result: ReturnType<CommandRule['check']>
     try {
@@ -303,27 +386,18 @@ class Evaluation implements Analyser, WalkHost, RuleEnv {
     } catch (error) {
       // A rule that throws must not let the command through: it counts as a match, asked at least.
       const message = error instanceof Error ? error.message : String(error)
-      this.record({...rule, decision: rule.decision === 'allow' ? 'ask' : rule.decision}, `rule failed (${message}); judged as a match`, cmd.index, cmd.text)
+      this.record(
+        {...rule, decision: rule.decision === 'allow' ? 'ask' : rule.decision},
+        `rule failed (${message}); judged as a match`,
+        cmd.index,
+        cmd.text,
+      )
       return
     }
+
     if (!result) return
     this.record(rule, typeof result === 'string' ? result : rule.reason, cmd.index, cmd.text)
   }
-
-  private engineMatch(rule: EngineRule, reason: string): void {
-    this.record(rule, reason, -1, undefined)
-  }
-
-  private record(rule: Pick<Rule, 'id' | 'pack' | 'decision'>, reason: string, cmd: number, command: string | undefined, pattern?: string): void {
-    const key = `${rule.id}\u0000${command ?? ''}\u0000${reason}`
-    if (this.seen.has(key)) return
-    this.seen.add(key)
-    const match: RuleMatch = {rule: rule.id, pack: rule.pack, decision: rule.decision, reason, command}
-    if (pattern !== undefined) match.pattern = pattern
-    this.found.push({match, cmd})
-  }
-
-  // ---- deciding -------------------------------------------------------------------------------
 
   private decide(): Verdict {
     const commands: ParsedCommand[] = this.cmds.filter((c) => !c.bare).map(toParsed)
@@ -362,11 +436,42 @@ class Evaluation implements Analyser, WalkHost, RuleEnv {
         }
       }
     }
-    const ordered = [...this.found].sort((a, b) => (a === deciding ? -1 : b === deciding ? 1 : RANK[a.match.decision] - RANK[b.match.decision]))
+
+    const ordered = [...this.found].sort((a, b) =>
+      a === deciding ? -1 : b === deciding ? 1 : RANK[a.match.decision] - RANK[b.match.decision],
+    )
     const matches = ordered.map((f) => f.match)
-    const onMatch = this.engine.config.onMatch
+    const {onMatch} = this.engine.config
     if (onMatch) for (const m of matches) onMatch(m, this.command)
     return {decision, rule: deciding?.match.rule, reason, matches, commands}
+  }
+
+  private engineMatch(rule: EngineRule, reason: string): void {
+    this.record(rule, reason, -1, undefined)
+  }
+
+  private judge(): void {
+    for (const cmd of this.cmds) {
+      if (cmd.opaque !== undefined) this.record(OPAQUE_COMMAND, cmd.opaque, cmd.index, cmd.text)
+      for (const rule of this.engine.rulesFor(cmd.name)) this.apply(rule, cmd, this)
+    }
+  }
+
+  // ---- deciding -------------------------------------------------------------------------------
+
+  private record(
+    rule: Pick<Rule, 'decision' | 'id' | 'pack'>,
+    reason: string,
+    cmd: number,
+    command: string | undefined,
+    pattern?: string,
+  ): void {
+    const key = `${rule.id}\u0000${command ?? ''}\u0000${reason}`
+    if (this.seen.has(key)) return
+    this.seen.add(key)
+    const match: RuleMatch = {rule: rule.id, pack: rule.pack, decision: rule.decision, reason, command}
+    if (pattern !== undefined) match.pattern = pattern
+    this.found.push({match, cmd})
   }
 }
 
@@ -375,9 +480,10 @@ class Evaluation implements Analyser, WalkHost, RuleEnv {
  * only widen it). Null when that cannot be built faithfully: back-references would renumber, and
  * the `u` flag changes how a pattern is read.
  */
-function gateFor(rules: readonly TextRule[]): RegExp | null {
+function gateFor(rules: readonly TextRule[]): null | RegExp {
   if (rules.length === 0) return null
-  if (rules.some((r) => r.pattern.unicode || r.pattern.flags.includes('v') || /\\[1-9]|\\k</.test(r.pattern.source))) return null
+  if (rules.some((r) => r.pattern.unicode || r.pattern.flags.includes('v') || /\\[1-9]|\\k</.test(r.pattern.source)))
+    return null
   try {
     return new RegExp(rules.map((r) => `(?:${r.pattern.source})`).join('|'), 'ims')
   } catch {
@@ -391,11 +497,17 @@ function gateFor(rules: readonly TextRule[]): RegExp | null {
  * the newline, `\\<newline>`, is left alone.)
  */
 function joinContinuations(source: string): string {
-  return source.includes('\\\n') ? source.replace(/(?<!\\)((?:\\\\)*)\\\r?\n/g, '$1') : source
+  return source.includes('\\\n') ? source.replaceAll(/(?<!\\)((?:\\\\)*)\\\r?\n/g, '$1') : source
 }
 
 function toParsed(cmd: Cmd): ParsedCommand {
-  const parsed: ParsedCommand = {program: cmd.program, args: [...cmd.argv], text: cmd.text, via: [...cmd.via], normalised: normalisedText(cmd)}
+  const parsed: ParsedCommand = {
+    program: cmd.program,
+    args: [...cmd.argv],
+    text: cmd.text,
+    via: [...cmd.via],
+    normalised: normalisedText(cmd),
+  }
   if (cmd.opaque !== undefined) parsed.opaque = cmd.opaque
   return parsed
 }

@@ -5,11 +5,12 @@
  */
 
 import type {ChalkInstance} from 'chalk'
-import type {HubError} from '../errors.js'
-import {escapeControl} from '../terminal-escape.js'
-import {isWithin} from './paths.js'
+
 import type {SelfTestResult} from './self-test.js'
 import type {Decision, PolicyContext, Verdict} from './types.js'
+
+import {escapeControl} from '../terminal-escape.js'
+import {isWithin} from './paths.js'
 
 const safe = (text: string): string => escapeControl(text)
 
@@ -19,19 +20,22 @@ function paint(style: ChalkInstance, decision: Decision, text: string): string {
   return style.green.bold(text)
 }
 
-export function formatVerdict(verdict: Verdict, opts: {style: ChalkInstance; ctx: PolicyContext; strict: boolean}): string {
+export function formatVerdict(
+  verdict: Verdict,
+  opts: {ctx: PolicyContext; strict: boolean; style: ChalkInstance},
+): string {
   const {style, ctx} = opts
   const lines: string[] = []
-  lines.push(`${paint(style, verdict.decision, verdict.decision.toUpperCase())}  ${safe(verdict.reason)}`)
-  lines.push('')
+  lines.push(`${paint(style, verdict.decision, verdict.decision.toUpperCase())}  ${safe(verdict.reason)}`, '')
   lines.push(style.bold(`Commands (${verdict.commands.length})`))
   if (verdict.commands.length === 0) lines.push('  (none found)')
-  verdict.commands.forEach((c, i) => {
+  for (const [i, c] of verdict.commands.entries()) {
     lines.push(`  ${i + 1}. ${safe(c.normalised ?? [c.program ?? '<unknown>', ...c.args].join(' '))}`)
     lines.push(`     ${style.dim('written')}  ${safe(c.text)}`)
     if (c.via.length > 0) lines.push(`     ${style.dim('via')}      ${safe(c.via.join(' → '))}`)
     if (c.opaque !== undefined) lines.push(`     ${style.dim('opaque')}   ${safe(c.opaque)}`)
-  })
+  }
+
   lines.push('')
   lines.push(style.bold(`Matches (${verdict.matches.length})`))
   if (verdict.matches.length === 0) lines.push('  (no rule matched)')
@@ -39,11 +43,19 @@ export function formatVerdict(verdict: Verdict, opts: {style: ChalkInstance; ctx
     lines.push(`  ${paint(style, m.decision, m.decision.padEnd(5))} ${m.rule}  ${safe(m.reason)}`)
     if (m.command !== undefined) lines.push(`        ${style.dim('in')} ${safe(m.command)}`)
   }
+
   lines.push('')
-  const by = verdict.rule ?? (verdict.decision === 'deny' && opts.strict ? 'no rule matched (strict mode blocks it)' : 'no rule matched (default: an operator decides)')
+  const by =
+    verdict.rule ??
+    (verdict.decision === 'deny' && opts.strict
+      ? 'no rule matched (strict mode blocks it)'
+      : 'no rule matched (default: an operator decides)')
   lines.push(`${style.bold('Decided by')} ${by}`)
   lines.push(`${style.dim('cwd')} ${safe(ctx.cwd)}  ${style.dim('workspace')} ${safe(ctx.workspace)}`)
-  if (!isWithin(ctx.cwd, ctx.workspace)) lines.push(style.yellow('note: this cwd is outside the workspace; the daemon refuses such requests (cwd:outside-workspace)'))
+  if (!isWithin(ctx.cwd, ctx.workspace))
+    lines.push(
+      style.yellow('note: this cwd is outside the workspace; the daemon refuses such requests (cwd:outside-workspace)'),
+    )
   return lines.join('\n')
 }
 
@@ -54,11 +66,13 @@ export function formatSelfTest(result: SelfTestResult, style: ChalkInstance): st
     lines.push(`${style.red('MISS')} ${what}: ${safe(f.command)}`)
     lines.push(`     expected ${f.expected}, got ${f.got}: ${safe(f.reason)}`)
   }
+
   if (lines.length > 0) lines.push('')
   const skipped = result.skipped > 0 ? ` (${result.skipped} battery cases skipped: their pack is switched off)` : ''
-  lines.push(`${result.counts.examples} rule examples, ${result.counts.evasion} evasion cases, ${result.counts.harmless} harmless cases${skipped}`)
+  lines.push(
+    `${result.counts.examples} rule examples, ${result.counts.evasion} evasion cases, ${result.counts.harmless} harmless cases${skipped}`,
+  )
   const summary = `policy test: ${result.passed} passed, ${result.failed} failed`
   lines.push(result.failed > 0 ? style.red(summary) : style.green(summary))
   return lines.join('\n')
 }
-

@@ -6,8 +6,8 @@
  */
 
 export type Destination =
-  | {readonly kind: 'loopback'; readonly host: string}
-  | {readonly kind: 'remote'; readonly host: string}
+  | {readonly host: string; readonly kind: 'loopback'}
+  | {readonly host: string; readonly kind: 'remote'}
   | {readonly kind: 'local-file'}
   | {readonly kind: 'unknown'; readonly why: string}
 
@@ -22,6 +22,7 @@ export function urlDestination(text: string): Destination {
     if (scheme === 'file') return {kind: 'local-file'}
     rest = text.slice(m[0].length)
   }
+
   const end = rest.search(/[/?#]/)
   const authority = end < 0 ? rest : rest.slice(0, end)
   return authorityDestination(authority)
@@ -34,12 +35,13 @@ export function authorityDestination(authority: string): Destination {
   let host = authority
   if (host.startsWith('[')) {
     const close = host.indexOf(']')
-    if (close < 0) return {kind: 'remote', host: authority}
+    if (close === -1) return {kind: 'remote', host: authority}
     host = host.slice(0, close + 1)
   } else {
     const colon = host.indexOf(':')
-    if (colon >= 0) host = host.slice(0, colon)
+    if (colon !== -1) host = host.slice(0, colon)
   }
+
   return hostDestination(host)
 }
 
@@ -59,12 +61,13 @@ export function isLoopbackHost(raw: string): boolean {
   } catch {
     return false
   }
+
   if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)) return true
   return hostname === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(hostname)
 }
 
 /** `[user@]host:path` / `host::module` operands of scp, rsync and friends (not `./a:b`, not `C:\`). */
-export function remoteSpecHost(operand: string): string | null {
+export function remoteSpecHost(operand: string): null | string {
   const m = /^(?:[^@/:]+@)?(\[[^\]]+\]|[^/:[\]]+):/.exec(operand)
   if (!m) return null
   const host = m[1] as string

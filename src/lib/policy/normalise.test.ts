@@ -1,9 +1,15 @@
 import {beforeAll, describe, expect, it} from 'vitest'
+
 import {loadPolicy, type ParsedCommand, type PolicyContext, type PolicyEngine, type Verdict} from './index.js'
 import {parseOptions} from './options.js'
 import {literalWord} from './words.js'
 
-const ctx: PolicyContext = {cwd: '/srv/hub/workspace', workspace: '/srv/hub/workspace', runtimeDir: '/srv/hub/runtime', policyFile: undefined}
+const ctx: PolicyContext = {
+  cwd: '/srv/hub/workspace',
+  workspace: '/srv/hub/workspace',
+  runtimeDir: '/srv/hub/runtime',
+  policyFile: undefined,
+}
 let engine: PolicyEngine
 
 beforeAll(async () => {
@@ -71,7 +77,7 @@ describe('unwrapping wrappers', () => {
     expect(judge('sudo -E LD_PRELOAD=/tmp/x.so ls').matches.map((m) => m.rule)).toContain('bypass.loader-injection')
   })
 
-  it('judges the files wrappers open themselves as the command\'s', () => {
+  it("judges the files wrappers open themselves as the command's", () => {
     expect(judge('xargs -a /etc/shadow cat').rule).toBe('credentials.secret-files')
     expect(judge('time -o /etc/x ls').rule).toBe('system.write-system-path')
     expect(judge('flock /etc/lock ls').rule).toBe('system.write-system-path')
@@ -95,13 +101,13 @@ describe('naming the program', () => {
     ['./rm', 'rm'],
     ['"rm"', 'rm'],
     ["'rm'", 'rm'],
-    ['r\\m', 'rm'],
+    [String.raw`r\m`, 'rm'],
     ["'r'm", 'rm'],
     ['r""m', 'rm'],
-    ['\\rm', 'rm'],
-    ["$'\\x72\\x6d'", 'rm'],
-    ["$'\\162\\155'", 'rm'],
-    ["$'\\u0072m'", 'rm'],
+    [String.raw`\rm`, 'rm'],
+    [String.raw`$'\x72\x6d'`, 'rm'],
+    [String.raw`$'\162\155'`, 'rm'],
+    [String.raw`$'\u0072m'`, 'rm'],
     ['$"rm"', 'rm'],
   ])('%j is judged as rm', (name, program) => {
     const v = judge(`${name} -rf /etc`)
@@ -146,7 +152,7 @@ describe('naming the program', () => {
 
   it('removes quoting and escapes from arguments', () => {
     expect(only(`printf '%s' "a b" c\\ d 'e'"f" $'g\\th'`).args).toEqual(['%s', 'a b', 'c d', 'ef', 'g\th'])
-    expect(only('echo "a\\"b\\$c\\\\d"').args).toEqual(['a"b$c\\d'])
+    expect(only(String.raw`echo "a\"b\$c\\d"`).args).toEqual([String.raw`a"b$c\d`])
     expect(only('echo a\\\nb').args).toEqual(['ab'])
   })
 
@@ -159,12 +165,25 @@ describe('naming the program', () => {
 
 describe('flag normalisation', () => {
   const RM = {short: {r: 'recursive', R: 'recursive', f: 'force'}, long: {recursive: 'recursive', force: 'force'}}
-  const flags = (...words: string[]): string[] => [...parseOptions(words.map((w) => literalWord(w)), RM).flags].sort()
-  const operands = (...words: string[]): string[] => parseOptions(words.map((w) => literalWord(w)), RM).operands.map((w) => w.value)
+  const flags = (...words: string[]): string[] =>
+    [
+      ...parseOptions(
+        words.map((w) => literalWord(w)),
+        RM,
+      ).flags,
+    ].sort()
+  const operands = (...words: string[]): string[] =>
+    parseOptions(
+      words.map((w) => literalWord(w)),
+      RM,
+    ).operands.map((w) => w.value)
 
-  it.each([[['-rf']], [['-fr']], [['-r', '-f']], [['-R', '-f']], [['--recursive', '--force']], [['-Rf']]])('%j → recursive, force', (words) => {
-    expect(flags(...words, 'x')).toEqual(['force', 'recursive'])
-  })
+  it.each([[['-rf']], [['-fr']], [['-r', '-f']], [['-R', '-f']], [['--recursive', '--force']], [['-Rf']]])(
+    '%j → recursive, force',
+    (words) => {
+      expect(flags(...words, 'x')).toEqual(['force', 'recursive'])
+    },
+  )
 
   it('reads flags after operands and stops at --', () => {
     expect(flags('x', '-rf')).toEqual(['force', 'recursive'])
@@ -175,7 +194,10 @@ describe('flag normalisation', () => {
 
   it('takes option values attached or separate', () => {
     const spec = {shortValue: 'n', longValue: ['lines']}
-    const p = parseOptions(['-n5', '-n', '6', '--lines=7', '--lines', '8', 'file'].map((w) => literalWord(w)), spec)
+    const p = parseOptions(
+      ['-n5', '-n', '6', '--lines=7', '--lines', '8', 'file'].map((w) => literalWord(w)),
+      spec,
+    )
     expect(p.values.get('-n')?.map((w) => w.value)).toEqual(['5', '6'])
     expect(p.values.get('--lines')?.map((w) => w.value)).toEqual(['7', '8'])
     expect(p.operands.map((w) => w.value)).toEqual(['file'])
@@ -185,6 +207,7 @@ describe('flag normalisation', () => {
     for (const spelling of ['-rf', '-fr', '-r -f', '-R -f', '--recursive --force', '-f -R', '-rfv']) {
       expect(judge(`rm ${spelling} /etc`).reason).toBe('rm -rf outside the workspace: /etc')
     }
+
     expect(judge('rm /etc -r -f').reason).toBe('rm -rf outside the workspace: /etc')
   })
 })

@@ -7,24 +7,26 @@
  */
 
 import path from 'node:path'
+
+import type {Assignment, RawCommand} from './walk.js'
+
 import {type Cmd, type CodeSource, programName} from './command.js'
 import {type OptionSpec, parseOptions} from './options.js'
-import type {Assignment, RawCommand} from './walk.js'
-import {type Word, decodeAnsiC, literalWord, wordFromUnits} from './words.js'
+import {decodeAnsiC, literalWord, type Word, wordFromUnits} from './words.js'
 
 export interface Analyser {
+  add(cmd: Omit<Cmd, 'index'>): Cmd
   /** Parses `source` as shell code and judges what it runs (one level deeper). */
   code(source: string, via: readonly string[], cwds: readonly string[]): void
-  /** Commands of the previous stage of each pipeline this command is in. */
-  pipeProducers(raw: RawCommand): readonly Cmd[]
+  readonly depth: number
   /** Commands inside a `$(…)` / `<(…)` group. */
   groupCommands(group: number): readonly Cmd[]
-  /** Literal values assigned to a variable anywhere in the script so far. */
-  values(name: string): readonly string[]
   /** Program names the rules know, for matching a glob used as a command name. */
   knownPrograms(): Iterable<string>
-  add(cmd: Omit<Cmd, 'index'>): Cmd
-  readonly depth: number
+  /** Commands of the previous stage of each pipeline this command is in. */
+  pipeProducers(raw: RawCommand): readonly Cmd[]
+  /** Literal values assigned to a variable anywhere in the script so far. */
+  values(name: string): readonly string[]
 }
 
 /** A file a wrapper opens itself (`xargs -a list`, `strace -o out`), judged as the command's. */
@@ -34,52 +36,52 @@ export interface FileUse {
 }
 
 interface State {
-  readonly via: readonly string[]
-  readonly viaNames: readonly string[]
   readonly assignments: readonly Assignment[]
   readonly cwds: readonly string[]
-  readonly unseenArgs: boolean
-  readonly opaque: string | undefined
   readonly dynamic: boolean
   readonly files: readonly FileUse[]
+  readonly opaque: string | undefined
+  readonly unseenArgs: boolean
+  readonly via: readonly string[]
+  readonly viaNames: readonly string[]
 }
 
 type Peeled =
   /** The wrapper runs this command. */
+  | null
+  /** The wrapper runs shell code (`watch 'a | b'`, `env -S '…'`). */
   | {
-      readonly words: readonly Word[]
-      readonly via: string
       readonly assignments?: readonly Assignment[]
       readonly cwd?: Word
-      readonly unseenArgs?: boolean
       readonly files?: readonly FileUse[]
       /** xargs -I: input replaces a string instead of being appended. */
       readonly replaces?: boolean
+      readonly unseenArgs?: boolean
+      readonly via: string
+      readonly words: readonly Word[]
     }
-  /** The wrapper runs shell code (`watch 'a | b'`, `env -S '…'`). */
-  | {readonly code: Word; readonly rest: readonly Word[]; readonly via: string}
   /** Nothing to peel: judge the wrapper itself (`sudo -l`, `env` alone). */
-  | null
+  | {readonly code: Word; readonly rest: readonly Word[]; readonly via: string}
 
 const MAX_PEEL = 24
 const MAX_CANDIDATES = 12
 
 interface WrapperDef {
-  readonly spec: OptionSpec
-  /** Operands before the command (`timeout 5`, `chroot /srv`). */
-  readonly skip?: number
-  /** `NAME=value` words before the command. */
-  readonly assignments?: boolean
-  /** Options after which there is no command to run. */
-  readonly noCommand?: readonly string[]
-  /** Option whose value is the working directory of the command. */
-  readonly chdir?: string
   /** Arguments are appended at run time. */
   readonly appends?: boolean
+  /** `NAME=value` words before the command. */
+  readonly assignments?: boolean
+  /** Option whose value is the working directory of the command. */
+  readonly chdir?: string
   /** Options whose value is a file the wrapper itself opens (`xargs -a`, `strace -o`). */
   readonly files?: Readonly<Record<string, 'read' | 'write'>>
+  /** Options after which there is no command to run. */
+  readonly noCommand?: readonly string[]
+  /** Operands before the command (`timeout 5`, `chroot /srv`). */
+  readonly skip?: number
   /** How the skipped operands are used (`chroot DIR` reads, `flock FILE` writes). */
   readonly skipped?: 'read' | 'write'
+  readonly spec: OptionSpec
 }
 
 const WRAPPERS: Readonly<Record<string, WrapperDef>> = {
@@ -89,16 +91,47 @@ const WRAPPERS: Readonly<Record<string, WrapperDef>> = {
       shortValue: 'ugCDhpRrtTU',
       short: {D: 'chdir'},
       long: {chdir: 'chdir'},
-      longValue: ['user', 'group', 'close-from', 'chdir', 'host', 'prompt', 'chroot', 'role', 'type', 'command-timeout', 'other-user'],
+      longValue: [
+        'user',
+        'group',
+        'close-from',
+        'chdir',
+        'host',
+        'prompt',
+        'chroot',
+        'role',
+        'type',
+        'command-timeout',
+        'other-user',
+      ],
     },
     assignments: true,
     files: {chdir: 'read', '-R': 'read', '--chroot': 'read'},
-    noCommand: ['-l', '-v', '-k', '-K', '-V', '-e', '--list', '--validate', '--remove-timestamp', '--reset-timestamp', '--version', '--edit'],
+    noCommand: [
+      '-l',
+      '-v',
+      '-k',
+      '-K',
+      '-V',
+      '-e',
+      '--list',
+      '--validate',
+      '--remove-timestamp',
+      '--reset-timestamp',
+      '--version',
+      '--edit',
+    ],
     chdir: 'chdir',
   },
   doas: {spec: {stopAtOperand: true, shortValue: 'uC'}, noCommand: ['-L']},
   pkexec: {spec: {stopAtOperand: true, longValue: ['user']}},
-  run0: {spec: {stopAtOperand: true, shortValue: 'ugD', longValue: ['user', 'group', 'chdir', 'unit', 'property', 'description', 'slice', 'nice', 'setenv', 'background']}},
+  run0: {
+    spec: {
+      stopAtOperand: true,
+      shortValue: 'ugD',
+      longValue: ['user', 'group', 'chdir', 'unit', 'property', 'description', 'slice', 'nice', 'setenv', 'background'],
+    },
+  },
   env: {
     spec: {
       stopAtOperand: true,
@@ -114,7 +147,10 @@ const WRAPPERS: Readonly<Record<string, WrapperDef>> = {
   timeout: {spec: {stopAtOperand: true, shortValue: 'sk', longValue: ['signal', 'kill-after']}, skip: 1},
   nice: {spec: {stopAtOperand: true, shortValue: 'n', longValue: ['adjustment']}},
   nohup: {spec: {stopAtOperand: true}},
-  time: {spec: {stopAtOperand: true, shortValue: 'fo', longValue: ['format', 'output']}, files: {'-o': 'write', '--output': 'write'}},
+  time: {
+    spec: {stopAtOperand: true, shortValue: 'fo', longValue: ['format', 'output']},
+    files: {'-o': 'write', '--output': 'write'},
+  },
   command: {spec: {stopAtOperand: true}, noCommand: ['-v', '-V']},
   builtin: {spec: {stopAtOperand: true}},
   exec: {spec: {stopAtOperand: true, shortValue: 'a'}},
@@ -125,19 +161,63 @@ const WRAPPERS: Readonly<Record<string, WrapperDef>> = {
     spec: {
       stopAtOperand: true,
       shortValue: 'EILnPsda',
-      longValue: ['arg-file', 'delimiter', 'max-args', 'max-procs', 'max-chars', 'max-lines', 'process-slot-var', 'eof'],
+      longValue: [
+        'arg-file',
+        'delimiter',
+        'max-args',
+        'max-procs',
+        'max-chars',
+        'max-lines',
+        'process-slot-var',
+        'eof',
+      ],
     },
     appends: true,
     files: {'-a': 'read', '--arg-file': 'read'},
   },
-  ionice: {spec: {stopAtOperand: true, shortValue: 'cnpPu', longValue: ['class', 'classdata', 'pid', 'pgid', 'uid']}, noCommand: ['-p', '-P', '-u', '--pid', '--pgid', '--uid']},
+  ionice: {
+    spec: {stopAtOperand: true, shortValue: 'cnpPu', longValue: ['class', 'classdata', 'pid', 'pgid', 'uid']},
+    noCommand: ['-p', '-P', '-u', '--pid', '--pgid', '--uid'],
+  },
   strace: {spec: {stopAtOperand: true, shortValue: 'abeEIoOpPsSuUX'}, noCommand: ['-p'], files: {'-o': 'write'}},
   ltrace: {spec: {stopAtOperand: true, shortValue: 'aeEolLnpsuwxA'}, noCommand: ['-p'], files: {'-o': 'write'}},
   taskset: {spec: {stopAtOperand: true}, skip: 1, noCommand: ['-p', '--pid']},
   chrt: {spec: {stopAtOperand: true}, skip: 1, noCommand: ['-p', '--pid', '-m', '--max']},
-  unshare: {spec: {stopAtOperand: true, shortValue: 'S', longValue: ['setuid', 'setgid', 'root', 'wd', 'map-user', 'map-group']}, files: {'--root': 'read', '--wd': 'read'}},
-  nsenter: {spec: {stopAtOperand: true, shortValue: 'tSGrwe', longValue: ['target', 'setuid', 'setgid', 'root', 'wd', 'env']}, files: {'--root': 'read', '--wd': 'read'}},
-  'systemd-run': {spec: {stopAtOperand: true, shortValue: 'pHMEG', longValue: ['property', 'unit', 'description', 'slice', 'host', 'machine', 'setenv', 'uid', 'gid', 'nice', 'working-directory', 'on-calendar', 'on-active', 'on-boot', 'timer-property']}},
+  unshare: {
+    spec: {
+      stopAtOperand: true,
+      shortValue: 'S',
+      longValue: ['setuid', 'setgid', 'root', 'wd', 'map-user', 'map-group'],
+    },
+    files: {'--root': 'read', '--wd': 'read'},
+  },
+  nsenter: {
+    spec: {stopAtOperand: true, shortValue: 'tSGrwe', longValue: ['target', 'setuid', 'setgid', 'root', 'wd', 'env']},
+    files: {'--root': 'read', '--wd': 'read'},
+  },
+  'systemd-run': {
+    spec: {
+      stopAtOperand: true,
+      shortValue: 'pHMEG',
+      longValue: [
+        'property',
+        'unit',
+        'description',
+        'slice',
+        'host',
+        'machine',
+        'setenv',
+        'uid',
+        'gid',
+        'nice',
+        'working-directory',
+        'on-calendar',
+        'on-active',
+        'on-boot',
+        'timer-property',
+      ],
+    },
+  },
   unbuffer: {spec: {stopAtOperand: true}},
   caffeinate: {spec: {stopAtOperand: true, shortValue: 'tw'}},
   torsocks: {spec: {stopAtOperand: true, shortValue: 'aPuw'}},
@@ -151,15 +231,39 @@ const WRAPPERS: Readonly<Record<string, WrapperDef>> = {
 }
 
 /** Wrapper names, for tests and for the rules that care (`sudo` is also privilege escalation). */
-export const WRAPPER_NAMES: ReadonlySet<string> = new Set([...Object.keys(WRAPPERS), 'busybox', 'toybox', 'watch', 'flock', 'coproc'])
+export const WRAPPER_NAMES: ReadonlySet<string> = new Set([
+  ...Object.keys(WRAPPERS),
+  'busybox',
+  'toybox',
+  'watch',
+  'flock',
+  'coproc',
+])
 
-export const SHELLS: ReadonlySet<string> = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ksh93', 'mksh', 'pdksh', 'ash', 'yash', 'posh', 'rbash', 'fish', 'csh', 'tcsh'])
+export const SHELLS: ReadonlySet<string> = new Set([
+  'sh',
+  'bash',
+  'zsh',
+  'dash',
+  'ksh',
+  'ksh93',
+  'mksh',
+  'pdksh',
+  'ash',
+  'yash',
+  'posh',
+  'rbash',
+  'fish',
+  'csh',
+  'tcsh',
+])
 
 function peelWrapper(name: string, args: readonly Word[]): Peeled {
   if (name === 'busybox' || name === 'toybox') {
     const first = args[0]
     return first && !first.value.startsWith('-') ? {words: args, via: name} : null
   }
+
   if (name === 'watch') return peelWatch(args)
   if (name === 'flock') return peelFlock(args)
   if (name === 'coproc') return peelCoproc(args)
@@ -177,22 +281,34 @@ function peelWrapper(name: string, args: readonly Word[]): Peeled {
       rest = rest.slice(1)
     }
   }
+
   if (name === 'env') {
     const split = parsed.values.get('split')?.[0]
     if (split) return {code: split, rest, via: 'env -S'}
   }
+
   const files: FileUse[] = []
   for (const [option, use] of Object.entries(def.files ?? {})) {
     for (const word of parsed.values.get(option) ?? []) files.push({word, write: use === 'write'})
   }
+
   for (const word of rest.slice(0, def.skip ?? 0)) if (def.skipped) files.push({word, write: def.skipped === 'write'})
   rest = rest.slice(def.skip ?? 0)
   if (rest.length === 0) return null
   // `sudo -s cmd…` / `sudo -i cmd…` hand the words to the target user's shell as one command line.
-  if (name === 'sudo' && ['-s', '-i', '--shell', '--login'].some((f) => parsed.flags.has(f))) return {code: joinWords(rest), rest: [], via: 'sudo -s'}
+  if (name === 'sudo' && ['-s', '-i', '--shell', '--login'].some((f) => parsed.flags.has(f)))
+    return {code: joinWords(rest), rest: [], via: 'sudo -s'}
   const chdir = def.chdir ? parsed.values.get(def.chdir)?.[0] : undefined
   const replaces = name === 'xargs' && ['-I', '-i', '--replace'].some((f) => parsed.flags.has(f))
-  return {words: rest, via: name, assignments, ...(chdir ? {cwd: chdir} : {}), unseenArgs: def.appends === true, files, replaces}
+  return {
+    words: rest,
+    via: name,
+    assignments,
+    ...(chdir ? {cwd: chdir} : {}),
+    unseenArgs: def.appends === true,
+    files,
+    replaces,
+  }
 }
 
 /**
@@ -200,7 +316,7 @@ function peelWrapper(name: string, args: readonly Word[]): Peeled {
  * brace as a command of its own), so a group is put back together and parsed as code.
  */
 function peelCoproc(args: readonly Word[]): Peeled {
-  const open = (w: Word | undefined): boolean => w?.value === '{' || w?.value === '('
+  const open = (w: undefined | Word): boolean => w?.value === '{' || w?.value === '('
   const rest = !open(args[0]) && open(args[1]) ? args.slice(1) : args
   const first = rest[0]
   if (first === undefined) return null
@@ -219,12 +335,19 @@ function peelWatch(args: readonly Word[]): Peeled {
 }
 
 function peelFlock(args: readonly Word[]): Peeled {
-  const parsed = parseOptions(args, {stopAtOperand: true, shortValue: 'wEc', short: {c: 'command'}, long: {command: 'command'}, longValue: ['timeout', 'conflict-exit-code', 'command']})
+  const parsed = parseOptions(args, {
+    stopAtOperand: true,
+    shortValue: 'wEc',
+    short: {c: 'command'},
+    long: {command: 'command'},
+    longValue: ['timeout', 'conflict-exit-code', 'command'],
+  })
   const rest = args.slice(parsed.rest + 1)
   const code = parsed.values.get('command')?.[0]
   if (code) return {code, rest: [], via: 'flock -c'}
   const next = rest[0]
-  if (next && (next.value === '-c' || next.value === '--command') && rest[1]) return {code: rest[1], rest: [], via: 'flock -c'}
+  if (next && (next.value === '-c' || next.value === '--command') && rest[1])
+    return {code: rest[1], rest: [], via: 'flock -c'}
   const lock = args[parsed.rest]
   return rest.length > 0 ? {words: rest, via: 'flock', files: lock ? [{word: lock, write: true}] : []} : null
 }
@@ -250,12 +373,30 @@ export function joinWords(words: readonly Word[]): Word {
 }
 
 /** Variables whose value a program later runs as a command line (`GIT_EDITOR='rm -rf /' git commit`). */
-const COMMAND_VARS = new Set(['EDITOR', 'VISUAL', 'PAGER', 'MANPAGER', 'GIT_EDITOR', 'GIT_PAGER', 'GIT_SEQUENCE_EDITOR', 'GIT_SSH_COMMAND', 'GIT_ASKPASS', 'SSH_ASKPASS', 'PROMPT_COMMAND', 'SUDO_EDITOR', 'FCEDIT', 'BROWSER', 'TERMINAL'])
+const COMMAND_VARS = new Set([
+  'EDITOR',
+  'VISUAL',
+  'PAGER',
+  'MANPAGER',
+  'GIT_EDITOR',
+  'GIT_PAGER',
+  'GIT_SEQUENCE_EDITOR',
+  'GIT_SSH_COMMAND',
+  'GIT_ASKPASS',
+  'SSH_ASKPASS',
+  'PROMPT_COMMAND',
+  'SUDO_EDITOR',
+  'FCEDIT',
+  'BROWSER',
+  'TERMINAL',
+])
 
 export function normaliseCommand(raw: RawCommand, an: Analyser, via: readonly string[]): void {
   for (const a of raw.assignments) {
-    if (COMMAND_VARS.has(a.name) && a.value !== null && a.value.value.trim() !== '') an.code(a.value.value, [...via, `${a.name}=`], raw.cwds)
+    if (COMMAND_VARS.has(a.name) && a.value !== null && a.value.value.trim() !== '')
+      an.code(a.value.value, [...via, `${a.name}=`], raw.cwds)
   }
+
   const state: State = {
     via,
     viaNames: [],
@@ -270,6 +411,7 @@ export function normaliseCommand(raw: RawCommand, an: Analyser, via: readonly st
     emit(raw, an, state, null, [])
     return
   }
+
   peel(raw, an, raw.words, state, 0)
 }
 
@@ -283,6 +425,7 @@ function peel(raw: RawCommand, an: Analyser, input: readonly Word[], start: Stat
       opaqueName(raw, an, head, words.slice(1), state, guesses)
       return
     }
+
     const name = programName(head.value)
     const peeled = peelWrapper(name, words.slice(1))
     if (peeled === null) break
@@ -292,11 +435,15 @@ function peel(raw: RawCommand, an: Analyser, input: readonly Word[], start: Stat
       runCode(cmd, an, peeled.code, [...state.via, viaText], peeled.rest)
       return
     }
+
     state = {
       ...state,
       via: [...state.via, viaText],
       viaNames: [...state.viaNames, name],
-      assignments: peeled.assignments && peeled.assignments.length > 0 ? [...state.assignments, ...peeled.assignments] : state.assignments,
+      assignments:
+        peeled.assignments && peeled.assignments.length > 0
+          ? [...state.assignments, ...peeled.assignments]
+          : state.assignments,
       cwds: peeled.cwd ? state.cwds.map((d) => chdirTo(d, peeled.cwd as Word)) : state.cwds,
       unseenArgs: state.unseenArgs || peeled.unseenArgs === true,
       files: peeled.files && peeled.files.length > 0 ? [...state.files, ...peeled.files] : state.files,
@@ -311,13 +458,14 @@ function peel(raw: RawCommand, an: Analyser, input: readonly Word[], start: Stat
       }
     }
   }
+
   const head = words[0] as Word
   const cmd = emit(raw, an, state, head, words.slice(1))
   carry(cmd, an)
 }
 
 /** The words xargs reads, when every producer's output is visible. */
-function xargsInput(raw: RawCommand, an: Analyser): string[] | null {
+function xargsInput(raw: RawCommand, an: Analyser): null | string[] {
   const producers = visibleProducers(an.pipeProducers(raw), an)
   if (producers.length === 0) return null
   const out: string[] = []
@@ -326,6 +474,7 @@ function xargsInput(raw: RawCommand, an: Analyser): string[] | null {
     if (text === null) return null
     out.push(...text.split(/\s+/).filter((s) => s !== ''))
   }
+
   return out
 }
 
@@ -336,7 +485,14 @@ function chdirTo(dir: string, target: Word): string {
   return path.posix.resolve(dir, target.value)
 }
 
-function emit(raw: RawCommand, an: Analyser, state: State, head: Word | null, args: readonly Word[], code?: CodeSource): Cmd {
+function emit(
+  raw: RawCommand,
+  an: Analyser,
+  state: State,
+  head: null | Word,
+  args: readonly Word[],
+  code?: CodeSource,
+): Cmd {
   const program = head === null ? null : head.value.slice(head.value.lastIndexOf('/') + 1)
   return an.add({
     program,
@@ -365,8 +521,17 @@ function emit(raw: RawCommand, an: Analyser, state: State, head: Word | null, ar
  * least asked); where the script itself says what it may be (`X=rm; $X …`, `$(echo rm)`, `r*m`
  * against known programs) each possibility is judged as well, so a deny is not lost.
  */
-function opaqueName(raw: RawCommand, an: Analyser, head: Word, rest: readonly Word[], state: State, guesses: number): void {
-  const why = head.static ? `the command name is a glob pattern (${head.raw})` : `the command name is built at run time (${head.raw})`
+function opaqueName(
+  raw: RawCommand,
+  an: Analyser,
+  head: Word,
+  rest: readonly Word[],
+  state: State,
+  guesses: number,
+): void {
+  const why = head.static
+    ? `the command name is a glob pattern (${head.raw})`
+    : `the command name is built at run time (${head.raw})`
   const candidates = guesses < 2 ? nameCandidates(head, an) : []
   emit(raw, an, {...state, opaque: why, dynamic: true}, null, rest)
   for (const candidate of candidates) {
@@ -390,14 +555,20 @@ function nameCandidates(head: Word, an: Analyser): string[] {
       if (re.test(p)) out.push(p)
       if (out.length >= MAX_CANDIDATES) break
     }
+
     return out
   }
+
   let partial: string[] = ['']
   for (const u of head.units) {
     let options: readonly string[]
     if (u.dyn === undefined) options = [u.ch]
     else if (u.dyn.kind === 'var' && u.dyn.name !== undefined) {
-      options = [...an.values(u.dyn.name), ...(u.dyn.fallback !== undefined ? [u.dyn.fallback] : []), ...(WELL_KNOWN[u.dyn.name] ?? [])]
+      options = [
+        ...an.values(u.dyn.name),
+        ...(u.dyn.fallback === undefined ? [] : [u.dyn.fallback]),
+        ...(WELL_KNOWN[u.dyn.name] ?? []),
+      ]
     } else if (u.dyn.kind === 'cmd' && u.dyn.output !== undefined) options = [u.dyn.output]
     else return []
     if (options.length === 0) return []
@@ -405,26 +576,44 @@ function nameCandidates(head: Word, an: Analyser): string[] {
     for (const p of partial) for (const o of options) if (next.length < MAX_CANDIDATES) next.push(p + o)
     partial = next
   }
+
   return partial
 }
 
-function globToRegExp(glob: string): RegExp | null {
+function globToRegExp(glob: string): null | RegExp {
   let re = ''
   for (let i = 0; i < glob.length; i++) {
     const ch = glob[i] as string
-    if (ch === '*') re += '.*'
-    else if (ch === '?') re += '.'
-    else if (ch === '[') {
-      const close = glob.indexOf(']', i + 2)
-      if (close < 0) re += '\\['
-      else {
-        let body = glob.slice(i + 1, close)
-        if (body.startsWith('!')) body = `^${body.slice(1)}`
-        re += `[${body.replace(/\\/g, '\\\\')}]`
-        i = close
+    switch (ch) {
+      case '*': {
+        re += '.*'
+        break
       }
-    } else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+
+      case '?': {
+        re += '.'
+        break
+      }
+
+      case '[': {
+        const close = glob.indexOf(']', i + 2)
+        if (close === -1) re += String.raw`\[`
+        else {
+          let body = glob.slice(i + 1, close)
+          if (body.startsWith('!')) body = `^${body.slice(1)}`
+          re += `[${body.replaceAll('\\', '\\\\')}]`
+          i = close
+        }
+
+        break
+      }
+
+      default: {
+        re += ch.replaceAll(/[.*+?^${}()|[\]\\/]/g, String.raw`\$&`)
+      }
+    }
   }
+
   try {
     return new RegExp(`^${re}$`, 'i')
   } catch {
@@ -434,15 +623,18 @@ function globToRegExp(glob: string): RegExp | null {
 
 /** Code carried by the command itself: parsed again, judged as commands of their own. */
 function carry(cmd: Cmd, an: Analyser): void {
-  const name = cmd.name
+  const {name} = cmd
   if (SHELLS.has(name) || ((cmd.viaNames.includes('busybox') || cmd.viaNames.includes('toybox')) && name === 'sh')) {
     shellCode(cmd, an)
     return
   }
+
   switch (name) {
-    case 'eval':
+    case 'eval': {
       if (cmd.args.length > 0) setCode(cmd, an, {kind: 'string', word: joinWords(cmd.args)}, 'eval')
       return
+    }
+
     case 'source':
     case '.': {
       const file = cmd.args[0]
@@ -452,23 +644,34 @@ function carry(cmd: Cmd, an: Analyser): void {
       else setCode(cmd, an, {kind: 'file', word: file}, name)
       return
     }
+
     case 'trap': {
       const first = cmd.args[0]
       if (first && cmd.args.length >= 2 && !first.value.startsWith('-') && first.value !== '') {
         setCode(cmd, an, {kind: 'string', word: first}, 'trap')
       }
+
       return
     }
-    case 'alias':
+
+    case 'alias': {
       for (const w of cmd.args) {
         const eq = w.value.indexOf('=')
         if (eq > 0) an.code(w.value.slice(eq + 1), [...cmd.via, 'alias'], cmd.cwds)
       }
+
       return
+    }
+
     case 'su':
     case 'runuser':
     case 'sg': {
-      const parsed = parseOptions(cmd.args, {shortValue: 'cgGsuw', short: {c: 'command'}, long: {command: 'command'}, longValue: ['command', 'shell', 'group', 'supp-group', 'user', 'whitelist-environment']})
+      const parsed = parseOptions(cmd.args, {
+        shortValue: 'cgGsuw',
+        short: {c: 'command'},
+        long: {command: 'command'},
+        longValue: ['command', 'shell', 'group', 'supp-group', 'user', 'whitelist-environment'],
+      })
       const code = parsed.values.get('command')?.[0]
       if (code) setCode(cmd, an, {kind: 'string', word: code}, `${name} -c`)
       else if (name === 'runuser' && parsed.flags.has('-u') && parsed.operands.length > 0) {
@@ -476,26 +679,38 @@ function carry(cmd: Cmd, an: Analyser): void {
       } else if (name === 'sg' && parsed.operands.length > 1) {
         setCode(cmd, an, {kind: 'string', word: joinWords(parsed.operands.slice(1))}, 'sg')
       }
+
       return
     }
+
     case 'script': {
-      const parsed = parseOptions(cmd.args, {shortValue: 'cEIOBTm', short: {c: 'command'}, long: {command: 'command'}, longValue: ['command', 'echo', 'log-in', 'log-out', 'log-io', 'log-timing', 'logging-format']})
+      const parsed = parseOptions(cmd.args, {
+        shortValue: 'cEIOBTm',
+        short: {c: 'command'},
+        long: {command: 'command'},
+        longValue: ['command', 'echo', 'log-in', 'log-out', 'log-io', 'log-timing', 'logging-format'],
+      })
       const code = parsed.values.get('command')?.[0]
       if (code) setCode(cmd, an, {kind: 'string', word: code}, 'script -c')
       return
     }
-    case 'find':
+
+    case 'find': {
       findExec(cmd, an)
       return
-    case 'ssh':
+    }
+
+    case 'ssh': {
       sshCommand(cmd, an)
-      return
+      break
+    }
+
     default:
   }
 }
 
 function shellCode(cmd: Cmd, an: Analyser): void {
-  const args = cmd.args
+  const {args} = cmd
   let i = 0
   let hasC = false
   let hasS = false
@@ -505,22 +720,27 @@ function shellCode(cmd: Cmd, an: Analyser): void {
       i++
       break
     }
+
     if (/^[+-][oO]$/.test(a)) {
       i++
       continue
     }
+
     if (a === '--rcfile' || a === '--init-file') {
       i++
       continue
     }
+
     if (a.startsWith('--')) continue
     if (/^[-+][A-Za-z]+$/.test(a)) {
       if (a.startsWith('-') && a.includes('c')) hasC = true
       if (a.startsWith('-') && a.includes('s')) hasS = true
       continue
     }
+
     break
   }
+
   const operands = args.slice(i)
   const first = operands[0]
   const via = `${cmd.name} -c`
@@ -528,10 +748,12 @@ function shellCode(cmd: Cmd, an: Analyser): void {
     if (first) setCode(cmd, an, {kind: 'string', word: first}, via)
     return
   }
+
   if (hasS || first === undefined) {
     setCode(cmd, an, {kind: 'stdin'}, cmd.name)
     return
   }
+
   if (first.procGroup !== undefined) setCode(cmd, an, {kind: 'proc', group: first.procGroup}, cmd.name)
   else if (first.value === '/dev/stdin') setCode(cmd, an, {kind: 'stdin'}, cmd.name)
   else setCode(cmd, an, {kind: 'file', word: first}, cmd.name)
@@ -545,10 +767,12 @@ function setCode(cmd: Cmd, an: Analyser, code: CodeSource, via: string): void {
     runCode(cmd, an, code.word, chain, [])
     return
   }
+
   if (code.kind === 'stdin') {
     for (const text of stdinTexts(cmd, an)) an.code(text, chain, cmd.cwds)
     return
   }
+
   if (code.kind === 'proc') {
     for (const producer of an.groupCommands(code.group)) {
       const text = producedText(producer)
@@ -574,16 +798,23 @@ export function stdinTexts(cmd: Cmd, an: Analyser): string[] {
     if (r.heredoc) out.push(r.heredoc.body)
     else if (r.op === '<<<' && r.target) out.push(r.target.value)
   }
+
   for (const producer of visibleProducers(an.pipeProducers(cmd.raw), an)) {
     const text = producedText(producer)
     if (text !== null) out.push(text)
   }
+
   return out
 }
 
 /** `tee f`, `cat`, `cat -`: pass their input on unchanged. */
 export function isPassThrough(p: Cmd): boolean {
-  return p.name === 'tee' || (p.name === 'cat' && p.args.every((w) => w.value === '-') && !p.raw.redirects.some((r) => r.heredoc || r.op === '<<<'))
+  return (
+    p.name === 'tee' ||
+    (p.name === 'cat' &&
+      p.args.every((w) => w.value === '-') &&
+      !p.raw.redirects.some((r) => r.heredoc || r.op === '<<<'))
+  )
 }
 
 /** Producers, looking through filters that pass their input on unchanged. */
@@ -593,11 +824,12 @@ function visibleProducers(producers: readonly Cmd[], an: Analyser, depth = 0): C
     if (isPassThrough(p) && depth < 8) out.push(...visibleProducers(an.pipeProducers(p.raw), an, depth + 1))
     else out.push(p)
   }
+
   return out
 }
 
 /** What a producer writes to its output when the engine can tell: `echo`, `printf`, `cat <<EOF`. */
-export function producedText(cmd: Cmd): string | null {
+export function producedText(cmd: Cmd): null | string {
   if (cmd.name === 'echo') {
     let i = 0
     let escapes = false
@@ -605,33 +837,37 @@ export function producedText(cmd: Cmd): string | null {
       if ((cmd.args[i] as Word).value.includes('e')) escapes = true
       i++
     }
+
     const words = cmd.args.slice(i)
     const text = words.map((w) => w.value).join(' ')
     return escapes ? decodeAnsiC(text) : text
   }
+
   if (cmd.name === 'printf') {
     const [format, ...rest] = cmd.args
     if (format === undefined) return null
     let k = 0
-    const out = format.value.replace(/%([%sbdciouxX])/g, (_m, c: string) => {
+    const out = format.value.replaceAll(/%([%sbdciouxX])/g, (_m, c: string) => {
       if (c === '%') return '%'
       const arg = rest[k++]?.value ?? ''
       return c === 'b' ? decodeAnsiC(arg) : arg
     })
     return decodeAnsiC(out)
   }
+
   if (cmd.name === 'cat' && cmd.args.every((w) => w.value === '-')) {
     for (const r of cmd.raw.redirects) {
       if (r.heredoc) return r.heredoc.body
       if (r.op === '<<<' && r.target) return r.target.value
     }
   }
+
   return null
 }
 
 /** `find … -exec cmd {} ;`: `{}` stands for paths under find's start directories. */
 function findExec(cmd: Cmd, an: Analyser): void {
-  const args = cmd.args
+  const {args} = cmd
   const starts: Word[] = []
   let i = 0
   while (i < args.length && !/^[-(!]/.test((args[i] as Word).value)) starts.push(args[i++] as Word)
@@ -646,6 +882,7 @@ function findExec(cmd: Cmd, an: Analyser): void {
       if (v === ';' || (v === '+' && (args[j - 1] as Word).value === '{}')) break
       inner.push(args[j] as Word)
     }
+
     i = j
     if (inner.length === 0) continue
     for (const start of starts) {
@@ -659,7 +896,11 @@ function findExec(cmd: Cmd, an: Analyser): void {
 /** A word standing for "some path under `start`": a glob below it, which is how rules judge it. */
 function foundPathWord(start: Word): Word {
   if (!start.static) return start
-  const units = [...start.units, ...(start.value.endsWith('/') ? [] : [{ch: '/', quoted: true}]), {ch: '*', quoted: false}]
+  const units = [
+    ...start.units,
+    ...(start.value.endsWith('/') ? [] : [{ch: '/', quoted: true}]),
+    {ch: '*', quoted: false},
+  ]
   return wordFromUnits(`${start.raw}/{}`, units)
 }
 

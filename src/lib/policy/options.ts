@@ -5,33 +5,33 @@
  * options that take a value swallow it whether it is attached (`-n5`, `--lines=5`) or not (`-n 5`).
  */
 
-import {type Word, literalWord, startsDynamic} from './words.js'
+import {literalWord, startsDynamic, type Word} from './words.js'
 
 export interface OptionSpec {
-  /** Short option letter → canonical name. Letters not listed keep `-x` as their name. */
-  readonly short?: Readonly<Record<string, string>>
   /** Long option (without `--`) → canonical name. Unlisted ones keep `--name`. */
   readonly long?: Readonly<Record<string, string>>
-  /** Short letters that take a value. */
-  readonly shortValue?: string
   /** Long options (without `--`) that take a value. */
   readonly longValue?: readonly string[]
-  /** Stop at the first operand (POSIX, and wrappers such as `sudo` whose operand is a command). */
-  readonly stopAtOperand?: boolean
+  /** Short option letter → canonical name. Letters not listed keep `-x` as their name. */
+  readonly short?: Readonly<Record<string, string>>
+  /** Short letters that take a value. */
+  readonly shortValue?: string
   /** Options are single-dash words (`find -name`, `java -jar`): do not split them into letters. */
   readonly singleDashLong?: boolean
+  /** Stop at the first operand (POSIX, and wrappers such as `sudo` whose operand is a command). */
+  readonly stopAtOperand?: boolean
 }
 
 export interface ParsedOptions {
   /** Canonical names of the options present. */
   readonly flags: ReadonlySet<string>
-  /** Values given to options that take one, by canonical name, in order. */
-  readonly values: ReadonlyMap<string, readonly Word[]>
   readonly operands: readonly Word[]
   /** Index in the input where operands start when `stopAtOperand` (the rest is the inner command). */
   readonly rest: number
   /** An option word was built at run time (`-$X`): the flags may be incomplete. */
   readonly unknownOption: boolean
+  /** Values given to options that take one, by canonical name, in order. */
+  readonly values: ReadonlyMap<string, readonly Word[]>
 }
 
 /** A value attached to an option (`-n5`, `--lines=5`), as a word of its own; a run-time word stays one. */
@@ -45,12 +45,13 @@ export function parseOptions(args: readonly Word[], spec: OptionSpec): ParsedOpt
   const operands: Word[] = []
   let unknownOption = false
   let rest = args.length
-  const addValue = (name: string, word: Word | undefined): void => {
+  const addValue = (name: string, word: undefined | Word): void => {
     if (word === undefined) return
     const list = values.get(name)
     if (list) list.push(word)
     else values.set(name, [word])
   }
+
   let i = 0
   for (; i < args.length; i++) {
     const word = args[i] as Word
@@ -59,25 +60,29 @@ export function parseOptions(args: readonly Word[], spec: OptionSpec): ParsedOpt
       i++
       break
     }
+
     if (a.length < 2 || a[0] !== '-' || startsDynamic(word)) {
       if (spec.stopAtOperand) {
         rest = i
         return {flags, values, operands: args.slice(i), rest, unknownOption}
       }
+
       operands.push(word)
       continue
     }
+
     if (!word.static) unknownOption = true
     if (a.startsWith('--') || spec.singleDashLong) {
       const body = a.slice(a.startsWith('--') ? 2 : 1)
       const eq = body.indexOf('=')
-      const key = eq >= 0 ? body.slice(0, eq) : body
+      const key = eq === -1 ? body : body.slice(0, eq)
       const name = spec.long?.[key] ?? (a.startsWith('--') ? `--${key}` : `-${key}`)
       flags.add(name)
-      if (eq >= 0) addValue(name, valueWord(word, body.slice(eq + 1)))
+      if (eq !== -1) addValue(name, valueWord(word, body.slice(eq + 1)))
       else if (spec.longValue?.includes(key)) addValue(name, args[++i])
       continue
     }
+
     for (let j = 1; j < a.length; j++) {
       const letter = a[j] as string
       const name = spec.short?.[letter] ?? `-${letter}`
@@ -89,6 +94,7 @@ export function parseOptions(args: readonly Word[], spec: OptionSpec): ParsedOpt
       }
     }
   }
+
   // After `--` everything is an operand.
   for (; i < args.length; i++) operands.push(args[i] as Word)
   if (spec.stopAtOperand) rest = args.length - operands.length

@@ -1,9 +1,15 @@
 import {beforeAll, describe, expect, it} from 'vitest'
+
 import {loadPolicy, PACK_NAMES, type PolicyContext, type PolicyEngine} from './index.js'
 import {BUILTIN_PACKS} from './packs/index.js'
 import {fillExample} from './rules.js'
 
-const ctx: PolicyContext = {cwd: '/srv/hub/workspace', workspace: '/srv/hub/workspace', runtimeDir: '/srv/hub/runtime', policyFile: '/srv/hub/hub.policy.json'}
+const ctx: PolicyContext = {
+  cwd: '/srv/hub/workspace',
+  workspace: '/srv/hub/workspace',
+  runtimeDir: '/srv/hub/runtime',
+  policyFile: '/srv/hub/hub.policy.json',
+}
 let engine: PolicyEngine
 
 beforeAll(async () => {
@@ -33,7 +39,10 @@ describe('built-in packs', () => {
       for (const rule of pack.rules) {
         it.each(rule.examples.match.map((e) => [e]))(`${rule.id} matches %j`, (example) => {
           const v = engine.evaluate(fillExample(example, ctx), ctx)
-          expect(v.matches.map((m) => m.rule), v.reason).toContain(rule.id)
+          expect(
+            v.matches.map((m) => m.rule),
+            v.reason,
+          ).toContain(rule.id)
           // A match of a deny rule makes the whole request a deny.
           if (rule.decision === 'deny') expect(v.decision).toBe('deny')
           else expect(v.decision).not.toBe('allow')
@@ -49,15 +58,15 @@ describe('built-in packs', () => {
 
 describe('the seed compatibility', () => {
   it('refuses the seed example with a rule id that fits the deny:<rule> reason form', () => {
-    const v = engine.evaluate('Remove-Item C:\\Windows\\*', ctx)
+    const v = engine.evaluate(String.raw`Remove-Item C:\Windows\*`, ctx)
     expect(v.decision).toBe('deny')
     expect(`deny:${v.rule}`).toBe('deny:powershell.remove-item')
-    expect(new RegExp(v.matches[0]?.pattern ?? '^$', 'i').test('Remove-Item C:\\Windows\\*')).toBe(true)
+    expect(new RegExp(v.matches[0]?.pattern ?? '^$', 'i').test(String.raw`Remove-Item C:\Windows\*`)).toBe(true)
   })
 
   it('matches the seed pattern wherever the seed did, except in shell data', () => {
     const seed = /\b(Remove-Item|del)/
-    for (const c of ['Remove-Item x', 'del x', 'del /q C:\\x', 'ls; del x']) {
+    for (const c of ['Remove-Item x', 'del x', String.raw`del /q C:\x`, 'ls; del x']) {
       expect(seed.test(c)).toBe(true)
       expect(engine.evaluate(c, ctx).decision, c).toBe('deny')
     }

@@ -8,58 +8,59 @@
  * cursor is cheaper than walking the native tree, and nothing native can leak past a parse.
  */
 
-import {readFile} from 'node:fs/promises'
-import {createRequire} from 'node:module'
 import type {Parser as TsParser, Tree as TsTree} from 'web-tree-sitter'
 
+import {readFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
+
 export interface SyntaxNode {
-  /** Grammar node type (`command`, `word` …); for anonymous nodes the token itself (`|`, `>>` …). */
-  readonly type: string
-  readonly named: boolean
+  readonly children: readonly SyntaxNode[]
+  readonly end: number
   /** Field name under the parent (`name`, `argument`, `redirect` …), if any. */
-  readonly field: string | null
+  readonly field: null | string
+  readonly named: boolean
   /** Offsets into the parsed source, in UTF-16 code units (what `String.prototype.slice` takes). */
   readonly start: number
-  readonly end: number
-  readonly children: readonly SyntaxNode[]
+  /** Grammar node type (`command`, `word` …); for anonymous nodes the token itself (`|`, `>>` …). */
+  readonly type: string
 }
 
 export interface ParseLimits {
-  /** Most nodes a tree may have before the input counts as over budget. */
-  maxNodes: number
-  /** Deepest nesting copied; anything deeper is cut off and reported. */
-  maxDepth: number
   /** `performance.now()` value after which parsing is abandoned. */
   deadline: number
+  /** Deepest nesting copied; anything deeper is cut off and reported. */
+  maxDepth: number
+  /** Most nodes a tree may have before the input counts as over budget. */
+  maxNodes: number
 }
 
 export type ParseOutcome =
-  | {ok: true; root: SyntaxNode; hasError: boolean; nodes: number; truncated: boolean}
-  | {ok: false; reason: 'nodes' | 'time'; nodes: number}
+  | {hasError: boolean; nodes: number; ok: true; root: SyntaxNode; truncated: boolean}
+  | {nodes: number; ok: false; reason: 'nodes' | 'time'}
 
 export interface ShellParser {
   parse(source: string, limits: ParseLimits): ParseOutcome
 }
 
 interface MutableNode {
-  type: string
-  named: boolean
-  field: string | null
-  start: number
-  end: number
   children: MutableNode[]
+  end: number
+  field: null | string
+  named: boolean
+  start: number
+  type: string
 }
 
 class TreeSitterShellParser implements ShellParser {
+  private readonly typeNamed: boolean[] = []
   // Type names and namedness per type id, filled on first sight: reading them from the cursor each
   // time would be two more WebAssembly calls per node.
   private readonly typeNames: string[] = []
-  private readonly typeNamed: boolean[] = []
 
   constructor(private readonly parser: TsParser) {}
 
   parse(source: string, limits: ParseLimits): ParseOutcome {
-    let tree: TsTree | null
+    let tree: null | TsTree
     try {
       tree = this.parser.parse(source, null, {
         // Returning true cancels the parse; the callback is only called every few thousand steps.
@@ -68,15 +69,17 @@ class TreeSitterShellParser implements ShellParser {
     } catch {
       tree = null
     }
+
     if (tree === null) {
       this.parser.reset()
       return {ok: false, reason: 'time', nodes: 0}
     }
+
     try {
       const top = tree.rootNode
       const nodes = top.descendantCount
       if (nodes > limits.maxNodes) return {ok: false, reason: 'nodes', nodes}
-      const hasError = top.hasError
+      const {hasError} = top
       const {root, truncated} = this.copy(tree, limits.maxDepth)
       return {ok: true, root, hasError, nodes, truncated}
     } finally {
@@ -87,8 +90,8 @@ class TreeSitterShellParser implements ShellParser {
   private copy(tree: TsTree, maxDepth: number): {root: SyntaxNode; truncated: boolean} {
     const cursor = tree.walk()
     let truncated = false
-    const typeNames = this.typeNames
-    const typeNamed = this.typeNamed
+    const {typeNames} = this
+    const {typeNamed} = this
     const make = (): MutableNode => {
       const id = cursor.nodeTypeId
       let type = typeNames[id]
@@ -99,15 +102,18 @@ class TreeSitterShellParser implements ShellParser {
         typeNames[id] = type
         typeNamed[id] = named
       }
+
       // Fields of anonymous tokens (`operator: &&`) are never read; skipping them saves a call.
       // Offsets are filled in by `visit`: an inner node spans exactly its children, so only leaves
       // (and error nodes, which may hold skipped text) need asking.
       return {type, named, field: named ? cursor.currentFieldName : null, start: 0, end: 0, children: []}
     }
+
     const own = (node: MutableNode): void => {
       node.start = cursor.startIndex
       node.end = cursor.endIndex
     }
+
     const visit = (node: MutableNode, depth: number): void => {
       const exact = node.type === 'ERROR' || depth === 1
       if (exact) own(node)
@@ -115,23 +121,27 @@ class TreeSitterShellParser implements ShellParser {
         if (!exact) own(node)
         return
       }
+
       if (depth > maxDepth) {
         truncated = true
         cursor.gotoParent()
         if (!exact) own(node)
         return
       }
+
       do {
         const child = make()
         node.children.push(child)
         visit(child, depth + 1)
       } while (cursor.gotoNextSibling())
+
       cursor.gotoParent()
       if (!exact) {
         node.start = (node.children[0] as MutableNode).start
-        node.end = (node.children[node.children.length - 1] as MutableNode).end
+        node.end = (node.children.at(-1) as MutableNode).end
       }
     }
+
     try {
       const root = make()
       visit(root, 1)
@@ -144,7 +154,7 @@ class TreeSitterShellParser implements ShellParser {
 
 /** Touches most of the grammar: lists, pipes, substitutions, quoting, redirections, here-documents. */
 const WARM_UP = [
-  'f() { a=$(b "c" \'d\' $\'e\' \\x) || [[ -f g ]] && (( h + 1 )); }',
+  String.raw`f() { a=$(b "c" 'd' $'e' \x) || [[ -f g ]] && (( h + 1 )); }`,
   'for i in {1..2}; do case $i in *) j | k 2>&1 >/dev/null &;; esac; done',
   'cat <<END > l',
   '$m ${n:-o} `p`',
@@ -175,6 +185,7 @@ async function createParser(): Promise<ShellParser> {
     t = now
     return ms
   }
+
   const {Parser, Language} = await import('web-tree-sitter')
   parserLoadTimings.importMs = lap()
   // Resolved through the package, so it works from src/ (tsx, vitest) and from dist/ alike.

@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest'
+
 import {isLoopbackHost, remoteSpecHost, urlDestination} from './hosts.js'
-import {type Place, deviceKind, isSystemPath, isWithin, placeCouldReach, placeWithin, placesOf} from './paths.js'
-import {type Word, decodeAnsiC, expandBraces, literalWord, unquotedWords} from './words.js'
+import {deviceKind, isSystemPath, isWithin, type Place, placeCouldReach, placesOf, placeWithin} from './paths.js'
+import {decodeAnsiC, expandBraces, literalWord, unquotedWords, type Word} from './words.js'
 
 const WS = '/srv/hub/workspace'
 const word = (text: string): Word => unquotedWords(text)[0] as Word
@@ -32,7 +33,11 @@ describe('resolving path operands', () => {
   })
 
   it('reads $HOME as the home directory', () => {
-    const w: Word = {...literalWord('$HOME/.ssh'), static: false, units: [{ch: '$HOME', quoted: false, dyn: {kind: 'var', name: 'HOME'}}, ...literalWord('/.ssh').units]}
+    const w: Word = {
+      ...literalWord('$HOME/.ssh'),
+      static: false,
+      units: [{ch: '$HOME', quoted: false, dyn: {kind: 'var', name: 'HOME'}}, ...literalWord('/.ssh').units],
+    }
     expect(placesOf(w, [WS])).toEqual([{kind: 'home', path: '~/.ssh', below: false}])
   })
 
@@ -69,11 +74,33 @@ describe('resolving path operands', () => {
 })
 
 describe('telling loopback from remote', () => {
-  it.each(['localhost', 'LOCALHOST', 'localhost.', 'app.localhost', '127.0.0.1', '127.1', '127.255.0.9', '0x7f.1', '2130706433', '[::1]', '::1', '[::ffff:127.0.0.1]'])('%s is loopback', (host) => {
+  it.each([
+    'localhost',
+    'LOCALHOST',
+    'localhost.',
+    'app.localhost',
+    '127.0.0.1',
+    '127.1',
+    '127.255.0.9',
+    '0x7f.1',
+    '2130706433',
+    '[::1]',
+    '::1',
+    '[::ffff:127.0.0.1]',
+  ])('%s is loopback', (host) => {
     expect(isLoopbackHost(host)).toBe(true)
   })
 
-  it.each(['example.com', '10.0.0.1', '0.0.0.0', '3232235777', '[::2]', 'localhost.example.com', '127.0.0.1.nip.io', ''])('%s is not loopback', (host) => {
+  it.each([
+    'example.com',
+    '10.0.0.1',
+    '0.0.0.0',
+    '3232235777',
+    '[::2]',
+    'localhost.example.com',
+    '127.0.0.1.nip.io',
+    '',
+  ])('%s is not loopback', (host) => {
     expect(isLoopbackHost(host)).toBe(false)
   })
 
@@ -84,7 +111,7 @@ describe('telling loopback from remote', () => {
     ['https://example.com', 'remote'],
     ['example.com/x', 'remote'],
     ['http://user@127.0.0.1@evil.com/', 'remote'],
-    ['http://127.0.0.1\\@evil.com/', 'remote'],
+    [String.raw`http://127.0.0.1\@evil.com/`, 'remote'],
     ['http://localhost@evil.com/', 'remote'],
     ['file:///etc/passwd', 'local-file'],
     ['', 'unknown'],
@@ -97,17 +124,17 @@ describe('telling loopback from remote', () => {
     expect(remoteSpecHost('host::module')).toBe('host')
     expect(remoteSpecHost('./a:b')).toBeNull()
     expect(remoteSpecHost('/abs/path')).toBeNull()
-    expect(remoteSpecHost('C:\\x')).toBeNull()
+    expect(remoteSpecHost(String.raw`C:\x`)).toBeNull()
   })
 })
 
 describe('words', () => {
   it('decodes ANSI-C strings', () => {
-    expect(decodeAnsiC('\\x72\\x6d')).toBe('rm')
-    expect(decodeAnsiC('\\162\\155')).toBe('rm')
-    expect(decodeAnsiC('a\\tb\\n\\\\\\\'')).toBe("a\tb\n\\'")
-    expect(decodeAnsiC('\\u00e9\\U0001F600')).toBe('é😀')
-    expect(decodeAnsiC('\\cA')).toBe('\u0001')
+    expect(decodeAnsiC(String.raw`\x72\x6d`)).toBe('rm')
+    expect(decodeAnsiC(String.raw`\162\155`)).toBe('rm')
+    expect(decodeAnsiC(String.raw`a\tb\n\\\'`)).toBe("a\tb\n\\'")
+    expect(decodeAnsiC(String.raw`\u00e9\U0001F600`)).toBe('é😀')
+    expect(decodeAnsiC(String.raw`\cA`)).toBe('\u0001')
   })
 
   it('expands braces, leaving quoted and single braces alone', () => {
@@ -115,9 +142,12 @@ describe('words', () => {
     expect(unquotedWords('x{1..3}').map((w) => w.value)).toEqual(['x1', 'x2', 'x3'])
     expect(unquotedWords('{a..c..2}').map((w) => w.value)).toEqual(['a', 'c'])
     expect(unquotedWords('{a}').map((w) => w.value)).toEqual(['{a}'])
-    expect(unquotedWords('\\{a,b}').map((w) => w.value)).toEqual(['{a,b}'])
+    expect(unquotedWords(String.raw`\{a,b}`).map((w) => w.value)).toEqual(['{a,b}'])
     expect(unquotedWords('{a,{b,c}}').map((w) => w.value)).toEqual(['a', 'b', 'c'])
-    expect(expandBraces(literalWord('{a,b}', {quoted: false}).units).map((u) => u.map((x) => x.ch).join(''))).toEqual(['a', 'b'])
+    expect(expandBraces(literalWord('{a,b}', {quoted: false}).units).map((u) => u.map((x) => x.ch).join(''))).toEqual([
+      'a',
+      'b',
+    ])
     expect(unquotedWords('{1..1000}')).toHaveLength(64)
   })
 
@@ -126,8 +156,8 @@ describe('words', () => {
     expect(w.glob).toBe(true)
     expect(w.prefix).toBe('/usr/lib/')
     expect(word('~/x').tilde).toBe(true)
-    expect(word('\\~/x').tilde).toBe(false)
-    expect(word('a\\*').glob).toBe(false)
+    expect(word(String.raw`\~/x`).tilde).toBe(false)
+    expect(word(String.raw`a\*`).glob).toBe(false)
     expect(word('[').glob).toBe(false)
   })
 })

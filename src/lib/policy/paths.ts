@@ -7,13 +7,14 @@
  */
 
 import path from 'node:path'
-import {type Word, literalWord} from './words.js'
+
+import {literalWord, type Word} from './words.js'
 
 export type Place =
   /** `below`: a glob, so only paths strictly under `path` can match. */
-  | {readonly kind: 'path'; readonly path: string; readonly below: boolean}
+  | {readonly below: boolean; readonly kind: 'home'; readonly path: string}
   /** Under the home directory: `path` starts with `~`. */
-  | {readonly kind: 'home'; readonly path: string; readonly below: boolean}
+  | {readonly below: boolean; readonly kind: 'path'; readonly path: string}
   | {readonly kind: 'unknown'; readonly why: string}
 
 const HOME_VAR = /^\$(?:HOME\b|\{HOME\})/
@@ -32,6 +33,7 @@ export function placesOf(word: Word, cwds: readonly string[]): Place[] {
     if (restStatic && pwd && !word.glob) return placesOf(literalWord(`.${text.slice(pwd[0].length)}`), cwds)
     return [{kind: 'unknown', why: `built at run time (${word.raw})`}]
   }
+
   let below = false
   if (word.glob) {
     const dir = word.prefix.slice(0, word.prefix.lastIndexOf('/') + 1)
@@ -40,9 +42,11 @@ export function placesOf(word: Word, cwds: readonly string[]): Place[] {
     if (pattern.split('/').some((c) => c === '..' || (c.startsWith('.') && /[*?[]/.test(c)))) {
       return [{kind: 'unknown', why: `a glob that can match .. (${word.raw})`}]
     }
+
     text = dir || '.'
     below = true
   }
+
   if (word.tilde) return [homePlace(text, below)]
   if (text.startsWith('/')) return [{kind: 'path', path: path.posix.resolve(text), below}]
   const out: Place[] = []
@@ -51,6 +55,7 @@ export function placesOf(word: Word, cwds: readonly string[]): Place[] {
     else if (cwd.startsWith('~')) out.push(homePlace(`${cwd}/${text}`, below))
     else out.push({kind: 'path', path: path.posix.resolve(cwd, text), below})
   }
+
   return out
 }
 
@@ -59,6 +64,7 @@ function homePlace(text: string, below: boolean): Place {
     // `~user/…`: someone's home directory; keep it as written.
     return {kind: 'home', path: text, below}
   }
+
   const normal = path.posix.normalize(text).replace(/\/$/, '')
   if (!normal.startsWith('~')) return {kind: 'unknown', why: `above the home directory (${text})`}
   return {kind: 'home', path: normal, below}
@@ -94,7 +100,28 @@ export function placeText(place: Place, word: Word): string {
 }
 
 /** Directories the operating system owns. Writing there changes the machine, not the project. */
-const SYSTEM_DIRS = ['/etc', '/boot', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/sys', '/proc', '/root', '/var', '/opt', '/srv', '/snap', '/System', '/Library', '/private/etc', '/private/var']
+const SYSTEM_DIRS = [
+  '/etc',
+  '/boot',
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/sys',
+  '/proc',
+  '/root',
+  '/var',
+  '/opt',
+  '/srv',
+  '/snap',
+  '/System',
+  '/Library',
+  '/private/etc',
+  '/private/var',
+]
 const SYSTEM_EXCEPTIONS = ['/var/tmp', '/private/var/tmp', '/private/var/folders', '/var/folders']
 
 /** Under a directory the OS owns (never inside the workspace, wherever that lives). */
@@ -104,11 +131,13 @@ export function isSystemPath(p: string, workspace: string): boolean {
   return SYSTEM_DIRS.some((d) => isWithin(p, d))
 }
 
-const HARMLESS_DEVICES = /^\/dev\/(?:null|zero|full|random|urandom|stdin|stdout|stderr|tty|console|ptmx|fd\/\d+|pts\/\d+|shm(?:\/.*)?)$/
-const DISK_DEVICES = /^\/dev\/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d|loop\d|md\d|dm-\d|sr\d|mapper\/|mem$|kmem$|port$|nvram$|mtd\d|root$|block\/)/
+const HARMLESS_DEVICES =
+  /^\/dev\/(?:null|zero|full|random|urandom|stdin|stdout|stderr|tty|console|ptmx|fd\/\d+|pts\/\d+|shm(?:\/.*)?)$/
+const DISK_DEVICES =
+  /^\/dev\/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d|loop\d|md\d|dm-\d|sr\d|mapper\/|mem$|kmem$|port$|nvram$|mtd\d|root$|block\/)/
 
 /** For a path under /dev: whether writing it is harmless, destroys a disk, or is some other device. */
-export function deviceKind(p: string): 'harmless' | 'disk' | 'other' | null {
+export function deviceKind(p: string): 'disk' | 'harmless' | 'other' | null {
   if (!p.startsWith('/dev/')) return null
   if (HARMLESS_DEVICES.test(p)) return 'harmless'
   if (p.startsWith('/dev/tcp/') || p.startsWith('/dev/udp/')) return 'other'

@@ -2,12 +2,18 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
 import {HubError} from '../errors.js'
-import {loadPolicy, runPolicySelfTest, type PolicyContext} from './index.js'
+import {loadPolicy, type PolicyContext, runPolicySelfTest} from './index.js'
 import {compilePolicyText} from './policy-file.js'
 
 let dir: string
-const ctx: PolicyContext = {cwd: '/srv/hub/workspace', workspace: '/srv/hub/workspace', runtimeDir: '/srv/hub/runtime', policyFile: '/srv/hub/hub.policy.json'}
+const ctx: PolicyContext = {
+  cwd: '/srv/hub/workspace',
+  workspace: '/srv/hub/workspace',
+  runtimeDir: '/srv/hub/runtime',
+  policyFile: '/srv/hub/hub.policy.json',
+}
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'hub-policy-file-'))
@@ -27,7 +33,7 @@ async function loadError(body: unknown): Promise<HubError> {
   const file = write(body)
   const error = await loadPolicy({file}).then(
     () => undefined,
-    (e: unknown) => e,
+    (error_: unknown) => error_,
   )
   expect(error).toBeInstanceOf(HubError)
   const hubError = error as HubError
@@ -36,7 +42,13 @@ async function loadError(body: unknown): Promise<HubError> {
   return hubError
 }
 
-const rule = (extra: Record<string, unknown>): Record<string, unknown> => ({id: 'r1', decision: 'deny', reason: 'because', program: 'x', ...extra})
+const rule = (extra: Record<string, unknown>): Record<string, unknown> => ({
+  id: 'r1',
+  decision: 'deny',
+  reason: 'because',
+  program: 'x',
+  ...extra,
+})
 
 describe('policy file validation', () => {
   it('accepts a complete file', async () => {
@@ -46,7 +58,17 @@ describe('policy file validation', () => {
         description: 'ours',
         strict: true,
         packs: {remote: false, destructive: true},
-        rules: [rule({}), {id: 'r2', decision: 'ask', reason: 'b', pattern: 'x', ignore_case: true, examples: {match: ['x'], not_match: ['y']}}],
+        rules: [
+          rule({}),
+          {
+            id: 'r2',
+            decision: 'ask',
+            reason: 'b',
+            pattern: 'x',
+            ignore_case: true,
+            examples: {match: ['x'], not_match: ['y']},
+          },
+        ],
       }),
       'p.json',
     )
@@ -69,13 +91,21 @@ describe('policy file validation', () => {
 
   it('refuses unknown keys, naming the rule and the key', async () => {
     expect((await loadError({rulez: []})).message).toMatch(/unknown key "rulez"/)
-    expect((await loadError({rules: [rule({}), rule({id: 'second', programs: ['y']})]})).message).toMatch(/rules\[1\] \("second"\): unknown key "programs"/)
-    expect((await loadError({packs: {network: false}})).message).toMatch(/packs: unknown key "network" \(packs are destructive, system/)
-    expect((await loadError({rules: [rule({examples: {matches: ['x']}})]})).message).toMatch(/rules\[0\] \("r1"\): field "examples": unknown key "matches"/)
+    expect((await loadError({rules: [rule({}), rule({id: 'second', programs: ['y']})]})).message).toMatch(
+      /rules\[1\] \("second"\): unknown key "programs"/,
+    )
+    expect((await loadError({packs: {network: false}})).message).toMatch(
+      /packs: unknown key "network" \(packs are destructive, system/,
+    )
+    expect((await loadError({rules: [rule({examples: {matches: ['x']}})]})).message).toMatch(
+      /rules\[0\] \("r1"\): field "examples": unknown key "matches"/,
+    )
   })
 
   it('refuses wrong types and values, naming the field', async () => {
-    expect((await loadError({rules: [rule({decision: 'block'})]})).message).toMatch(/rules\[0\] \("r1"\): field "decision": Invalid option/)
+    expect((await loadError({rules: [rule({decision: 'block'})]})).message).toMatch(
+      /rules\[0\] \("r1"\): field "decision": Invalid option/,
+    )
     expect((await loadError({rules: [rule({id: 'has space'})]})).message).toMatch(/field "id": must be 1–64 letters/)
     expect((await loadError({rules: [rule({reason: ''})]})).message).toMatch(/field "reason"/)
     expect((await loadError({strict: 'yes'})).message).toMatch(/strict: .*expected boolean/)
@@ -83,29 +113,56 @@ describe('policy file validation', () => {
   })
 
   it('refuses bad regular expressions, naming the rule and field', async () => {
-    expect((await loadError({rules: [rule({args: '(unclosed'})]})).message).toMatch(/rules\[0\] \("r1"\): field "args": not a valid regular expression/)
-    expect((await loadError({rules: [{id: 'p', decision: 'deny', reason: 'x', pattern: '[z-a]'}]})).message).toMatch(/rules\[0\] \("p"\): field "pattern": not a valid regular expression/)
+    expect((await loadError({rules: [rule({args: '(unclosed'})]})).message).toMatch(
+      /rules\[0\] \("r1"\): field "args": not a valid regular expression/,
+    )
+    expect((await loadError({rules: [{id: 'p', decision: 'deny', reason: 'x', pattern: '[z-a]'}]})).message).toMatch(
+      /rules\[0\] \("p"\): field "pattern": not a valid regular expression/,
+    )
   })
 
   it('refuses rules that could not work as meant', async () => {
     expect((await loadError({rules: [{id: 'empty', decision: 'deny', reason: 'x'}]})).message).toMatch(/give "program"/)
     expect((await loadError({rules: [rule({pattern: 'x'})]})).message).toMatch(/either "pattern".*not both/)
-    expect((await loadError({rules: [{id: 'a', decision: 'allow', reason: 'x', pattern: '^ls'}]})).message).toMatch(/allow rule cannot use a raw pattern/)
-    expect((await loadError({rules: [{id: 'a', decision: 'allow', reason: 'x', args: 'x'}]})).message).toMatch(/allow rule must name the program/)
-    expect((await loadError({rules: [rule({}), rule({})]})).message).toMatch(/rules\[1\] \("r1"\): field "id": another rule already has this id/)
+    expect((await loadError({rules: [{id: 'a', decision: 'allow', reason: 'x', pattern: '^ls'}]})).message).toMatch(
+      /allow rule cannot use a raw pattern/,
+    )
+    expect((await loadError({rules: [{id: 'a', decision: 'allow', reason: 'x', args: 'x'}]})).message).toMatch(
+      /allow rule must name the program/,
+    )
+    expect((await loadError({rules: [rule({}), rule({})]})).message).toMatch(
+      /rules\[1\] \("r1"\): field "id": another rule already has this id/,
+    )
     expect((await loadError({packs: {self: false}})).message).toMatch(/cannot be switched off/)
   })
 
   it('checks every example at load, naming the rule and the example', async () => {
-    const missed = await loadError({rules: [rule({program: 'make', args: 'deploy', examples: {match: ['make deploy', 'make test']}})]})
+    const missed = await loadError({
+      rules: [rule({program: 'make', args: 'deploy', examples: {match: ['make deploy', 'make test']}})],
+    })
     expect(missed.message).toMatch(/rules\[0\] \("r1"\): example "make test" in examples.match does not match the rule/)
     expect(missed.details).toMatchObject({rule: 'file:r1', example: 'make test', field: 'examples.match'})
-    const extra = await loadError({rules: [{id: 'p', decision: 'ask', reason: 'x', pattern: 'deploy', examples: {not_match: ['echo deploy']}}]})
+    const extra = await loadError({
+      rules: [{id: 'p', decision: 'ask', reason: 'x', pattern: 'deploy', examples: {not_match: ['echo deploy']}}],
+    })
     expect(extra.message).toMatch(/rules\[0\] \("p"\): example "echo deploy" in examples.not_match matches the rule/)
   })
 
   it('lets the examples of an allow rule match even when something else decides', async () => {
-    const engine = await loadPolicy({file: write({rules: [{id: 'rm-build', decision: 'allow', reason: 'x', program: 'rm', args: '^-rf \\./build$', examples: {match: ['rm -rf ./build'], not_match: ['rm -rf ./src']}}]})})
+    const engine = await loadPolicy({
+      file: write({
+        rules: [
+          {
+            id: 'rm-build',
+            decision: 'allow',
+            reason: 'x',
+            program: 'rm',
+            args: String.raw`^-rf \./build$`,
+            examples: {match: ['rm -rf ./build'], not_match: ['rm -rf ./src']},
+          },
+        ],
+      }),
+    })
     expect(engine.evaluate('rm -rf ./build', ctx)).toMatchObject({decision: 'allow', rule: 'file:rm-build'})
   })
 })
@@ -115,7 +172,9 @@ describe('self-test against a policy file', () => {
     const engine = await loadPolicy({file: write({rules: [rule({id: 'no-ls', program: 'ls'})]})})
     const result = await runPolicySelfTest(engine, ctx)
     expect(result.failed).toBeGreaterThan(0)
-    expect(result.failures).toContainEqual(expect.objectContaining({kind: 'harmless', command: 'ls -la', expected: 'not deny', got: 'deny (file:no-ls)'}))
+    expect(result.failures).toContainEqual(
+      expect.objectContaining({kind: 'harmless', command: 'ls -la', expected: 'not deny', got: 'deny (file:no-ls)'}),
+    )
   })
 
   it('skips battery cases of packs switched off', async () => {

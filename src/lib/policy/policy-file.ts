@@ -18,11 +18,13 @@
  * The README section (in the engine's hand-over report) documents the format for operators.
  */
 
-import {readFile} from 'node:fs/promises'
 import type {z as Zod} from 'zod'
+
+import {readFile} from 'node:fs/promises'
+
 import {HubError} from '../errors.js'
 import {programName} from './command.js'
-import {PACK_NAMES, type PackName, type Rule, commandRule, textRule} from './rules.js'
+import {commandRule, PACK_NAMES, type PackName, type Rule, textRule} from './rules.js'
 
 const RULE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -45,7 +47,12 @@ function buildSchemas(z: typeof Zod) {
     ignore_case: z.boolean().optional(),
     examples: examples.optional(),
   })
-  const packs = z.strictObject(Object.fromEntries(PACK_NAMES.map((name) => [name, z.boolean().optional()])) as Record<PackName, Zod.ZodOptional<Zod.ZodBoolean>>)
+  const packs = z.strictObject(
+    Object.fromEntries(PACK_NAMES.map((name) => [name, z.boolean().optional()])) as Record<
+      PackName,
+      Zod.ZodOptional<Zod.ZodBoolean>
+    >,
+  )
   const file = z.strictObject({
     $schema: z.string().optional(),
     description: z.string().optional(),
@@ -68,13 +75,13 @@ function loadSchemas(): Promise<Schemas> {
 }
 
 export interface CompiledPolicyFile {
-  readonly file: string
-  readonly strict: boolean
   /** Packs the file switched off. */
   readonly disabled: readonly PackName[]
+  readonly file: string
   readonly rules: readonly Rule[]
   /** The rules as written, for checking their examples (same order as `rules`). */
   readonly source: readonly FileRuleData[]
+  readonly strict: boolean
 }
 
 /** Packs that protect the hub itself: a policy file may not switch them off. */
@@ -96,6 +103,7 @@ export async function readPolicyFile(file: string): Promise<CompiledPolicyFile> 
     const code = (error as NodeJS.ErrnoException).code ?? 'error'
     throw invalid(file, `cannot read the policy file (${code})`, {cause: code})
   }
+
   return compilePolicyText(text, file)
 }
 
@@ -107,23 +115,27 @@ export async function compilePolicyText(text: string, file: string): Promise<Com
   } catch (error) {
     throw invalid(file, `not valid JSON: ${error instanceof Error ? error.message : String(error)}`)
   }
+
   const parsed = fileSchema.safeParse(data)
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 5).map((issue) => describeIssue(issue, data))
     const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : ''
-    throw invalid(file, `${problems.join('; ')}${more}`, {issues: parsed.error.issues.map((i) => ({path: i.path.map(String), message: i.message}))})
+    throw invalid(file, `${problems.join('; ')}${more}`, {
+      issues: parsed.error.issues.map((i) => ({path: i.path.map(String), message: i.message})),
+    })
   }
+
   return compilePolicy(parsed.data, file)
 }
 
 function ruleLabel(index: number, data: unknown): string {
-  const rules = (data as {rules?: unknown} | null)?.rules
-  const id = Array.isArray(rules) ? (rules[index] as {id?: unknown} | undefined)?.id : undefined
+  const rules = (data as null | {rules?: unknown})?.rules
+  const id = Array.isArray(rules) ? (rules[index] as undefined | {id?: unknown})?.id : undefined
   return typeof id === 'string' ? `rules[${index}] ("${id}")` : `rules[${index}]`
 }
 
 function describeIssue(issue: Zod.core.$ZodIssue, data: unknown): string {
-  const path = issue.path
+  const {path} = issue
   let where = ''
   let rest = path
   if (path[0] === 'rules' && typeof path[1] === 'number') {
@@ -133,13 +145,18 @@ function describeIssue(issue: Zod.core.$ZodIssue, data: unknown): string {
     where = String(path[0])
     rest = path.slice(1)
   }
-  const field = rest.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')
-  let message = issue.message
+
+  const field = rest
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '')
+  let {message} = issue
   if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys
+    const {keys} = issue
     message = `unknown ${keys.length === 1 ? 'key' : 'keys'} ${keys.map((k) => `"${k}"`).join(', ')}`
     if (path.length === 1 && path[0] === 'packs') message += ` (packs are ${PACK_NAMES.join(', ')})`
   }
+
   const location = [where, field ? `field "${field}"` : ''].filter(Boolean).join(': ')
   return location ? `${location}: ${message}` : message
 }
@@ -148,7 +165,10 @@ function compileRegex(source: string, ignoreCase: boolean, file: string, label: 
   try {
     return new RegExp(source, ignoreCase ? 'i' : '')
   } catch (error) {
-    throw invalid(file, `${label}: field "${field}": not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`)
+    throw invalid(
+      file,
+      `${label}: field "${field}": not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`,
+    )
   }
 }
 
@@ -156,37 +176,53 @@ export function compilePolicy(data: PolicyFileData, file: string): CompiledPolic
   const disabled: PackName[] = []
   for (const [name, on] of Object.entries(data.packs ?? {}) as [PackName, boolean | undefined][]) {
     if (on !== false) continue
-    if (LOCKED_PACKS.includes(name)) throw invalid(file, `packs: field "${name}": the ${name} pack protects the hub itself and cannot be switched off`)
+    if (LOCKED_PACKS.includes(name))
+      throw invalid(file, `packs: field "${name}": the ${name} pack protects the hub itself and cannot be switched off`)
     disabled.push(name)
   }
+
   const rules: Rule[] = []
   const ids = new Set<string>()
   const source = data.rules ?? []
-  source.forEach((r, index) => {
+  for (const [index, r] of source.entries()) {
     const label = `rules[${index}] ("${r.id}")`
     if (ids.has(r.id)) throw invalid(file, `${label}: field "id": another rule already has this id`)
     ids.add(r.id)
     if (r.program === undefined && r.args === undefined && r.pattern === undefined) {
       throw invalid(file, `${label}: give "program" and/or "args", or "pattern"`)
     }
+
     if (r.pattern !== undefined && (r.program !== undefined || r.args !== undefined)) {
-      throw invalid(file, `${label}: field "pattern": use either "pattern" (raw text) or "program"/"args" (each parsed command), not both`)
+      throw invalid(
+        file,
+        `${label}: field "pattern": use either "pattern" (raw text) or "program"/"args" (each parsed command), not both`,
+      )
     }
+
     if (r.decision === 'allow' && r.pattern !== undefined) {
-      throw invalid(file, `${label}: field "pattern": an allow rule cannot use a raw pattern, which cannot tell one command from a chain of them; name the "program"`)
+      throw invalid(
+        file,
+        `${label}: field "pattern": an allow rule cannot use a raw pattern, which cannot tell one command from a chain of them; name the "program"`,
+      )
     }
+
     if (r.decision === 'allow' && r.program === undefined) {
       throw invalid(file, `${label}: field "program": an allow rule must name the program(s) it allows`)
     }
+
     const examples = {match: r.examples?.match ?? [], not_match: r.examples?.not_match ?? []}
     const id = `file:${r.id}`
     const ignoreCase = r.ignore_case === true
     if (r.pattern !== undefined) {
       const pattern = compileRegex(r.pattern, ignoreCase, file, label, 'pattern')
       rules.push(textRule({id, pack: 'file', decision: r.decision, reason: r.reason, pattern, examples}))
-      return
+      continue
     }
-    const programs = r.program === undefined ? undefined : [...new Set((Array.isArray(r.program) ? r.program : [r.program]).map(programName))]
+
+    const programs =
+      r.program === undefined
+        ? undefined
+        : [...new Set((Array.isArray(r.program) ? r.program : [r.program]).map(programName))]
     const args = r.args === undefined ? undefined : compileRegex(r.args, ignoreCase, file, label, 'args')
     rules.push(
       commandRule({
@@ -204,6 +240,7 @@ export function compilePolicy(data: PolicyFileData, file: string): CompiledPolic
         },
       }),
     )
-  })
+  }
+
   return {file, strict: data.strict === true, disabled, rules, source}
 }

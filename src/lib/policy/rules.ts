@@ -20,21 +20,21 @@ export interface Examples {
 }
 
 interface RuleBase {
+  readonly decision: Decision
+  readonly examples: Examples
   /** Stable id, `<pack>.<name>` for built-in rules, `file:<id>` for the policy file's. */
   readonly id: string
   readonly pack: string
-  readonly decision: Decision
   /** Reason a person can read; a command rule may give a more specific one per match. */
   readonly reason: string
-  readonly examples: Examples
 }
 
 export interface CommandRule extends RuleBase {
+  /** A string is the reason for this match, `true` means the rule's own reason; falsy: no match. */
+  check(cmd: Cmd, env: RuleEnv): boolean | null | string | undefined
   readonly kind: 'command'
   /** Lower-case program names the rule looks at; absent: every command (including opaque ones). */
   readonly programs?: readonly string[] | undefined
-  /** A string is the reason for this match, `true` means the rule's own reason; falsy: no match. */
-  check(cmd: Cmd, env: RuleEnv): string | boolean | null | undefined
 }
 
 export interface TextRule extends RuleBase {
@@ -47,19 +47,19 @@ export interface EngineRule extends RuleBase {
   readonly kind: 'engine'
 }
 
-export type Rule = CommandRule | TextRule | EngineRule
+export type Rule = CommandRule | EngineRule | TextRule
 
 /** What a rule may ask about the evaluation beyond the command itself. */
 export interface RuleEnv {
+  /** Every command of the request, in order. */
+  commands(): readonly Cmd[]
   readonly ctx: PolicyContext
-  /** Commands writing into this command's standard input through a pipe. */
-  producers(cmd: Cmd): readonly Cmd[]
   /** Commands inside a `$(…)`/`<(…)` group. */
   groupCommands(group: number): readonly Cmd[]
   /** Resolved places of a word for this command (cached per evaluation). */
   places(cmd: Cmd, word: Word): readonly Place[]
-  /** Every command of the request, in order. */
-  commands(): readonly Cmd[]
+  /** Commands writing into this command's standard input through a pipe. */
+  producers(cmd: Cmd): readonly Cmd[]
 }
 
 /** Shorthand for pack modules. */

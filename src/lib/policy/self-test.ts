@@ -5,29 +5,31 @@
  */
 
 import path from 'node:path'
-import {EVASION_BATTERY, HARMLESS_BATTERY, type BatteryCase} from './batteries.js'
-import {Engine} from './engine.js'
-import {BUILTIN_PACKS} from './packs/index.js'
-import {type Rule, fillExample} from './rules.js'
+
 import type {Decision, PolicyContext, PolicyEngine, Verdict} from './types.js'
 
+import {type BatteryCase, EVASION_BATTERY, HARMLESS_BATTERY} from './batteries.js'
+import {Engine} from './engine.js'
+import {BUILTIN_PACKS} from './packs/index.js'
+import {fillExample, type Rule} from './rules.js'
+
 export interface SelfTestFailure {
-  readonly kind: 'example' | 'evasion' | 'harmless'
-  /** The rule whose example failed. */
-  readonly rule?: string | undefined
   readonly command: string
   readonly expected: string
   readonly got: string
+  readonly kind: 'evasion' | 'example' | 'harmless'
   readonly reason: string
+  /** The rule whose example failed. */
+  readonly rule?: string | undefined
 }
 
 export interface SelfTestResult {
-  readonly passed: number
+  readonly counts: {readonly evasion: number; readonly examples: number; readonly harmless: number}
   readonly failed: number
+  readonly failures: SelfTestFailure[]
+  readonly passed: number
   /** Battery cases for packs the policy file switched off. */
   readonly skipped: number
-  readonly counts: {readonly examples: number; readonly evasion: number; readonly harmless: number}
-  readonly failures: SelfTestFailure[]
 }
 
 const RANK: Record<Decision, number> = {deny: 0, ask: 1, allow: 2}
@@ -51,7 +53,10 @@ export async function runPolicySelfTest(engine: PolicyEngine, ctx: PolicyContext
   let examples = 0
   const rules = rulesInForce(engine)
   for (const rule of rules) {
-    for (const [list, wanted] of [[rule.examples.match, true], [rule.examples.not_match, false]] as const) {
+    for (const [list, wanted] of [
+      [rule.examples.match, true],
+      [rule.examples.not_match, false],
+    ] as const) {
       for (const example of list) {
         examples++
         const command = fillExample(example, ctx)
@@ -61,10 +66,19 @@ export async function runPolicySelfTest(engine: PolicyEngine, ctx: PolicyContext
           passed++
           continue
         }
-        failures.push({kind: 'example', rule: rule.id, command, expected: wanted ? `matches ${rule.id}` : `does not match ${rule.id}`, got: describe(verdict), reason: verdict.reason})
+
+        failures.push({
+          kind: 'example',
+          rule: rule.id,
+          command,
+          expected: wanted ? `matches ${rule.id}` : `does not match ${rule.id}`,
+          got: describe(verdict),
+          reason: verdict.reason,
+        })
       }
     }
   }
+
   const packs = new Set(engine.describe().packs)
   let skipped = 0
   let evasion = 0
@@ -73,14 +87,23 @@ export async function runPolicySelfTest(engine: PolicyEngine, ctx: PolicyContext
       skipped++
       continue
     }
+
     evasion++
     const command = fillExample(c.command, ctx)
     const verdict = engine.evaluate(command, contextFor(c, ctx))
     const want = c.atLeast ?? 'ask'
     if (RANK[verdict.decision] <= RANK[want]) passed++
-    else failures.push({kind: 'evasion', command, expected: want === 'deny' ? 'deny' : 'ask or deny', got: describe(verdict), reason: verdict.reason})
+    else
+      failures.push({
+        kind: 'evasion',
+        command,
+        expected: want === 'deny' ? 'deny' : 'ask or deny',
+        got: describe(verdict),
+        reason: verdict.reason,
+      })
   }
-  const strict = engine.describe().strict
+
+  const {strict} = engine.describe()
   let harmless = 0
   for (const c of HARMLESS_BATTERY) {
     harmless++
@@ -88,9 +111,13 @@ export async function runPolicySelfTest(engine: PolicyEngine, ctx: PolicyContext
     const verdict = engine.evaluate(command, contextFor(c, ctx))
     // Strict mode blocks what no rule matches by design; only a rule's deny is a miss here.
     const ruleDenied = verdict.decision === 'deny' && !(strict && verdict.rule === undefined)
-    if (!ruleDenied) passed++
-    else failures.push({kind: 'harmless', command, expected: 'not deny', got: describe(verdict), reason: verdict.reason})
+    if (ruleDenied) {
+      failures.push({kind: 'harmless', command, expected: 'not deny', got: describe(verdict), reason: verdict.reason})
+    } else {
+      passed++
+    }
   }
+
   // Evaluation is synchronous; the promise leaves room for a future parser that is not.
   return {passed, failed: failures.length, skipped, counts: {examples, evasion, harmless}, failures}
 }

@@ -8,58 +8,60 @@ export type Decision = 'allow' | 'ask' | 'deny'
 /** Where a command would run; paths are absolute and already resolved (realpath) by the caller. */
 export interface PolicyContext {
   cwd: string
-  workspace: string
-  runtimeDir: string
   /** Absolute path of the policy file in force, if any (self-protection rules guard it). */
   policyFile?: string | undefined
+  runtimeDir: string
+  workspace: string
 }
 
 /** One simple command as the engine understood it after parsing and unwrapping. */
 export interface ParsedCommand {
-  /** Program name after unwrapping and quote removal (`/usr/bin/rm` → `rm`); null when not knowable. */
-  program: string | null
   /** Arguments after quote removal. */
   args: string[]
-  /** Source text of this simple command (as written). */
-  text: string
-  /** Wrappers that were peeled off to reach it, outermost first (`sudo`, `env`, `bash -c` …). */
-  via: string[]
   /** Program and arguments as the engine compared them (quotes removed, shell-quoted again for display). */
   normalised?: string | undefined
   /** Set when the engine could not see this command fully (a name built at run time, a glob …): why. */
   opaque?: string | undefined
+  /** Program name after unwrapping and quote removal (`/usr/bin/rm` → `rm`); null when not knowable. */
+  program: null | string
+  /** Source text of this simple command (as written). */
+  text: string
+  /** Wrappers that were peeled off to reach it, outermost first (`sudo`, `env`, `bash -c` …). */
+  via: string[]
 }
 
 export interface RuleMatch {
-  /** Stable rule id, e.g. `destructive.rm-outside-workspace` or `file:my-rule`. */
-  rule: string
-  /** Pack the rule belongs to (`destructive`, `powershell`, `file`, `engine` …). */
-  pack: string
-  decision: Decision
-  /** Reason a person can read. */
-  reason: string
   /** Which simple command (its text) triggered it; absent for raw-text rules over the whole string. */
   command?: string | undefined
-  /** For raw-text rules: the regular expression that matched, so a caller may keep the seed's
-   *  `deny:<pattern>` audit form (e.g. `deny:\b(Remove-Item|del)`). */
+  decision: Decision
+  /** Pack the rule belongs to (`destructive`, `powershell`, `file`, `engine` …). */
+  pack: string
+  /**
+   * For raw-text rules: the regular expression that matched, so a caller may keep the seed's
+   *  `deny:<pattern>` audit form (e.g. `deny:\b(Remove-Item|del)`).
+   */
   pattern?: string | undefined
+  /** Reason a person can read. */
+  reason: string
+  /** Stable rule id, e.g. `destructive.rm-outside-workspace` or `file:my-rule`. */
+  rule: string
 }
 
 export interface Verdict {
-  decision: Decision
-  /** Id of the rule that decided; absent when no rule matched (default `ask`, or `deny` in strict mode). */
-  rule?: string | undefined
-  /** Reason a person can read for the decision. */
-  reason: string
-  /** Every rule that matched, deciding one first. */
-  matches: RuleMatch[]
   /** Every simple command found. */
   commands: ParsedCommand[]
+  decision: Decision
+  /** Every rule that matched, deciding one first. */
+  matches: RuleMatch[]
+  /** Reason a person can read for the decision. */
+  reason: string
+  /** Id of the rule that decided; absent when no rule matched (default `ask`, or `deny` in strict mode). */
+  rule?: string | undefined
 }
 
 export interface PolicyEngine {
+  /** Short description of what is in force (packs, file, strict), for start-up logs and `hub health`. */
+  describe(): {file?: string | undefined; packs: string[]; rules: number; strict: boolean}
   /** Synchronous after load: it runs on the hot path of every request. */
   evaluate(command: string, ctx: PolicyContext): Verdict
-  /** Short description of what is in force (packs, file, strict), for start-up logs and `hub health`. */
-  describe(): {packs: string[]; file?: string | undefined; strict: boolean; rules: number}
 }

@@ -1,7 +1,13 @@
 import {beforeAll, describe, expect, it} from 'vitest'
+
 import {loadPolicy, type PolicyContext, type PolicyEngine, type Verdict} from './index.js'
 
-const ctx: PolicyContext = {cwd: '/srv/hub/workspace', workspace: '/srv/hub/workspace', runtimeDir: '/srv/hub/runtime', policyFile: '/srv/hub/hub.policy.json'}
+const ctx: PolicyContext = {
+  cwd: '/srv/hub/workspace',
+  workspace: '/srv/hub/workspace',
+  runtimeDir: '/srv/hub/runtime',
+  policyFile: '/srv/hub/hub.policy.json',
+}
 let engine: PolicyEngine
 
 beforeAll(async () => {
@@ -10,7 +16,7 @@ beforeAll(async () => {
 
 const judge = (command: string): Verdict => engine.evaluate(command, ctx)
 /** Program names of every simple command found, in order. */
-const programs = (command: string): (string | null)[] => judge(command).commands.map((c) => c.program)
+const programs = (command: string): (null | string)[] => judge(command).commands.map((c) => c.program)
 
 describe('walking to every simple command', () => {
   it.each([
@@ -91,7 +97,7 @@ describe('code handed to another shell is parsed again', () => {
   })
 
   it('find -exec and -execdir run their own command, with {} standing for found paths', () => {
-    const v = judge('find /var -name x -exec rm {} \\; -execdir echo {} +')
+    const v = judge(String.raw`find /var -name x -exec rm {} \; -execdir echo {} +`)
     const rm = v.commands.find((c) => c.program === 'rm')
     expect(rm?.via).toEqual(['find -exec'])
     expect(rm?.args).toEqual(['/var/*'])

@@ -8,53 +8,55 @@
  */
 
 import path from 'node:path'
+
 import type {SyntaxNode} from './parser.js'
-import {type NestedWalker, type Word, assignmentWord, readWord, readWords, unquotedWords} from './words.js'
+
+import {assignmentWord, type NestedWalker, readWord, readWords, unquotedWords, type Word} from './words.js'
 
 export interface Redirect {
+  readonly fd: null | string
+  /** Here-documents: the body, and whether the shell expands it (unquoted delimiter). */
+  readonly heredoc?: undefined | {readonly body: string; readonly expands: boolean}
   /** Operator as written: `>`, `>>`, `<`, `&>`, `&>>`, `>&`, `<&`, `>|`, `<>`, `<<`, `<<-`, `<<<`. */
   readonly op: string
-  readonly fd: string | null
   /** File redirections and here-strings. */
-  readonly target: Word | null
-  /** Here-documents: the body, and whether the shell expands it (unquoted delimiter). */
-  readonly heredoc?: {readonly body: string; readonly expands: boolean} | undefined
+  readonly target: null | Word
 }
 
 export interface Assignment {
   readonly name: string
-  readonly value: Word | null
+  readonly value: null | Word
 }
 
 /** Membership in one stage of one pipeline. */
 export interface PipeSlot {
-  readonly pipe: number
   readonly index: number
+  readonly pipe: number
 }
 
 export interface RawCommand {
+  readonly assignments: readonly Assignment[]
+  readonly background: boolean
+  /** Working directories it may run in: absolute, `~…` for the home directory, `''` for unknown. */
+  readonly cwds: readonly string[]
+  /** Innermost function whose body holds it. */
+  readonly fn: null | string
+  /** Walk groups it sits in (each `$(…)` / `<(…)` opens one): finds who produces a substitution. */
+  readonly groups: readonly number[]
+  readonly redirects: readonly Redirect[]
+  readonly slots: readonly PipeSlot[]
   /** Source text of the simple command. */
   readonly text: string
   /** Command name and arguments (empty for a bare assignment or redirection). */
   readonly words: readonly Word[]
-  readonly assignments: readonly Assignment[]
-  readonly redirects: readonly Redirect[]
-  readonly slots: readonly PipeSlot[]
-  /** Walk groups it sits in (each `$(…)` / `<(…)` opens one): finds who produces a substitution. */
-  readonly groups: readonly number[]
-  readonly background: boolean
-  /** Innermost function whose body holds it. */
-  readonly fn: string | null
-  /** Working directories it may run in: absolute, `~…` for the home directory, `''` for unknown. */
-  readonly cwds: readonly string[]
 }
 
 export interface WalkHost {
   emit(cmd: RawCommand): void
   /** Source text that the shell will run as code of its own (backticks in a here-document). */
   hereDocCode(source: string, via: string, cwds: readonly string[]): void
-  noteAssignment(name: string, value: Word | null): void
   nextId(): number
+  noteAssignment(name: string, value: null | Word): void
   /** False once the time or size budget is spent: the walk stops early. */
   withinBudget(): boolean
 }
@@ -64,12 +66,12 @@ interface CwdBox {
 }
 
 interface Frame {
-  readonly slots: readonly PipeSlot[]
+  readonly background: boolean
+  readonly cwd: CwdBox
+  readonly fn: null | string
   readonly groups: readonly number[]
   readonly redirects: readonly Redirect[]
-  readonly background: boolean
-  readonly fn: string | null
-  readonly cwd: CwdBox
+  readonly slots: readonly PipeSlot[]
 }
 
 const MAX_CWDS = 8
@@ -86,119 +88,114 @@ class Walker {
     private readonly host: WalkHost,
   ) {}
 
-  private text(node: SyntaxNode): string {
-    return this.src.slice(node.start, node.end)
-  }
-
   visit(node: SyntaxNode, frame: Frame): void {
     if (!this.host.withinBudget()) return
     switch (node.type) {
-      case 'command':
+      case 'command': {
         this.command(node, frame)
         return
+      }
+
       case 'declaration_command':
-      case 'unset_command':
+      case 'unset_command': {
         this.declaration(node, frame)
         return
-      case 'variable_assignment':
+      }
+
+      case 'variable_assignment': {
         this.bareAssignment([node], frame, this.text(node))
         return
-      case 'variable_assignments':
+      }
+
+      case 'variable_assignments': {
         this.bareAssignment(
           node.children.filter((c) => c.type === 'variable_assignment'),
           frame,
           this.text(node),
         )
         return
-      case 'redirected_statement':
+      }
+
+      case 'redirected_statement': {
         this.redirected(node, frame)
         return
-      case 'pipeline':
+      }
+
+      case 'pipeline': {
         this.pipeline(node, frame)
         return
-      case 'subshell':
+      }
+
+      case 'subshell': {
         this.children(node, {...frame, cwd: {dirs: frame.cwd.dirs}})
         return
+      }
+
       case 'function_definition': {
         const name = node.children.find((c) => c.field === 'name')
         const fn = name ? this.text(name) : null
         for (const child of node.children) {
           if (child.field === 'body') this.visit(child, {...frame, fn, cwd: {dirs: frame.cwd.dirs}})
         }
+
         return
       }
+
       case 'command_substitution':
-      case 'process_substitution':
+      case 'process_substitution': {
         this.nested(node, frame)
         return
-      case 'for_statement':
+      }
+
+      case 'for_statement': {
         this.forLoop(node, frame)
         return
-      case 'heredoc_body':
+      }
+
+      case 'heredoc_body': {
         this.heredocBody(node, frame)
         return
-      case 'comment':
+      }
+
+      case 'comment': {
         return
-      case 'ERROR':
+      }
+
+      case 'ERROR': {
         this.recover(node, frame)
         return
-      default:
+      }
+
+      default: {
         if (isWordNode(node.type)) {
           // A word outside a command (a `for` list, a `case` subject): only its substitutions run.
           readWord(node, this.src, this.nestedWalker(frame))
           return
         }
+
         this.children(node, frame)
+      }
     }
   }
 
-  /**
-   * Inside a parse error the grammar keeps loose words (`{rm,-rf,/}` is a brace expansion bash
-   * accepts and the grammar does not). The request is asked about anyway; reading runs of words
-   * as commands can only add refusals, so a `rm -rf /` hidden behind a syntax error is still seen.
-   */
-  private recover(node: SyntaxNode, frame: Frame): void {
-    let run: Word[] = []
-    let runStart = -1
-    let pendingBrace = -1
-    const walk = this.nestedWalker(frame)
-    const flush = (): void => {
-      if (run.length > 0) this.host.emit(makeRaw(frame, this.src.slice(runStart, node.end).split('\n')[0] ?? '', run, [], frame.redirects))
-      run = []
-      runStart = -1
-    }
+  private assignment(node: SyntaxNode, walk: NestedWalker): Assignment {
+    let name = ''
+    let value: null | Word = null
     for (const child of node.children) {
-      if (!child.named) {
-        pendingBrace = child.type === '{' ? child.end : -1
-        if (child.type !== '{') flush()
-        continue
-      }
-      const target = child.type === 'command_name' ? child.children[0] : child
-      if (target !== undefined && (isWordNode(target.type) || child.field === 'argument')) {
-        if (runStart < 0) runStart = child.start
-        if (pendingBrace === child.start) {
-          run.push(...unquotedWords(this.src.slice(child.start - 1, child.end)))
-          runStart = child.start - 1
-        } else run.push(...readWords(target, this.src, walk))
-        pendingBrace = -1
-        continue
-      }
-      flush()
-      this.visit(child, frame)
+      if (child.field === 'name' || (name === '' && child.type === 'variable_name')) name = this.text(child)
+      else if (child.field === 'value' || (child.named && name !== '')) value = readWord(child, this.src, walk)
     }
-    flush()
+
+    // `a[i]=x` keeps its subscript in the name node; the variable is `a`.
+    name = name.replace(/\[.*$/s, '')
+    this.host.noteAssignment(name, value)
+    return {name, value}
   }
 
-  /** `for X in a b` assigns each value to X in turn: remembered like assignments. */
-  private forLoop(node: SyntaxNode, frame: Frame): void {
-    const variable = node.children.find((c) => c.field === 'variable')
-    const name = variable ? this.text(variable) : ''
+  private bareAssignment(nodes: readonly SyntaxNode[], frame: Frame, text: string): void {
     const walk = this.nestedWalker(frame)
-    for (const child of node.children) {
-      if (child.field === 'value') {
-        for (const w of readWords(child, this.src, walk)) this.host.noteAssignment(name, w)
-      } else if (child.field !== 'variable' && child.named) this.visit(child, frame)
-    }
+    const assignments = nodes.map((n) => this.assignment(n, walk))
+    this.host.emit(makeRaw(frame, text, [], assignments, frame.redirects))
   }
 
   private children(node: SyntaxNode, frame: Frame): void {
@@ -210,135 +207,6 @@ class Walker {
       const background = next !== undefined && !next.named && next.type === '&'
       this.visit(child, background ? {...frame, background: true} : frame)
     }
-  }
-
-  private nestedWalker(frame: Frame): NestedWalker {
-    return (node) => this.nested(node, frame)
-  }
-
-  /** `$(…)`, backticks, `<(…)`: run in a subshell, so a `cd` inside stays inside. */
-  private nested(node: SyntaxNode, frame: Frame): number {
-    const id = this.host.nextId()
-    this.children(node, {...frame, groups: [...frame.groups, id], background: false, cwd: {dirs: frame.cwd.dirs}})
-    return id
-  }
-
-  private pipeline(node: SyntaxNode, frame: Frame): void {
-    const pipe = this.host.nextId()
-    let index = 0
-    for (const child of node.children) {
-      if (!child.named) continue
-      // Each stage runs in a subshell of its own.
-      this.visit(child, {...frame, slots: [...frame.slots, {pipe, index}], cwd: {dirs: frame.cwd.dirs}})
-      index++
-    }
-  }
-
-  private redirected(node: SyntaxNode, frame: Frame): void {
-    const redirects: Redirect[] = [...frame.redirects]
-    const extra: Word[] = []
-    const rest: SyntaxNode[] = []
-    let body: SyntaxNode | undefined
-    for (const child of node.children) {
-      if (child.field === 'body') body = child
-      else if (child.field === 'redirect' || isRedirectNode(child.type)) this.redirect(child, frame, redirects, extra, rest)
-    }
-    this.continued(frame, rest, (f) => {
-      const inner = {...f, redirects: [...f.redirects, ...redirects.slice(frame.redirects.length)]}
-      if (body?.type === 'command') {
-        this.command(body, inner, extra)
-        return
-      }
-      if (body === undefined || extra.length > 0) {
-        // `> file` alone still opens (and truncates) the file; words after a redirection of a group
-        // are the grammar's reading of something bash would reject: judge them as a command anyway.
-        this.host.emit(this.raw(node, f, extra, [], inner.redirects))
-      }
-      if (body !== undefined) this.visit(body, inner)
-    })
-  }
-
-  /**
-   * The grammar hangs what follows a here-document's start line inside the redirection
-   * (`cat <<EOF | sh`, `cat <<EOF && x`). A pipeline there makes the statement its first stage.
-   */
-  private continued(frame: Frame, rest: readonly SyntaxNode[], self: (frame: Frame) => void): void {
-    const pipeline = rest.find((n) => n.type === 'pipeline')
-    if (pipeline === undefined) {
-      self(frame)
-      for (const n of rest) this.visit(n, frame)
-      return
-    }
-    const pipe = this.host.nextId()
-    self({...frame, slots: [...frame.slots, {pipe, index: 0}], cwd: {dirs: frame.cwd.dirs}})
-    const stages: SyntaxNode[] = []
-    const flatten = (n: SyntaxNode): void => {
-      for (const c of n.children) {
-        if (!c.named) continue
-        if (c.type === 'pipeline') flatten(c)
-        else stages.push(c)
-      }
-    }
-    flatten(pipeline)
-    stages.forEach((stage, i) => this.visit(stage, {...frame, slots: [...frame.slots, {pipe, index: i + 1}], cwd: {dirs: frame.cwd.dirs}}))
-    for (const n of rest) if (n !== pipeline) this.visit(n, frame)
-  }
-
-  /**
-   * The grammar reads words after a redirection target (`sudo >x rm -rf /`) as more targets; bash
-   * gives them to the command as arguments, so they are collected into `extra`.
-   */
-  private redirect(node: SyntaxNode, frame: Frame, out: Redirect[], extra: Word[], rest: SyntaxNode[]): void {
-    const walk = this.nestedWalker(frame)
-    switch (node.type) {
-      case 'file_redirect': {
-        let fd: string | null = null
-        let op = '>'
-        let target: Word | null = null
-        for (const child of node.children) {
-          if (child.type === 'file_descriptor') fd = this.text(child)
-          else if (child.type === 'ERROR') continue
-          else if (!child.named) op = child.type
-          else if (target === null) target = readWord(child, this.src, walk)
-          else extra.push(...readWords(child, this.src, walk))
-        }
-        out.push({op, fd, target})
-        return
-      }
-      case 'herestring_redirect': {
-        const value = node.children.find((c) => c.named)
-        out.push({op: '<<<', fd: null, target: value ? readWord(value, this.src, walk) : null})
-        return
-      }
-      case 'heredoc_redirect': {
-        let op = '<<'
-        let expands = true
-        let body = ''
-        for (const child of node.children) {
-          if (!child.named && child.type.startsWith('<<')) op = child.type
-          else if (child.type === 'heredoc_start') expands = !/['"\\]/.test(this.text(child))
-          else if (child.type === 'heredoc_body') {
-            body = this.text(child)
-            if (expands) this.heredocBody(child, frame)
-          } else if (child.field === 'redirect' || isRedirectNode(child.type)) this.redirect(child, frame, out, extra, rest)
-          else if (child.named && child.type !== 'heredoc_end') rest.push(child)
-        }
-        out.push({op, fd: null, target: null, heredoc: {body, expands}})
-        return
-      }
-      default:
-        // Something else in redirect position: walk it for substitutions.
-        this.visit(node, frame)
-    }
-  }
-
-  /** An unquoted here-document is expanded like a double-quoted string: its substitutions run. */
-  private heredocBody(node: SyntaxNode, frame: Frame): void {
-    for (const child of node.children) {
-      if (child.named && child.type !== 'heredoc_content') this.visit(child, frame)
-    }
-    // The grammar leaves backticks in here-document text unparsed; find them ourselves.
-    for (const inner of backtickBodies(this.text(node))) this.host.hereDocCode(inner, '`…` in here-document', frame.cwd.dirs)
   }
 
   private command(node: SyntaxNode, frame: Frame, trailing: readonly Word[] = []): void {
@@ -362,11 +230,42 @@ class Walker {
         this.visit(child, frame)
       }
     }
+
     words.push(...extra, ...trailing)
     this.continued(frame, rest, (f) => {
       this.host.emit(this.raw(node, f, words, assignments, redirects))
       this.trackCd(words, f)
     })
+  }
+
+  /**
+   * The grammar hangs what follows a here-document's start line inside the redirection
+   * (`cat <<EOF | sh`, `cat <<EOF && x`). A pipeline there makes the statement its first stage.
+   */
+  private continued(frame: Frame, rest: readonly SyntaxNode[], self: (frame: Frame) => void): void {
+    const pipeline = rest.find((n) => n.type === 'pipeline')
+    if (pipeline === undefined) {
+      self(frame)
+      for (const n of rest) this.visit(n, frame)
+      return
+    }
+
+    const pipe = this.host.nextId()
+    self({...frame, slots: [...frame.slots, {pipe, index: 0}], cwd: {dirs: frame.cwd.dirs}})
+    const stages: SyntaxNode[] = []
+    const flatten = (n: SyntaxNode): void => {
+      for (const c of n.children) {
+        if (!c.named) continue
+        if (c.type === 'pipeline') flatten(c)
+        else stages.push(c)
+      }
+    }
+
+    flatten(pipeline)
+    for (const [i, stage] of stages.entries())
+      this.visit(stage, {...frame, slots: [...frame.slots, {pipe, index: i + 1}], cwd: {dirs: frame.cwd.dirs}})
+
+    for (const n of rest) if (n !== pipeline) this.visit(n, frame)
   }
 
   private declaration(node: SyntaxNode, frame: Frame): void {
@@ -379,36 +278,201 @@ class Walker {
         if (words.length === 0 && /^[a-z]+$/.test(child.type)) words.push(...readWords(child, this.src, walk))
         continue
       }
+
       if (child.type === 'variable_assignment') {
         const a = this.assignment(child, walk)
         assignments.push(a)
         words.push(assignmentWord(this.text(child), a.name, a.value))
       } else words.push(...readWords(child, this.src, walk))
     }
+
     this.host.emit(this.raw(node, frame, words, assignments, frame.redirects))
   }
 
-  private bareAssignment(nodes: readonly SyntaxNode[], frame: Frame, text: string): void {
+  /** `for X in a b` assigns each value to X in turn: remembered like assignments. */
+  private forLoop(node: SyntaxNode, frame: Frame): void {
+    const variable = node.children.find((c) => c.field === 'variable')
+    const name = variable ? this.text(variable) : ''
     const walk = this.nestedWalker(frame)
-    const assignments = nodes.map((n) => this.assignment(n, walk))
-    this.host.emit(makeRaw(frame, text, [], assignments, frame.redirects))
-  }
-
-  private assignment(node: SyntaxNode, walk: NestedWalker): Assignment {
-    let name = ''
-    let value: Word | null = null
     for (const child of node.children) {
-      if (child.field === 'name' || (name === '' && child.type === 'variable_name')) name = this.text(child)
-      else if (child.field === 'value' || (child.named && name !== '')) value = readWord(child, this.src, walk)
+      if (child.field === 'value') {
+        for (const w of readWords(child, this.src, walk)) this.host.noteAssignment(name, w)
+      } else if (child.field !== 'variable' && child.named) this.visit(child, frame)
     }
-    // `a[i]=x` keeps its subscript in the name node; the variable is `a`.
-    name = name.replace(/\[.*$/s, '')
-    this.host.noteAssignment(name, value)
-    return {name, value}
   }
 
-  private raw(node: SyntaxNode, frame: Frame, words: Word[], assignments: Assignment[], redirects: readonly Redirect[]): RawCommand {
+  /** An unquoted here-document is expanded like a double-quoted string: its substitutions run. */
+  private heredocBody(node: SyntaxNode, frame: Frame): void {
+    for (const child of node.children) {
+      if (child.named && child.type !== 'heredoc_content') this.visit(child, frame)
+    }
+
+    // The grammar leaves backticks in here-document text unparsed; find them ourselves.
+    for (const inner of backtickBodies(this.text(node)))
+      this.host.hereDocCode(inner, '`…` in here-document', frame.cwd.dirs)
+  }
+
+  /** `$(…)`, backticks, `<(…)`: run in a subshell, so a `cd` inside stays inside. */
+  private nested(node: SyntaxNode, frame: Frame): number {
+    const id = this.host.nextId()
+    this.children(node, {...frame, groups: [...frame.groups, id], background: false, cwd: {dirs: frame.cwd.dirs}})
+    return id
+  }
+
+  private nestedWalker(frame: Frame): NestedWalker {
+    return (node) => this.nested(node, frame)
+  }
+
+  private pipeline(node: SyntaxNode, frame: Frame): void {
+    const pipe = this.host.nextId()
+    let index = 0
+    for (const child of node.children) {
+      if (!child.named) continue
+      // Each stage runs in a subshell of its own.
+      this.visit(child, {...frame, slots: [...frame.slots, {pipe, index}], cwd: {dirs: frame.cwd.dirs}})
+      index++
+    }
+  }
+
+  private raw(
+    node: SyntaxNode,
+    frame: Frame,
+    words: Word[],
+    assignments: Assignment[],
+    redirects: readonly Redirect[],
+  ): RawCommand {
     return makeRaw(frame, this.text(node), words, assignments, redirects)
+  }
+
+  /**
+   * Inside a parse error the grammar keeps loose words (`{rm,-rf,/}` is a brace expansion bash
+   * accepts and the grammar does not). The request is asked about anyway; reading runs of words
+   * as commands can only add refusals, so a `rm -rf /` hidden behind a syntax error is still seen.
+   */
+  private recover(node: SyntaxNode, frame: Frame): void {
+    let run: Word[] = []
+    let runStart = -1
+    let pendingBrace = -1
+    const walk = this.nestedWalker(frame)
+    const flush = (): void => {
+      if (run.length > 0)
+        this.host.emit(
+          makeRaw(frame, this.src.slice(runStart, node.end).split('\n')[0] ?? '', run, [], frame.redirects),
+        )
+      run = []
+      runStart = -1
+    }
+
+    for (const child of node.children) {
+      if (!child.named) {
+        pendingBrace = child.type === '{' ? child.end : -1
+        if (child.type !== '{') flush()
+        continue
+      }
+
+      const target = child.type === 'command_name' ? child.children[0] : child
+      if (target !== undefined && (isWordNode(target.type) || child.field === 'argument')) {
+        if (runStart < 0) runStart = child.start
+        if (pendingBrace === child.start) {
+          run.push(...unquotedWords(this.src.slice(child.start - 1, child.end)))
+          runStart = child.start - 1
+        } else run.push(...readWords(target, this.src, walk))
+        pendingBrace = -1
+        continue
+      }
+
+      flush()
+      this.visit(child, frame)
+    }
+
+    flush()
+  }
+
+  /**
+   * The grammar reads words after a redirection target (`sudo >x rm -rf /`) as more targets; bash
+   * gives them to the command as arguments, so they are collected into `extra`.
+   */
+  private redirect(node: SyntaxNode, frame: Frame, out: Redirect[], extra: Word[], rest: SyntaxNode[]): void {
+    const walk = this.nestedWalker(frame)
+    switch (node.type) {
+      case 'file_redirect': {
+        let fd: null | string = null
+        let op = '>'
+        let target: null | Word = null
+        for (const child of node.children) {
+          if (child.type === 'file_descriptor') fd = this.text(child)
+          else if (child.type === 'ERROR') continue
+          else if (!child.named) op = child.type
+          else if (target === null) target = readWord(child, this.src, walk)
+          else extra.push(...readWords(child, this.src, walk))
+        }
+
+        out.push({op, fd, target})
+        return
+      }
+
+      case 'herestring_redirect': {
+        const value = node.children.find((c) => c.named)
+        out.push({op: '<<<', fd: null, target: value ? readWord(value, this.src, walk) : null})
+        return
+      }
+
+      case 'heredoc_redirect': {
+        let op = '<<'
+        let expands = true
+        let body = ''
+        for (const child of node.children) {
+          if (!child.named && child.type.startsWith('<<')) op = child.type
+          else if (child.type === 'heredoc_start') expands = !/['"\\]/.test(this.text(child))
+          else if (child.type === 'heredoc_body') {
+            body = this.text(child)
+            if (expands) this.heredocBody(child, frame)
+          } else if (child.field === 'redirect' || isRedirectNode(child.type))
+            this.redirect(child, frame, out, extra, rest)
+          else if (child.named && child.type !== 'heredoc_end') rest.push(child)
+        }
+
+        out.push({op, fd: null, target: null, heredoc: {body, expands}})
+        return
+      }
+
+      default: {
+        // Something else in redirect position: walk it for substitutions.
+        this.visit(node, frame)
+      }
+    }
+  }
+
+  private redirected(node: SyntaxNode, frame: Frame): void {
+    const redirects: Redirect[] = [...frame.redirects]
+    const extra: Word[] = []
+    const rest: SyntaxNode[] = []
+    let body: SyntaxNode | undefined
+    for (const child of node.children) {
+      if (child.field === 'body') body = child
+      else if (child.field === 'redirect' || isRedirectNode(child.type))
+        this.redirect(child, frame, redirects, extra, rest)
+    }
+
+    this.continued(frame, rest, (f) => {
+      const inner = {...f, redirects: [...f.redirects, ...redirects.slice(frame.redirects.length)]}
+      if (body?.type === 'command') {
+        this.command(body, inner, extra)
+        return
+      }
+
+      if (body === undefined || extra.length > 0) {
+        // `> file` alone still opens (and truncates) the file; words after a redirection of a group
+        // are the grammar's reading of something bash would reject: judge them as a command anyway.
+        this.host.emit(this.raw(node, f, extra, [], inner.redirects))
+      }
+
+      if (body !== undefined) this.visit(body, inner)
+    })
+  }
+
+  private text(node: SyntaxNode): string {
+    return this.src.slice(node.start, node.end)
   }
 
   /**
@@ -421,25 +485,42 @@ class Walker {
     while (i < words.length && (words[i]?.value === 'builtin' || words[i]?.value === 'command')) i++
     const name = words[i]
     if (name === undefined || !name.static || (name.value !== 'cd' && name.value !== 'pushd')) return
-    let target: Word | undefined
+    let target: undefined | Word
     for (const w of words.slice(i + 1)) {
       if (w.static && /^-[LPe@]+$/.test(w.value)) continue
       if (w.value === '--') continue
       target = w
       break
     }
+
     const next = new Set(frame.cwd.dirs)
     for (const dir of frame.cwd.dirs) next.add(changeDir(dir, target))
     frame.cwd.dirs = next.size > MAX_CWDS ? [...[...next].slice(0, MAX_CWDS - 1), UNKNOWN_DIR] : [...next]
   }
 }
 
-function makeRaw(frame: Frame, text: string, words: readonly Word[], assignments: readonly Assignment[], redirects: readonly Redirect[]): RawCommand {
-  return {text, words, assignments, redirects, slots: frame.slots, groups: frame.groups, background: frame.background, fn: frame.fn, cwds: frame.cwd.dirs}
+function makeRaw(
+  frame: Frame,
+  text: string,
+  words: readonly Word[],
+  assignments: readonly Assignment[],
+  redirects: readonly Redirect[],
+): RawCommand {
+  return {
+    text,
+    words,
+    assignments,
+    redirects,
+    slots: frame.slots,
+    groups: frame.groups,
+    background: frame.background,
+    fn: frame.fn,
+    cwds: frame.cwd.dirs,
+  }
 }
 
 /** Where `cd target` from `dir` lands: absolute, `~…`, or '' when it cannot be known. */
-export function changeDir(dir: string, target: Word | undefined): string {
+export function changeDir(dir: string, target: undefined | Word): string {
   if (target === undefined) return '~'
   if (!target.static || target.glob || target.value === '-') return UNKNOWN_DIR
   const v = target.value
@@ -450,6 +531,7 @@ export function changeDir(dir: string, target: Word | undefined): string {
     const joined = path.posix.normalize(`${dir}/${v}`)
     return joined.startsWith('~') ? joined : UNKNOWN_DIR
   }
+
   return path.posix.resolve(dir, v)
 }
 
@@ -463,6 +545,7 @@ export function backtickBodies(text: string): string[] {
       i++
       continue
     }
+
     if (ch !== '`') continue
     if (start < 0) start = i + 1
     else {
@@ -470,6 +553,7 @@ export function backtickBodies(text: string): string[] {
       start = -1
     }
   }
+
   return out
 }
 

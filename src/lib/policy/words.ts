@@ -6,17 +6,17 @@
 
 import type {SyntaxNode} from './parser.js'
 
-export type DynamicKind = 'var' | 'cmd' | 'arith' | 'proc'
+export type DynamicKind = 'arith' | 'cmd' | 'proc' | 'var'
 
 /** A part of a word that only the running shell can produce. */
 export interface Dynamic {
-  readonly kind: DynamicKind
-  /** Parameter name for `var` (`HOME`, `1`, `@` …). */
-  readonly name?: string | undefined
   /** For `${X:-default}` / `${X-default}`: the default, when it is literal. */
   readonly fallback?: string | undefined
   /** Walk group of the commands inside `$(…)`, backticks or `<(…)`. */
   readonly group?: number | undefined
+  readonly kind: DynamicKind
+  /** Parameter name for `var` (`HOME`, `1`, `@` …). */
+  readonly name?: string | undefined
   /** For `$(…)`: what it prints when that is knowable without running anything (`$(echo rm)`). */
   readonly output?: string | undefined
 }
@@ -24,32 +24,32 @@ export interface Dynamic {
 /** One character (or one atomic expansion) of a word, with its quoting. */
 export interface Unit {
   readonly ch: string
-  readonly quoted: boolean
   readonly dyn?: Dynamic | undefined
+  readonly quoted: boolean
 }
 
 export interface Word {
-  /** Source text as written. */
-  readonly raw: string
-  /** Text after quote removal; run-time expansions keep their source text (`$HOME`). */
-  readonly value: string
-  /** No run-time expansion: `value` is exactly what the program receives (pathname expansion aside). */
-  readonly static: boolean
-  /** Unquoted `*`, `?` or `[…]`: the shell may replace it with matching file names. */
-  readonly glob: boolean
-  /** Starts with an unquoted `~` (the home directory, which lies outside the workspace). */
-  readonly tilde: boolean
-  /** Literal text before the first expansion or unquoted glob character. */
-  readonly prefix: string
-  /** Parameters expanded in it. */
-  readonly vars: readonly string[]
-  /** Contains `$(…)`, backticks or process substitution. */
-  readonly substitution: boolean
-  /** The whole word is one process substitution: the walk group of the commands producing it. */
-  readonly procGroup?: number | undefined
   /** Produced by brace expansion or by splitting on `$IFS`: the source shows it differently. */
   readonly derived: boolean
+  /** Unquoted `*`, `?` or `[…]`: the shell may replace it with matching file names. */
+  readonly glob: boolean
+  /** Literal text before the first expansion or unquoted glob character. */
+  readonly prefix: string
+  /** The whole word is one process substitution: the walk group of the commands producing it. */
+  readonly procGroup?: number | undefined
+  /** Source text as written. */
+  readonly raw: string
+  /** No run-time expansion: `value` is exactly what the program receives (pathname expansion aside). */
+  readonly static: boolean
+  /** Contains `$(…)`, backticks or process substitution. */
+  readonly substitution: boolean
+  /** Starts with an unquoted `~` (the home directory, which lies outside the workspace). */
+  readonly tilde: boolean
   readonly units: readonly Unit[]
+  /** Text after quote removal; run-time expansions keep their source text (`$HOME`). */
+  readonly value: string
+  /** Parameters expanded in it. */
+  readonly vars: readonly string[]
 }
 
 /** Called for each `$(…)`, backtick and `<(…)`/`>(…)` met while reading a word; returns the walk group. */
@@ -57,7 +57,7 @@ export type NestedWalker = (node: SyntaxNode, kind: 'cmd' | 'proc') => number
 
 const MAX_BRACE_WORDS = 64
 
-export function literalWord(text: string, opts: {quoted?: boolean; derived?: boolean} = {}): Word {
+export function literalWord(text: string, opts: {derived?: boolean; quoted?: boolean} = {}): Word {
   const quoted = opts.quoted ?? true
   const units: Unit[] = []
   for (const ch of text) units.push({ch, quoted})
@@ -77,9 +77,9 @@ export function wordFromUnits(raw: string, units: readonly Unit[], derived = tru
 }
 
 /** The part of a word after its first literal `=` (`--file=~/x` → `~/x`, `of=/dev/sda` → `/dev/sda`). */
-export function wordAfterEquals(word: Word): Word | null {
+export function wordAfterEquals(word: Word): null | Word {
   const at = word.units.findIndex((u) => u.dyn === undefined && u.ch === '=')
-  if (at < 0) return null
+  if (at === -1) return null
   const tail = word.units.slice(at + 1)
   // Programs differ on whether `~` after `=` means home; reading it as home is the cautious choice.
   const first = tail[0]
@@ -88,7 +88,7 @@ export function wordAfterEquals(word: Word): Word | null {
 }
 
 /** `name=value` as one word (an assignment given to `export`, `env`, `declare` …). */
-export function assignmentWord(raw: string, name: string, value: Word | null): Word {
+export function assignmentWord(raw: string, name: string, value: null | Word): Word {
   const units: Unit[] = []
   for (const ch of `${name}=`) units.push({ch, quoted: true})
   if (value) units.push(...value.units)
@@ -112,6 +112,7 @@ export function readWords(node: SyntaxNode, src: string, walk: NestedWalker): Wo
     const derived = braced.length > 1 || parts.length > 1
     for (const part of parts) out.push(makeWord(raw, part, derived))
   }
+
   return out
 }
 
@@ -134,7 +135,7 @@ const PLAIN_QUOTED = /^[^\\$`]*$/
  * and the per-character units are only built if a rule asks for them. This keeps the common case
  * from allocating an object per character on the hot path.
  */
-function plainWord(node: SyntaxNode, src: string): Word | null {
+function plainWord(node: SyntaxNode, src: string): null | Word {
   const raw = src.slice(node.start, node.end)
   let value: string
   let quoted: boolean
@@ -145,7 +146,11 @@ function plainWord(node: SyntaxNode, src: string): Word | null {
   } else if (node.type === 'raw_string' && raw.length >= 2 && raw.endsWith("'")) {
     value = raw.slice(1, -1)
     quoted = true
-  } else if (node.type === 'string' && raw.length >= 2 && node.children.every((c) => !c.named || c.type === 'string_content')) {
+  } else if (
+    node.type === 'string' &&
+    raw.length >= 2 &&
+    node.children.every((c) => !c.named || c.type === 'string_content')
+  ) {
     value = raw.slice(1, -1)
     if (!PLAIN_QUOTED.test(value)) return null
     quoted = true
@@ -155,15 +160,15 @@ function plainWord(node: SyntaxNode, src: string): Word | null {
 
 /** A word with no expansion, glob, brace or tilde: its units are made only when asked for. */
 class PlainWord implements Word {
-  readonly static = true
+  readonly derived = false
   readonly glob = false
+  readonly prefix: string
+  readonly procGroup = undefined
+  readonly static = true
+  readonly substitution = false
   readonly tilde = false
   readonly vars: readonly string[] = []
-  readonly substitution = false
-  readonly procGroup = undefined
-  readonly derived = false
-  readonly prefix: string
-  private cached: Unit[] | undefined
+  private cached: undefined | Unit[]
 
   constructor(
     readonly raw: string,
@@ -178,6 +183,7 @@ class PlainWord implements Word {
       this.cached = []
       for (const ch of this.value) this.cached.push({ch, quoted: this.quoted})
     }
+
     return this.cached
   }
 }
@@ -205,12 +211,15 @@ function makeWord(raw: string, units: readonly Unit[], derived: boolean): Word {
       if (u.dyn.kind === 'cmd' || u.dyn.kind === 'proc') substitution = true
       continue
     }
+
     if (!u.quoted && (u.ch === '*' || u.ch === '?' || (u.ch === '[' && hasClosingBracket(units, i)))) {
       glob = true
       prefixDone = true
     }
+
     if (!prefixDone) prefix += u.ch
   }
+
   const first = units[0]
   const tilde = first !== undefined && !first.quoted && first.dyn === undefined && first.ch === '~'
   const only = units.length === 1 ? units[0] : undefined
@@ -223,6 +232,7 @@ function hasClosingBracket(units: readonly Unit[], from: number): boolean {
     const u = units[j] as Unit
     if (u.ch === ']' && !u.quoted && !u.dyn) return true
   }
+
   return false
 }
 
@@ -241,6 +251,7 @@ function pushUnquoted(out: Unit[], text: string): void {
       out.push({ch: next, quoted: true})
       continue
     }
+
     out.push({ch, quoted: false})
   }
 }
@@ -255,12 +266,14 @@ function pushDoubleQuoted(out: Unit[], text: string): void {
         i++
         continue
       }
+
       if (next === '$' || next === '`' || next === '"' || next === '\\') {
         out.push({ch: next, quoted: true})
         i++
         continue
       }
     }
+
     out.push({ch, quoted: true})
   }
 }
@@ -275,54 +288,71 @@ function collectUnits(node: SyntaxNode, src: string, walk: NestedWalker, out: Un
     case 'test_operator':
     case 'regex':
     case 'special_variable_name':
-    case 'variable_name':
+    case 'variable_name': {
       if (inQuotes) pushDoubleQuoted(out, text())
       else pushUnquoted(out, text())
       return
+    }
+
     case 'raw_string': {
       const t = text()
       pushText(out, t.slice(1, t.endsWith("'") && t.length >= 2 ? -1 : undefined), true)
       return
     }
+
     case 'ansi_c_string': {
       const t = text()
       pushText(out, decodeAnsiC(t.slice(2, t.endsWith("'") && t.length >= 3 ? -1 : undefined)), true)
       return
     }
-    case 'string':
+
+    case 'string': {
       for (const child of node.children) {
         if (!child.named) continue
         if (child.type === 'string_content') pushDoubleQuoted(out, src.slice(child.start, child.end))
         else collectUnits(child, src, walk, out, true)
       }
+
       return
-    case 'translated_string':
+    }
+
+    case 'translated_string': {
       for (const child of node.children) {
         if (child.named) collectUnits(child, src, walk, out, inQuotes)
       }
+
       return
-    case 'concatenation':
+    }
+
+    case 'concatenation': {
       for (const child of node.children) collectUnits(child, src, walk, out, inQuotes)
       return
+    }
+
     case 'simple_expansion':
-    case 'expansion':
+    case 'expansion': {
       out.push({ch: text(), quoted: inQuotes, dyn: readExpansion(node, src, walk)})
       return
+    }
+
     case 'command_substitution': {
       const group = walk(node, 'cmd')
       out.push({ch: text(), quoted: inQuotes, dyn: {kind: 'cmd', group, output: staticOutput(node, src)}})
       return
     }
+
     case 'process_substitution': {
       const group = walk(node, 'proc')
       out.push({ch: text(), quoted: inQuotes, dyn: {kind: 'proc', group}})
       return
     }
+
     case 'arithmetic_expansion': {
       walk(node, 'cmd')
       out.push({ch: text(), quoted: inQuotes, dyn: {kind: 'arith'}})
       return
     }
+
     default: {
       if (!node.named) {
         // Anonymous tokens inside a word (a stray `$`, `=` …) are literal text.
@@ -330,6 +360,7 @@ function collectUnits(node: SyntaxNode, src: string, walk: NestedWalker, out: Un
         else pushUnquoted(out, text())
         return
       }
+
       // A node kind this reader does not know: anything in it could run, so walk it for
       // commands and treat the whole as a run-time value rather than guess at its text.
       const group = walk(node, 'cmd')
@@ -347,10 +378,12 @@ function readExpansion(node: SyntaxNode, src: string, walk: NestedWalker): Dynam
       if (child.type === ':-' || child.type === '-' || child.type === ':=' || child.type === '=') sawDefaultOp = true
       continue
     }
+
     if (name === undefined && (child.type === 'variable_name' || child.type === 'special_variable_name')) {
       name = src.slice(child.start, child.end)
       continue
     }
+
     // Substitutions inside `${X:-$(…)}` run too.
     const units: Unit[] = []
     collectUnits(child, src, walk, units, false)
@@ -358,12 +391,14 @@ function readExpansion(node: SyntaxNode, src: string, walk: NestedWalker): Dynam
       fallback = units.map((u) => u.ch).join('')
     }
   }
+
   if (name === undefined) {
     // `$1`, `$@` … are parsed with the digit or sign directly after `$`.
     const t = src.slice(node.start, node.end)
     const m = /^\$\{?([#!]?)([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])/.exec(t)
     name = m?.[2]
   }
+
   return {kind: 'var', name, fallback}
 }
 
@@ -383,6 +418,7 @@ function staticOutput(node: SyntaxNode, src: string): string | undefined {
     if (units.some((u) => u.dyn !== undefined)) return undefined
     words.push(units.map((u) => u.ch).join(''))
   }
+
   const [program, ...args] = words
   if (program === 'echo' && !args.some((a) => a.startsWith('-'))) return args.join(' ')
   if (program === 'printf' && args.length === 1 && !/[%\\]/.test(args[0] as string)) return args[0]
@@ -398,55 +434,110 @@ export function decodeAnsiC(body: string): string {
       out += ch
       continue
     }
+
     const e = body[++i] as string
     switch (e) {
-      case 'a': out += '\x07'; break
-      case 'b': out += '\b'; break
+      case 'a': {
+        out += '\u0007'
+        break
+      }
+
+      case 'b': {
+        out += '\b'
+        break
+      }
+
       case 'e':
-      case 'E': out += '\x1b'; break
-      case 'f': out += '\f'; break
-      case 'n': out += '\n'; break
-      case 'r': out += '\r'; break
-      case 't': out += '\t'; break
-      case 'v': out += '\v'; break
-      case '\\': out += '\\'; break
-      case "'": out += "'"; break
-      case '"': out += '"'; break
-      case '?': out += '?'; break
+      case 'E': {
+        out += '\u001B'
+        break
+      }
+
+      case 'f': {
+        out += '\f'
+        break
+      }
+
+      case 'n': {
+        out += '\n'
+        break
+      }
+
+      case 'r': {
+        out += '\r'
+        break
+      }
+
+      case 't': {
+        out += '\t'
+        break
+      }
+
+      case 'v': {
+        out += '\v'
+        break
+      }
+
+      case '\\': {
+        out += '\\'
+        break
+      }
+
+      case "'": {
+        out += "'"
+        break
+      }
+
+      case '"': {
+        out += '"'
+        break
+      }
+
+      case '?': {
+        out += '?'
+        break
+      }
+
       case 'c': {
         const c = body[i + 1]
         if (c !== undefined) {
           out += String.fromCharCode(c.toUpperCase().charCodeAt(0) & 0x1f)
           i++
         }
+
         break
       }
+
       case 'x': {
         const m = /^[0-9a-fA-F]{1,2}/.exec(body.slice(i + 1))
         if (m) {
-          out += String.fromCharCode(parseInt(m[0], 16))
+          out += String.fromCharCode(Number.parseInt(m[0], 16))
           i += m[0].length
-        } else out += '\\x'
+        } else out += String.raw`\x`
         break
       }
+
       case 'u':
       case 'U': {
         const m = (e === 'u' ? /^[0-9a-fA-F]{1,4}/ : /^[0-9a-fA-F]{1,8}/).exec(body.slice(i + 1))
         if (m) {
-          const cp = parseInt(m[0], 16)
-          out += cp <= 0x10ffff ? String.fromCodePoint(cp) : ''
+          const cp = Number.parseInt(m[0], 16)
+          out += cp <= 0x10_ff_ff ? String.fromCodePoint(cp) : ''
           i += m[0].length
         } else out += '\\' + e
         break
       }
-      default:
+
+      default: {
         if (e >= '0' && e <= '7') {
           const m = /^[0-7]{1,3}/.exec(body.slice(i)) as RegExpExecArray
-          out += String.fromCharCode(parseInt(m[0], 8) & 0xff)
+          out += String.fromCharCode(Number.parseInt(m[0], 8) & 0xff)
           i += m[0].length - 1
         } else out += '\\' + e
+      }
     }
   }
+
   return out
 }
 
@@ -461,6 +552,7 @@ function splitOnIfs(units: readonly Unit[]): Unit[][] {
       current = []
     } else current.push(u)
   }
+
   if (current.length > 0) parts.push(current)
   return parts
 }
@@ -469,11 +561,11 @@ function isIfs(u: Unit): boolean {
   return !u.quoted && u.dyn?.kind === 'var' && u.dyn.name === 'IFS'
 }
 
-function isOpen(u: Unit | undefined): boolean {
+function isOpen(u: undefined | Unit): boolean {
   return u !== undefined && !u.quoted && !u.dyn && u.ch === '{'
 }
 
-function isClose(u: Unit | undefined): boolean {
+function isClose(u: undefined | Unit): boolean {
   return u !== undefined && !u.quoted && !u.dyn && u.ch === '}'
 }
 
@@ -498,12 +590,14 @@ function expandInto(units: readonly Unit[], out: Unit[][]): void {
       if (out.length >= MAX_BRACE_WORDS) return
       expandInto([...head, ...alt, ...tail], out)
     }
+
     return
   }
+
   out.push(units as Unit[])
 }
 
-function braceBody(units: readonly Unit[], open: number): {end: number; alternatives: Unit[][]} | null {
+function braceBody(units: readonly Unit[], open: number): null | {alternatives: Unit[][]; end: number} {
   let depth = 0
   const commas: number[] = []
   for (let j = open + 1; j < units.length; j++) {
@@ -519,18 +613,22 @@ function braceBody(units: readonly Unit[], open: number): {end: number; alternat
             alternatives.push(units.slice(from, c) as Unit[])
             from = c + 1
           }
+
           return {end: j, alternatives}
         }
+
         const seq = sequence(body)
         return seq === null ? null : {end: j, alternatives: seq}
       }
+
       depth--
     } else if (depth === 0 && !u.quoted && !u.dyn && u.ch === ',') commas.push(j)
   }
+
   return null
 }
 
-function sequence(body: readonly Unit[]): Unit[][] | null {
+function sequence(body: readonly Unit[]): null | Unit[][] {
   if (body.some((u) => u.quoted || u.dyn)) return null
   const text = body.map((u) => u.ch).join('')
   const m = /^(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.(-?\d+))?$/.exec(text)
@@ -548,6 +646,7 @@ function sequence(body: readonly Unit[]): Unit[][] | null {
     out.push([...s].map((ch) => ({ch, quoted: false})))
     if (out.length >= MAX_BRACE_WORDS) break
   }
+
   return out
 }
 
@@ -555,5 +654,5 @@ function sequence(body: readonly Unit[]): Unit[][] | null {
 export function shellQuote(value: string): string {
   if (value === '') return "''"
   if (/^[A-Za-z0-9_@%+=:,./~^-]+$/.test(value)) return value
-  return `'${value.replace(/'/g, `'\\''`)}'`
+  return `'${value.replaceAll("'", `'\\''`)}'`
 }

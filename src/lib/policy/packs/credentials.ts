@@ -6,11 +6,12 @@
  */
 
 import type {Cmd} from '../command.js'
+import type {Word} from '../words.js'
+
 import {touches} from '../effects.js'
 import {parseOptions} from '../options.js'
 import {placeText} from '../paths.js'
-import {type CommandRule, type RuleEnv, commandRule} from '../rules.js'
-import type {Word} from '../words.js'
+import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
 
 const SECRET_PATHS: readonly RegExp[] = [
   /(?:^|\/)\.ssh(?:\/|$)/,
@@ -41,15 +42,16 @@ const SECRET_PATH = new RegExp(SECRET_PATHS.map((re) => `(?:${re.source})`).join
 
 const DOTENV = /(?:^|\/)\.env(?:rc)?(?:\.(?!(?:example|sample|template|dist|defaults)\b)[\w.-]+)?$/
 
-function secretHit(cmd: Cmd, env: RuleEnv, test: (text: string) => boolean): string | null {
+function secretHit(cmd: Cmd, env: RuleEnv, test: (text: string) => boolean): null | string {
   for (const t of touches(cmd)) {
     for (const place of env.places(cmd, t.word)) {
       const text = placeText(place, t.word)
       if (test(text)) return text
       // A glob is judged by the directory it searches and by its pattern.
-      if (t.word.glob && test(t.word.value.replace(/[*?]+/g, ''))) return t.word.value
+      if (t.word.glob && test(t.word.value.replaceAll(/[*?]+/g, ''))) return t.word.value
     }
   }
+
   return null
 }
 
@@ -59,8 +61,30 @@ const secretFiles = commandRule({
   decision: 'deny',
   reason: 'reads or writes key and secret files (SSH keys, cloud credentials, password stores, shadow files)',
   examples: {
-    match: ['cat ~/.ssh/id_rsa', 'cp ~/.aws/credentials /tmp/x', 'cat /etc/shadow', 'tar czf k.tgz ~/.ssh', 'less ../../home/me/.ssh/id_ed25519', 'cat $HOME/.kube/config', 'grep -r password ~/.config/gcloud', 'cat server.key', 'base64 < ~/.netrc', 'cat /proc/self/environ', 'cat ~/.docker/config.json', 'echo key >> ~/.ssh/authorized_keys', 'sudo cat /etc/sudoers', 'cat ~/.ssh/*'],
-    not_match: ['ssh-keygen -t ed25519 -f ./deploy_key_test -N ""', 'cat ~/.ssh.txt.md', 'grep "id_rsa" notes.txt', 'echo "cat ~/.ssh/id_rsa"', 'cat README.md', 'cat id_rsa.pub'],
+    match: [
+      'cat ~/.ssh/id_rsa',
+      'cp ~/.aws/credentials /tmp/x',
+      'cat /etc/shadow',
+      'tar czf k.tgz ~/.ssh',
+      'less ../../home/me/.ssh/id_ed25519',
+      'cat $HOME/.kube/config',
+      'grep -r password ~/.config/gcloud',
+      'cat server.key',
+      'base64 < ~/.netrc',
+      'cat /proc/self/environ',
+      'cat ~/.docker/config.json',
+      'echo key >> ~/.ssh/authorized_keys',
+      'sudo cat /etc/sudoers',
+      'cat ~/.ssh/*',
+    ],
+    not_match: [
+      'ssh-keygen -t ed25519 -f ./deploy_key_test -N ""',
+      'cat ~/.ssh.txt.md',
+      'grep "id_rsa" notes.txt',
+      'echo "cat ~/.ssh/id_rsa"',
+      'cat README.md',
+      'cat id_rsa.pub',
+    ],
   },
   check(cmd, env) {
     const hit = secretHit(cmd, env, (text) => SECRET_PATH.test(text))
@@ -98,10 +122,13 @@ const homeGlob = commandRule({
   },
 })
 
-const SECRET_NAME = /TOKEN|SECRET|PASSW(?:OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH|SESSION|COOKIE/i
+const SECRET_NAME =
+  /TOKEN|SECRET|PASSW(?:OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH|SESSION|COOKIE/i
 
 function secretNames(words: readonly Word[]): string | undefined {
-  return words.find((w) => !/^-/.test(w.value) && SECRET_NAME.test(w.value) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(w.value))?.value
+  return words.find(
+    (w) => !w.value.startsWith('-') && SECRET_NAME.test(w.value) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(w.value),
+  )?.value
 }
 
 const envDump = commandRule({
@@ -111,39 +138,76 @@ const envDump = commandRule({
   reason: 'prints the environment, which may hold secrets',
   programs: ['env', 'printenv', 'set', 'export', 'declare', 'typeset', 'ps', 'compgen'],
   examples: {
-    match: ['env', 'printenv', 'env | grep KEY', 'set', 'export -p', 'declare -p', 'declare -x', 'printenv GITHUB_TOKEN', 'ps eww', 'sudo env'],
-    not_match: ['env FOO=1 make', 'printenv HOME', 'set -euo pipefail', 'export FOO=1', 'declare -a arr', 'ps aux', 'env --version'],
+    match: [
+      'env',
+      'printenv',
+      'env | grep KEY',
+      'set',
+      'export -p',
+      'declare -p',
+      'declare -x',
+      'printenv GITHUB_TOKEN',
+      'ps eww',
+      'sudo env',
+    ],
+    not_match: [
+      'env FOO=1 make',
+      'printenv HOME',
+      'set -euo pipefail',
+      'export FOO=1',
+      'declare -a arr',
+      'ps aux',
+      'env --version',
+    ],
   },
   check(cmd) {
     const a = cmd.argv
     switch (cmd.name) {
-      case 'env':
+      case 'env': {
         // `env -S '…'` runs a command (judged on its own); `env` alone prints everything.
-        return cmd.code !== undefined || a.some((v) => v === '--help' || v === '--version') ? null : 'env with no command prints the whole environment'
+        return cmd.code !== undefined || a.some((v) => v === '--help' || v === '--version')
+          ? null
+          : 'env with no command prints the whole environment'
+      }
+
       case 'printenv': {
         const names = a.filter((v) => !v.startsWith('-'))
         if (names.length === 0) return 'printenv prints the whole environment'
         const secret = secretNames(cmd.args)
         return secret ? `printenv ${secret}` : null
       }
-      case 'set':
+
+      case 'set': {
         return a.length === 0 ? 'set with no arguments prints every variable' : null
-      case 'export':
-        return a.length === 0 || a.every((v) => v === '-p') ? 'export -p prints every exported variable' : null
+      }
+
+      case 'export': {
+        return a.every((v) => v === '-p') ? 'export -p prints every exported variable' : null
+      }
+
       case 'declare':
       case 'typeset': {
         const parsed = parseOptions(cmd.args, {})
         const names = parsed.operands.map((w) => w.value)
-        if (names.length === 0 && [...parsed.flags].every((f) => f === '-p' || f === '-x' || f === '-r' || f === '-g')) return `${cmd.name} ${a.join(' ')} prints variables`
+        if (names.length === 0 && [...parsed.flags].every((f) => f === '-p' || f === '-x' || f === '-r' || f === '-g'))
+          return `${cmd.name} ${a.join(' ')} prints variables`
         const secret = secretNames(parsed.operands)
         return secret && parsed.flags.has('-p') ? `${cmd.name} -p ${secret}` : null
       }
-      case 'ps':
-        return a.some((v) => !v.startsWith('-') && /^[a-zA-Z]*e[a-zA-Z]*$/.test(v)) ? 'ps e prints the environment of processes' : null
-      case 'compgen':
+
+      case 'ps': {
+        return a.some((v) => !v.startsWith('-') && /^[a-zA-Z]*e[a-zA-Z]*$/.test(v))
+          ? 'ps e prints the environment of processes'
+          : null
+      }
+
+      case 'compgen': {
         return null
-      default:
+      }
+
+      default: {
         return null
+      }
     }
   },
 })
@@ -154,15 +218,24 @@ const secretVariable = commandRule({
   decision: 'ask',
   reason: 'expands a variable whose name suggests a secret',
   examples: {
-    match: ['echo $GITHUB_TOKEN', 'curl -H "Authorization: Bearer $API_KEY" http://localhost:3000', 'echo "${DB_PASSWORD}" > out.txt'],
+    match: [
+      'echo $GITHUB_TOKEN',
+      'curl -H "Authorization: Bearer $API_KEY" http://localhost:3000',
+      'echo "${DB_PASSWORD}" > out.txt',
+    ],
     not_match: ['echo $HOME', 'echo $PATH', 'echo "$TOKENIZER_MODE_DEFAULT_X"x'],
   },
   check(cmd) {
-    const words = [...cmd.args, ...cmd.raw.redirects.flatMap((r) => (r.target ? [r.target] : [])), ...cmd.assignments.flatMap((a) => (a.value ? [a.value] : []))]
+    const words = [
+      ...cmd.args,
+      ...cmd.raw.redirects.flatMap((r) => (r.target ? [r.target] : [])),
+      ...cmd.assignments.flatMap((a) => (a.value ? [a.value] : [])),
+    ]
     for (const w of words) {
-      const hit = w.vars.find((v) => SECRET_NAME.test(v) && !v.startsWith('AGENT_HUB_') && !/^TOKENIZER/.test(v))
+      const hit = w.vars.find((v) => SECRET_NAME.test(v) && !v.startsWith('AGENT_HUB_') && !v.startsWith('TOKENIZER'))
       if (hit) return `expands $${hit}`
     }
+
     return null
   },
 })
@@ -172,43 +245,105 @@ const keychain = commandRule({
   pack: 'credentials',
   decision: 'deny',
   reason: 'reads secrets from a keychain, password manager or credential helper',
-  programs: ['security', 'secret-tool', 'gpg', 'gpg2', 'keyctl', 'pass', 'op', 'bw', 'lpass', 'vault', 'git', 'kubectl', 'aws-vault', 'gopass'],
+  programs: [
+    'security',
+    'secret-tool',
+    'gpg',
+    'gpg2',
+    'keyctl',
+    'pass',
+    'op',
+    'bw',
+    'lpass',
+    'vault',
+    'git',
+    'kubectl',
+    'aws-vault',
+    'gopass',
+  ],
   examples: {
-    match: ['security find-generic-password -wa x', 'secret-tool lookup service x', 'gpg --export-secret-keys', 'pass show email', 'op read op://v/i/f', 'bw get password x', 'vault kv get secret/x', 'git credential fill', 'kubectl config view --raw'],
+    match: [
+      'security find-generic-password -wa x',
+      'secret-tool lookup service x',
+      'gpg --export-secret-keys',
+      'pass show email',
+      'op read op://v/i/f',
+      'bw get password x',
+      'vault kv get secret/x',
+      'git credential fill',
+      'kubectl config view --raw',
+    ],
     not_match: ['gpg --verify x.sig', 'git status', 'kubectl get pods', 'pass'],
   },
   check(cmd) {
     const a = cmd.argv
     const first = a.find((v) => !v.startsWith('-'))
     switch (cmd.name) {
-      case 'security':
-        return first !== undefined && /^(?:find-generic-password|find-internet-password|dump-keychain|export|find-certificate)$/.test(first) ? `security ${first}` : null
-      case 'secret-tool':
+      case 'security': {
+        return first !== undefined &&
+          /^(?:find-generic-password|find-internet-password|dump-keychain|export|find-certificate)$/.test(first)
+          ? `security ${first}`
+          : null
+      }
+
+      case 'secret-tool': {
         return first === 'lookup' || first === 'search' ? `secret-tool ${first}` : null
+      }
+
       case 'gpg':
-      case 'gpg2':
-        return a.some((v) => /^--export-secret/.test(v)) ? `${cmd.name} exports secret keys` : null
-      case 'keyctl':
+      case 'gpg2': {
+        return a.some((v) => v.startsWith('--export-secret')) ? `${cmd.name} exports secret keys` : null
+      }
+
+      case 'keyctl': {
         return first !== undefined && /^(?:print|read|pipe)$/.test(first) ? `keyctl ${first}` : null
+      }
+
       case 'pass':
-      case 'gopass':
-        return first !== undefined && !/^(?:ls|list|find|search|help|version|init|git)$/.test(first) ? `${cmd.name} ${first}` : null
+      case 'gopass': {
+        return first !== undefined && !/^(?:ls|list|find|search|help|version|init|git)$/.test(first)
+          ? `${cmd.name} ${first}`
+          : null
+      }
+
       case 'op':
       case 'bw':
-      case 'lpass':
-        return first !== undefined && /^(?:read|get|item|show|export|inject|run)$/.test(first) ? `${cmd.name} ${first}` : null
-      case 'vault':
+      case 'lpass': {
+        return first !== undefined && /^(?:read|get|item|show|export|inject|run)$/.test(first)
+          ? `${cmd.name} ${first}`
+          : null
+      }
+
+      case 'vault': {
         return a.some((v) => v === 'read' || v === 'get' || v === 'token') ? `vault ${a.join(' ')}` : null
-      case 'aws-vault':
+      }
+
+      case 'aws-vault': {
         return true
-      case 'git':
-        return a.some((v) => v === 'credential') && a.some((v) => v === 'fill' || v === 'get') ? 'git credential fill' : null
-      case 'kubectl':
-        return a.includes('config') && a.includes('view') && a.some((v) => v === '--raw' || v === '--flatten') ? 'kubectl config view --raw' : null
-      default:
+      }
+
+      case 'git': {
+        return a.includes('credential') && a.some((v) => v === 'fill' || v === 'get') ? 'git credential fill' : null
+      }
+
+      case 'kubectl': {
+        return a.includes('config') && a.includes('view') && a.some((v) => v === '--raw' || v === '--flatten')
+          ? 'kubectl config view --raw'
+          : null
+      }
+
+      default: {
         return null
+      }
     }
   },
 })
 
-export const credentialsPack: readonly CommandRule[] = [secretFiles, dotenv, homeGlob, envDump, secretVariable, keychain]
+export const credentialsPack: readonly CommandRule[] = [
+  secretFiles,
+  dotenv,
+  homeGlob,
+  envDump,
+  secretVariable,
+  keychain,
+]

@@ -5,23 +5,37 @@
  */
 
 import type {Cmd} from '../command.js'
+
 import {permissionTargets, touches} from '../effects.js'
 import {parseOptions} from '../options.js'
-import {type Place, describePlace, deviceKind, placeWithin} from '../paths.js'
-import {type CommandRule, type RuleEnv, commandRule} from '../rules.js'
+import {describePlace, deviceKind, type Place, placeWithin} from '../paths.js'
+import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
 
 const DELETERS = ['rm', 'rmdir', 'unlink', 'shred', 'srm', 'wipe']
 
 const RM_SPEC = {
-  short: {r: 'recursive', R: 'recursive', f: 'force', d: 'dir', i: 'interactive', I: 'interactive', v: 'verbose', u: 'remove', z: 'zero', n: 'iterations', s: 'size', x: 'one-fs'},
+  short: {
+    r: 'recursive',
+    R: 'recursive',
+    f: 'force',
+    d: 'dir',
+    i: 'interactive',
+    I: 'interactive',
+    v: 'verbose',
+    u: 'remove',
+    z: 'zero',
+    n: 'iterations',
+    s: 'size',
+    x: 'one-fs',
+  },
   long: {recursive: 'recursive', force: 'force', dir: 'dir', 'no-preserve-root': 'no-preserve-root', remove: 'remove'},
   shortValue: 'ns',
   longValue: ['iterations', 'size', 'random-source'],
 }
 
 interface DeleteFacts {
-  readonly label: string
   readonly dangerous: boolean
+  readonly label: string
   readonly noPreserveRoot: boolean
   readonly outside: Place[]
   readonly unknown: Place[]
@@ -41,9 +55,11 @@ function deleteFacts(cmd: Cmd, env: RuleEnv): DeleteFacts {
     for (const place of env.places(cmd, word)) {
       if (place.kind === 'unknown') unknown.push(place)
       // Deleting the workspace itself counts as outside: only what lies in it is the project's.
-      else if (!placeWithin(place, ws) || (place.kind === 'path' && !place.below && place.path === ws)) outside.push(place)
+      else if (!placeWithin(place, ws) || (place.kind === 'path' && !place.below && place.path === ws))
+        outside.push(place)
     }
   }
+
   // shred destroys file contents whatever its flags; rm -r and rm -f do not stop to ask.
   const dangerous = recursive || force || cmd.name === 'shred' || cmd.name === 'srm' || cmd.name === 'wipe'
   return {label, dangerous, noPreserveRoot: parsed.flags.has('no-preserve-root'), outside, unknown}
@@ -56,7 +72,20 @@ const deleteOutside = commandRule({
   reason: 'deletes files outside the workspace',
   programs: DELETERS,
   examples: {
-    match: ['rm -rf /', 'rm -rf /etc', 'rm -fr ~', 'rm -r -f ../../..', 'rm --recursive --force /tmp/../etc', 'rm -rf /*', '/usr/bin/rm -rf /var', 'rm -rf --no-preserve-root /', 'rm /etc/passwd', 'shred -u ~/.bash_history', 'rmdir /tmp/x', 'rm -rf -- /home'],
+    match: [
+      'rm -rf /',
+      'rm -rf /etc',
+      'rm -fr ~',
+      'rm -r -f ../../..',
+      'rm --recursive --force /tmp/../etc',
+      'rm -rf /*',
+      '/usr/bin/rm -rf /var',
+      'rm -rf --no-preserve-root /',
+      'rm /etc/passwd',
+      'shred -u ~/.bash_history',
+      'rmdir /tmp/x',
+      'rm -rf -- /home',
+    ],
     not_match: ['rm -rf ./build', 'rm -rf build dist', 'rm notes.txt', 'rm -rf *', 'rm -rf "$DIR"', 'echo rm -rf /'],
   },
   check(cmd, env) {
@@ -72,7 +101,8 @@ const deleteUnresolvable = commandRule({
   id: 'destructive.delete-unresolvable-path',
   pack: 'destructive',
   decision: 'deny',
-  reason: 'forced or recursive delete of a path built at run time: an empty or hostile value could point anywhere (`$DIR/` becomes `/`)',
+  reason:
+    'forced or recursive delete of a path built at run time: an empty or hostile value could point anywhere (`$DIR/` becomes `/`)',
   programs: DELETERS,
   examples: {
     match: ['rm -rf $DIR', 'rm -rf "$BUILD/"', 'rm -rf ./$X', 'rm -rf $(cat list)', 'rm -rf .*', 'cd $X && rm -rf *'],
@@ -119,6 +149,7 @@ const findDelete = commandRule({
       if (/^[-(!]/.test(w.value)) break
       starts.push(w)
     }
+
     if (starts.length === 0) return null
     for (const w of starts) {
       for (const place of env.places(cmd, w)) {
@@ -126,11 +157,51 @@ const findDelete = commandRule({
         if (!placeWithin(place, env.ctx.workspace)) return `find -delete outside the workspace: ${describePlace(place)}`
       }
     }
+
     return null
   },
 })
 
-const DISK_TOOLS = new Set(['mkfs', 'mke2fs', 'mkswap', 'mkdosfs', 'mkntfs', 'mkexfatfs', 'fdisk', 'sfdisk', 'cfdisk', 'gdisk', 'sgdisk', 'cgdisk', 'parted', 'partprobe', 'wipefs', 'blkdiscard', 'badblocks', 'hdparm', 'sdparm', 'zpool', 'lvremove', 'vgremove', 'pvremove', 'lvreduce', 'mdadm', 'cryptsetup', 'dmsetup', 'diskutil', 'fsck', 'e2fsck', 'tune2fs', 'resize2fs', 'debugfs', 'xfs_repair', 'btrfs', 'zfs', 'format', 'diskpart'])
+const DISK_TOOLS = new Set([
+  'mkfs',
+  'mke2fs',
+  'mkswap',
+  'mkdosfs',
+  'mkntfs',
+  'mkexfatfs',
+  'fdisk',
+  'sfdisk',
+  'cfdisk',
+  'gdisk',
+  'sgdisk',
+  'cgdisk',
+  'parted',
+  'partprobe',
+  'wipefs',
+  'blkdiscard',
+  'badblocks',
+  'hdparm',
+  'sdparm',
+  'zpool',
+  'lvremove',
+  'vgremove',
+  'pvremove',
+  'lvreduce',
+  'mdadm',
+  'cryptsetup',
+  'dmsetup',
+  'diskutil',
+  'fsck',
+  'e2fsck',
+  'tune2fs',
+  'resize2fs',
+  'debugfs',
+  'xfs_repair',
+  'btrfs',
+  'zfs',
+  'format',
+  'diskpart',
+])
 
 const diskTools = commandRule({
   id: 'destructive.disk-tools',
@@ -138,11 +209,20 @@ const diskTools = commandRule({
   decision: 'deny',
   reason: 'disk, partition or filesystem tool',
   examples: {
-    match: ['mkfs.ext4 /dev/sda1', 'mkfs -t xfs /dev/nvme0n1', 'fdisk /dev/sda', 'parted /dev/sda mklabel gpt', 'wipefs -a /dev/sdb', 'sudo mkswap /dev/sdc', 'diskutil eraseDisk JHFS+ X disk2'],
+    match: [
+      'mkfs.ext4 /dev/sda1',
+      'mkfs -t xfs /dev/nvme0n1',
+      'fdisk /dev/sda',
+      'parted /dev/sda mklabel gpt',
+      'wipefs -a /dev/sdb',
+      'sudo mkswap /dev/sdc',
+      'diskutil eraseDisk JHFS+ X disk2',
+    ],
     not_match: ['df -h', 'lsblk', 'du -sh .'],
   },
   check(cmd) {
-    if (DISK_TOOLS.has(cmd.name) || /^mkfs\./.test(cmd.name) || /^fsck\./.test(cmd.name)) return `disk, partition or filesystem tool: ${cmd.name}`
+    if (DISK_TOOLS.has(cmd.name) || /^mkfs\./.test(cmd.name) || /^fsck\./.test(cmd.name))
+      return `disk, partition or filesystem tool: ${cmd.name}`
     return null
   },
 })
@@ -153,8 +233,21 @@ const deviceWrite = commandRule({
   decision: 'deny',
   reason: 'writes to a disk or memory device',
   examples: {
-    match: ['dd if=/dev/zero of=/dev/sda bs=1M', '> /dev/sda', 'cat image.iso > /dev/sdb', 'echo x | tee /dev/nvme0n1', 'cp disk.img /dev/mmcblk0', 'shred /dev/sda', 'dd if=x of=/dev/mem'],
-    not_match: ['echo hi > /dev/null', 'ls 2>/dev/null', 'dd if=/dev/zero of=./blank.img bs=1M count=1', 'cat /dev/urandom | head -c 16'],
+    match: [
+      'dd if=/dev/zero of=/dev/sda bs=1M',
+      '> /dev/sda',
+      'cat image.iso > /dev/sdb',
+      'echo x | tee /dev/nvme0n1',
+      'cp disk.img /dev/mmcblk0',
+      'shred /dev/sda',
+      'dd if=x of=/dev/mem',
+    ],
+    not_match: [
+      'echo hi > /dev/null',
+      'ls 2>/dev/null',
+      'dd if=/dev/zero of=./blank.img bs=1M count=1',
+      'cat /dev/urandom | head -c 16',
+    ],
   },
   check(cmd, env) {
     for (const t of touches(cmd)) {
@@ -163,11 +256,24 @@ const deviceWrite = commandRule({
         if (place.kind === 'path' && deviceKind(place.path) === 'disk') return `writes to the device ${place.path}`
       }
     }
+
     return null
   },
 })
 
-const POWER_VERBS = new Set(['poweroff', 'reboot', 'halt', 'suspend', 'hibernate', 'hybrid-sleep', 'suspend-then-hibernate', 'kexec', 'rescue', 'emergency', 'soft-reboot'])
+const POWER_VERBS = new Set([
+  'poweroff',
+  'reboot',
+  'halt',
+  'suspend',
+  'hibernate',
+  'hybrid-sleep',
+  'suspend-then-hibernate',
+  'kexec',
+  'rescue',
+  'emergency',
+  'soft-reboot',
+])
 
 const power = commandRule({
   id: 'destructive.power',
@@ -176,23 +282,41 @@ const power = commandRule({
   reason: 'shuts down, reboots or changes the run level of the machine',
   programs: ['shutdown', 'reboot', 'halt', 'poweroff', 'init', 'telinit', 'systemctl', 'loginctl', 'kexec', 'uadmin'],
   examples: {
-    match: ['shutdown -h now', 'sudo reboot', 'halt', 'poweroff', 'init 0', 'telinit 6', 'systemctl poweroff', 'systemctl reboot -i', 'loginctl reboot'],
+    match: [
+      'shutdown -h now',
+      'sudo reboot',
+      'halt',
+      'poweroff',
+      'init 0',
+      'telinit 6',
+      'systemctl poweroff',
+      'systemctl reboot -i',
+      'loginctl reboot',
+    ],
     not_match: ['systemctl status nginx', 'echo reboot', 'init --version'],
   },
   check(cmd) {
     switch (cmd.name) {
       case 'init':
-      case 'telinit':
-        return cmd.argv.some((a) => /^[0-6sSqQ]$/.test(a)) ? `${cmd.name} ${cmd.argv.join(' ')}: changes the run level` : null
+      case 'telinit': {
+        return cmd.argv.some((a) => /^[0-6sSqQ]$/.test(a))
+          ? `${cmd.name} ${cmd.argv.join(' ')}: changes the run level`
+          : null
+      }
+
       case 'systemctl':
       case 'loginctl': {
         const verb = cmd.argv.find((a) => !a.startsWith('-'))
         return verb !== undefined && POWER_VERBS.has(verb) ? `${cmd.name} ${verb}` : null
       }
-      case 'kexec':
+
+      case 'kexec': {
         return cmd.argv.some((a) => a === '-e' || a === '--exec')
-      default:
+      }
+
+      default: {
         return `${cmd.name}: powers off or restarts the machine`
+      }
     }
   },
 })
@@ -207,7 +331,7 @@ const forkBomb = commandRule({
     not_match: ['f() { echo hi; }; f', 'retry() { make || retry; }'],
   },
   check(cmd) {
-    const fn = cmd.raw.fn
+    const {fn} = cmd.raw
     if (fn === null || cmd.program !== fn) return null
     return cmd.raw.background || cmd.raw.slots.length > 0
   },
@@ -226,16 +350,24 @@ const killAll = commandRule({
   check(cmd) {
     if (cmd.name === 'killall5') return true
     if (cmd.name === 'pkill' || cmd.name === 'killall') {
-      const parsed = parseOptions(cmd.args, {shortValue: 'sugtPGUFcaen', long: {}, longValue: ['signal', 'user', 'group', 'uid', 'terminal', 'parent', 'pgroup', 'session']})
-      return (parsed.flags.has('-u') || parsed.flags.has('--user') || parsed.flags.has('-U')) && parsed.operands.length === 0 ? `${cmd.name} of every process of a user` : null
+      const parsed = parseOptions(cmd.args, {
+        shortValue: 'sugtPGUFcaen',
+        long: {},
+        longValue: ['signal', 'user', 'group', 'uid', 'terminal', 'parent', 'pgroup', 'session'],
+      })
+      return (parsed.flags.has('-u') || parsed.flags.has('--user') || parsed.flags.has('-U')) &&
+        parsed.operands.length === 0
+        ? `${cmd.name} of every process of a user`
+        : null
     }
+
     // kill [-s SIG | -SIG] [--] pid…: the first dash word is the signal, later `-1` means "every process".
     let i = 0
     const a = cmd.argv
     if (a[0] === '-s' || a[0] === '-n') i = 2
     else if (a[0] !== undefined && a[0].startsWith('-') && a[0] !== '--') i = 1
     if (a[i] === '--') i++
-    return a.slice(i).some((v) => v === '-1') ? 'kill -1: signals every process' : null
+    return a.slice(i).includes('-1') ? 'kill -1: signals every process' : null
   },
 })
 
@@ -253,11 +385,24 @@ const recursivePerms = commandRule({
     if (!cmd.args.some((w) => /^-[A-Za-z]*R[A-Za-z]*$|^--recursive$/.test(w.value))) return null
     for (const w of permissionTargets(cmd)) {
       for (const place of env.places(cmd, w)) {
-        if (!placeWithin(place, env.ctx.workspace)) return `${cmd.name} -R outside the workspace: ${describePlace(place)}`
+        if (!placeWithin(place, env.ctx.workspace))
+          return `${cmd.name} -R outside the workspace: ${describePlace(place)}`
       }
     }
+
     return null
   },
 })
 
-export const destructivePack: readonly CommandRule[] = [deleteOutside, deleteUnresolvable, deleteUnseen, findDelete, diskTools, deviceWrite, power, forkBomb, killAll, recursivePerms]
+export const destructivePack: readonly CommandRule[] = [
+  deleteOutside,
+  deleteUnresolvable,
+  deleteUnseen,
+  findDelete,
+  diskTools,
+  deviceWrite,
+  power,
+  forkBomb,
+  killAll,
+  recursivePerms,
+]

@@ -10,7 +10,7 @@ export const ENGINE_LIMITS = {
   /** Characters in a request (SPEC §5 allows up to 10,000). */
   maxLength: 10_000,
   /** Syntax nodes in one parse, and in all re-parses of one request together (twice this). */
-  maxNodes: 8_000,
+  maxNodes: 8000,
   /** Nesting depth of the syntax tree. */
   maxDepth: 128,
   /** Levels of code inside code (`bash -c "bash -c '…'"`). */
@@ -29,7 +29,10 @@ export const PARSE_ERROR = engineRule({
   id: 'engine.parse-error',
   decision: 'ask',
   reason: 'the command does not parse as shell: the engine cannot be sure what would run',
-  examples: {match: ["echo 'unterminated", 'echo $(', 'if then fi', 'ls 3<>file'], not_match: ['ls -la', 'echo "a (b)"']},
+  examples: {
+    match: ["echo 'unterminated", 'echo $(', 'if then fi', 'ls 3<>file'],
+    not_match: ['ls -la', 'echo "a (b)"'],
+  },
 })
 
 export const OVER_BUDGET = engineRule({
@@ -37,7 +40,7 @@ export const OVER_BUDGET = engineRule({
   decision: 'ask',
   reason: 'the command is too long, too large or too deeply nested to judge within budget',
   examples: {
-    match: [`echo ${'a '.repeat(5_001)}`, `echo ${'$(echo '.repeat(140)}x${')'.repeat(140)}`, `${'eval '.repeat(8)}ls`],
+    match: [`echo ${'a '.repeat(5001)}`, `echo ${'$(echo '.repeat(140)}x${')'.repeat(140)}`, `${'eval '.repeat(8)}ls`],
     not_match: ['ls -la', "bash -c 'ls'"],
   },
 })
@@ -45,9 +48,18 @@ export const OVER_BUDGET = engineRule({
 export const OPAQUE_COMMAND = engineRule({
   id: 'engine.opaque-command',
   decision: 'ask',
-  reason: 'the command name is built at run time (variable, substitution or glob): the engine cannot see which program runs',
+  reason:
+    'the command name is built at run time (variable, substitution or glob): the engine cannot see which program runs',
   examples: {
-    match: ['$CMD --version', '$(echo ls) -la', '`printf ls` x', '"$X" arg', 'r*m file', '${TOOL:-make} all', '/usr/bin/$P x'],
+    match: [
+      '$CMD --version',
+      '$(echo ls) -la',
+      '`printf ls` x',
+      '"$X" arg',
+      'r*m file',
+      '${TOOL:-make} all',
+      '/usr/bin/$P x',
+    ],
     not_match: ['ls -la', 'rm ./x', 'echo $CMD'],
   },
 })
@@ -56,7 +68,10 @@ export const INVISIBLE = engineRule({
   id: 'engine.invisible-chars',
   decision: 'ask',
   reason: 'the command holds control, bidi or zero-width characters: what it shows may not be what runs',
-  examples: {match: ['ls\u202e -la', 'echo a\u200bb', 'ls\u001b[2J', 'ls -la\r'], not_match: ['ls -la', 'echo "héllo wörld"', "printf 'a\\tb'"]},
+  examples: {
+    match: ['ls\u202E -la', 'echo a\u200Bb', 'ls\u001B[2J', 'ls -la\r'],
+    not_match: ['ls -la', 'echo "héllo wörld"', String.raw`printf 'a\tb'`],
+  },
 })
 
 export const NUL_BYTE = engineRule({

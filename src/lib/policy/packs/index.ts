@@ -5,6 +5,7 @@
  */
 
 import type {PackName, Rule} from '../rules.js'
+
 import {bypassPack} from './bypass.js'
 import {credentialsPack} from './credentials.js'
 import {destructivePack} from './destructive.js'
@@ -15,20 +16,62 @@ import {selfPack} from './self.js'
 import {systemPack} from './system.js'
 
 export interface Pack {
-  readonly name: PackName | 'engine'
   readonly description: string
+  readonly name: 'engine' | PackName
   /** Whether the policy file may switch it off. */
   readonly optional: boolean
   readonly rules: readonly Rule[]
 }
 
 export const BUILTIN_PACKS: readonly Pack[] = [
-  {name: 'engine', description: 'fail-closed checks of the engine itself (parse errors, budgets, opaque names, hidden characters)', optional: false, rules: engineRules},
-  {name: 'self', description: "the hub's runtime directory, tokens, policy file, variables, CLI and daemon", optional: false, rules: selfPack},
-  {name: 'destructive', description: 'deleting outside the workspace, disk tools, device writes, power, fork bombs', optional: true, rules: destructivePack},
-  {name: 'credentials', description: 'key and secret files, .env files, environment dumps, keychains', optional: true, rules: credentialsPack},
-  {name: 'bypass', description: 'decode-and-run, download-and-run, eval of built strings, inline interpreters, /dev/tcp, loader injection', optional: true, rules: bypassPack},
-  {name: 'remote', description: 'network connections and transfers to anything but loopback, listeners, git push, cloud CLIs', optional: true, rules: remotePack},
-  {name: 'system', description: 'privilege escalation, services, scheduled jobs, users, firewall, mounts, kernel, packages, system paths', optional: true, rules: systemPack},
-  {name: 'powershell', description: "the seed's PowerShell rules, as regular expressions over the raw text", optional: true, rules: powershellPack},
+  {
+    name: 'engine',
+    description: 'fail-closed checks of the engine itself (parse errors, budgets, opaque names, hidden characters)',
+    optional: false,
+    rules: engineRules,
+  },
+  {
+    name: 'self',
+    description: "the hub's runtime directory, tokens, policy file, variables, CLI and daemon",
+    optional: false,
+    rules: selfPack,
+  },
+  {
+    name: 'destructive',
+    description: 'deleting outside the workspace, disk tools, device writes, power, fork bombs',
+    optional: true,
+    rules: destructivePack,
+  },
+  {
+    name: 'credentials',
+    description: 'key and secret files, .env files, environment dumps, keychains',
+    optional: true,
+    rules: credentialsPack,
+  },
+  {
+    name: 'bypass',
+    description:
+      'decode-and-run, download-and-run, eval of built strings, inline interpreters, /dev/tcp, loader injection',
+    optional: true,
+    rules: bypassPack,
+  },
+  {
+    name: 'remote',
+    description: 'network connections and transfers to anything but loopback, listeners, git push, cloud CLIs',
+    optional: true,
+    rules: remotePack,
+  },
+  {
+    name: 'system',
+    description:
+      'privilege escalation, services, scheduled jobs, users, firewall, mounts, kernel, packages, system paths',
+    optional: true,
+    rules: systemPack,
+  },
+  {
+    name: 'powershell',
+    description: "the seed's PowerShell rules, as regular expressions over the raw text",
+    optional: true,
+    rules: powershellPack,
+  },
 ]

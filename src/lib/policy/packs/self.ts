@@ -7,13 +7,27 @@
  */
 
 import type {Cmd} from '../command.js'
+
 import {DATA_ONLY, touches} from '../effects.js'
 import {parseOptions} from '../options.js'
-import {type Place, isWithin, placeWithin} from '../paths.js'
-import {type Rule, type RuleEnv, commandRule, textRule} from '../rules.js'
+import {isWithin, type Place, placeWithin} from '../paths.js'
+import {commandRule, type Rule, type RuleEnv, textRule} from '../rules.js'
 
 const RECURSIVE = /^-[A-Za-z]*[rRa]$|^--recursive$|^--archive$/
-const ALWAYS_RECURSIVE = new Set(['find', 'rg', 'ag', 'ack', 'tar', 'zip', 'du', 'tree', 'fd', 'fdfind', 'rsync', 'git'])
+const ALWAYS_RECURSIVE = new Set([
+  'find',
+  'rg',
+  'ag',
+  'ack',
+  'tar',
+  'zip',
+  'du',
+  'tree',
+  'fd',
+  'fdfind',
+  'rsync',
+  'git',
+])
 
 const runtimeDir = commandRule({
   id: 'self.runtime-dir',
@@ -21,16 +35,26 @@ const runtimeDir = commandRule({
   decision: 'deny',
   reason: "touches the hub's runtime directory (tokens, audit log, pending requests, run records)",
   examples: {
-    match: ['cat {runtime}/audit.log', 'ls {runtime}', 'echo x >> {runtime}/audit.log', 'rm -rf {runtime}/pending', 'cp x {runtime}/pending/20250101_000000_abcdef12.json', 'cd {runtime} && cat daemon.json', 'cat ../runtime/audit.log'],
+    match: [
+      'cat {runtime}/audit.log',
+      'ls {runtime}',
+      'echo x >> {runtime}/audit.log',
+      'rm -rf {runtime}/pending',
+      'cp x {runtime}/pending/20250101_000000_abcdef12.json',
+      'cd {runtime} && cat daemon.json',
+      'cat ../runtime/audit.log',
+    ],
     not_match: ['cat ./runtime.txt', 'ls ./build', 'echo {runtime}'],
   },
   check(cmd, env) {
     const dir = env.ctx.runtimeDir
     for (const t of touches(cmd)) {
       for (const place of env.places(cmd, t.word)) {
-        if (placeWithin(place, dir)) return `touches the hub's runtime directory: ${place.kind === 'path' ? place.path : ''}`
+        if (placeWithin(place, dir))
+          return `touches the hub's runtime directory: ${place.kind === 'path' ? place.path : ''}`
       }
     }
+
     return null
   },
 })
@@ -53,10 +77,14 @@ const policyFile = commandRule({
   check(cmd, env) {
     for (const t of touches(cmd)) {
       for (const place of env.places(cmd, t.word)) {
-        if (isPolicyPlace(place, env.ctx.policyFile)) return `touches the hub's policy file: ${place.kind === 'unknown' ? t.word.value : place.path}`
+        if (isPolicyPlace(place, env.ctx.policyFile))
+          return `touches the hub's policy file: ${place.kind === 'unknown' ? t.word.value : place.path}`
       }
-      if (!t.word.static && /hub\.policy\.json$/.test(t.word.value)) return `touches the hub's policy file: ${t.word.value}`
+
+      if (!t.word.static && /hub\.policy\.json$/.test(t.word.value))
+        return `touches the hub's policy file: ${t.word.value}`
     }
+
     return null
   },
 })
@@ -70,7 +98,12 @@ const tokenNames = textRule({
   reason: "names one of the hub's token files",
   pattern: TOKEN_NAMES,
   examples: {
-    match: ['cat runtime/agent_hub_token.txt', 'Get-Content runtime\\operator_token.txt', 'find / -name operator_token.txt', 'cat $(ls ../*/agent_hub_token.txt)'],
+    match: [
+      'cat runtime/agent_hub_token.txt',
+      String.raw`Get-Content runtime\operator_token.txt`,
+      'find / -name operator_token.txt',
+      'cat $(ls ../*/agent_hub_token.txt)',
+    ],
     not_match: ['cat token.txt', 'echo operator'],
   },
 })
@@ -81,7 +114,14 @@ const hubVariables = commandRule({
   decision: 'deny',
   reason: 'reads or changes AGENT_HUB_* variables',
   examples: {
-    match: ['echo $AGENT_HUB_TOKEN', 'printenv AGENT_HUB_OPERATOR_TOKEN', 'AGENT_HUB_POLICY=/tmp/p.json npm test', 'export AGENT_HUB_STRICT_MODE=0', 'unset AGENT_HUB_TOKEN', 'env | grep AGENT_HUB_'],
+    match: [
+      'echo $AGENT_HUB_TOKEN',
+      'printenv AGENT_HUB_OPERATOR_TOKEN',
+      'AGENT_HUB_POLICY=/tmp/p.json npm test',
+      'export AGENT_HUB_STRICT_MODE=0',
+      'unset AGENT_HUB_TOKEN',
+      'env | grep AGENT_HUB_',
+    ],
     not_match: ['echo AGENT_HUB', 'echo $HUB_TOKEN_X'],
   },
   check(cmd) {
@@ -89,7 +129,8 @@ const hubVariables = commandRule({
     const words = [...cmd.args, ...cmd.raw.redirects.flatMap((r) => (r.target ? [r.target] : []))]
     const expanded = words.flatMap((w) => w.vars).find((v) => v.startsWith('AGENT_HUB_'))
     if (expanded) return `expands $${expanded}`
-    if (!DATA_ONLY.has(cmd.name) && cmd.argv.some((a) => a.includes('AGENT_HUB_'))) return `names an AGENT_HUB_* variable`
+    if (!DATA_ONLY.has(cmd.name) && cmd.argv.some((a) => a.includes('AGENT_HUB_')))
+      return `names an AGENT_HUB_* variable`
     return null
   },
 })
@@ -103,18 +144,24 @@ function findsDaemon(c: Cmd): boolean {
   return c.args.some((w) => !w.static || HUBBY.test(w.value) || /\b8787\b|AGENT_HUB|daemon\.json/.test(w.value))
 }
 
-function killsDaemon(cmd: Cmd, env: RuleEnv): string | null {
+function killsDaemon(cmd: Cmd, env: RuleEnv): null | string {
   switch (cmd.name) {
     case 'pkill':
     case 'killall':
     case 'skill':
     case 'slay': {
-      const parsed = parseOptions(cmd.args, {shortValue: 'sugtPGUFcaen', longValue: ['signal', 'user', 'group', 'uid', 'terminal', 'parent', 'pgroup', 'session', 'ns', 'nslist']})
+      const parsed = parseOptions(cmd.args, {
+        shortValue: 'sugtPGUFcaen',
+        longValue: ['signal', 'user', 'group', 'uid', 'terminal', 'parent', 'pgroup', 'session', 'ns', 'nslist'],
+      })
       const target = parsed.operands.find((w) => HUBBY.test(w.value) || !w.static)
       return target ? `${cmd.name} ${target.value}: may stop the hub daemon` : null
     }
-    case 'fuser':
+
+    case 'fuser': {
       return cmd.argv.some((a) => /^-[A-Za-z]*k/.test(a)) ? 'fuser -k kills whatever holds the file or port' : null
+    }
+
     case 'kill': {
       if (cmd.args.some((w) => w.vars.includes('PPID'))) return 'kill $PPID stops the process that started this command'
       for (const w of cmd.args) {
@@ -124,14 +171,18 @@ function killsDaemon(cmd: Cmd, env: RuleEnv): string | null {
           if (finder) return `kill of processes found with \`${finder.text.trim()}\`: may stop the hub daemon`
         }
       }
+
       if (cmd.viaNames.includes('xargs')) {
         const finder = env.producers(cmd).find(findsDaemon)
         if (finder) return `kill of processes found with \`${finder.text.trim()}\`: may stop the hub daemon`
       }
+
       return null
     }
-    default:
+
+    default: {
       return null
+    }
   }
 }
 
@@ -142,8 +193,23 @@ const stopDaemon = commandRule({
   reason: 'may stop the hub daemon',
   programs: ['pkill', 'killall', 'skill', 'slay', 'fuser', 'kill'],
   examples: {
-    match: ['pkill node', 'pkill -f hub', 'killall -9 node', 'kill $(pgrep -f hub)', 'kill -9 $PPID', 'fuser -k 8787/tcp', 'lsof -ti:8787 | xargs kill', 'kill `cat {runtime}/daemon.json | jq .pid`'],
-    not_match: ['kill 12345', 'pkill -f my-test-server', 'kill %1', 'kill -9 $(lsof -t -i:3000)', 'kill $(pgrep -f vite)'],
+    match: [
+      'pkill node',
+      'pkill -f hub',
+      'killall -9 node',
+      'kill $(pgrep -f hub)',
+      'kill -9 $PPID',
+      'fuser -k 8787/tcp',
+      'lsof -ti:8787 | xargs kill',
+      'kill `cat {runtime}/daemon.json | jq .pid`',
+    ],
+    not_match: [
+      'kill 12345',
+      'pkill -f my-test-server',
+      'kill %1',
+      'kill -9 $(lsof -t -i:3000)',
+      'kill $(pgrep -f vite)',
+    ],
   },
   check: (cmd, env) => killsDaemon(cmd, env),
 })
@@ -154,15 +220,23 @@ const hubCli = commandRule({
   decision: 'deny',
   reason: "runs the hub's own CLI, which can approve requests with the operator token",
   examples: {
-    match: ['hub approve 20250101_000000_abcdef12', 'hub deny x', 'npx hub approve x', 'node ./bin/run.js approve x', '/usr/local/bin/hub serve'],
+    match: [
+      'hub approve 20250101_000000_abcdef12',
+      'hub deny x',
+      'npx hub approve x',
+      'node ./bin/run.js approve x',
+      '/usr/local/bin/hub serve',
+    ],
     not_match: ['github status', 'echo hub'],
   },
   check(cmd) {
     if (cmd.name === 'hub' || cmd.name === 'agent-hub') return true
-    if (['node', 'npx', 'tsx', 'bun', 'bunx', 'pnpm', 'yarn'].includes(cmd.name)) {
+    if (['bun', 'bunx', 'node', 'npx', 'pnpm', 'tsx', 'yarn'].includes(cmd.name)) {
       const first = cmd.args.find((w) => !w.value.startsWith('-'))
-      if (first && (first.value === 'hub' || /(?:^|\/)bin\/(?:run|dev)\.js$/.test(first.value))) return `${cmd.name} ${first.value}`
+      if (first && (first.value === 'hub' || /(?:^|\/)bin\/(?:run|dev)\.js$/.test(first.value)))
+        return `${cmd.name} ${first.value}`
     }
+
     return null
   },
 })
@@ -182,11 +256,21 @@ const recursiveOverHub = commandRule({
     for (const t of touches(cmd)) {
       for (const place of env.places(cmd, t.word)) {
         if (place.kind !== 'path' || isWithin(place.path, hub)) continue
-        if (isWithin(hub, place.path) && (recursive || place.below)) return `reaches the hub's runtime directory through ${place.below ? `${place.path}/*` : place.path}`
+        if (isWithin(hub, place.path) && (recursive || place.below))
+          return `reaches the hub's runtime directory through ${place.below ? `${place.path}/*` : place.path}`
       }
     }
+
     return null
   },
 })
 
-export const selfPack: readonly Rule[] = [runtimeDir, policyFile, tokenNames, hubVariables, stopDaemon, hubCli, recursiveOverHub]
+export const selfPack: readonly Rule[] = [
+  runtimeDir,
+  policyFile,
+  tokenNames,
+  hubVariables,
+  stopDaemon,
+  hubCli,
+  recursiveOverHub,
+]

@@ -8,7 +8,27 @@ import {permissionTargets, touches} from '../effects.js'
 import {deviceKind, isSystemPath} from '../paths.js'
 import {type CommandRule, commandRule} from '../rules.js'
 
-const PRIVILEGE = new Set(['sudo', 'su', 'doas', 'pkexec', 'runuser', 'sudoedit', 'run0', 'setpriv', 'capsh', 'chroot', 'nsenter', 'unshare', 'ksu', 'calife', 'dzdo', 'pbrun', 'sg', 'newgrp', 'machinectl'])
+const PRIVILEGE = new Set([
+  'sudo',
+  'su',
+  'doas',
+  'pkexec',
+  'runuser',
+  'sudoedit',
+  'run0',
+  'setpriv',
+  'capsh',
+  'chroot',
+  'nsenter',
+  'unshare',
+  'ksu',
+  'calife',
+  'dzdo',
+  'pbrun',
+  'sg',
+  'newgrp',
+  'machinectl',
+])
 
 const privilege = commandRule({
   id: 'system.privilege-escalation',
@@ -16,7 +36,18 @@ const privilege = commandRule({
   decision: 'deny',
   reason: 'runs with other privileges (sudo, su, doas, pkexec …)',
   examples: {
-    match: ['sudo ls', 'sudo -u root -- id', 'su -', 'su root -c "id"', 'doas sh', 'pkexec bash', 'env sudo whoami', 'timeout 5 sudo -n true', 'chroot /mnt /bin/sh', 'sudo -i'],
+    match: [
+      'sudo ls',
+      'sudo -u root -- id',
+      'su -',
+      'su root -c "id"',
+      'doas sh',
+      'pkexec bash',
+      'env sudo whoami',
+      'timeout 5 sudo -n true',
+      'chroot /mnt /bin/sh',
+      'sudo -i',
+    ],
     not_match: ['echo sudo', 'grep sudo /var/log/auth.log', 'man sudo'],
   },
   check(cmd) {
@@ -26,9 +57,39 @@ const privilege = commandRule({
   },
 })
 
-const SYSTEMCTL_READ = new Set(['status', 'show', 'cat', 'list-units', 'list-unit-files', 'list-sockets', 'list-timers', 'list-jobs', 'list-dependencies', 'list-machines', 'is-active', 'is-enabled', 'is-failed', 'is-system-running', 'help', 'get-default', 'show-environment'])
+const SYSTEMCTL_READ = new Set([
+  'status',
+  'show',
+  'cat',
+  'list-units',
+  'list-unit-files',
+  'list-sockets',
+  'list-timers',
+  'list-jobs',
+  'list-dependencies',
+  'list-machines',
+  'is-active',
+  'is-enabled',
+  'is-failed',
+  'is-system-running',
+  'help',
+  'get-default',
+  'show-environment',
+])
 
-const SERVICE_PROGRAMS = new Set(['systemctl', 'service', 'rc-service', 'rc-update', 'update-rc.d', 'chkconfig', 'initctl', 'launchctl', 'sv', 'svcadm', 'systemd-run'])
+const SERVICE_PROGRAMS = new Set([
+  'systemctl',
+  'service',
+  'rc-service',
+  'rc-update',
+  'update-rc.d',
+  'chkconfig',
+  'initctl',
+  'launchctl',
+  'sv',
+  'svcadm',
+  'systemd-run',
+])
 
 const services = commandRule({
   id: 'system.services',
@@ -36,7 +97,15 @@ const services = commandRule({
   decision: 'deny',
   reason: 'starts, stops or changes system services',
   examples: {
-    match: ['systemctl stop nginx', 'systemctl --user enable foo.service', 'service ssh restart', 'launchctl load ~/Library/LaunchAgents/x.plist', 'update-rc.d foo defaults', 'systemd-run --on-calendar=hourly /bin/true', 'systemd-run --user sleep 1'],
+    match: [
+      'systemctl stop nginx',
+      'systemctl --user enable foo.service',
+      'service ssh restart',
+      'launchctl load ~/Library/LaunchAgents/x.plist',
+      'update-rc.d foo defaults',
+      'systemd-run --on-calendar=hourly /bin/true',
+      'systemd-run --user sleep 1',
+    ],
     not_match: ['systemctl status nginx', 'systemctl is-active docker', 'service --status-all', 'systemctl'],
   },
   check(cmd) {
@@ -49,6 +118,7 @@ const services = commandRule({
       const [, action] = cmd.argv.filter((a) => !a.startsWith('-'))
       return action !== undefined && action !== 'status' ? `service ${cmd.argv.join(' ')}` : null
     }
+
     return `${cmd.name}: changes system services`
   },
 })
@@ -66,8 +136,11 @@ const scheduled = commandRule({
   check(cmd) {
     if (cmd.name === 'crontab') {
       const a = cmd.argv
-      return a.includes('-l') && !a.some((v) => v === '-r' || v === '-e' || v === '-i') ? null : 'crontab: changes scheduled jobs'
+      return a.includes('-l') && !a.some((v) => v === '-r' || v === '-e' || v === '-i')
+        ? null
+        : 'crontab: changes scheduled jobs'
     }
+
     return `${cmd.name}: schedules jobs`
   },
 })
@@ -77,9 +150,40 @@ const users = commandRule({
   pack: 'system',
   decision: 'deny',
   reason: 'creates, changes or deletes users, groups or passwords',
-  programs: ['useradd', 'userdel', 'usermod', 'adduser', 'deluser', 'addgroup', 'delgroup', 'groupadd', 'groupdel', 'groupmod', 'gpasswd', 'passwd', 'chpasswd', 'chage', 'chsh', 'chfn', 'vipw', 'vigr', 'visudo', 'newusers', 'pwconv', 'dscl', 'sysadminctl'],
+  programs: [
+    'useradd',
+    'userdel',
+    'usermod',
+    'adduser',
+    'deluser',
+    'addgroup',
+    'delgroup',
+    'groupadd',
+    'groupdel',
+    'groupmod',
+    'gpasswd',
+    'passwd',
+    'chpasswd',
+    'chage',
+    'chsh',
+    'chfn',
+    'vipw',
+    'vigr',
+    'visudo',
+    'newusers',
+    'pwconv',
+    'dscl',
+    'sysadminctl',
+  ],
   examples: {
-    match: ['useradd -m eve', 'usermod -aG sudo eve', 'passwd', 'echo "root:x" | chpasswd', 'groupadd admins', 'visudo'],
+    match: [
+      'useradd -m eve',
+      'usermod -aG sudo eve',
+      'passwd',
+      'echo "root:x" | chpasswd',
+      'groupadd admins',
+      'visudo',
+    ],
     not_match: ['id', 'groups', 'whoami', 'getent passwd eve'],
   },
   check: (cmd) => `${cmd.name}: changes users or groups`,
@@ -90,7 +194,22 @@ const firewall = commandRule({
   pack: 'system',
   decision: 'deny',
   reason: 'changes the firewall',
-  programs: ['iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore', 'iptables-legacy', 'iptables-nft', 'nft', 'ufw', 'firewall-cmd', 'pfctl', 'ipfw', 'ebtables', 'arptables', 'netsh'],
+  programs: [
+    'iptables',
+    'ip6tables',
+    'iptables-restore',
+    'ip6tables-restore',
+    'iptables-legacy',
+    'iptables-nft',
+    'nft',
+    'ufw',
+    'firewall-cmd',
+    'pfctl',
+    'ipfw',
+    'ebtables',
+    'arptables',
+    'netsh',
+  ],
   examples: {
     match: ['iptables -F', 'ufw disable', 'nft flush ruleset', 'firewall-cmd --add-port=22/tcp', 'sudo ufw allow 22'],
     not_match: ['ss -tlnp', 'netstat -an'],
@@ -105,24 +224,46 @@ const networkConfig = commandRule({
   reason: 'changes network interfaces or routes',
   programs: ['ip', 'ifconfig', 'route', 'nmcli', 'tc', 'brctl', 'ifup', 'ifdown'],
   examples: {
-    match: ['ip link set eth0 down', 'ip route add default via 10.0.0.1', 'ifconfig eth0 down', 'route add default gw 10.0.0.1', 'nmcli connection delete home', 'ifdown eth0'],
+    match: [
+      'ip link set eth0 down',
+      'ip route add default via 10.0.0.1',
+      'ifconfig eth0 down',
+      'route add default gw 10.0.0.1',
+      'nmcli connection delete home',
+      'ifdown eth0',
+    ],
     not_match: ['ip addr', 'ip route show', 'ifconfig', 'route -n', 'nmcli device status'],
   },
   check(cmd) {
     const a = cmd.argv
     switch (cmd.name) {
-      case 'ip':
-        return a.some((v) => /^(add|del|delete|set|flush|change|replace|append|prepend)$/.test(v)) ? `ip ${a.join(' ')}` : null
-      case 'ifconfig':
+      case 'ip': {
+        return a.some((v) => /^(add|del|delete|set|flush|change|replace|append|prepend)$/.test(v))
+          ? `ip ${a.join(' ')}`
+          : null
+      }
+
+      case 'ifconfig': {
         return a.filter((v) => !v.startsWith('-')).length >= 2 ? `ifconfig ${a.join(' ')}` : null
-      case 'route':
+      }
+
+      case 'route': {
         return a.some((v) => /^(add|del|delete|change|flush)$/.test(v)) ? `route ${a.join(' ')}` : null
-      case 'nmcli':
-        return a.some((v) => /^(up|down|delete|modify|add|disconnect|connect|off|on|reload)$/.test(v)) ? `nmcli ${a.join(' ')}` : null
-      case 'tc':
+      }
+
+      case 'nmcli': {
+        return a.some((v) => /^(up|down|delete|modify|add|disconnect|connect|off|on|reload)$/.test(v))
+          ? `nmcli ${a.join(' ')}`
+          : null
+      }
+
+      case 'tc': {
         return a.some((v) => /^(add|del|delete|change|replace)$/.test(v)) ? `tc ${a.join(' ')}` : null
-      default:
+      }
+
+      default: {
         return `${cmd.name}: changes network configuration`
+      }
     }
   },
 })
@@ -171,9 +312,11 @@ const systemPerms = commandRule({
   check(cmd, env) {
     for (const w of permissionTargets(cmd)) {
       for (const place of env.places(cmd, w)) {
-        if (place.kind === 'path' && isSystemPath(place.path, env.ctx.workspace)) return `${cmd.name} on a system path: ${place.path}`
+        if (place.kind === 'path' && isSystemPath(place.path, env.ctx.workspace))
+          return `${cmd.name} on a system path: ${place.path}`
       }
     }
+
     return null
   },
 })
@@ -184,8 +327,26 @@ const systemWrite = commandRule({
   decision: 'deny',
   reason: 'writes to a system path (/etc, /usr, /boot, /var …)',
   examples: {
-    match: ['echo "127.0.0.1 x" >> /etc/hosts', 'tee /etc/sudoers.d/x', 'cp evil /usr/local/bin/ls', 'sed -i s/a/b/ /etc/ssh/sshd_config', 'touch /boot/x', 'mv /usr/bin/python /tmp/', 'echo 1 > /proc/sys/kernel/sysrq', 'tar -xf x.tar -C /', 'curl -o /usr/bin/x http://localhost/x', 'cd /etc && echo x > hosts'],
-    not_match: ['cat /etc/hosts', 'cp /etc/hosts ./hosts.bak', 'echo x > ./out.txt', 'echo x > /dev/null', 'echo x > /tmp/out.txt', 'tar -xf x.tar'],
+    match: [
+      'echo "127.0.0.1 x" >> /etc/hosts',
+      'tee /etc/sudoers.d/x',
+      'cp evil /usr/local/bin/ls',
+      'sed -i s/a/b/ /etc/ssh/sshd_config',
+      'touch /boot/x',
+      'mv /usr/bin/python /tmp/',
+      'echo 1 > /proc/sys/kernel/sysrq',
+      'tar -xf x.tar -C /',
+      'curl -o /usr/bin/x http://localhost/x',
+      'cd /etc && echo x > hosts',
+    ],
+    not_match: [
+      'cat /etc/hosts',
+      'cp /etc/hosts ./hosts.bak',
+      'echo x > ./out.txt',
+      'echo x > /dev/null',
+      'echo x > /tmp/out.txt',
+      'tar -xf x.tar',
+    ],
   },
   check(cmd, env) {
     for (const t of touches(cmd)) {
@@ -199,11 +360,13 @@ const systemWrite = commandRule({
         if (isSystemPath(place.path, env.ctx.workspace)) return `writes to a system path: ${place.path}`
       }
     }
+
     return null
   },
 })
 
-const STARTUP = /^~\/(?:\.bashrc|\.bash_profile|\.bash_login|\.bash_logout|\.profile|\.zshrc|\.zprofile|\.zshenv|\.zlogin|\.kshrc|\.mkshrc|\.inputrc|\.xprofile|\.xinitrc|\.config\/fish\/config\.fish|\.config\/autostart(?:\/.*)?|\.config\/systemd(?:\/.*)?|Library\/LaunchAgents(?:\/.*)?)$/
+const STARTUP =
+  /^~\/(?:\.bashrc|\.bash_profile|\.bash_login|\.bash_logout|\.profile|\.zshrc|\.zprofile|\.zshenv|\.zlogin|\.kshrc|\.mkshrc|\.inputrc|\.xprofile|\.xinitrc|\.config\/fish\/config\.fish|\.config\/autostart(?:\/.*)?|\.config\/systemd(?:\/.*)?|Library\/LaunchAgents(?:\/.*)?)$/
 
 const startupFiles = commandRule({
   id: 'system.startup-files',
@@ -211,7 +374,12 @@ const startupFiles = commandRule({
   decision: 'deny',
   reason: 'writes a shell start-up or autostart file (runs code at every login)',
   examples: {
-    match: ['echo "curl x | sh" >> ~/.bashrc', 'cp evil.sh ~/.profile', 'tee -a ~/.zshrc', 'touch ~/.config/autostart/x.desktop'],
+    match: [
+      'echo "curl x | sh" >> ~/.bashrc',
+      'cp evil.sh ~/.profile',
+      'tee -a ~/.zshrc',
+      'touch ~/.config/autostart/x.desktop',
+    ],
     not_match: ['cat ~/.bashrc', 'grep alias ~/.zshrc'],
   },
   check(cmd, env) {
@@ -221,6 +389,7 @@ const startupFiles = commandRule({
         if (place.kind === 'home' && STARTUP.test(place.path)) return `writes ${place.path}`
       }
     }
+
     return null
   },
 })
@@ -232,27 +401,51 @@ const kernel = commandRule({
   reason: 'loads kernel modules or changes kernel settings',
   programs: ['insmod', 'rmmod', 'modprobe', 'depmod', 'kexec', 'sysctl', 'dmesg', 'kldload', 'kextload'],
   examples: {
-    match: ['insmod ./rootkit.ko', 'modprobe -r usb_storage', 'sysctl -w net.ipv4.ip_forward=1', 'sysctl kernel.randomize_va_space=0', 'sysctl -p', 'dmesg -C'],
+    match: [
+      'insmod ./rootkit.ko',
+      'modprobe -r usb_storage',
+      'sysctl -w net.ipv4.ip_forward=1',
+      'sysctl kernel.randomize_va_space=0',
+      'sysctl -p',
+      'dmesg -C',
+    ],
     not_match: ['sysctl -a', 'sysctl net.ipv4.ip_forward', 'lsmod', 'dmesg | tail', 'modinfo ext4'],
   },
   check(cmd) {
     const a = cmd.argv
     switch (cmd.name) {
-      case 'sysctl':
-        return a.some((v) => /^-[A-Za-z]*[wp]|^--write|^--load|^--system/.test(v) || (!v.startsWith('-') && v.includes('='))) ? `sysctl ${a.join(' ')}` : null
-      case 'dmesg':
-        return a.some((v) => /^-[A-Za-z]*[cCDEn]|^--clear|^--read-clear|^--console-/.test(v)) ? `dmesg ${a.join(' ')}` : null
-      case 'modprobe':
-        return a.some((v) => /^-[A-Za-z]*[cnDR]$|^--show|^--dry-run|^--resolve-alias/.test(v)) && !a.some((v) => /^-[A-Za-z]*r/.test(v)) ? null : `modprobe ${a.join(' ')}`
-      default:
+      case 'sysctl': {
+        return a.some(
+          (v) => /^-[A-Za-z]*[wp]|^--write|^--load|^--system/.test(v) || (!v.startsWith('-') && v.includes('=')),
+        )
+          ? `sysctl ${a.join(' ')}`
+          : null
+      }
+
+      case 'dmesg': {
+        return a.some((v) => /^-[A-Za-z]*[cCDEn]|^--clear|^--read-clear|^--console-/.test(v))
+          ? `dmesg ${a.join(' ')}`
+          : null
+      }
+
+      case 'modprobe': {
+        return a.some((v) => /^-[A-Za-z]*[cnDR]$|^--show|^--dry-run|^--resolve-alias/.test(v)) &&
+          !a.some((v) => /^-[A-Za-z]*r/.test(v))
+          ? null
+          : `modprobe ${a.join(' ')}`
+      }
+
+      default: {
         return `${cmd.name}: kernel modules or settings`
+      }
     }
   },
 })
 
 const PKG_WRITE: Readonly<Record<string, RegExp>> = {
   apt: /^(install|reinstall|remove|purge|autoremove|upgrade|full-upgrade|dist-upgrade|update|build-dep|clean|autoclean|edit-sources|satisfy)$/,
-  'apt-get': /^(install|reinstall|remove|purge|autoremove|upgrade|dist-upgrade|update|build-dep|clean|autoclean|dselect-upgrade|satisfy)$/,
+  'apt-get':
+    /^(install|reinstall|remove|purge|autoremove|upgrade|dist-upgrade|update|build-dep|clean|autoclean|dselect-upgrade|satisfy)$/,
   aptitude: /^(install|remove|purge|reinstall|update|upgrade|safe-upgrade|full-upgrade|markauto|hold)$/,
   dpkg: /^(-i|--install|-r|--remove|-P|--purge|--unpack|--configure|-a|--set-selections|--force-.*)$/,
   dnf: /^(install|remove|erase|upgrade|update|downgrade|reinstall|autoremove|distro-sync|swap|group)$/,
@@ -275,14 +468,23 @@ const packages = commandRule({
   reason: 'installs, removes or upgrades system packages',
   programs: Object.keys(PKG_WRITE),
   examples: {
-    match: ['apt-get install -y nmap', 'apt remove openssh-server', 'dpkg -i x.deb', 'yum install x', 'pacman -Syu', 'rpm -e foo', 'apk add curl', 'snap install x'],
+    match: [
+      'apt-get install -y nmap',
+      'apt remove openssh-server',
+      'dpkg -i x.deb',
+      'yum install x',
+      'pacman -Syu',
+      'rpm -e foo',
+      'apk add curl',
+      'snap install x',
+    ],
     not_match: ['apt list --installed', 'apt-cache search x', 'dpkg -l', 'rpm -qa', 'pacman -Q', 'apt show curl'],
   },
   check(cmd) {
     const re = PKG_WRITE[cmd.name]
     if (re === undefined) return null
     const hit = cmd.argv.find((a) => re.test(a))
-    return hit !== undefined ? `${cmd.name} ${hit}: changes system packages` : null
+    return hit === undefined ? null : `${cmd.name} ${hit}: changes system packages`
   },
 })
 
@@ -291,32 +493,79 @@ const hostSettings = commandRule({
   pack: 'system',
   decision: 'deny',
   reason: 'changes machine-wide settings (host name, clock, locale, boot loader, alternatives)',
-  programs: ['hostnamectl', 'hostname', 'timedatectl', 'date', 'hwclock', 'localectl', 'update-alternatives', 'update-grub', 'grub-install', 'grub-mkconfig', 'efibootmgr', 'bcdedit', 'scutil'],
+  programs: [
+    'hostnamectl',
+    'hostname',
+    'timedatectl',
+    'date',
+    'hwclock',
+    'localectl',
+    'update-alternatives',
+    'update-grub',
+    'grub-install',
+    'grub-mkconfig',
+    'efibootmgr',
+    'bcdedit',
+    'scutil',
+  ],
   examples: {
-    match: ['hostname evil', 'hostnamectl set-hostname x', 'date -s "2020-01-01"', 'timedatectl set-ntp false', 'hwclock --systohc', 'update-alternatives --set java /x', 'grub-install /dev/sda'],
+    match: [
+      'hostname evil',
+      'hostnamectl set-hostname x',
+      'date -s "2020-01-01"',
+      'timedatectl set-ntp false',
+      'hwclock --systohc',
+      'update-alternatives --set java /x',
+      'grub-install /dev/sda',
+    ],
     not_match: ['hostname', 'hostname -f', 'date', 'date +%s', 'timedatectl status', 'hwclock --show'],
   },
   check(cmd) {
     const a = cmd.argv
     switch (cmd.name) {
-      case 'hostname':
-        return a.some((v) => !v.startsWith('-')) || a.some((v) => v === '-F' || v === '--file') ? `hostname ${a.join(' ')}` : null
-      case 'date':
+      case 'hostname': {
+        return a.some((v) => !v.startsWith('-')) || a.some((v) => v === '-F' || v === '--file')
+          ? `hostname ${a.join(' ')}`
+          : null
+      }
+
+      case 'date': {
         return a.some((v) => /^-[A-Za-z]*s|^--set/.test(v)) ? `date ${a.join(' ')}` : null
-      case 'hwclock':
-        return a.some((v) => /^(-w|--systohc|-s|--hctosys|--set|--adjust|-a)$/.test(v)) ? `hwclock ${a.join(' ')}` : null
+      }
+
+      case 'hwclock': {
+        return a.some((v) => /^(-w|--systohc|-s|--hctosys|--set|--adjust|-a)$/.test(v))
+          ? `hwclock ${a.join(' ')}`
+          : null
+      }
+
       case 'hostnamectl':
       case 'timedatectl':
-      case 'localectl':
-        return a.some((v) => /^set-/.test(v)) ? `${cmd.name} ${a.join(' ')}` : null
-      case 'update-alternatives':
-        return a.some((v) => /^--(set|install|remove|remove-all|auto|config|all)$/.test(v)) ? `update-alternatives ${a.join(' ')}` : null
-      case 'efibootmgr':
-        return a.some((v) => /^-[A-Za-z]*[cBoaAnNtT]|^--(create|delete|bootorder|active|inactive|bootnext|timeout)/.test(v)) ? `efibootmgr ${a.join(' ')}` : null
-      case 'scutil':
+      case 'localectl': {
+        return a.some((v) => v.startsWith('set-')) ? `${cmd.name} ${a.join(' ')}` : null
+      }
+
+      case 'update-alternatives': {
+        return a.some((v) => /^--(set|install|remove|remove-all|auto|config|all)$/.test(v))
+          ? `update-alternatives ${a.join(' ')}`
+          : null
+      }
+
+      case 'efibootmgr': {
+        return a.some((v) =>
+          /^-[A-Za-z]*[cBoaAnNtT]|^--(create|delete|bootorder|active|inactive|bootnext|timeout)/.test(v),
+        )
+          ? `efibootmgr ${a.join(' ')}`
+          : null
+      }
+
+      case 'scutil': {
         return a.includes('--set') ? `scutil ${a.join(' ')}` : null
-      default:
+      }
+
+      default: {
         return `${cmd.name}: changes how the machine boots`
+      }
     }
   },
 })
@@ -328,7 +577,13 @@ const containerEscape = commandRule({
   reason: 'starts a container with host-level access (privileged, host namespaces, or the host root mounted)',
   programs: ['docker', 'podman', 'nerdctl'],
   examples: {
-    match: ['docker run --privileged -it alpine', 'docker run -v /:/host alpine', 'podman run --pid=host x', 'docker run --volume=/etc:/etc x', 'docker run -v /var/run/docker.sock:/s x'],
+    match: [
+      'docker run --privileged -it alpine',
+      'docker run -v /:/host alpine',
+      'podman run --pid=host x',
+      'docker run --volume=/etc:/etc x',
+      'docker run -v /var/run/docker.sock:/s x',
+    ],
     not_match: ['docker run --rm -v "$PWD":/app node:20 npm test', 'docker ps', 'docker build -t x .'],
   },
   check(cmd) {
@@ -336,15 +591,42 @@ const containerEscape = commandRule({
     if (!a.some((v) => v === 'run' || v === 'create' || v === 'exec')) return null
     for (let i = 0; i < a.length; i++) {
       const v = a[i] as string
-      if (v === '--privileged' || /^--(?:pid|net|network|ipc|uts|userns)=host$/.test(v) || /^--cap-add=(?:ALL|SYS_ADMIN)$/i.test(v)) return `${cmd.name} ${v}`
-      const mount = v === '-v' || v === '--volume' || v === '--mount' ? a[i + 1] : /^(?:-v|--volume=|--mount=)(.+)$/.exec(v)?.[1]
-      if (mount !== undefined && /^(?:type=bind,)?(?:source=|src=)?(\/(?:etc|var\/run\/docker\.sock|run\/docker\.sock|root|boot|proc|sys|dev)?)(?::|,|$)/.test(mount)) {
+      if (
+        v === '--privileged' ||
+        /^--(?:pid|net|network|ipc|uts|userns)=host$/.test(v) ||
+        /^--cap-add=(?:ALL|SYS_ADMIN)$/i.test(v)
+      )
+        return `${cmd.name} ${v}`
+      const mount =
+        v === '-v' || v === '--volume' || v === '--mount' ? a[i + 1] : /^(?:-v|--volume=|--mount=)(.+)$/.exec(v)?.[1]
+      if (
+        mount !== undefined &&
+        /^(?:type=bind,)?(?:source=|src=)?(\/(?:etc|var\/run\/docker\.sock|run\/docker\.sock|root|boot|proc|sys|dev)?)(?::|,|$)/.test(
+          mount,
+        )
+      ) {
         return `${cmd.name} mounts a host path: ${mount}`
       }
     }
+
     return null
   },
 })
 
-export const systemPack: readonly CommandRule[] = [privilege, services, scheduled, users, firewall, networkConfig, mounts, setuid, systemPerms, systemWrite, startupFiles, kernel, packages, hostSettings, containerEscape]
-
+export const systemPack: readonly CommandRule[] = [
+  privilege,
+  services,
+  scheduled,
+  users,
+  firewall,
+  networkConfig,
+  mounts,
+  setuid,
+  systemPerms,
+  systemWrite,
+  startupFiles,
+  kernel,
+  packages,
+  hostSettings,
+  containerEscape,
+]
