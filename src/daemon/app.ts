@@ -77,6 +77,7 @@ const PlanBody = z.object({
     .min(1, 'timeout_s must be at least 1')
     .max(3600, 'timeout_s must be at most 3600')
     .optional(),
+  network: z.boolean({error: 'network must be true or false'}).optional(),
 })
 const ApproveBody = z.object({
   note: z
@@ -294,6 +295,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
       last_event_at: deps.gateway.lastEventTime ?? null,
       event_clients: deps.events.clients,
       policy: deps.gateway.policy.describe(),
+      sandbox: deps.gateway.sandbox.kind,
+      ...(deps.gateway.sandbox.reason ? {sandbox_reason: deps.gateway.sandbox.reason} : {}),
       last_write_failure_at: failure?.at ?? null,
     })
   })

@@ -15,6 +15,7 @@ import {AuditLog} from '../lib/audit-log.js'
 import {HubError} from '../lib/errors.js'
 import {Gateway, isInside} from '../lib/gateway.js'
 import {replayAuditLog, writeCheckpoint} from '../lib/recovery.js'
+import {detectSandbox} from '../lib/sandbox/index.js'
 import {RuntimeStore} from '../lib/store.js'
 import {ensureTokens, fingerprint, rotateTokenFile, tokenPath, type Tokens} from '../lib/tokens.js'
 import {hubVersion} from '../lib/version.js'
@@ -135,7 +136,22 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
   const hub: OpenHub = {} as OpenHub
   hub.tokens = await ensureTokens(runtimeDir, {agent: config.agentToken, operator: config.operatorToken}, mainLog)
   const audit = await AuditLog.open(store.paths.audit, mainLog)
-  const gateway = new Gateway({config, store, audit, policy, log: log.child('hub.gateway'), workspace, runtimeDir})
+  const sandbox = await detectSandbox(config)
+  if (sandbox.kind === 'none') {
+    mainLog.warn(
+      `Runs are NOT contained: ${sandbox.reason ?? 'no sandbox'}. Approved commands run as ${process.env.USER ?? 'this user'}, with this user's files.`,
+    )
+  }
+  const gateway = new Gateway({
+    sandbox,
+    config,
+    store,
+    audit,
+    policy,
+    log: log.child('hub.gateway'),
+    workspace,
+    runtimeDir,
+  })
   await replayAuditLog(store, audit.lastSeq, mainLog)
   const recovered = await gateway.recover()
   if (recovered.interrupted > 0) mainLog.warn(`Recovered ${recovered.interrupted} interrupted run(s).`)

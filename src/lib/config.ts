@@ -21,6 +21,13 @@ export interface HubConfig {
   outputLimitBytes: number
   /** Extra variable names the operator lets through to commands (AGENT_HUB_PASS_ENV, comma-separated). */
   passEnv: string[]
+  /** Containment of runs (SPEC §6.5): bwrap where usable; `none` runs uncontained (AGENT_HUB_SANDBOX). */
+  sandbox: 'bwrap' | 'none'
+  /** Network for runs unless a request or a rule turns it off (AGENT_HUB_NETWORK=on|off). */
+  network: boolean
+  /** Extra paths a run may write (AGENT_HUB_SANDBOX_RW) and paths it must not see (AGENT_HUB_SANDBOX_HIDE). */
+  sandboxRw: string[]
+  sandboxHide: string[]
   pendingTtlSeconds: number
   policyFile: string | undefined
   port: number
@@ -159,6 +166,17 @@ export function resolveConfig(env: Env = process.env, overrides: ConfigOverrides
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw bad(passEnvSrc!, `${JSON.stringify(name)} is not a variable name`)
   }
 
+  const sandboxSrc = pick(undefined, '', env, 'AGENT_HUB_SANDBOX')
+  const sandbox = sandboxSrc?.value.trim().toLowerCase() ?? 'bwrap'
+  if (sandbox !== 'bwrap' && sandbox !== 'none') throw bad(sandboxSrc!, 'expected bwrap or none')
+  const networkSrc = pick(undefined, '', env, 'AGENT_HUB_NETWORK')
+  const paths = (name: string): string[] =>
+    (pick(undefined, '', env, name)?.value ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((p) => under(p))
+
   const token = (name: string): string | undefined => {
     const v = env[name]?.trim()
     if (v === undefined || v === '') return undefined
@@ -190,5 +208,9 @@ export function resolveConfig(env: Env = process.env, overrides: ConfigOverrides
     maxPendingPerAgent: integer(pick(undefined, '', env, 'AGENT_HUB_MAX_PENDING_PER_AGENT'), 100, 1, 1_000_000),
     outputLimitBytes: integer(pick(undefined, '', env, 'AGENT_HUB_OUTPUT_LIMIT_BYTES'), 1_048_576, 0, 1_073_741_824),
     passEnv,
+    sandbox,
+    network: boolean(networkSrc, true),
+    sandboxRw: paths('AGENT_HUB_SANDBOX_RW'),
+    sandboxHide: paths('AGENT_HUB_SANDBOX_HIDE'),
   }
 }

@@ -10,17 +10,20 @@ import {isAbsolute, relative, resolve, sep} from 'node:path'
 import type {RequestState, RequestStatus} from './client.js'
 import type {HubConfig} from './config.js'
 import type {Logger} from './logger.js'
-import type {PolicyContext, PolicyEngine, Verdict} from './policy/types.js'
+import type {PolicyContext, PolicyEvaluator, Verdict} from './policy/types.js'
 import type {Actor, ClaimedRequest, DeniedRequest, PendingRequest, RunRecord, StoredVerdict} from './records.js'
 
 import {type AuditEntry, type AuditFields, AuditLog, cutCommand} from './audit-log.js'
 import {HubError} from './errors.js'
 import {assertId, newId} from './ids.js'
 import {childEnv, runCommand, RunQueue} from './runner.js'
+import type {SandboxPlan, SandboxStatus} from './sandbox/index.js'
 import {RuntimeStore} from './store.js'
 
 export interface PlanInput {
   command: string
+  /** false: run without network. */
+  network?: boolean | undefined
   cwd?: string | undefined
   note?: string | undefined
   timeout_s?: number | undefined
@@ -41,9 +44,11 @@ export interface GatewayOptions {
   config: HubConfig
   env?: NodeJS.ProcessEnv
   log: Logger
-  policy: PolicyEngine
+  policy: PolicyEvaluator
   runtimeDir: string
   store: RuntimeStore
+  /** What runs are contained with on this machine (detected once at start). */
+  sandbox: SandboxStatus
   /** Real paths of the workspace and runtime dir (resolved once at start). */
   workspace: string
 }
@@ -110,7 +115,11 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
     return this.lastEventAt
   }
 
-  get policy(): PolicyEngine {
+  get sandbox(): SandboxStatus {
+    return this.o.sandbox
+  }
+
+  get policy(): PolicyEvaluator {
     return this.o.policy
   }
 
@@ -141,7 +150,7 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
           'cwd:outside-workspace',
           `the working directory ${req.cwd} now leads outside the workspace`,
         )
-      const verdict = this.o.policy.evaluate(req.command, this.policyContext(req.cwd))
+      const verdict = await this.o.policy.evaluate(req.command, this.policyContext(req.cwd))
       if (verdict.decision === 'deny')
         await this.refuseAtRunTime(req, opts.actor, denyReason(verdict), verdict.rule ?? null, verdict.reason, verdict)
       claimed = {
@@ -328,7 +337,7 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
     }
 
     const cwd = 'cwd' in where ? where.cwd : this.o.workspace
-    const verdict = this.o.policy.evaluate(input.command, this.policyContext(cwd))
+    const verdict = await this.o.policy.evaluate(input.command, this.policyContext(cwd))
     this.o.log.debug(`Policy for ${id}: ${verdict.decision} (${verdict.rule ?? 'no rule'}) ${verdict.reason}`)
 
     if (verdict.decision === 'deny') {
@@ -357,6 +366,7 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
       expires_at: new Date(now.getTime() + this.o.config.pendingTtlSeconds * 1000).toISOString(),
       actor,
       policy: storedVerdict(verdict),
+      ...(input.network === false ? {network: false} : {}),
     }
 
     if (verdict.decision === 'allow') {
@@ -407,6 +417,7 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
         cwd,
         timeout_s: timeout,
         expires_at: base.expires_at,
+        ...(input.network === false ? {network: false} : {}),
         decision: verdict.decision,
         rule: verdict.rule ?? null,
         actor,
@@ -463,6 +474,8 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
         peak_rss_mb: null,
         cpu_ms: null,
         policy: {decision: claimed.policy.decision, rule: claimed.policy.rule, reason: claimed.policy.reason},
+        sandbox: this.o.sandbox.kind,
+        network: this.o.config.network && claimed.network !== false,
         started_at: claimed.approved_at ?? now.toISOString(),
         finished_at: now.toISOString(),
       }
@@ -735,6 +748,22 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
       .catch((error: Error) => this.o.log.warn(`Could not extend the runs index: ${error.message}`))
   }
 
+  /**
+   * How a run is contained: the runtime directory and the policy file are hidden from it, and the
+   * network is off when the daemon, the request or the deciding rule says so.
+   */
+  private sandboxPlan(claimed: ClaimedRequest): SandboxPlan {
+    const hide = [this.o.runtimeDir, ...this.o.config.sandboxHide]
+    if (this.o.config.policyFile) hide.push(this.o.config.policyFile)
+    return {
+      kind: this.o.sandbox.kind,
+      network: this.o.config.network && claimed.network !== false,
+      hide,
+      rw: this.o.config.sandboxRw,
+      workspace: this.o.workspace,
+    }
+  }
+
   private policyContext(cwd: string): PolicyContext {
     return {cwd, workspace: this.o.workspace, runtimeDir: this.o.runtimeDir, policyFile: this.o.config.policyFile}
   }
@@ -813,9 +842,11 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
     this.running.set(runId, {runId, pendingId, startedAt: new Date()})
     this.emit('change', pendingId)
     this.o.log.info(`[${runId}] Executing: ${cutCommand(claimed.command)}`)
+    const sandbox = this.sandboxPlan(claimed)
     let result
     try {
       result = await runCommand({
+        sandbox,
         command: claimed.command,
         cwd: claimed.cwd,
         shell: this.o.config.shell,
@@ -849,6 +880,8 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
       peak_rss_mb: result.peakRssMb,
       cpu_ms: result.cpuMs,
       policy: {decision: claimed.policy.decision, rule: claimed.policy.rule, reason: claimed.policy.reason},
+      sandbox: sandbox.kind,
+      network: sandbox.network,
       started_at: result.startedAt.toISOString(),
       finished_at: result.finishedAt.toISOString(),
     }

@@ -26,6 +26,8 @@ export interface PendingRequest {
   command: string
   cwd: string
   expires_at: string
+  /** false when the request asked for a run without network (`{"network": false}`). */
+  network?: boolean | undefined
   note: string
   pending_id: string
   policy: StoredVerdict
@@ -77,6 +79,9 @@ export interface RunRecord {
   pending_id: null | string
   policy: {decision: Decision; reason: string; rule: null | string}
   run_id: string
+  /** How the run was contained (SPEC §6.5), and whether it had network; absent in older records. */
+  sandbox?: 'bwrap' | 'none'
+  network?: boolean
   started_at: string
   stderr: string
   stderr_bytes: number

@@ -72,6 +72,7 @@ function pendingFrom(q: Record<string, unknown>): PendingRequest {
     expires_at: str(q.expires_at, new Date().toISOString()),
     actor: actorOf(q.actor),
     policy: verdict,
+    ...(q.network === false ? {network: false} : {}),
   }
 }
 

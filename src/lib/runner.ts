@@ -10,7 +10,11 @@ import {execa} from 'execa'
 import {readFile} from 'node:fs/promises'
 import pidusage from 'pidusage'
 
+import type {SandboxPlan} from './sandbox/index.js'
+
 export interface RunSpec {
+  /** Containment (SPEC §6.5); absent or kind none runs the shell directly. */
+  sandbox?: SandboxPlan | undefined
   command: string
   cwd: string
   env: Record<string, string>

@@ -65,3 +65,13 @@ export interface PolicyEngine {
   /** Synchronous after load: it runs on the hot path of every request. */
   evaluate(command: string, ctx: PolicyContext): Verdict
 }
+
+/**
+ * What the gateway needs of a policy: the engine itself (synchronous) or a pool of workers that
+ * evaluates off the daemon's event loop (asynchronous). Verdicts are plain data either way.
+ */
+export interface PolicyEvaluator {
+  close?(): Promise<void>
+  describe(): ReturnType<PolicyEngine['describe']>
+  evaluate(command: string, ctx: PolicyContext): Promise<Verdict> | Verdict
+}
