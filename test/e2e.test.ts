@@ -130,12 +130,15 @@ describe('a new user, end to end', () => {
     expect(away.stderr).toMatch(/No hub daemon answered/)
   })
 
-  it('escapes control characters an agent put in a command before showing it', async () => {
-    const r = await hub(['plan', 'echo "\u001B[2Jgotcha"', '--note', 'note \u001B]0;title\u0007'], {root})
+  it('refuses a command holding a control character, naming it; marks one in a note before showing it', async () => {
+    const refused = await hub(['plan', 'echo "\u001B[2Jgotcha"'], {root})
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('U+001B ESC')
+    const r = await hub(['plan', 'echo gotcha', '--note', 'note \u001B]0;title\u0007'], {root})
     expect(r.code).toBe(0)
     const table = await hub(['pending', '--full'], {root})
     expect(table.stdout).not.toContain('\u001B')
-    expect(table.stdout).toContain(String.raw`\x1b[2J`)
+    expect(table.stdout).toContain('⟨U+001B ESC⟩]0;title⟨U+0007 BEL⟩')
     const id = /queued (\S+)/.exec(r.stdout)![1]!
     await hub(['deny', id], {root})
   })

@@ -15,8 +15,8 @@ import type {Actor} from '../lib/records.js'
 import type {RuntimeStore} from '../lib/store.js'
 import type {EventBuffer} from './event-stream.js'
 
+import {ApproveBody, DenyBody, PlanBody, RotateBody} from '../lib/api.js'
 import {HubError, isHubError} from '../lib/errors.js'
-import {hasBidiOrZeroWidth} from '../lib/terminal-escape.js'
 import {fingerprint, type Role, type Tokens, tokensEqual} from '../lib/tokens.js'
 import {decodeUtf8, findDuplicateKey} from './json-body.js'
 import {RateLimiter} from './rate-limit.js'
@@ -47,53 +47,6 @@ const MAX_STREAMS_PER_AGENT = 8
 
 // Keys that could reach an object prototype if anything downstream ever merged the body.
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
-// NUL cannot be passed to a shell (execve would cut the string there) and has no honest use.
-const noNul = (s: string): boolean => !s.includes('\u0000')
-// Bidi overrides and zero-width characters make a command read differently from how it runs; no
-// honest command needs them, so they are refused rather than shown to a tired operator.
-const noDeceptive = (s: string): boolean => !hasBidiOrZeroWidth(s)
-
-const PlanBody = z.object({
-  command: z
-    .string({error: 'command must be a string'})
-    .min(1, 'command must not be empty')
-    .max(10_000, 'command is longer than 10,000 characters')
-    .refine(noNul, 'command contains a NUL byte')
-    .refine(noDeceptive, 'command contains invisible or bidirectional control characters'),
-  note: z
-    .string({error: 'note must be a string'})
-    .max(1000, 'note is longer than 1,000 characters')
-    .refine(noNul, 'note contains a NUL byte')
-    .optional(),
-  cwd: z
-    .string({error: 'cwd must be a string'})
-    .max(500, 'cwd is longer than 500 characters')
-    .refine(noNul, 'cwd contains a NUL byte')
-    .refine(noDeceptive, 'cwd contains invisible or bidirectional control characters')
-    .optional(),
-  timeout_s: z
-    .number({error: 'timeout_s must be a number'})
-    .int('timeout_s must be a whole number of seconds')
-    .min(1, 'timeout_s must be at least 1')
-    .max(3600, 'timeout_s must be at most 3600')
-    .optional(),
-  network: z.boolean({error: 'network must be true or false'}).optional(),
-})
-const ApproveBody = z.object({
-  note: z
-    .string({error: 'note must be a string'})
-    .max(1000, 'note is longer than 1,000 characters')
-    .refine(noNul, 'note contains a NUL byte')
-    .optional(),
-})
-const DenyBody = z.object({
-  reason: z
-    .string({error: 'reason must be a string'})
-    .max(1000, 'reason is longer than 1,000 characters')
-    .refine(noNul, 'reason contains a NUL byte')
-    .optional(),
-})
-
 function intParam(c: Context, name: string, fallback: number, min: number, max: number): number {
   const raw = c.req.query(name)
   if (raw === undefined || raw === '') return fallback
@@ -353,7 +306,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return c.json(await deps.gateway.deny(c.req.param('id'), {actor: c.get('actor'), reason: body.reason}))
   })
 
-  const RotateBody = z.object({role: z.enum(['agent', 'operator'], {error: 'role must be "agent" or "operator"'})})
   app.post('/tokens/rotate', operator, limitBody, async (c) => {
     const body = await jsonBody(c, RotateBody, true)
     return c.json(await deps.rotateToken(body.role, c.get('actor')))

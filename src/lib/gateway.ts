@@ -7,11 +7,21 @@ import {EventEmitter} from 'node:events'
 import {realpath, stat} from 'node:fs/promises'
 import {isAbsolute, relative, resolve, sep} from 'node:path'
 
-import type {RequestState, RequestStatus} from './client.js'
 import type {HubConfig} from './config.js'
 import type {Logger} from './logger.js'
 import type {PolicyContext, PolicyEvaluator, Verdict} from './policy/types.js'
-import type {Actor, ClaimedRequest, DeniedRequest, PendingRequest, RunRecord, StoredVerdict} from './records.js'
+import {
+  type Actor,
+  type ClaimedRequest,
+  type DeniedRequest,
+  FINAL_STATES,
+  type PendingRequest,
+  type PlanInput,
+  type RequestState,
+  type RequestStatus,
+  type RunRecord,
+  type StoredVerdict,
+} from './records.js'
 
 import {type AuditEntry, type AuditFields, AuditLog, cutCommand} from './audit-log.js'
 import {HubError} from './errors.js'
@@ -19,15 +29,6 @@ import {assertId, newId} from './ids.js'
 import {childEnv, runCommand, RunQueue} from './runner.js'
 import type {SandboxPlan, SandboxStatus} from './sandbox/index.js'
 import {RuntimeStore} from './store.js'
-
-export interface PlanInput {
-  command: string
-  /** false: run without network. */
-  network?: boolean | undefined
-  cwd?: string | undefined
-  note?: string | undefined
-  timeout_s?: number | undefined
-}
 
 export type PlanOutcome =
   {kind: 'queued'; request: PendingRequest} | {kind: 'ran'; record: RunRecord; request: ClaimedRequest}
@@ -52,8 +53,6 @@ export interface GatewayOptions {
   /** Real paths of the workspace and runtime dir (resolved once at start). */
   workspace: string
 }
-
-const FINAL_STATES = new Set<RequestState>(['finished', 'denied', 'expired', 'blocked', 'interrupted'])
 
 /** Output included in a `run_finished` event; the record holds all of it. */
 const EVENT_OUTPUT_MAX = 16_384

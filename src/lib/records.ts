@@ -5,6 +5,73 @@
 import type {Decision, ParsedCommand, RuleMatch} from './policy/types.js'
 import type {Role} from './tokens.js'
 
+/** Which kind of client sent a request (SPEC §7.6); `http` is a client written against the API. */
+export const CLIENT_KINDS = ['http', 'claude-code', 'codex', 'cursor', 'gemini', 'mcp'] as const
+export type ClientKind = (typeof CLIENT_KINDS)[number]
+
+/**
+ * Where a request stands (SPEC §7.1 `/requests/:id`). `approved` and `executed` belong to requests an
+ * agent runs itself after hub allowed them (`executor: "agent"`, the hook integrations): approved and
+ * not yet reported back, or reported back with its outcome.
+ */
+export const REQUEST_STATES = [
+  'pending',
+  'running',
+  'finished',
+  'interrupted',
+  'denied',
+  'expired',
+  'blocked',
+  'withdrawn',
+  'approved',
+  'executed',
+] as const
+export type RequestState = (typeof REQUEST_STATES)[number]
+
+/** States after which nothing more happens to a request. */
+export const FINAL_STATES: ReadonlySet<RequestState> = new Set([
+  'finished',
+  'interrupted',
+  'denied',
+  'expired',
+  'blocked',
+  'withdrawn',
+  'executed',
+])
+
+export interface RequestStatus {
+  command: string
+  edited?: boolean | undefined
+  /** Who runs it: hub, or the agent itself after hub allowed it. */
+  executor?: 'agent' | 'hub' | undefined
+  exit_code?: null | number | undefined
+  expires_at?: string | undefined
+  /** The command as the agent first asked for it, when an operator edited it before approving. */
+  original_command?: string | undefined
+  pending_id: string
+  queued_at?: string | undefined
+  reason?: string | undefined
+  rule?: null | string | undefined
+  run_id?: string | undefined
+  state: RequestState
+  /** Approved, but waiting for a free run slot. */
+  waiting?: boolean | undefined
+}
+
+/** What an agent asks for (SPEC §6.1, `POST /plan`); `api.ts` validates it at the edge. */
+export interface PlanInput {
+  client?: ClientKind | undefined
+  command: string
+  cwd?: string | undefined
+  executor?: 'agent' | 'hub' | undefined
+  /** false: the run gets no network. */
+  network?: boolean | undefined
+  note?: string | undefined
+  session_id?: string | undefined
+  timeout_s?: number | undefined
+  tool_use_id?: string | undefined
+}
+
 /** Who did something: a role and a short fingerprint of the token used (never the token). */
 export interface Actor {
   role: Role
@@ -23,16 +90,26 @@ export interface StoredVerdict {
 
 export interface PendingRequest {
   actor: Actor
+  /** Which integration sent it, and the agent's own session and tool-call ids (SPEC §7.6). */
+  client?: ClientKind | undefined
   command: string
+  /** SHA-256 (hex) of `command`: what an approval is bound to (SPEC §6.1). */
+  command_sha256?: string | undefined
   cwd: string
+  /** `agent`: the agent runs it itself once allowed and reports the outcome; default hub. */
+  executor?: 'agent' | 'hub' | undefined
   expires_at: string
+  /** The host whose daemon received it, where it runs (team mode, SPEC §7.8). */
+  host?: string | undefined
   /** false when the request asked for a run without network (`{"network": false}`). */
   network?: boolean | undefined
   note: string
   pending_id: string
   policy: StoredVerdict
   queued_at: string
+  session_id?: string | undefined
   timeout_s: number
+  tool_use_id?: string | undefined
   /** Epoch seconds, as in the seed. */
   ts: number
 }
@@ -46,7 +123,7 @@ export interface ClaimedRequest extends PendingRequest {
   state: 'finished' | 'interrupted' | 'running'
 }
 
-export type DeniedBy = 'expired' | 'operator' | 'policy'
+export type DeniedBy = 'expired' | 'operator' | 'policy' | 'withdrawn'
 
 export interface DeniedRequest {
   actor: Actor
@@ -74,6 +151,7 @@ export interface RunRecord {
   exit_code: null | number
   finished_at: string
   interrupted: boolean
+  network?: boolean
   note: string
   peak_rss_mb: null | number
   pending_id: null | string
@@ -81,7 +159,6 @@ export interface RunRecord {
   run_id: string
   /** How the run was contained (SPEC §6.5), and whether it had network; absent in older records. */
   sandbox?: 'bwrap' | 'none'
-  network?: boolean
   started_at: string
   stderr: string
   stderr_bytes: number

@@ -92,7 +92,7 @@ describe('hub policy check', () => {
     const {stdout} = await captureOutput(() => PolicyCheck.run(['echo \u001B[2Jgone\u202E'], repo))
     expect(stdout).not.toContain('\u001B')
     expect(stdout).not.toContain('\u202E')
-    expect(stdout).toContain(String.raw`\x1b[2Jgone\u{202e}`)
+    expect(stdout).toContain('⟨U+001B ESC⟩[2Jgone⟨U+202E RLO⟩')
   })
 
   it('honours strict mode from the environment, and --no-strict', async () => {
