@@ -62,7 +62,7 @@ export function hub(
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000)
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
@@ -95,7 +95,7 @@ export async function startDaemonProcess(
   let out = ''
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
-  const deadline = Date.now() + 20_000
+  const deadline = Date.now() + 90_000
   for (;;) {
     const m = /Listening on (http:\/\/\S+)/.exec(out)
     if (m) {

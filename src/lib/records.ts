@@ -120,13 +120,21 @@ export interface ClaimedRequest extends PendingRequest {
   approved_at: string
   approved_by: Actor
   run_id: string
-  state: 'finished' | 'interrupted' | 'running'
+  /**
+   * running → finished | interrupted for runs hub makes; approved → executed for commands the agent
+   * runs itself (`executor: "agent"`).
+   */
+  state: 'approved' | 'executed' | 'finished' | 'interrupted' | 'running'
+  /** The command as first asked, when an operator edited it before approving. */
+  original_command?: string | undefined
 }
 
 export type DeniedBy = 'expired' | 'operator' | 'policy' | 'withdrawn'
 
 export interface DeniedRequest {
   actor: Actor
+  client?: ClientKind | undefined
+  session_id?: string | undefined
   by: DeniedBy
   command: string
   cwd: string
@@ -144,6 +152,19 @@ export interface DeniedRequest {
 
 export interface RunRecord {
   approved_by: Actor | null
+  /** Who asked for it (the request's actor): an agent token sees only the runs it asked for. */
+  requested_by?: Actor | undefined
+  /** Which integration asked, and who ran it: hub, or the agent itself (its client name). */
+  client?: ClientKind | undefined
+  session_id?: string | undefined
+  executor?: string | undefined
+  /** The command as first asked, when an operator edited it before approving. */
+  original_command?: string | undefined
+  /**
+   * Set when the run happened but its record could not be written at the time (a full disk): what was
+   * known then, written when it could be (SPEC §6.4: a record never claims more or less than happened).
+   */
+  record_error?: string | undefined
   command: string
   cpu_ms: null | number
   cwd: string
