@@ -7,7 +7,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import type {OpenHub} from '../src/daemon/server.js'
 
-import {openTestHub, readLines, removeRoot, tempRoot} from './helpers.js'
+import {apiCaller, type Json, openTestHub, readLines, removeRoot, tempRoot} from './helpers.js'
 
 let root: string
 let hub: OpenHub
@@ -21,24 +21,7 @@ afterEach(async () => {
   await removeRoot(root)
 })
 
-type Json = Record<string, unknown> & {error?: {[k: string]: unknown; code: string; message: string}}
-
-async function call(
-  method: string,
-  path: string,
-  opts: {body?: unknown; headers?: Record<string, string>; raw?: string; token?: null | string} = {},
-): Promise<{body: Json; headers: Headers; status: number}> {
-  const headers: Record<string, string> = {...opts.headers}
-  const token = opts.token === undefined ? hub.tokens.agent : opts.token
-  if (token) headers['x-agent-token'] = token
-  let body: string | undefined
-  if (opts.raw !== undefined) body = opts.raw
-  else if (opts.body !== undefined) body = JSON.stringify(opts.body)
-  if (body !== undefined) headers['content-type'] ??= 'application/json'
-  const res = await hub.app.request(path, {method, headers, body})
-  const text = await res.text()
-  return {status: res.status, body: (text ? JSON.parse(text) : {}) as Json, headers: res.headers}
-}
+const call = apiCaller(() => hub)
 
 const op = (): string => hub.tokens.operator
 

@@ -47,7 +47,8 @@ export default class Health extends BaseCommand<typeof Health> {
     {
       const s = this.style
       const h = health
-      const mark = h.status === 'healthy' ? s.green(h.status) : h.status === 'degraded' ? s.yellow(h.status) : s.red(h.status)
+      const mark =
+        h.status === 'healthy' ? s.green(h.status) : h.status === 'degraded' ? s.yellow(h.status) : s.red(h.status)
       process.stdout.write(
         `${mark}  up ${h.uptime_seconds}s  memory ${h.memory_mb} MB  pending ${h.pending_count}  runs ${h.runs_count}  ${s.dim(`v${String(h.version ?? '?')}`)}\n`,
       )

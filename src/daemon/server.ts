@@ -1,13 +1,13 @@
+import type {AddressInfo} from 'node:net'
+
+import {serve, type ServerType} from '@hono/node-server'
 /**
  * Starting and stopping the daemon: checks the layout, opens the store (which repairs the audit log and
  * replays it after a crash), loads the policy and the tokens, recovers runs in flight, binds, and writes
  * daemon.json; `close()` undoes it in order.
  */
 import {mkdir, realpath} from 'node:fs/promises'
-import type {AddressInfo} from 'node:net'
 import {hostname} from 'node:os'
-
-import {serve, type ServerType} from '@hono/node-server'
 
 import type {HubConfig} from '../lib/config.js'
 import type {Logger} from '../lib/logger.js'
@@ -258,7 +258,9 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
     closing ??= (async () => {
       mainLog.info('Shutting down: no new requests; waiting for running commands.')
       clearInterval(sweep)
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+      const stopped = new Promise<void>((resolve) => {
+        server.close(() => resolve())
+      })
       await hub.close(graceMs)
       if ('closeAllConnections' in server) server.closeAllConnections()
       await stopped

@@ -8,15 +8,8 @@
  */
 import {z} from 'zod'
 
+import {ClientKindSchema, RunRecordSchema, VerdictSchema} from './record-schemas.js'
 import {type PlanInput, REQUEST_STATES, type RequestStatus} from './records.js'
-import {
-  ClientKindSchema,
-  DeniedRequestSchema,
-  PendingRequestSchema,
-  RunRecordSchema,
-  RunSummarySchema,
-  VerdictSchema,
-} from './record-schemas.js'
 import {findForbidden, forbiddenMessage} from './text/characters.js'
 
 export const COMMAND_MAX = 10_000
@@ -76,7 +69,7 @@ export const PlanBody = z.object({
    */
   executor: z.enum(['hub', 'agent'], {error: 'executor must be "hub" or "agent"'}).optional(),
 }) satisfies z.ZodType<PlanInput>
-export type {PlanInput} from './records.js'
+export type {RunSummary} from './record-schemas.js'
 
 /** `POST /approve/:id`: optionally bound to the hash of the command shown, optionally edited first. */
 export const ApproveBody = z.object({
@@ -114,8 +107,7 @@ export const RotateBody = z.object({
   role: z.enum(['agent', 'operator'], {error: 'role must be "agent" or "operator"'}),
 })
 
-export {DeniedRequestSchema, PendingRequestSchema, RunRecordSchema, RunSummarySchema}
-export type {RunSummary} from './record-schemas.js'
+export {DeniedRequestSchema, PendingRequestSchema, RunRecordSchema, RunSummarySchema} from './record-schemas.js'
 
 // Answers --------------------------------------------------------------------------------------------
 
@@ -183,3 +175,5 @@ export const ErrorBodySchema = z.object({error: z.looseObject({code: z.string(),
 
 /** List answers carry the total count in this header, so that paging never hides how many there are. */
 export const TOTAL_HEADER = 'x-total-count'
+
+export type {PlanInput} from './records.js'

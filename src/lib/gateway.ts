@@ -3,7 +3,6 @@
  * run. This is the domain core; the daemon only translates HTTP to these calls, and the store makes
  * each transition durable before it resolves (SPEC §6.4). Queries live in `request-views.ts`.
  */
-import {createHash} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 
 import type {HubConfig} from './config.js'
@@ -24,9 +23,18 @@ import {
   type PendingRequest,
   type PlanInput,
   type RunRecord,
-  type StoredVerdict,
 } from './records.js'
-import {requestFields, RunExecutor} from './run-executor.js'
+import {admittedLine, approvedLine, blockedLine, closedLine, editedLine, queuedLine} from './request-lines.js'
+import {
+  agentRunRecord,
+  deniedFrom,
+  epochSeconds,
+  fullCommand,
+  requestFields,
+  sha256,
+  storedVerdict,
+} from './request-records.js'
+import {RunExecutor} from './run-executor.js'
 import {resolveCwd} from './workspace.js'
 
 export type PlanOutcome =
@@ -63,7 +71,7 @@ export interface ApproveOptions {
   /** SHA-256 of the command the operator was shown; a different command is refused. */
   commandSha256?: string | undefined
   /** An operator's edit: what to run instead (evaluated by the policy again). */
-  edit?: {command?: string | undefined; cwd?: string | undefined; timeout_s?: number | undefined} | undefined
+  edit?: undefined | {command?: string | undefined; cwd?: string | undefined; timeout_s?: number | undefined}
   note?: string | undefined
   wait?: boolean
 }
@@ -73,33 +81,8 @@ const EVENT_OUTPUT_MAX = 16_384
 /** How long a refusal counts against the agent that asked (the refusal budget, SPEC §5). */
 const REFUSAL_WINDOW_MS = 3_600_000
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
-}
-
-function epochSeconds(d: Date): number {
-  return Math.round(d.getTime()) / 1000
-}
-
-function storedVerdict(v: Verdict): StoredVerdict {
-  return {
-    decision: v.decision,
-    rule: v.rule ?? null,
-    reason: v.reason,
-    matches: v.matches,
-    commands: v.commands,
-    ...(v.unanalysed?.length ? {unanalysed: v.unanalysed} : {}),
-    evaluated_at: new Date().toISOString(),
-  }
-}
-
 function clipOutput(text: string): string {
   return text.length > EVENT_OUTPUT_MAX ? text.slice(0, EVENT_OUTPUT_MAX) : text
-}
-
-/** The long command on lines that cut `command` to the seed's 200 characters. */
-function fullCommand(command: string): Record<string, string> {
-  return command.length > 200 ? {command_full: command} : {}
 }
 
 export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEvent]}> {
@@ -168,31 +151,10 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
       }
 
       claimed = await this.prepareClaim(req, opts)
-      const lines = []
-      if (claimed.original_command !== undefined || claimed.cwd !== req.cwd || claimed.timeout_s !== req.timeout_s) {
-        lines.push({
-          event: 'command_edited' as const,
-          ...requestFields(req),
-          original: req.command,
-          command: claimed.command,
-          original_sha256: shownSha,
-          command_sha256: claimed.command_sha256,
-          ...(claimed.cwd === req.cwd ? {} : {original_cwd: req.cwd, cwd: claimed.cwd}),
-          ...(claimed.timeout_s === req.timeout_s ? {} : {timeout_s: claimed.timeout_s}),
-          actor: opts.actor,
-        })
-      }
-
-      lines.push({
-        event: 'command_approved' as const,
-        ...requestFields(req),
-        run_id: claimed.run_id,
-        command: cutCommand(claimed.command),
-        command_sha256: claimed.command_sha256,
-        actor: opts.actor,
-        note: opts.note ?? '',
-        executor: req.executor === 'agent' ? (req.client ?? 'agent') : 'hub',
-      })
+      const edited =
+        claimed.original_command !== undefined || claimed.cwd !== req.cwd || claimed.timeout_s !== req.timeout_s
+      const approved = approvedLine(req, claimed, opts.actor, opts.note ?? '')
+      const lines = edited ? [editedLine(req, claimed, opts.actor, shownSha), approved] : [approved]
       await this.o.store.claim(claimed, lines)
       this.o.log.info(`Approved ${id} → ${req.executor === 'agent' ? 'the agent runs it' : `run ${claimed.run_id}`}`)
     } finally {
@@ -291,27 +253,7 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
       return this.refuse(request, `deny:${verdict.rule ?? 'policy'}`, verdict.rule ?? null, verdict)
     if (verdict.decision === 'allow') return this.admit(request, verdict)
 
-    await this.o.store.queue(
-      request,
-      {
-        event: 'command_queued',
-        ...requestFields(request),
-        command: cutCommand(input.command),
-        ...fullCommand(input.command),
-        command_sha256: request.command_sha256,
-        note: request.note,
-        cwd: request.cwd,
-        timeout_s: request.timeout_s,
-        expires_at: request.expires_at,
-        ...(request.network === false ? {network: false} : {}),
-        ...(request.executor === 'agent' ? {executor: 'agent'} : {}),
-        ...(request.tool_use_id ? {tool_use_id: request.tool_use_id} : {}),
-        decision: verdict.decision,
-        rule: verdict.rule ?? null,
-        actor,
-      },
-      this.limits(),
-    )
+    await this.o.store.queue(request, queuedLine(request, verdict), this.limits())
     this.o.log.info(`Queued command ${request.pending_id}: ${cutCommand(input.command)}`)
     return {kind: 'queued', request}
   }
@@ -335,37 +277,7 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
       throw new HubError('conflict', `Request ${id} is not waiting for an outcome (it is ${claimed.state}).`)
     }
 
-    const now = new Date()
-    const excerpt = outcome.excerpt ?? ''
-    const stdoutBytes = outcome.stdout_bytes ?? Buffer.byteLength(excerpt)
-    const record: RunRecord = {
-      run_id: claimed.run_id,
-      cwd: claimed.cwd,
-      command: claimed.command,
-      exit_code: outcome.exit_code,
-      stdout: excerpt,
-      stderr: '',
-      ts: epochSeconds(now),
-      duration_ms: outcome.duration_ms ?? 0,
-      pending_id: claimed.pending_id,
-      note: claimed.note,
-      approved_by: claimed.approved_by,
-      requested_by: claimed.actor,
-      ...(claimed.client ? {client: claimed.client} : {}),
-      ...(claimed.session_id ? {session_id: claimed.session_id} : {}),
-      executor: claimed.client ?? 'agent',
-      timed_out: false,
-      interrupted: outcome.interrupted ?? false,
-      stdout_truncated: stdoutBytes > Buffer.byteLength(excerpt),
-      stderr_truncated: (outcome.stderr_bytes ?? 0) > 0,
-      stdout_bytes: stdoutBytes,
-      stderr_bytes: outcome.stderr_bytes ?? 0,
-      peak_rss_mb: null,
-      cpu_ms: null,
-      policy: {decision: claimed.policy.decision, rule: claimed.policy.rule, reason: claimed.policy.reason},
-      started_at: claimed.approved_at,
-      finished_at: now.toISOString(),
-    }
+    const record = agentRunRecord(claimed, outcome)
     await this.o.store.recordRun({...claimed, state: 'executed'}, record, {
       event: 'command_executed_by_agent',
       run_id: claimed.run_id,
@@ -375,7 +287,7 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
       duration_ms: record.duration_ms,
       stdout_bytes: record.stdout_bytes,
       stderr_bytes: record.stderr_bytes,
-      excerpt: excerpt.slice(0, 512),
+      excerpt: record.stdout.slice(0, 512),
       executor: record.executor,
       actor,
     })
@@ -414,18 +326,7 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
       state: byAgent ? 'approved' : 'running',
     }
     this.o.log.info(`Allowed by rule ${verdict.rule ?? '?'}: ${request.pending_id}: ${cutCommand(request.command)}`)
-    await this.o.store.admit(claimed, {
-      event: 'command_approved',
-      ...requestFields(request),
-      run_id: claimed.run_id,
-      command: cutCommand(request.command),
-      ...fullCommand(request.command),
-      command_sha256: request.command_sha256,
-      actor: request.actor,
-      by: 'policy',
-      rule: verdict.rule ?? null,
-      executor: byAgent ? (request.client ?? 'agent') : 'hub',
-    })
+    await this.o.store.admit(claimed, admittedLine(request, claimed, verdict.rule ?? null))
     if (byAgent) return {kind: 'allowed', request: claimed}
     this.assertOpen()
     return {kind: 'ran', record: await this.runs.execute(claimed), request: claimed}
@@ -499,41 +400,8 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
     req: PendingRequest,
     c: {actor?: Actor; by: DeniedBy; reason: string; rule?: null | string; verdict?: Verdict},
   ): Promise<DeniedRequest> {
-    const now = new Date()
-    const denied: DeniedRequest = {
-      command: req.command,
-      note: req.note,
-      pending_id: req.pending_id,
-      ts: req.ts,
-      denied_ts: epochSeconds(now),
-      denied_at: now.toISOString(),
-      reason: c.reason,
-      by: c.by,
-      ...(c.by === 'operator' && c.actor ? {denied_by: c.actor} : {}),
-      cwd: req.cwd,
-      timeout_s: req.timeout_s,
-      actor: req.actor,
-      policy: c.verdict ? storedVerdict(c.verdict) : req.policy,
-      ...(req.client ? {client: req.client} : {}),
-      ...(req.session_id ? {session_id: req.session_id} : {}),
-    }
-    const event = {
-      expired: 'command_expired',
-      operator: 'command_denied',
-      policy: 'command_blocked',
-      withdrawn: 'command_withdrawn',
-    } as const
-    await this.o.store.close(denied, {
-      event: event[c.by],
-      ...(c.by === 'policy' ? {run_id: req.pending_id, at: 'run'} : {}),
-      ...requestFields(req),
-      command: cutCommand(req.command),
-      ...(c.by === 'policy' ? fullCommand(req.command) : {}),
-      reason: c.reason,
-      ...(c.rule === undefined ? {} : {rule: c.rule}),
-      ...(c.by === 'expired' ? {expires_at: req.expires_at} : {}),
-      ...(c.actor ? {actor: c.actor} : {}),
-    })
+    const denied = deniedFrom(req, c)
+    await this.o.store.close(denied, closedLine(req, c))
     this.o.log.info(
       `${c.by === 'operator' ? 'Denied' : c.by === 'expired' ? 'Expired' : c.by === 'withdrawn' ? 'Withdrawn' : 'Blocked at run time'} ${req.pending_id}${c.reason ? `: ${c.reason}` : ''}`,
     )
@@ -635,37 +503,8 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
     rule: null | string,
     verdict?: Verdict,
   ): Promise<never> {
-    const now = new Date()
-    const denied: DeniedRequest = {
-      command: request.command,
-      note: request.note,
-      pending_id: request.pending_id,
-      ts: request.ts,
-      denied_ts: epochSeconds(now),
-      denied_at: now.toISOString(),
-      reason,
-      by: 'policy',
-      cwd: request.cwd,
-      timeout_s: request.timeout_s,
-      actor: request.actor,
-      policy: verdict ? storedVerdict(verdict) : undefined,
-      ...(request.client ? {client: request.client} : {}),
-      ...(request.session_id ? {session_id: request.session_id} : {}),
-    }
-    await this.o.store.refuse(
-      denied,
-      {
-        event: 'command_blocked',
-        run_id: request.pending_id,
-        reason,
-        command: cutCommand(request.command),
-        ...fullCommand(request.command),
-        ...requestFields(request),
-        rule,
-        actor: request.actor,
-      },
-      this.limits(),
-    )
+    const denied = deniedFrom(request, {by: 'policy', reason, verdict})
+    await this.o.store.refuse(denied, blockedLine(request, reason, rule), this.limits())
     this.o.log.info(`Blocked command ${request.pending_id} (${reason}): ${cutCommand(request.command)}`)
     throw new HubError('policy_denied', `Blocked by policy: ${verdict?.reason ?? reason}`, {
       details: {reason, rule, pending_id: request.pending_id},

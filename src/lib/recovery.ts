@@ -13,6 +13,12 @@ import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 
 import type {Logger} from './logger.js'
+import type {RuntimeStore} from './store.js'
+import type {HubStore} from './stores/types.js'
+
+import {readJsonFile, writeJsonAtomic} from './atomic-file.js'
+import {cutCommand} from './audit-log.js'
+import {isId} from './ids.js'
 import {
   type Actor,
   type ClaimedRequest,
@@ -23,13 +29,6 @@ import {
   type RunRecord,
   type StoredVerdict,
 } from './records.js'
-
-import {cutCommand} from './audit-log.js'
-import type {RuntimeStore} from './store.js'
-import type {HubStore} from './stores/types.js'
-
-import {readJsonFile, writeJsonAtomic} from './atomic-file.js'
-import {isId} from './ids.js'
 
 export const CHECKPOINT_FILE = 'checkpoint.json'
 

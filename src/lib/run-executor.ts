@@ -13,6 +13,7 @@ import type {HubStore} from './stores/types.js'
 
 import {type AuditFields, cutCommand} from './audit-log.js'
 import {isHubError} from './errors.js'
+import {epochSeconds, requestFields} from './request-records.js'
 import {childEnv, runCommand, RunQueue, type RunResult} from './runner.js'
 
 const RETRY_MS = 5000
@@ -34,26 +35,6 @@ export interface RunExecutorOptions {
 export interface RecentOutput {
   stderr: string
   stdout: string
-}
-
-function epochSeconds(d: Date): number {
-  return Math.round(d.getTime()) / 1000
-}
-
-/** The audit fields that tie a line to its request and its client (SPEC §7.6). */
-export function requestFields(req: {
-  actor: {role: string; token: string}
-  client?: string | undefined
-  pending_id: string
-  session_id?: string | undefined
-}): Record<string, unknown> {
-  return {
-    pending_id: req.pending_id,
-    // The agent that asked, on every line about its request: `hub audit --agent`, and an agent's own events.
-    ...(req.actor.role === 'agent' ? {agent: req.actor.token} : {}),
-    ...(req.client ? {client: req.client} : {}),
-    ...(req.session_id ? {session_id: req.session_id} : {}),
-  }
 }
 
 export class RunExecutor {
@@ -85,7 +66,7 @@ export class RunExecutor {
 
   /** Lets runs finish for `graceMs`, then interrupts the rest; tries once more to write what is unrecorded. */
   async close(graceMs: number): Promise<void> {
-    const all = Promise.allSettled([...this.inflight])
+    const all = Promise.allSettled(this.inflight)
     const timer = setTimeout(() => this.shutdown.abort(), graceMs)
     await all
     clearTimeout(timer)
@@ -179,6 +160,30 @@ export class RunExecutor {
     if (this.recent.size > RECENT_OUTPUTS) this.recent.delete(this.recent.keys().next().value!)
   }
 
+  private async keepUnrecorded(
+    claimed: ClaimedRequest,
+    record: RunRecord,
+    line: AuditFields,
+    error: Error,
+  ): Promise<RunRecord> {
+    const cause = (error.cause as NodeJS.ErrnoException | undefined)?.code ?? 'a storage failure'
+    const noted: RunRecord = {
+      ...record,
+      record_error: `ran; its record could not be written at ${new Date().toISOString()}: ${cause}`,
+    }
+    this.unrecorded.set(record.run_id, {claimed, line, record: noted})
+    await this.o.store.writeRunNote?.(noted).catch((error_: Error) => {
+      this.o.log.error(`[${record.run_id}] Could not write the run's note either: ${error_.message}`)
+    })
+    this.o.log.error(
+      `[${record.run_id}] The command ran (exit ${record.exit_code}) but its record could not be written (${cause}); ` +
+        `retrying every ${RETRY_MS / 1000}s.`,
+    )
+    if (!this.retryTimer) this.scheduleRetry()
+
+    return noted
+  }
+
   private async retryUnrecorded(): Promise<void> {
     this.retryTimer = undefined
     for (const [runId, pending] of this.unrecorded) {
@@ -196,8 +201,7 @@ export class RunExecutor {
     }
 
     if (this.unrecorded.size > 0 && !this.shutdown.signal.aborted) {
-      this.retryTimer = setTimeout(() => void this.retryUnrecorded(), RETRY_MS)
-      this.retryTimer.unref()
+      this.scheduleRetry()
     }
   }
 
@@ -263,30 +267,10 @@ export class RunExecutor {
     return record
   }
 
-  private async keepUnrecorded(
-    claimed: ClaimedRequest,
-    record: RunRecord,
-    line: AuditFields,
-    error: Error,
-  ): Promise<RunRecord> {
-    const cause = (error.cause as NodeJS.ErrnoException | undefined)?.code ?? 'a storage failure'
-    const noted: RunRecord = {
-      ...record,
-      record_error: `ran; its record could not be written at ${new Date().toISOString()}: ${cause}`,
-    }
-    this.unrecorded.set(record.run_id, {claimed, line, record: noted})
-    await this.o.store.writeRunNote?.(noted).catch((error_: Error) => {
-      this.o.log.error(`[${record.run_id}] Could not write the run's note either: ${error_.message}`)
-    })
-    this.o.log.error(
-      `[${record.run_id}] The command ran (exit ${record.exit_code}) but its record could not be written (${cause}); ` +
-        `retrying every ${RETRY_MS / 1000}s.`,
-    )
-    if (!this.retryTimer) {
-      this.retryTimer = setTimeout(() => void this.retryUnrecorded(), RETRY_MS)
-      this.retryTimer.unref()
-    }
-
-    return noted
+  private scheduleRetry(): void {
+    this.retryTimer = setTimeout(() => {
+      void this.retryUnrecorded()
+    }, RETRY_MS)
+    this.retryTimer.unref()
   }
 }

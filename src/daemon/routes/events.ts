@@ -98,7 +98,9 @@ export function eventRoutes(d: {anyone: MiddlewareHandler<Env>; events: EventBuf
           }
         }
 
-        while (!closed) {
+        for (;;) {
+          // `closed` is set by the stream's abort, shutdown, rotation or a full queue.
+          if (closed) break
           if (queue.length === 0) {
             const timedOut = await new Promise<boolean>((resolve) => {
               const t = setTimeout(() => resolve(true), KEEPALIVE_MS)

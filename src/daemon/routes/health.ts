@@ -1,3 +1,4 @@
+import {Hono} from 'hono'
 /**
  * `/status` and `/health` (SPEC §5, §7.1), both answered without a token as in the seed. Without a
  * token `/health` shows the seed's fields, the version, the counts and why it is not healthy — no
@@ -5,7 +6,6 @@
  * that `curl -f` and load balancers see it.
  */
 import {statfs} from 'node:fs/promises'
-import {Hono} from 'hono'
 
 import type {Gateway} from '../../lib/gateway.js'
 import type {Tokens} from '../../lib/tokens.js'
@@ -30,8 +30,8 @@ const DISK_CHECK_MS = 5000
 
 export function healthRoutes(d: HealthDeps): Hono<Env> {
   const app = new Hono<Env>()
-  let disk: {at: number; free: number; total: number} | undefined
-  const diskNow = async (): Promise<{free: number; total: number} | undefined> => {
+  let disk: undefined | {at: number; free: number; total: number}
+  const diskNow = async (): Promise<undefined | {free: number; total: number}> => {
     if (disk && Date.now() - disk.at < DISK_CHECK_MS) return disk
     try {
       const s = await statfs(d.runtimeDir)

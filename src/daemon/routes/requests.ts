@@ -15,9 +15,9 @@ import {HubError} from '../../lib/errors.js'
 import {intParam, jsonBody, MAX_BODY_BYTES} from '../body.js'
 
 export interface RequestRoutesDeps {
+  anyone: MiddlewareHandler<Env>
   gateway: Gateway
   operator: MiddlewareHandler<Env>
-  anyone: MiddlewareHandler<Env>
   views: RequestViews
 }
 

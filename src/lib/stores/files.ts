@@ -26,7 +26,8 @@ const NOTE_BYTES = 4096
 /** Runs `fn` over `items` at most `limit` at a time, keeping their order (bounded memory for big files). */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = []
-  for (let i = 0; i < items.length; i += limit) out.push(...(await Promise.all(items.slice(i, i + limit).map(fn))))
+  for (let i = 0; i < items.length; i += limit)
+    out.push(...(await Promise.all(items.slice(i, i + limit).map((item) => fn(item)))))
   return out
 }
 
@@ -252,6 +253,16 @@ export class FileHubStore implements HubStore {
     }
   }
 
+  async readRunNote(runId: string): Promise<RunNote | undefined> {
+    const text = await readFile(this.notePath(runId), 'utf8').catch(() => '')
+    if (text.trim() === '') return undefined
+    try {
+      return JSON.parse(text) as RunNote
+    } catch {
+      return undefined
+    }
+  }
+
   async recordRun(claimed: ClaimedRequest, record: RunRecord, line: AuditFields): Promise<AuditEntry> {
     const known = await quietly(() => this.files.readRunSummary(record.run_id))
     await this.files.writeRun(record, true)
@@ -272,19 +283,21 @@ export class FileHubStore implements HubStore {
     return this.writeDenied(denied, line, true)
   }
 
-  async readRunNote(runId: string): Promise<RunNote | undefined> {
-    const text = await readFile(this.notePath(runId), 'utf8').catch(() => '')
-    if (text.trim() === '') return undefined
-    try {
-      return JSON.parse(text) as RunNote
-    } catch {
-      return undefined
-    }
-  }
-
   async reserveRunNote(runId: string): Promise<void> {
     await mkdir(this.files.runDir(runId), {mode: 0o700, recursive: true})
     await writeFile(this.notePath(runId), Buffer.alloc(NOTE_BYTES, 0x20), {mode: 0o600})
+  }
+
+  async shutdown(): Promise<void> {
+    await this.audit.close()
+    // A clean stop: the next start can skip replaying the log.
+    await writeCheckpoint(this.files, this.audit.lastSeq).catch((error: Error) =>
+      this.log.warn(`Could not write the checkpoint: ${error.message}`),
+    )
+  }
+
+  async updateClaim(claimed: ClaimedRequest): Promise<void> {
+    await this.files.writeClaimed(claimed)
   }
 
   /** Overwrites the reserved blocks in place: no new room is needed on a full disk. */
@@ -313,18 +326,6 @@ export class FileHubStore implements HubStore {
     } finally {
       await handle.close()
     }
-  }
-
-  async shutdown(): Promise<void> {
-    await this.audit.close()
-    // A clean stop: the next start can skip replaying the log.
-    await writeCheckpoint(this.files, this.audit.lastSeq).catch((error: Error) =>
-      this.log.warn(`Could not write the checkpoint: ${error.message}`),
-    )
-  }
-
-  async updateClaim(claimed: ClaimedRequest): Promise<void> {
-    await this.files.writeClaimed(claimed)
   }
 
   private checkLoad(actor: {role: string; token: string}, limits: AgentLimits): void {

@@ -63,43 +63,31 @@ export interface AuditStatus {
 }
 
 export interface HubStore {
-  /** Every audit line once it is durable, in seq order (the daemon's `/events`). */
-  onEntry(listener: (entry: AuditEntry) => void): () => void
+  /** A request an operator's allow rule let through at once: claimed without ever waiting, durably. */
+  admit(claimed: ClaimedRequest, line: AuditFields): Promise<AuditEntry>
 
   // Transitions ---------------------------------------------------------------------------------------
 
-  /** A request an operator's allow rule let through at once: claimed without ever waiting, durably. */
-  admit(claimed: ClaimedRequest, line: AuditFields): Promise<AuditEntry>
   /** A line that changes no request (run_started, token_rotated, approval_refused …). */
   append(fields: AuditFields): Promise<AuditEntry>
+  /** Audit lines with a seq above `after`, oldest first (event replay). */
+  auditSince(after: number): AsyncIterable<AuditEntry>
+  auditStatus(): AuditStatus
   /**
    * pending → claimed, exactly once: a second claim is a conflict. `lines` are written in order
    * (`command_edited` before `command_approved`).
    */
   claim(claimed: ClaimedRequest, lines: AuditFields[]): Promise<AuditEntry>
-  /** A claimed request's state changes without a run record (agent-executed requests, recovery). */
-  updateClaim(claimed: ClaimedRequest): Promise<void>
+  /** Claimed requests in one state (recovery: runs in flight when the daemon stopped). */
+  claimedIn(state: ClaimedRequest['state']): Promise<ClaimedRequest[]>
   /** pending → denied: operator deny, expiry, withdrawal, refused at run time. */
   close(denied: DeniedRequest, line: AuditFields): Promise<AuditEntry>
-  /**
-   * A request refused before it was ever pending (blocked at plan): kept durably. Refusals count
-   * against the agent like waiting requests, so a refused flood cannot fill the disk: past the limit
-   * this rejects with `too_many_pending` and writes nothing.
-   */
-  refuse(denied: DeniedRequest, line: AuditFields, limits: AgentLimits): Promise<AuditEntry>
-  /**
-   * A new pending request. Rejected with `too_many_pending` when its agent already has its limit of
-   * waiting requests and recent refusals; the check and the insert are one step.
-   */
-  queue(request: PendingRequest, line: AuditFields, limits: AgentLimits): Promise<AuditEntry>
-  /** claimed → finished/interrupted/executed, with its run record. */
-  recordRun(claimed: ClaimedRequest, record: RunRecord, line: AuditFields): Promise<AuditEntry>
-
-  // Reads ------------------------------------------------------------------------------------------------
-
   counts(): Promise<StoreCounts>
   /** Ids of pending requests whose expiry is at or before `now` (epoch ms). */
   dueForExpiry(now: number): Promise<string[]>
+
+  // Reads ------------------------------------------------------------------------------------------------
+
   getClaimed(id: string): Promise<ClaimedRequest | undefined>
   getDenied(id: string): Promise<DeniedRequest | undefined>
   /** A pending request as it was queued: never re-read from a place a run could have written. */
@@ -108,25 +96,37 @@ export interface HubStore {
   listDenied(opts: ListOptions): Promise<Page<DeniedRequest>>
   listPending(opts: ListOptions): Promise<Page<PendingRequest>>
   listRuns(opts: ListOptions): Promise<Page<RunSummary>>
-  /** Claimed requests in one state (recovery: runs in flight when the daemon stopped). */
-  claimedIn(state: ClaimedRequest['state']): Promise<ClaimedRequest[]>
+  /** Every audit line once it is durable, in seq order (the daemon's `/events`). */
+  onEntry(listener: (entry: AuditEntry) => void): () => void
+  /**
+   * A new pending request. Rejected with `too_many_pending` when its agent already has its limit of
+   * waiting requests and recent refusals; the check and the insert are one step.
+   */
+  queue(request: PendingRequest, line: AuditFields, limits: AgentLimits): Promise<AuditEntry>
+  /** What is known of a finished run whose record was not written, if a note was left. */
+  readRunNote?(runId: string): Promise<RunNote | undefined>
 
   // The audit log -------------------------------------------------------------------------------------
 
-  auditStatus(): AuditStatus
-  /** Audit lines with a seq above `after`, oldest first (event replay). */
-  auditSince(after: number): AsyncIterable<AuditEntry>
+  /** claimed → finished/interrupted/executed, with its run record. */
+  recordRun(claimed: ClaimedRequest, record: RunRecord, line: AuditFields): Promise<AuditEntry>
+  /**
+   * A request refused before it was ever pending (blocked at plan): kept durably. Refusals count
+   * against the agent like waiting requests, so a refused flood cannot fill the disk: past the limit
+   * this rejects with `too_many_pending` and writes nothing.
+   */
+  refuse(denied: DeniedRequest, line: AuditFields, limits: AgentLimits): Promise<AuditEntry>
 
   // Notes of runs whose record could not be written (SPEC §6.4) -----------------------------------------
   // Optional: a store that cannot run out of room for them (or that writes records in one step) leaves
   // them out, and the runs' outcomes then live in memory until written.
 
-  /** What is known of a finished run whose record was not written, if a note was left. */
-  readRunNote?(runId: string): Promise<RunNote | undefined>
   /** Takes room for a run's note before the run starts, so that a full disk can still take it. */
   reserveRunNote?(runId: string): Promise<void>
-  writeRunNote?(record: RunRecord): Promise<void>
-
   /** Flushes and closes; nothing is written after. */
   shutdown(): Promise<void>
+  /** A claimed request's state changes without a run record (agent-executed requests, recovery). */
+  updateClaim(claimed: ClaimedRequest): Promise<void>
+
+  writeRunNote?(record: RunRecord): Promise<void>
 }
