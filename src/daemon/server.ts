@@ -77,13 +77,31 @@ async function checkLayout(config: HubConfig): Promise<{runtimeDir: string; work
   return {workspace, runtimeDir}
 }
 
+/**
+ * Limits that keep the daemon reachable under a flood of connections (issue 10): a client must send
+ * its headers within 10 s and its whole request within 30 s (checked every second, not every 30 s),
+ * idle keep-alive connections close after 5 s, and past `maxConnections` new TCP connections are
+ * closed at once — so half-open connections cannot use up the descriptors, and the operator's Unix
+ * socket (a server of its own) stays reachable.
+ */
+export const CONNECTION_LIMITS = {
+  connectionsCheckingInterval: 1000,
+  headersTimeout: 10_000,
+  keepAliveTimeout: 5000,
+  requestTimeout: 30_000,
+}
+
 function listen(
   app: {fetch: (req: Request) => Promise<Response> | Response},
   host: string,
   port: number,
+  maxConnections: number,
 ): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({fetch: app.fetch, hostname: host, port}, () => resolve(server))
+    const server = serve({fetch: app.fetch, hostname: host, port, serverOptions: CONNECTION_LIMITS}, () =>
+      resolve(server),
+    )
+    ;(server as {maxConnections: number}).maxConnections = maxConnections
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
         reject(
@@ -212,14 +230,18 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
 
 export async function startDaemon(config: HubConfig, log: Logger): Promise<RunningDaemon> {
   const mainLog = log.child('hub.daemon')
+  // Whatever the daemon creates is its user's alone, whatever umask it was started with (issue 10).
+  process.umask(0o077)
   mainLog.info(`hub ${hubVersion()} starting (pid ${process.pid})`)
   const hub = await openHub(config, log)
   const {store, gateway, runtimeDir, workspace} = hub
 
-  const server = await listen(hub.app, config.host, config.port).catch(async (error: unknown) => {
-    await hub.close(0)
-    throw error
-  })
+  const server = await listen(hub.app, config.host, config.port, config.maxConnections).catch(
+    async (error: unknown) => {
+      await hub.close(0)
+      throw error
+    },
+  )
   const address = server.address() as AddressInfo
   const {port} = address
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host
@@ -245,6 +267,21 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
   mainLog.info(`Token required: True`)
   mainLog.info(`Listening on ${base}`)
 
+  // Retention (AGENT_HUB_RETENTION_DAYS): denied/ does not grow forever.
+  const prune = (): void => {
+    if (config.retentionDays === 0) return
+    store
+      .pruneDenied(Date.now() - config.retentionDays * 86_400_000, {role: 'operator', token: 'retention'})
+      .then(
+        (n) =>
+          n > 0 && mainLog.info(`Retention: removed ${n} denied request(s) older than ${config.retentionDays} days.`),
+      )
+      .catch((error: Error) => mainLog.warn(`Retention pruning failed: ${error.message}`))
+  }
+
+  prune()
+  const pruner = setInterval(prune, 3_600_000)
+  pruner.unref()
   const sweep = setInterval(
     () => {
       gateway.expireDue().catch((error: Error) => mainLog.error(`Expiry sweep failed: ${error.message}`))
@@ -258,6 +295,7 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
     closing ??= (async () => {
       mainLog.info('Shutting down: no new requests; waiting for running commands.')
       clearInterval(sweep)
+      clearInterval(pruner)
       const stopped = new Promise<void>((resolve) => {
         server.close(() => resolve())
       })
