@@ -14,6 +14,7 @@ import type {Readable} from 'node:stream'
  * (`killAllRuns`), fatal errors included.
  */
 import {type ChildProcess, spawn} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 import {constants as osConstants} from 'node:os'
 
 import type {SandboxPlan} from './sandbox/index.js'
@@ -142,9 +143,11 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** The process groups of one live run: the spawned process's, and the sandboxed command's once known. */
+/** A live run: the spawned process, whether it is bwrap, and the sandboxed command's group once known. */
 interface LiveRun {
-  groups: number[]
+  commandGroup?: number
+  pid: number
+  sandboxed: boolean
 }
 
 const liveRuns = new Set<LiveRun>()
@@ -154,14 +157,46 @@ export function liveRunCount(): number {
   return liveRuns.size
 }
 
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig)
+  } catch {
+    // ESRCH: already gone.
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)
+  } catch {
+    return []
+  }
+}
+
 /**
- * Kills every process group of every live run at once, synchronously: for exit paths that cannot
- * wait (an uncaught exception, `process.exit`). Contained runs die whole with their namespace;
- * uncontained, a process that left its group (`setsid`) is out of reach. Returns how many runs.
+ * Kills a run at once. For a contained run that means its PID namespace: bwrap's first process in it
+ * is the namespace's init, and killing it kills every process inside. bwrap is stopped first, so that
+ * it cannot clone that init between the look at its children and its own death: an init cloned just
+ * before bwrap dies may not have asked to die with its parent yet, and would live on, orphaned.
+ */
+function killRun(run: LiveRun): void {
+  if (run.sandboxed) {
+    signal(run.pid, 'SIGSTOP')
+    for (const child of childrenOf(run.pid)) signal(child, 'SIGKILL')
+    if (run.commandGroup !== undefined) killGroup(run.commandGroup, 'SIGKILL')
+  }
+
+  killGroup(run.pid, 'SIGKILL')
+}
+
+/**
+ * Kills every live run at once, synchronously: for exit paths that cannot wait (an uncaught
+ * exception, `process.exit`). Contained runs die whole with their namespace; uncontained, a process
+ * that left its group (`setsid`) is out of reach. Returns how many runs.
  */
 export function killAllRuns(): number {
   const n = liveRuns.size
-  for (const run of liveRuns) for (const group of run.groups) killGroup(group, 'SIGKILL')
+  for (const run of liveRuns) killRun(run)
   liveRuns.clear()
   return n
 }
@@ -307,7 +342,7 @@ class Watched {
     private readonly sandbox: SandboxPlan | undefined,
   ) {
     const {pid} = child
-    this.live = {groups: pid === undefined ? [] : [pid]}
+    this.live = {pid: pid ?? -1, sandboxed: sandbox !== undefined}
     if (pid !== undefined) this.watch(pid)
     this.timer = setTimeout(() => {
       this.timedOut = true
@@ -333,9 +368,9 @@ class Watched {
   private stop(): void {
     const {pid} = this.child
     if (pid === undefined) return
-    // Contained: TERM the command's session, then KILL bwrap, which takes the namespace with it.
+    // Contained: TERM the command's session, then KILL the namespace.
     killGroup(this.status?.childPid ?? pid, 'SIGTERM')
-    this.killTimer ??= setTimeout(() => killGroup(pid, 'SIGKILL'), this.grace)
+    this.killTimer ??= setTimeout(() => killRun(this.live), this.grace)
     this.killTimer.unref()
   }
 
@@ -345,7 +380,7 @@ class Watched {
     if (this.sandbox) {
       this.status = new SandboxStatusReader(this.child.stdio[STATUS_FD] as Readable, (sandboxPid) => {
         // bwrap's first process in the namespace leads the run's session; the shell is its child.
-        this.live.groups.push(sandboxPid)
+        this.live.commandGroup = sandboxPid
         this.sampler = new UsageSampler(sandboxPid, false)
         this.sampler.start()
       })
