@@ -114,9 +114,10 @@ export async function detectSandbox(
   const workspace = opts.workspace ?? '/tmp'
   const plan: SandboxPlan = {kind: 'bwrap', executable, network: false, hide: [], rw: [], workspace}
   const args = bwrapArgs(plan, workspace, {file: 'true', args: []})
+  // The trial's `true` is looked for where every system has it, whatever PATH found bwrap.
   const [trial, version] = await Promise.all([
-    runQuietly(executable, args, {PATH: env.PATH ?? '/usr/bin:/bin'}),
-    runQuietly(executable, ['--version'], {PATH: env.PATH ?? '/usr/bin:/bin'}),
+    runQuietly(executable, args, {PATH: '/usr/local/bin:/usr/bin:/bin'}),
+    runQuietly(executable, ['--version'], {}),
   ])
   if (trial.code !== 0)
     return {kind: 'none', executable, reason: explainFailure(trial.error ?? trial.output, trial.code)}
