@@ -61,8 +61,12 @@ async function startDaemon(root: string, env: Record<string, string> = {}, extra
 
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {cwd: root, env: childEnv(root, env), stdio})
   let out = ''
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
+  const collect = (c: Buffer): void => {
+    out += c.toString()
+  }
+
+  child.stdout!.on('data', collect)
+  child.stderr!.on('data', collect)
   const exited = new Promise<{code: null | number; signal: NodeJS.Signals | null}>((resolve) => {
     child.once('exit', (code, signal) => resolve({code, signal}))
   })
