@@ -9,7 +9,7 @@ import {existsSync} from 'node:fs'
 import {chmod, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile} from 'node:fs/promises'
 import {createServer, type Server} from 'node:net'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import type {RunRecord} from '../src/lib/records.js'
 
@@ -70,9 +70,15 @@ async function startDaemon(root: string, env: Record<string, string> = {}, extra
   const exited = new Promise<{code: null | number; signal: NodeJS.Signals | null}>((resolve) => {
     child.once('exit', (code, signal) => resolve({code, signal}))
   })
-  const started = await eventually(() => /Listening on http:\/\/\S+/.test(out) || child.exitCode !== null, 30_000)
+  // A start on a machine whose two cores are shared by several test suites can take tens of seconds.
+  const started = await eventually(() => /Listening on http:\/\/\S+/.test(out) || child.exitCode !== null, 90_000)
   const base = /Listening on (http:\/\/\S+)/.exec(out)?.[1]
-  if (!started || !base) throw new Error(`daemon did not start:\n${out}`)
+  if (!started || !base) {
+    // Never leave a daemon behind, even one that was merely slow.
+    child.kill('SIGKILL')
+    throw new Error(`daemon did not start:\n${out}`)
+  }
+
   const runtime = join(root, 'runtime')
   const token = async (name: string, file: string): Promise<string> =>
     env[name] ?? (await readFile(join(runtime, file), 'utf8')).trim()
@@ -120,6 +126,9 @@ function sleepers(m: string): number {
 function marker(): string {
   return String(700_000 + Math.floor(Math.random() * 99_999))
 }
+
+// Each case starts daemons; on a saturated machine a start alone can take tens of seconds.
+vi.setConfig({testTimeout: 240_000, hookTimeout: 240_000})
 
 describe.runIf(linux)('containment against the real daemon (bwrap)', () => {
   let d: Daemon
