@@ -86,16 +86,23 @@ async function checkLayout(config: HubConfig): Promise<{runtimeDir: string; work
   return {workspace, runtimeDir}
 }
 
+/** What an operator can do to get runs contained on this machine. */
+function sandboxRemedy(): string {
+  return process.platform === 'linux'
+    ? `Install bubblewrap (${INSTALL_HINT}) and allow user namespaces`
+    : 'Run the daemon on Linux (a VM, WSL 2, a container that allows user namespaces) with bubblewrap'
+}
+
 function uncontainedWarning(reason: string | undefined, chosen: boolean): string[] {
   const user = process.env.USER ?? 'this user'
   const remedy = chosen
     ? 'Unset AGENT_HUB_SANDBOX (bwrap is the default) to contain them.'
-    : `Install bubblewrap (${INSTALL_HINT}); AGENT_HUB_STRICT_MODE=1 refuses to start without it.`
+    : `${sandboxRemedy()}; AGENT_HUB_STRICT_MODE=1 refuses to start without it.`
   return [
     '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
     `Runs are NOT contained: ${reason ?? 'no sandbox'}.`,
     `Approved commands run as ${user} with all of ${user}'s files, the runtime directory and its tokens`,
-    'included, and what they start in the background can outlive them. /health reports degraded.',
+    'included, and what they start in the background can outlive them. /health shows "sandbox": "none".',
     remedy,
     '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
   ]
@@ -173,7 +180,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
     if (config.strict && config.sandbox === 'bwrap') {
       await audit.close()
       throw new HubError('config_invalid', `Strict mode refuses to run commands uncontained: ${sandbox.reason}.`, {
-        hint: `Install bubblewrap (${INSTALL_HINT}) and make sure user namespaces are allowed, or leave strict mode.`,
+        hint: `${sandboxRemedy()}, or leave strict mode.`,
       })
     }
 
