@@ -134,7 +134,12 @@ export async function startDaemonProcess(
       }
     }
 
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start:\n${out}`)
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // Never leave a daemon behind that a test gave up on.
+      if (child.exitCode === null) child.kill('SIGKILL')
+      throw new Error(`daemon did not start:\n${out}`)
+    }
+
     await sleep(50)
   }
 }

@@ -17,7 +17,7 @@ import {HubError} from '../lib/errors.js'
 import {Gateway} from '../lib/gateway.js'
 import {recoverInterruptedRuns} from '../lib/recovery.js'
 import {RequestViews} from '../lib/request-views.js'
-import {detectSandbox} from '../lib/sandbox/index.js'
+import {detectSandbox, INSTALL_HINT, sandboxLayoutProblem, type SandboxStatus} from '../lib/sandbox/index.js'
 import {FileHubStore} from '../lib/stores/files.js'
 import {ensureTokens, rotateToken, tokenPath, type Tokens} from '../lib/tokens.js'
 import {hubVersion} from '../lib/version.js'
@@ -74,7 +74,41 @@ async function checkLayout(config: HubConfig): Promise<{runtimeDir: string; work
     }
   }
 
+  const problem = sandboxLayoutProblem({
+    workspace,
+    runtimeDir,
+    policyFile: config.policyFile ? await realpath(config.policyFile) : undefined,
+    rw: await Promise.all(config.sandboxRw.map((p) => realpath(p).catch(() => p))),
+    hide: await Promise.all(config.sandboxHide.map((p) => realpath(p).catch(() => p))),
+  })
+  if (problem)
+    throw new HubError('config_invalid', problem, {
+      hint: "Narrow AGENT_HUB_SANDBOX_RW / AGENT_HUB_SANDBOX_HIDE so that runs cannot reach hub's own files.",
+    })
+
   return {workspace, runtimeDir}
+}
+
+/** What an operator can do to get runs contained on this machine. */
+function sandboxRemedy(): string {
+  return process.platform === 'linux'
+    ? `Install bubblewrap (${INSTALL_HINT}) and allow user namespaces`
+    : 'Run the daemon on Linux (a VM, WSL 2, a container that allows user namespaces) with bubblewrap'
+}
+
+function uncontainedWarning(reason: string | undefined, chosen: boolean): string[] {
+  const user = process.env.USER ?? 'this user'
+  const remedy = chosen
+    ? 'Unset AGENT_HUB_SANDBOX (bwrap is the default) to contain them.'
+    : `${sandboxRemedy()}; AGENT_HUB_STRICT_MODE=1 refuses to start without it.`
+  return [
+    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+    `Runs are NOT contained: ${reason ?? 'no sandbox'}.`,
+    `Approved commands run as ${user} with all of ${user}'s files, the runtime directory and its tokens`,
+    'included, and what they start in the background can outlive them. /health shows "sandbox": "none".',
+    remedy,
+    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+  ]
 }
 
 /**
@@ -139,6 +173,11 @@ export interface OpenHub {
 export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> {
   const mainLog = log.child('hub.daemon')
   const {workspace, runtimeDir} = await checkLayout(config)
+  // A trial sandbox takes a few spawns: it runs while the store and the policy load.
+  const detecting = detectSandbox(config, {workspace}).catch((error: Error): SandboxStatus => ({
+    kind: 'none',
+    reason: `the sandbox trial failed: ${error.message}`,
+  }))
   const store = await FileHubStore.open(runtimeDir, mainLog)
 
   const {loadPolicy} = await import('../lib/policy/index.js')
@@ -154,12 +193,18 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
 
   const hub: OpenHub = {} as OpenHub
   hub.tokens = await ensureTokens(runtimeDir, {agent: config.agentToken, operator: config.operatorToken}, mainLog)
-  const sandbox = await detectSandbox(config)
+  const sandbox = await detecting
   if (sandbox.kind === 'none') {
-    mainLog.warn(
-      `Runs are NOT contained: ${sandbox.reason ?? 'no sandbox'}. Approved commands run as ${process.env.USER ?? 'this user'}, with this user's files.`,
-    )
-  }
+    if (config.strict && config.sandbox === 'bwrap') {
+      await store.shutdown()
+      throw new HubError('config_invalid', `Strict mode refuses to run commands uncontained: ${sandbox.reason}.`, {
+        hint: `${sandboxRemedy()}, or leave strict mode.`,
+      })
+    }
+
+    // Loud on purpose: every approved command can read the tokens and act as the operator.
+    for (const line of uncontainedWarning(sandbox.reason, config.sandbox === 'none')) mainLog.warn(line)
+  } else mainLog.info(`Runs are contained with bwrap ${sandbox.version ?? ''} (${sandbox.executable}).`)
 
   const gateway = new Gateway({
     config,
