@@ -68,8 +68,30 @@ async function listIds(dir: string, suffix: string): Promise<string[]> {
   return ids.sort().reverse()
 }
 
+/** At most `limit` tasks at once; the rest wait in order. */
+class Slots {
+  private active = 0
+  private readonly waiting: Array<() => void> = []
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    else this.active++
+    try {
+      return await task()
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
+    }
+  }
+}
+
 export class RuntimeStore {
   readonly paths: RuntimePaths
+  private readonly buildSlots = new Slots(2)
+  private readonly summaryBuilds = new Map<string, Promise<Omit<RunRecord, 'stderr' | 'stdout'> | undefined>>()
 
   constructor(readonly runtimeDir: string) {
     this.paths = runtimePaths(runtimeDir)
@@ -367,17 +389,29 @@ export class RuntimeStore {
     await writeJsonAtomic(this.summaryPath(record.run_id), summary).catch(() => {})
   }
 
-  /** The record without its output; built from the record (and kept) for runs written before summaries. */
+  /**
+   * The record without its output; built from the record (and kept) for runs written before summaries.
+   * Building one reads a record of up to a few MiB, so builds are shared between concurrent readers of
+   * the same run and at most two run at once: a burst of list requests cannot multiply memory.
+   */
   async readRunSummary(runId: string): Promise<Omit<RunRecord, 'stderr' | 'stdout'> | undefined> {
-    const summary = await readJsonFile<Omit<RunRecord, 'stderr' | 'stdout'>>(this.summaryPath(runId)).catch(
-      () => undefined,
-    )
+    const path = this.summaryPath(runId)
+    const summary = await readJsonFile<Omit<RunRecord, 'stderr' | 'stdout'>>(path).catch(() => undefined)
     if (summary) return summary
-    const record = await this.readRun(runId).catch(() => undefined)
-    if (!record) return undefined
-    const {stdout: _o, stderr: _e, ...rest} = record
-    await writeJsonAtomic(this.summaryPath(runId), rest).catch(() => {})
-    return rest
+    let building = this.summaryBuilds.get(runId)
+    if (!building) {
+      building = this.buildSlots.run(async () => {
+        const record = await this.readRun(runId).catch(() => undefined)
+        if (!record) return undefined
+        const {stdout: _o, stderr: _e, ...rest} = record
+        await writeJsonAtomic(path, rest).catch(() => {})
+        return rest
+      })
+      this.summaryBuilds.set(runId, building)
+      void building.finally(() => this.summaryBuilds.delete(runId)).catch(() => {})
+    }
+
+    return building
   }
 
   private async exists(path: string): Promise<boolean> {
