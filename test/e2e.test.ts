@@ -42,8 +42,12 @@ function planWait(command: string): Promise<{code: number; stderr: string; stdou
     })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString()
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString()
+    })
     child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))
   })
 }

@@ -200,7 +200,11 @@ describe.skipIf(!canMount)('a full disk', () => {
     const agent = await token('agent', runtime)
     const operator = await token('operator', runtime)
     const plan = (await (
-      await post('/plan', {command: 'head -c 1500000 /dev/zero | tr "\\0" a; echo done > side-effect.txt'}, agent)
+      await post(
+        '/plan',
+        {command: String.raw`head -c 1500000 /dev/zero | tr "\0" a; echo done > side-effect.txt`},
+        agent,
+      )
     ).json()) as {pending_id: string}
     // Leave room for the claim and a few lines, not for a record holding 1 MiB of output.
     const free = (): number => Number(execFileSync('df', ['--output=avail', '-B1', mount!]).toString().split('\n')[1])
@@ -239,7 +243,7 @@ describe.skipIf(!canMount)('a full disk', () => {
     const agent = await token('agent', runtime)
     const operator = await token('operator', runtime)
     const plan = (await (
-      await post('/plan', {command: 'head -c 1500000 /dev/zero | tr "\\0" a; exit 3'}, agent)
+      await post('/plan', {command: String.raw`head -c 1500000 /dev/zero | tr "\0" a; exit 3`}, agent)
     ).json()) as {pending_id: string}
     const free = (): number => Number(execFileSync('df', ['--output=avail', '-B1', mount!]).toString().split('\n')[1])
     await writeFile(join(mount, 'filler'), Buffer.alloc(Math.max(0, free() - 300_000)))

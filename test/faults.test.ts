@@ -62,7 +62,9 @@ describe('fault injection', () => {
     let stop = false
     const {base} = daemon
     const workers = Array.from({length: 16}, async () => {
-      while (!stop) {
+      // `stop` is set by the test body once the daemon is killed.
+      for (;;) {
+        if (stop) break
         try {
           const r = await post(base, '/plan', t.agent, {command: `echo ${acked.length}`})
           if (r.status === 200) acked.push(r.body.pending_id as string)

@@ -80,6 +80,7 @@ async function writeFileAtomicRaw(
       if (bytesWritten === 0) throw Object.assign(new Error(`no progress writing ${temp}`), {code: 'EIO'})
       offset += bytesWritten
     }
+
     if (opts.durable) await fsyncFd(fd)
   } catch (error) {
     await closeFd(fd).catch(() => {})

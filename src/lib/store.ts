@@ -76,8 +76,11 @@ class Slots {
   constructor(private readonly limit: number) {}
 
   async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
-    else this.active++
+    if (this.active >= this.limit) {
+      await new Promise<void>((resolve) => {
+        this.waiting.push(resolve)
+      })
+    } else this.active++
     try {
       return await task()
     } finally {
@@ -103,18 +106,6 @@ export class RuntimeStore {
     await appendFile(this.paths.runsIndex, `${assertId(runId, 'run_id')} ${finishedAt.getTime()} ${who}\n`, {
       mode: 0o600,
     })
-  }
-
-  /** Every run the index names, with the agent that asked for it where known (the daemon's counts at start). */
-  async readRunIndex(): Promise<Array<{agent: string | undefined; id: string}>> {
-    const text = await readFile(this.paths.runsIndex, 'latin1').catch(() => '')
-    const out: Array<{agent: string | undefined; id: string}> = []
-    for (const line of text.split('\n')) {
-      const [id, , agent] = line.split(' ')
-      if (isId(id)) out.push({id, agent: agent && agent !== '-' ? agent : undefined})
-    }
-
-    return out
   }
 
   /**
@@ -168,8 +159,6 @@ export class RuntimeStore {
     return listIds(this.paths.denied, '.json')
   }
 
-  // Pending requests ---------------------------------------------------------------------------
-
   /** Newest first; a file that vanished between listing and reading (decided meanwhile) is skipped. */
   async listPending(limit = Number.POSITIVE_INFINITY): Promise<PendingRequest[]> {
     const out: PendingRequest[] = []
@@ -181,6 +170,8 @@ export class RuntimeStore {
 
     return out
   }
+
+  // Pending requests ---------------------------------------------------------------------------
 
   listPendingIds(): Promise<string[]> {
     return listIds(this.paths.pending, '.json')
@@ -252,8 +243,6 @@ export class RuntimeStore {
     }
   }
 
-  // Claims: approving creates claimed/<id>.json exclusively, so exactly one claimant can win ------
-
   /** Throws the fitting error for an id that is not pending: conflict when it was decided, else not found. */
   async notPending(id: string): Promise<never> {
     if (await this.exists(this.claimedPath(id))) throw new HubError('conflict', `Request ${id} was already approved.`)
@@ -262,8 +251,25 @@ export class RuntimeStore {
     throw new HubError('not_found', `No pending request ${id}.`, {hint: 'List waiting requests with `hub pending`.'})
   }
 
+  // Claims: approving creates claimed/<id>.json exclusively, so exactly one claimant can win ------
+
   pendingPath(id: string): string {
     return join(this.paths.pending, `${assertId(id, 'pending_id')}.json`)
+  }
+
+  /**
+   * Removes denied, expired and blocked requests decided before `beforeMs` (retention), judged by their
+   * id's time so that no file is opened; returns the ids removed.
+   */
+  async pruneDenied(beforeMs: number): Promise<string[]> {
+    const removed: string[] = []
+    for (const id of await this.listDeniedIds()) {
+      if (idSecond(id) >= beforeMs) continue
+      await rm(this.deniedPath(id), {force: true})
+      removed.push(id)
+    }
+
+    return removed
   }
 
   readClaimed(id: string): Promise<ClaimedRequest | undefined> {
@@ -288,105 +294,16 @@ export class RuntimeStore {
     return readJsonFile<RunRecord>(this.recordPath(runId))
   }
 
-  /** A run without its output: what lists read, so that a list never loads megabytes of output. */
-  summaryPath(runId: string): string {
-    return join(this.runDir(runId), 'summary.json')
-  }
-
-  recordPath(runId: string): string {
-    return join(this.runDir(runId), 'record.json')
-  }
-
-  /**
-   * Rewrites the index from a listing (the daemon's, at start) when it is missing, older than the
-   * runs directory, or lacks a run: file times are coarse, so a crash between a run's directory and
-   * its index line can leave an index that looks fresh.
-   */
-  async refreshRunIndex(idsNewestFirst: string[]): Promise<boolean> {
-    const known = new Map((await this.readRunIndex()).map((e) => [e.id, e.agent]))
-    if ((await this.runIndexFresh()) && idsNewestFirst.every((id) => known.has(id))) return false
-    // Rewritten from the listing, keeping the agent of every run the old index knew.
-    const lines = [...idsNewestFirst].reverse().map((id) => `${id} ${idSecond(id)} ${known.get(id) ?? '-'}\n`)
-    await writeFileAtomic(this.paths.runsIndex, lines.join(''))
-    return true
-  }
-
-  async removeDaemonInfo(): Promise<void> {
-    await rm(this.paths.daemon, {force: true})
-  }
-
-  // Runs -------------------------------------------------------------------------------------------
-
-  async removeClaimed(id: string): Promise<void> {
-    await rm(this.claimedPath(id), {force: true})
-  }
-
-  /**
-   * Removes denied, expired and blocked requests decided before `beforeMs` (retention), judged by their
-   * id's time so that no file is opened; returns the ids removed.
-   */
-  async pruneDenied(beforeMs: number): Promise<string[]> {
-    const removed: string[] = []
-    for (const id of await this.listDeniedIds()) {
-      if (idSecond(id) >= beforeMs) continue
-      await rm(this.deniedPath(id), {force: true})
-      removed.push(id)
+  /** Every run the index names, with the agent that asked for it where known (the daemon's counts at start). */
+  async readRunIndex(): Promise<Array<{agent: string | undefined; id: string}>> {
+    const text = await readFile(this.paths.runsIndex, 'latin1').catch(() => '')
+    const out: Array<{agent: string | undefined; id: string}> = []
+    for (const line of text.split('\n')) {
+      const [id, , agent] = line.split(' ')
+      if (isId(id)) out.push({id, agent: agent && agent !== '-' ? agent : undefined})
     }
 
-    return removed
-  }
-
-  async removeDenied(id: string): Promise<void> {
-    await rm(this.deniedPath(id), {force: true})
-  }
-
-  async removePending(id: string): Promise<void> {
-    await rm(this.pendingPath(id), {force: true})
-  }
-
-  runDir(runId: string): string {
-    return join(this.paths.runs, assertId(runId, 'run_id'))
-  }
-
-  /** Undoes a claim whose approval could not be recorded: the request is pending again, as it was. */
-  async unclaim(req: PendingRequest): Promise<void> {
-    await this.writePending(req)
-    await rm(this.claimedPath(req.pending_id), {force: true})
-  }
-
-  // The runs index ---------------------------------------------------------------------------------
-  //
-  // Listing 50,000 run directories is most of what `hub runs --last 10` would cost, so the daemon
-  // also appends `<run_id> <finished epoch ms>` to runs.index after each record. The index is only
-  // a shortcut: a reader trusts it only when it was written after the runs directory last changed
-  // (a run directory made or removed since makes the directory newer), and falls back to listing.
-
-  async writeClaimed(req: ClaimedRequest, durable = false): Promise<void> {
-    await writeJsonAtomic(this.claimedPath(req.pending_id), req, {durable})
-  }
-
-  async writeDaemonInfo(info: DaemonInfo): Promise<void> {
-    await writeJsonAtomic(this.paths.daemon, info)
-  }
-
-  async writeDenied(req: DeniedRequest, durable = false): Promise<void> {
-    await writeJsonAtomic(this.deniedPath(req.pending_id), req, {durable})
-  }
-
-  async writePending(req: PendingRequest, durable = false): Promise<void> {
-    await writeJsonAtomic(this.pendingPath(req.pending_id), req, {durable})
-  }
-
-  // daemon.json ------------------------------------------------------------------------------------
-
-  async writeRun(record: RunRecord, durable = false): Promise<void> {
-    await mkdir(this.runDir(record.run_id), {recursive: true, mode: 0o700}).catch((error: unknown) => {
-      throw storageError(error, this.runDir(record.run_id))
-    })
-    await writeJsonAtomic(this.recordPath(record.run_id), record, {durable})
-    // The summary is a derived copy: the record is the truth, and a missing summary is rebuilt from it.
-    const {stdout: _o, stderr: _e, ...summary} = record
-    await writeJsonAtomic(this.summaryPath(record.run_id), summary).catch(() => {})
+    return out
   }
 
   /**
@@ -412,6 +329,92 @@ export class RuntimeStore {
     }
 
     return building
+  }
+
+  recordPath(runId: string): string {
+    return join(this.runDir(runId), 'record.json')
+  }
+
+  /**
+   * Rewrites the index from a listing (the daemon's, at start) when it is missing, older than the
+   * runs directory, or lacks a run: file times are coarse, so a crash between a run's directory and
+   * its index line can leave an index that looks fresh.
+   */
+  async refreshRunIndex(idsNewestFirst: string[]): Promise<boolean> {
+    const known = new Map((await this.readRunIndex()).map((e) => [e.id, e.agent]))
+    if ((await this.runIndexFresh()) && idsNewestFirst.every((id) => known.has(id))) return false
+    // Rewritten from the listing, keeping the agent of every run the old index knew.
+    const lines = [...idsNewestFirst].reverse().map((id) => `${id} ${idSecond(id)} ${known.get(id) ?? '-'}\n`)
+    await writeFileAtomic(this.paths.runsIndex, lines.join(''))
+    return true
+  }
+
+  // Runs -------------------------------------------------------------------------------------------
+
+  async removeClaimed(id: string): Promise<void> {
+    await rm(this.claimedPath(id), {force: true})
+  }
+
+  async removeDaemonInfo(): Promise<void> {
+    await rm(this.paths.daemon, {force: true})
+  }
+
+  async removeDenied(id: string): Promise<void> {
+    await rm(this.deniedPath(id), {force: true})
+  }
+
+  async removePending(id: string): Promise<void> {
+    await rm(this.pendingPath(id), {force: true})
+  }
+
+  runDir(runId: string): string {
+    return join(this.paths.runs, assertId(runId, 'run_id'))
+  }
+
+  /** A run without its output: what lists read, so that a list never loads megabytes of output. */
+  summaryPath(runId: string): string {
+    return join(this.runDir(runId), 'summary.json')
+  }
+
+  // The runs index ---------------------------------------------------------------------------------
+  //
+  // Listing 50,000 run directories is most of what `hub runs --last 10` would cost, so the daemon
+  // also appends `<run_id> <finished epoch ms>` to runs.index after each record. The index is only
+  // a shortcut: a reader trusts it only when it was written after the runs directory last changed
+  // (a run directory made or removed since makes the directory newer), and falls back to listing.
+
+  /** Undoes a claim whose approval could not be recorded: the request is pending again, as it was. */
+  async unclaim(req: PendingRequest): Promise<void> {
+    await this.writePending(req)
+    await rm(this.claimedPath(req.pending_id), {force: true})
+  }
+
+  async writeClaimed(req: ClaimedRequest, durable = false): Promise<void> {
+    await writeJsonAtomic(this.claimedPath(req.pending_id), req, {durable})
+  }
+
+  async writeDaemonInfo(info: DaemonInfo): Promise<void> {
+    await writeJsonAtomic(this.paths.daemon, info)
+  }
+
+  async writeDenied(req: DeniedRequest, durable = false): Promise<void> {
+    await writeJsonAtomic(this.deniedPath(req.pending_id), req, {durable})
+  }
+
+  // daemon.json ------------------------------------------------------------------------------------
+
+  async writePending(req: PendingRequest, durable = false): Promise<void> {
+    await writeJsonAtomic(this.pendingPath(req.pending_id), req, {durable})
+  }
+
+  async writeRun(record: RunRecord, durable = false): Promise<void> {
+    await mkdir(this.runDir(record.run_id), {recursive: true, mode: 0o700}).catch((error: unknown) => {
+      throw storageError(error, this.runDir(record.run_id))
+    })
+    await writeJsonAtomic(this.recordPath(record.run_id), record, {durable})
+    // The summary is a derived copy: the record is the truth, and a missing summary is rebuilt from it.
+    const {stdout: _o, stderr: _e, ...summary} = record
+    await writeJsonAtomic(this.summaryPath(record.run_id), summary).catch(() => {})
   }
 
   private async exists(path: string): Promise<boolean> {
