@@ -26,17 +26,20 @@ export interface SyntaxNode {
 }
 
 export interface ParseLimits {
-  /** `performance.now()` value after which parsing is abandoned. */
-  deadline: number
   /** Deepest nesting copied; anything deeper is cut off and reported. */
   maxDepth: number
   /** Most nodes a tree may have before the input counts as over budget. */
   maxNodes: number
+  /**
+   * Most progress reports the parser may make before it is stopped. Tree-sitter reports after a
+   * fixed amount of work, so this is a work budget: the same input always gets the same answer.
+   */
+  maxSteps: number
 }
 
 export type ParseOutcome =
   | {hasError: boolean; nodes: number; ok: true; root: SyntaxNode; truncated: boolean}
-  | {nodes: number; ok: false; reason: 'nodes' | 'time'}
+  | {nodes: number; ok: false; reason: 'nodes' | 'steps'}
 
 export interface ShellParser {
   parse(source: string, limits: ParseLimits): ParseOutcome
@@ -61,10 +64,11 @@ class TreeSitterShellParser implements ShellParser {
 
   parse(source: string, limits: ParseLimits): ParseOutcome {
     let tree: null | TsTree
+    let steps = 0
     try {
       tree = this.parser.parse(source, null, {
-        // Returning true cancels the parse; the callback is only called every few thousand steps.
-        progressCallback: () => performance.now() > limits.deadline,
+        // Returning true cancels the parse. Counting calls, not reading a clock, keeps it deterministic.
+        progressCallback: () => ++steps > limits.maxSteps,
       })
     } catch {
       tree = null
@@ -72,7 +76,7 @@ class TreeSitterShellParser implements ShellParser {
 
     if (tree === null) {
       this.parser.reset()
-      return {ok: false, reason: 'time', nodes: 0}
+      return {ok: false, reason: 'steps', nodes: 0}
     }
 
     try {

@@ -24,9 +24,16 @@ interface RuleBase {
   readonly examples: Examples
   /** Stable id, `<pack>.<name>` for built-in rules, `file:<id>` for the policy file's. */
   readonly id: string
+  /** `false`: a command this rule matched must run without network (policy-file rules may say so). */
+  readonly network?: false | undefined
   readonly pack: string
   /** Reason a person can read; a command rule may give a more specific one per match. */
   readonly reason: string
+  /**
+   * The match means part of the request could not be seen through (its reason goes to the verdict's
+   * `unanalysed` list, shown as "not analysed: …").
+   */
+  readonly unanalysed?: boolean | undefined
 }
 
 export interface CommandRule extends RuleBase {

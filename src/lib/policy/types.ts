@@ -55,8 +55,19 @@ export interface Verdict {
   matches: RuleMatch[]
   /** Reason a person can read for the decision. */
   reason: string
+  /**
+   * `false` when a rule that matched says the run must have no network (a policy-file rule with
+   * `"network": false`); absent otherwise. The runner turns the network off for such a run.
+   */
+  network?: false | undefined
   /** Id of the rule that decided; absent when no rule matched (default `ask`, or `deny` in strict mode). */
   rule?: string | undefined
+  /**
+   * One "why" per part of the request the engine could not see through (a parse error, a command
+   * name built at run time, code produced by another command …). Absent when everything was seen.
+   * The terminal and the console show each loudly as "not analysed: <why>".
+   */
+  unanalysed?: string[] | undefined
 }
 
 export interface PolicyEngine {

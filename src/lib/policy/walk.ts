@@ -11,7 +11,16 @@ import path from 'node:path'
 
 import type {SyntaxNode} from './parser.js'
 
-import {assignmentWord, type NestedWalker, readWord, readWords, unquotedWords, type Word} from './words.js'
+import {
+  assignmentWord,
+  lexWord,
+  type NestedWalker,
+  readWord,
+  readWords,
+  unquotedWords,
+  type Word,
+  wordsFromUnits,
+} from './words.js'
 
 export interface Redirect {
   readonly fd: null | string
@@ -216,16 +225,36 @@ class Walker {
     const redirects: Redirect[] = [...frame.redirects]
     const extra: Word[] = []
     const rest: SyntaxNode[] = []
+    // Where the last word node ended and how many words it made: a node starting exactly there is
+    // the same shell word, which the grammar split (`rm$IFS-rf$IFS/etc`).
+    let last = {start: -1, end: -1, count: 0}
+    const pushWord = (n: SyntaxNode): void => {
+      if (n.start === last.end && last.count > 0) {
+        const units = lexWord(this.src.slice(last.start, n.end))
+        if (units !== null) {
+          words.splice(words.length - last.count, last.count)
+          const merged = wordsFromUnits(this.src.slice(last.start, n.end), units)
+          words.push(...merged)
+          last = {start: last.start, end: n.end, count: merged.length}
+          return
+        }
+      }
+
+      const read = readWords(n, this.src, walk)
+      words.push(...read)
+      last = {start: n.start, end: n.end, count: read.length}
+    }
+
     for (const child of node.children) {
       if (child.type === 'variable_assignment') {
         assignments.push(this.assignment(child, walk))
       } else if (child.field === 'name') {
         const inner = child.type === 'command_name' ? child.children[0] : child
-        if (inner) words.push(...readWords(inner, this.src, walk))
+        if (inner) pushWord(inner)
       } else if (child.field === 'redirect' || isRedirectNode(child.type)) {
         this.redirect(child, frame, redirects, extra, rest)
       } else if (child.field === 'argument' || (child.named && isWordNode(child.type))) {
-        words.push(...readWords(child, this.src, walk))
+        pushWord(child)
       } else if (child.named && child.type !== 'comment') {
         this.visit(child, frame)
       }
@@ -316,6 +345,14 @@ class Walker {
   private nested(node: SyntaxNode, frame: Frame): number {
     const id = this.host.nextId()
     this.children(node, {...frame, groups: [...frame.groups, id], background: false, cwd: {dirs: frame.cwd.dirs}})
+    // Inside backticks, \` is a backtick of a nested substitution, which the grammar reads as text:
+    // the body with one level of escaping removed is read again.
+    const text = this.text(node)
+    if (text.startsWith('`') && text.includes('\\`')) {
+      const inner = text.slice(1, text.endsWith('`') ? -1 : undefined).replaceAll(/\\([\\`$])/g, '$1')
+      this.host.hereDocCode(inner, '`…` inside `…`', frame.cwd.dirs)
+    }
+
     return id
   }
 
