@@ -10,7 +10,16 @@ import type {Place} from './paths.js'
 import type {Decision, PolicyContext} from './types.js'
 import type {Word} from './words.js'
 
-export const PACK_NAMES = ['destructive', 'system', 'bypass', 'remote', 'credentials', 'self', 'powershell'] as const
+export const PACK_NAMES = [
+  'destructive',
+  'forensics',
+  'system',
+  'bypass',
+  'remote',
+  'credentials',
+  'self',
+  'powershell',
+] as const
 export type PackName = (typeof PACK_NAMES)[number]
 
 export interface Examples {

@@ -30,6 +30,7 @@ const SECRET_PATHS: readonly RegExp[] = [
   /(?:^|\/)\.(?:git-credentials|pgpass|npmrc|pypirc|vault-token|terraformrc|my\.cnf|s3cfg|boto)$/,
   /(?:^|\/)\.config\/(?:gh\/hosts\.yml|hub|rclone\/rclone\.conf|doctl|op)(?:\/|$)/,
   /^\/proc\/[^/]+\/environ$/,
+  /^\/(?:var\/)?run\/secrets(?:\/|$)/,
   /(?:^|\/)\.(?:bash|zsh|sh|python|node_repl|mysql|psql|sqlite|lesshst)_?history$/,
   /(?:^|\/)(?:credentials|service-account[\w.-]*)\.json$/,
   /(?:^|\/)(?:Cookies|Login Data|Web Data|logins\.json|key[34]\.db|cookies\.sqlite)$/,
@@ -42,8 +43,15 @@ const SECRET_PATH = new RegExp(SECRET_PATHS.map((re) => `(?:${re.source})`).join
 
 const DOTENV = /(?:^|\/)\.env(?:rc)?(?:\.(?!(?:example|sample|template|dist|defaults)\b)[\w.-]+)?$/
 
+/** Programs that show names and sizes, never contents: `ls -la ~/.ssh` reveals no key. */
+const LISTERS = new Set(['ls', 'stat', 'tree', 'du', 'file', 'test', '[', 'exa', 'eza', 'lsd', 'realpath', 'readlink', 'dirname', 'basename', 'mkdir'])
+/** Files in secret directories that hold nothing secret (public keys, host fingerprints). */
+const PUBLIC = /(?:\.pub|\/known_hosts(?:\.old)?)$/
+
 function secretHit(cmd: Cmd, env: RuleEnv, test: (text: string) => boolean): null | string {
+  const lister = LISTERS.has(cmd.name)
   for (const t of touches(cmd)) {
+    if (!t.write && (lister || PUBLIC.test(t.word.value))) continue
     for (const place of env.places(cmd, t.word)) {
       const text = placeText(place, t.word)
       if (test(text)) return text
@@ -84,6 +92,8 @@ const secretFiles = commandRule({
       'echo "cat ~/.ssh/id_rsa"',
       'cat README.md',
       'cat id_rsa.pub',
+      'ls -la ~/.ssh',
+      'cat ~/.ssh/id_ed25519.pub',
     ],
   },
   check(cmd, env) {

@@ -135,7 +135,7 @@ const hubVariables = commandRule({
   },
 })
 
-const HUBBY = /node|hub|tsx|npm|agent/i
+const HUBBY = /node|hub|tsx|npm|agent|run\.js|^serve$/i
 const FINDERS = /^(?:pgrep|pidof|lsof|ps|fuser|ss|netstat|awk|grep)$/
 
 /** A process finder looking for something that could be the daemon (by name, its port, or a pattern it cannot read). */
@@ -154,7 +154,10 @@ function killsDaemon(cmd: Cmd, env: RuleEnv): null | string {
         shortValue: 'sugtPGUFcaen',
         longValue: ['signal', 'user', 'group', 'uid', 'terminal', 'parent', 'pgroup', 'session', 'ns', 'nslist'],
       })
-      const target = parsed.operands.find((w) => HUBBY.test(w.value) || !w.static)
+      const full = parsed.flags.has('-f') || parsed.flags.has('--full')
+      const target = parsed.operands.find(
+        (w) => HUBBY.test(w.value) || !w.static || (full && w.value.split(/\s+/).some((p) => HUBBY.test(p))),
+      )
       return target ? `${cmd.name} ${target.value}: may stop the hub daemon` : null
     }
 
