@@ -291,9 +291,10 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
 
   places(cmd: Cmd, word: Word): readonly Place[] {
     const hit = this.placeCache.get(word)
-    if (hit && hit.cwds === cmd.cwds) return hit.places
+    // Through a link, what a word names depends on the program (rm removes the link itself).
+    if (hit && hit.cwds === cmd.cwds && this.links.size === 0) return hit.places
     let places = placesOf(word, cmd.cwds)
-    if (this.links.size > 0) places = places.map((p) => this.throughLinks(p, word))
+    if (this.links.size > 0) places = places.map((p) => this.throughLinks(p, word, cmd.name))
     this.placeCache.set(word, {cwds: cmd.cwds, places})
     return places
   }
@@ -393,8 +394,10 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
           : undefined
         : path.posix.resolve(cwd, path.posix.basename(target.value))
       if (link === undefined) continue
-      // A relative target is read from the link's own directory.
-      const to = target.tilde ? undefined : path.posix.resolve(path.posix.dirname(link), target.value)
+      // A relative target is read from the link's own directory; `~…` stays the home directory.
+      const to = target.tilde
+        ? path.posix.normalize(target.value).replace(/\/$/, '')
+        : path.posix.resolve(path.posix.dirname(link), target.value)
       if (to !== undefined && to !== link) this.links.set(link, to)
     }
   }
@@ -416,16 +419,18 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
     return p
   }
 
-  private throughLinks(place: Place, word: Word): Place {
+  private throughLinks(place: Place, word: Word, program: string): Place {
     if (place.kind !== 'path') return place
     const own = this.links.get(place.path)
-    // `rm -rf r` removes the link itself; `rm -rf r/`, `r/*` or `r/x` go through it.
-    if (own !== undefined && (place.below || word.value.endsWith('/') || word.value.endsWith('/.'))) {
-      return {...place, path: this.followLinks(own)}
-    }
-
-    const followed = this.followLinks(place.path)
-    return followed === place.path ? place : {...place, path: followed}
+    // `rm -rf r` removes the link itself; `rm -rf r/`, `r/*`, `r/x` — and any other program
+    // opening `r` — go through it.
+    const onLink = /^(?:rm|unlink|rmdir|mv|ln)$/.test(program)
+    let followed = place.path
+    if (own !== undefined) {
+      if (!onLink || place.below || word.value.endsWith('/') || word.value.endsWith('/.')) followed = this.followLinks(own)
+    } else followed = this.followLinks(place.path)
+    if (followed === place.path) return place
+    return followed.startsWith('~') ? {kind: 'home', path: followed, below: place.below} : {...place, path: followed}
   }
 
   // ---- reading --------------------------------------------------------------------------------
@@ -449,11 +454,11 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
 
     let text = source
     let parsed = this.parse(text)
-    if (parsed.ok && parsed.hasError && text.includes('[')) {
-      // tree-sitter-bash cannot read some `[ … ]` / `[[ … ]]` tests and swallows what follows them
-      // into the error; the same text with the brackets read as the `:` builtin parses, and nothing
-      // a test can run (its substitutions) is lost.
-      const plain = testBracketsAsColon(text)
+    if (parsed.ok && parsed.hasError) {
+      // tree-sitter-bash cannot read some things bash accepts: `[ … ]` / `[[ … ]]` tests (read as
+      // the `:` builtin, nothing a test can run is lost), `((a) | b)` nested subshells, and a brace
+      // expansion as the command name. The same text in a form it can read is tried once.
+      const plain = expandLeadingBraces(testBracketsAsColon(text).replaceAll(/(^|[\s;&|])\(\((?!\()/g, '$1( ('))
       if (plain !== text) {
         const again = this.parse(plain)
         if (again.ok && !again.hasError) {
@@ -642,6 +647,17 @@ export function testBracketsAsColon(text: string): string {
     .replaceAll(/(^|[\s;&|(!{])\[(?=\s)/g, '$1:')
     .replaceAll(/(?<=\s)\]\](?=\s|$|[;&|)}])/g, '  ')
     .replaceAll(/(?<=\s)\](?=\s|$|[;&|)}])/g, ' ')
+}
+
+/**
+ * `{rm,-rf,/}` where a command starts is brace expansion (a group needs a space after `{`): written
+ * out as its words so the grammar reads the command it makes.
+ */
+export function expandLeadingBraces(text: string): string {
+  return text.replaceAll(
+    /(^|[;&|(!\n]\s*)\{([^\s{}'"$`\\]+)\}(?=\s|$|[;&|)])/g,
+    (whole, lead: string, body: string) => (body.includes(',') ? `${lead}${body.split(',').join(' ')}` : whole),
+  )
 }
 
 /**

@@ -12,7 +12,7 @@ import type {Assignment, RawCommand} from './walk.js'
 
 import {type Cmd, type CodeSource, programName} from './command.js'
 import {type OptionSpec, parseOptions} from './options.js'
-import {decodeAnsiC, literalWord, type Word, wordFromUnits} from './words.js'
+import {decodeAnsiC, literalWord, pathWord, type Word, wordFromUnits} from './words.js'
 
 export interface Analyser {
   add(cmd: Omit<Cmd, 'index'>): Cmd
@@ -236,6 +236,33 @@ const WRAPPERS: Readonly<Record<string, WrapperDef>> = {
   catchsegv: {spec: {stopAtOperand: true}},
   valgrind: {spec: {stopAtOperand: true}},
   'dbus-run-session': {spec: {stopAtOperand: true}},
+  // Package runners run the named tool: `npx cdk destroy` is judged as `cdk destroy`.
+  npx: {spec: {stopAtOperand: true, shortValue: 'p', longValue: ['package', 'call', 'cache', 'userconfig']}},
+  pnpx: {spec: {stopAtOperand: true}},
+  bunx: {spec: {stopAtOperand: true, shortValue: 'p', longValue: ['package']}},
+}
+
+/** `bundle exec X`, `poetry run X`, `npm exec -- X`: a tool that runs another through a subcommand. */
+const RUNNER_SUBCOMMANDS: Readonly<Record<string, ReadonlySet<string>>> = {
+  bundle: new Set(['exec']),
+  poetry: new Set(['run']),
+  uv: new Set(['run']),
+  pipenv: new Set(['run']),
+  pdm: new Set(['run']),
+  hatch: new Set(['run']),
+  npm: new Set(['exec', 'x']),
+  pnpm: new Set(['exec', 'dlx']),
+  yarn: new Set(['exec', 'dlx']),
+  rye: new Set(['run']),
+}
+
+function peelRunner(name: string, args: readonly Word[]): Peeled {
+  const subs = RUNNER_SUBCOMMANDS[name]
+  const first = args[0]
+  if (subs === undefined || first === undefined || !subs.has(first.value)) return null
+  const parsed = parseOptions(args.slice(1), {stopAtOperand: true, shortValue: 'pc', longValue: ['package', 'call']})
+  const rest = args.slice(1 + parsed.rest)
+  return rest.length > 0 ? {words: rest, via: `${name} ${first.value}`} : null
 }
 
 const CONTAINER_CLIS: ReadonlySet<string> = new Set(['docker', 'podman', 'nerdctl', 'docker-compose', 'kubectl', 'oc'])
@@ -244,6 +271,7 @@ const CONTAINER_CLIS: ReadonlySet<string> = new Set(['docker', 'podman', 'nerdct
 export const WRAPPER_NAMES: ReadonlySet<string> = new Set([
   ...Object.keys(WRAPPERS),
   'parallel',
+  ...Object.keys(RUNNER_SUBCOMMANDS),
   'busybox',
   'toybox',
   'watch',
@@ -277,6 +305,7 @@ function peelWrapper(name: string, args: readonly Word[]): Peeled {
 
   if (name === 'watch') return peelWatch(args)
   if (name === 'parallel') return peelParallel(args)
+  if (name in RUNNER_SUBCOMMANDS) return peelRunner(name, args)
   if (CONTAINER_CLIS.has(name)) return peelContainerExec(name, args)
   if (name === 'flock') return peelFlock(args)
   if (name === 'coproc') return peelCoproc(args)
@@ -533,7 +562,7 @@ function peel(raw: RawCommand, an: Analyser, input: readonly Word[], start: Stat
     words = peeled.words
     // What xargs and parallel append is visible when everything feeding them is (`echo /etc | xargs rm -rf`).
     if ((name === 'xargs' || name === 'parallel') && peeled.unseenArgs === true) {
-      const seen = xargsInput(raw, an)
+      const seen = xargsInput(raw, an, peeled.files ?? [])
       if (seen !== null) {
         words = withInput(words, seen, peeled.replaces === true ? (peeled.replaceString ?? '{}') : undefined)
         state = {...state, unseenArgs: false, dynamic: true}
@@ -549,19 +578,38 @@ function peel(raw: RawCommand, an: Analyser, input: readonly Word[], start: Stat
 /** Input words appended to a command, or put where the replace string stands (`xargs -I{} rm {}`). */
 function withInput(words: readonly Word[], input: readonly string[], replace: string | undefined): Word[] {
   const values = input.slice(0, MAX_CANDIDATES * 4)
-  if (replace === undefined) return [...words, ...values.map((s) => literalWord(s, {derived: true}))]
+  if (replace === undefined) return [...words, ...values.map((s) => inputWord(s))]
   const out: Word[] = []
   for (const w of words) {
     if (!w.value.includes(replace)) out.push(w)
-    else for (const v of values) out.push(literalWord(w.value.replaceAll(replace, v), {derived: true}))
+    else for (const v of values) out.push(inputWord(w.value.replaceAll(replace, v)))
   }
 
   return out
 }
 
+/**
+ * A word read from input. `~` at its start came from a shell that printed it unexpanded only if it
+ * was quoted (`echo '~'`), which is rare; read as the home directory, the cautious choice.
+ */
+function inputWord(text: string): Word {
+  return pathWord(text)
+}
+
 /** The words xargs reads, when every producer's output (or its here-string, here-document) is visible. */
-function xargsInput(raw: RawCommand, an: Analyser): null | string[] {
+function xargsInput(raw: RawCommand, an: Analyser, files: readonly FileUse[]): null | string[] {
   const out: string[] = []
+  // `xargs -a <(echo /)`: the argument file is a process substitution the engine can read.
+  for (const f of files) {
+    if (f.word.procGroup === undefined) return null
+    for (const c of an.groupCommands(f.word.procGroup)) {
+      const text = producedText(c)
+      if (text === null) return null
+      out.push(...text.split(/\s+/).filter((s) => s !== ''))
+    }
+  }
+
+  if (out.length > 0) return out
   for (const r of raw.redirects) {
     if (r.heredoc) out.push(...r.heredoc.body.split(/\s+/).filter((s) => s !== ''))
     else if (r.op === '<<<' && r.target?.static) out.push(...r.target.value.split(/\s+/).filter((s) => s !== ''))
@@ -1052,7 +1100,14 @@ function findExec(cmd: Cmd, an: Analyser): void {
     if (inner.length === 0) continue
     for (const start of starts) {
       const placeholder = foundPathWord(start)
-      const words = inner.map((w) => (w.value.includes('{}') ? placeholder : w))
+      // `{}` alone is a found path; inside a word (`sh -c "wc -l {}"`) it is spliced into the text.
+      const words = inner.map((w) =>
+        w.value === '{}'
+          ? placeholder
+          : w.value.includes('{}')
+            ? literalWord(w.value.replaceAll('{}', placeholder.value), {derived: true})
+            : w,
+      )
       subCommand(cmd, an, words, `find ${a}`)
     }
   }

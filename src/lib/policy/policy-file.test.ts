@@ -95,7 +95,7 @@ describe('policy file validation', () => {
       /rules\[1\] \("second"\): unknown key "programs"/,
     )
     expect((await loadError({packs: {network: false}})).message).toMatch(
-      /packs: unknown key "network" \(packs are destructive, system/,
+      /packs: unknown key "network" \(packs are destructive, forensics, system/,
     )
     expect((await loadError({rules: [rule({examples: {matches: ['x']}})]})).message).toMatch(
       /rules\[0\] \("r1"\): field "examples": unknown key "matches"/,

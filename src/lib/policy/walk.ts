@@ -504,8 +504,38 @@ class Walker {
         this.host.emit(this.raw(node, f, extra, [], inner.redirects))
       }
 
-      if (body !== undefined) this.visit(body, inner)
+      if (body === undefined) return
+      // The grammar hangs `> f` on a whole list or pipeline (`a && b > f`, `a | b > f`); bash gives
+      // it to the last command only.
+      if (body.type === 'list' || body.type === 'pipeline') this.trailing(body, f, inner.redirects.slice(f.redirects.length))
+      else this.visit(body, inner)
     })
+  }
+
+  /** Visits a list or pipeline whose last command alone takes `redirects`. */
+  private trailing(node: SyntaxNode, frame: Frame, redirects: readonly Redirect[]): void {
+    const kids = node.children.filter((c) => c.named && c.type !== 'comment')
+    const last = kids.at(-1)
+    if (last === undefined) return
+    const withRedirects = (f: Frame): Frame => ({...f, redirects: [...f.redirects, ...redirects]})
+    if (node.type === 'pipeline') {
+      const pipe = this.host.nextId()
+      for (const [index, child] of kids.entries()) {
+        const stage = {...frame, slots: [...frame.slots, {pipe, index}], cwd: {dirs: frame.cwd.dirs}}
+        this.visit(child, child === last ? withRedirects(stage) : stage)
+      }
+
+      return
+    }
+
+    for (const [i, child] of node.children.entries()) {
+      if (!child.named || child === last) continue
+      const next = node.children[i + 1]
+      this.visit(child, next !== undefined && !next.named && next.type === '&' ? {...frame, background: true} : frame)
+    }
+
+    if (last.type === 'list' || last.type === 'pipeline') this.trailing(last, frame, redirects)
+    else this.visit(last, withRedirects(frame))
   }
 
   private text(node: SyntaxNode): string {

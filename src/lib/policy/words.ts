@@ -70,6 +70,14 @@ export function literalWord(text: string, opts: {derived?: boolean; quoted?: boo
   return makeWord(text, units, opts.derived ?? false)
 }
 
+/** A path as a program receives it from elsewhere (input, an option's value): `~` at its start means home. */
+export function pathWord(text: string, derived = true): Word {
+  if (text !== '~' && !text.startsWith('~/')) return literalWord(text, {derived})
+  const units: Unit[] = [{ch: '~', quoted: false}]
+  for (const ch of text.slice(1)) units.push({ch, quoted: true})
+  return makeWord(text, units, derived)
+}
+
 /** Plain unquoted text read as the shell would read one word of it (escapes, braces, globs). */
 export function unquotedWords(text: string): Word[] {
   const units: Unit[] = []

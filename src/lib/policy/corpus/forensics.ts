@@ -129,7 +129,7 @@ export const forensicsFamilies: readonly Family[] = [
       'python -m http.server -d $HOME 9000',
       'cd ~ && python3 -m http.server',
       'cd / && python3 -m http.server 80',
-      'python2 -m SimpleHTTPServer 8080 &',
+      'cd ~ && python2 -m SimpleHTTPServer 8080 &',
       'php -S 0.0.0.0:8000 -t /',
       'php -S 0.0.0.0:8080 -t ~',
       'ruby -run -e httpd / -p 8000',

@@ -26,7 +26,12 @@ const singleLine = (c: string): boolean => !c.includes('\n') && !/\s#/.test(c) &
 const WRAPS: readonly Wrap[] = [
   {name: 'chained', applies: singleLine, wrap: (c) => `${c} && echo ok`},
   {name: 'bash -c', applies: (c) => singleLine(c) && !/['$\\]/.test(c), wrap: (c) => `bash -c '${c}'`},
-  {name: 'timeout', applies: (c) => singleLine(c) && !SHELL_OPERATORS.test(c), wrap: (c) => `timeout 120 ${c}`},
+  // `timeout 120 X=1 cmd` would run a program named `X=1`: only plain commands are wrapped.
+  {
+    name: 'timeout',
+    applies: (c) => singleLine(c) && !SHELL_OPERATORS.test(c) && !/^\w+=/.test(c),
+    wrap: (c) => `timeout 120 ${c}`,
+  },
   {name: 'subshell', applies: singleLine, wrap: (c) => `(${c})`},
   {name: 'set -e', applies: singleLine, wrap: (c) => `set -e; ${c}`},
 ]

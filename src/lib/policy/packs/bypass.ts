@@ -18,7 +18,7 @@ import {
   stdinKind,
   writtenWords,
 } from '../effects.js'
-import {isPassThrough, producedText} from '../normalise.js'
+import {isPassThrough, producedText, SHELLS} from '../normalise.js'
 import {parseOptions} from '../options.js'
 import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
 
@@ -555,7 +555,28 @@ const toolRuns = commandRule({
   check: (cmd) => toolRunsCommand(cmd),
 })
 
+/** Tools GTFOBins lists as shell escapes when they start a shell of their own. */
+const ESCAPE_TOOLS = new Set(['find', 'xargs', 'awk', 'gawk', 'vim', 'vi', 'less', 'more', 'man', 'gdb', 'git', 'ftp', 'nmap', 'zip', 'tar', 'rsync', 'perl', 'python', 'ruby', 'lua', 'expect', 'script', 'socat', 'flock', 'watch', 'nice', 'stdbuf', 'busybox'])
+
+const shellEscape = commandRule({
+  id: 'bypass.shell-escape',
+  pack: 'bypass',
+  decision: 'deny',
+  reason: 'starts a bare shell through another program (a GTFOBins-style escape)',
+  examples: {
+    match: ['find . -exec /bin/sh \\; -quit', 'xargs -a /dev/null sh', 'script -qc /bin/bash /dev/null'],
+    not_match: ['bash ./build.sh', 'find . -exec sh -c "wc -l {}" \\;', 'sh -c ls'],
+  },
+  check(cmd) {
+    if (!SHELLS.has(cmd.name) || cmd.code === undefined || cmd.code.kind !== 'stdin') return null
+    const tool = cmd.via.map((v) => v.split(' ')[0] ?? '').find((n) => ESCAPE_TOOLS.has(n))
+    if (tool === undefined || cmd.raw.redirects.some((r) => r.heredoc || r.op === '<<<')) return null
+    return `${tool} starts a bare ${cmd.name}`
+  },
+})
+
 export const bypassPack: readonly CommandRule[] = [
+  shellEscape,
   downloadAndRun,
   decodeAndRun,
   codeFromPipe,

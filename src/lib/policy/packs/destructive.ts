@@ -8,7 +8,7 @@ import type {Cmd} from '../command.js'
 
 import {permissionTargets, touches} from '../effects.js'
 import {parseOptions} from '../options.js'
-import {describePlace, deviceKind, isScratchPath, type Place, placeWithin} from '../paths.js'
+import {describePlace, deviceKind, isScratchPath, isWithin, type Place, placeWithin} from '../paths.js'
 import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
 import {databaseRules} from './databases.js'
 import {gitDiscardWork, gitRewriteHistory} from './git.js'
@@ -36,6 +36,11 @@ const RM_SPEC = {
   longValue: ['iterations', 'size', 'random-source'],
 }
 
+/** The place is the workspace or the runtime directory, or holds one of them. */
+function holdsHub(place: Place, ws: string, runtime: string): boolean {
+  return place.kind === 'path' && (isWithin(ws, place.path) || isWithin(runtime, place.path) || isWithin(place.path, ws))
+}
+
 interface DeleteFacts {
   readonly dangerous: boolean
   /** Places inside a `.git` directory: the repository's own history. */
@@ -60,7 +65,8 @@ function deleteFacts(cmd: Cmd, env: RuleEnv): DeleteFacts {
   for (const word of parsed.operands) {
     for (const place of env.places(cmd, word)) {
       if (place.kind === 'unknown') unknown.push(place)
-      else if (isScratchPath(place)) continue
+      // Scratch space, unless the hub itself lives there (a workspace under /tmp).
+      else if (isScratchPath(place) && !holdsHub(place, ws, env.ctx.runtimeDir)) continue
       // Deleting the workspace itself counts as outside: only what lies in it is the project's.
       else if (!placeWithin(place, ws) || (place.kind === 'path' && !place.below && place.path === ws))
         outside.push(place)

@@ -203,7 +203,7 @@ const PROTECTED = /^(?:main|master|trunk|develop|development|dev|prod|production
 
 const PUSH: OptionSpec = {
   shortValue: 'o',
-  longValue: ['repo', 'receive-pack', 'exec', 'push-option', 'signed', 'force-with-lease', 'recurse-submodules'],
+  longValue: ['repo', 'receive-pack', 'exec', 'push-option', 'recurse-submodules'],
 }
 
 function destinationBranch(refspec: string): string {

@@ -14,10 +14,10 @@ import type {Cmd} from '../command.js'
 
 import {authorityDestination, type Destination, hostDestination, remoteSpecHost, urlDestination} from '../hosts.js'
 import {type OptionSpec, parseOptions} from '../options.js'
-import {placeWithin} from '../paths.js'
+import {describePlace, type Place, placeWithin} from '../paths.js'
 import {type CommandRule, commandRule} from '../rules.js'
 import {gitForcePush, gitRemote} from './git.js'
-import {literalWord, type Word} from '../words.js'
+import {literalWord, pathWord, type Word} from '../words.js'
 
 type Verdict = null | string
 
@@ -317,7 +317,7 @@ function uploadedWords(cmd: Cmd): Word[] {
     const upload = /^-T|^--upload-file|^--post-file|^--body-file/.test(v)
     const at = data.indexOf('@')
     const file = upload ? data : at === -1 ? null : data.slice(at + 1).replace(/;.*$/, '')
-    if (file && file !== '-' && file !== '') out.push(literalWord(file))
+    if (file && file !== '-' && file !== '') out.push(pathWord(file))
   }
 
   return out
@@ -615,7 +615,7 @@ const CLOUD = new Set([
   'wrangler',
 ])
 /** Tools whose whole purpose is to carry data or a local port off the machine. */
-const TUNNELS = new Set(['transfer', 'croc', 'magic-wormhole', 'wormhole', 'ngrok', 'cloudflared', 'bore', 'localtunnel', 'lt'])
+const TUNNELS = new Set(['transfer', 'croc', 'magic-wormhole', 'wormhole', 'ngrok', 'cloudflared', 'bore', 'localtunnel'])
 const PUBLISH: Readonly<Record<string, RegExp>> = {
   npm: /^(publish|unpublish|deprecate|dist-tag|owner|login|adduser|token|access|team)$/,
   yarn: /^(publish|npm)$/,
@@ -712,7 +712,76 @@ const cloudCall = commandRule({
   },
 })
 
+/** The directory a static file server would serve, when the command is one, else undefined. */
+function servedDirectory(cmd: Cmd): null | undefined | Word {
+  const a = cmd.args
+  const v = cmd.argv
+  const valueAfter = (re: RegExp): null | Word => {
+    for (let i = 0; i < a.length; i++) {
+      const m = re.exec(v[i] as string)
+      if (!m) continue
+      if (m[1]) return literalWord(m[1])
+      return a[i + 1] ?? null
+    }
+
+    return null
+  }
+
+  const fam = cmd.name.replace(/[\d.]+$/, '')
+  if (fam === 'python' && v.includes('-m')) {
+    const mod = v[v.indexOf('-m') + 1]
+    if (mod !== 'http.server' && mod !== 'SimpleHTTPServer') return undefined
+    return valueAfter(/^(?:--directory|-d)(?:=(.+))?$/)
+  }
+
+  if (cmd.name === 'php' && v.includes('-S')) return valueAfter(/^-t(.+)?$/)
+  if (cmd.name === 'ruby' && v.includes('-run') && v.some((x) => /httpd/.test(x))) {
+    const i = v.findIndex((x) => /httpd/.test(x))
+    const dir = v.slice(i + 1).findIndex((x) => !x.startsWith('-') && !/^\d+$/.test(x))
+    return dir === -1 ? null : (a[i + 1 + dir] ?? null)
+  }
+
+  if (cmd.name === 'httpd' && cmd.viaNames.includes('busybox')) return valueAfter(/^-h(.+)?$/)
+  if (cmd.name === 'twistd' && v.includes('web')) return valueAfter(/^--path(?:=(.+))?$/)
+  if (cmd.name === 'http-server' || cmd.name === 'serve' || cmd.name === 'live-server') {
+    const dir = a.find((w) => !w.value.startsWith('-') && !/^\d+$/.test(w.value))
+    return dir ?? null
+  }
+
+  return undefined
+}
+
+const serveDirectory = commandRule({
+  id: 'remote.serve-outside-workspace',
+  pack: 'remote',
+  decision: 'deny',
+  reason: 'serves a directory outside the workspace (the home directory, /) over HTTP',
+  examples: {
+    match: [
+      'python3 -m http.server --directory ~',
+      'cd / && python3 -m http.server',
+      'php -S 0.0.0.0:80 -t /',
+      'busybox httpd -f -p 8080 -h /',
+      'npx http-server ~',
+    ],
+    not_match: ['python3 -m http.server 8000', 'python3 -m http.server -d ./public', 'npx serve dist', 'php -S localhost:8000'],
+  },
+  check(cmd, env) {
+    const dir = servedDirectory(cmd)
+    if (dir === undefined) return null
+    const places = dir === null ? cmd.cwds.map((c) => placeOfDir(c)) : env.places(cmd, dir)
+    const out = places.find((p) => !placeWithin(p, env.ctx.workspace))
+    return out ? `${cmd.name} serves ${describePlace(out)} over HTTP` : null
+  },
+})
+
+function placeOfDir(dir: string): Place {
+  if (dir === '') return {kind: 'unknown', why: 'a directory only known at run time'}
+  return dir.startsWith('~') ? {kind: 'home', path: dir, below: false} : {kind: 'path', path: dir, below: false}
+}
+
 export const remotePack: readonly CommandRule[] = [
+  serveDirectory,
   upload,
   fetch,
   connect,

@@ -247,7 +247,8 @@ const hubCli = commandRule({
 const recursiveOverHub = commandRule({
   id: 'self.recursive-over-hub',
   pack: 'self',
-  decision: 'ask',
+  // It would read (or copy) the token files along with everything else.
+  decision: 'deny',
   reason: "works recursively (or by glob) over a directory that holds the hub's runtime files",
   examples: {
     match: ['grep -r token {runtime}/..', 'cat {runtime}/../*/*', 'tar czf all.tgz {runtime}/..', 'cp -r / /tmp/x'],
