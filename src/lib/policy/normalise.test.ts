@@ -117,7 +117,7 @@ describe('naming the program', () => {
 
   it('lower-cases for matching (case-insensitive file systems) and drops .exe', () => {
     expect(judge('RM -rf /etc').decision).toBe('deny')
-    expect(judge('powershell.exe -Command x').rule).toBe('bypass.inline-interpreter')
+    expect(judge('powershell.exe -Command x').rule).toBe('bypass.inline-code')
   })
 
   it('treats a name built at run time as opaque, and judges what the script says it can be', () => {

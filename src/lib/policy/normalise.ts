@@ -12,7 +12,9 @@ import type {Assignment, RawCommand} from './walk.js'
 
 import {type Cmd, type CodeSource, programName} from './command.js'
 import {type OptionSpec, parseOptions} from './options.js'
-import {decodeAnsiC, literalWord, pathWord, type Word, wordFromUnits} from './words.js'
+import {inlineCode, interpreterOf, interpreterReadsStdin} from './effects.js'
+import {analyseInline, type Language, languageOf} from './inline-code.js'
+import {decodeAnsiC, literalWord, pathWord, shellQuote, type Word, wordFromUnits} from './words.js'
 
 export interface Analyser {
   add(cmd: Omit<Cmd, 'index'>): Cmd
@@ -792,9 +794,87 @@ function globToRegExp(glob: string): null | RegExp {
   }
 }
 
+const AWKS = new Set(['awk', 'gawk', 'mawk', 'nawk'])
+
+/**
+ * Code given inline to an interpreter of another language (`python -c`, `node -e`, a here-document
+ * to `perl`, `awk '…'`, a script this request wrote): read for the calls that matter, each turned
+ * into the shell command that does the same and judged as one (see inline-code.ts).
+ */
+function interpreterCode(cmd: Cmd, an: Analyser): void {
+  let language: Language | null
+  let flag: string
+  const texts: string[] = []
+  let dynamic = false
+  if (AWKS.has(cmd.name) || (cmd.name === 'awk' && cmd.viaNames.includes('busybox'))) {
+    if (cmd.args.some((w) => /^-[A-Za-z]*f/.test(w.value) || w.value.startsWith('--file'))) return
+    const parsed = parseOptions(cmd.args, {shortValue: 'Fvf', longValue: ['field-separator', 'assign', 'file']})
+    const program = parsed.operands[0]
+    if (program === undefined) return
+    language = 'awk'
+    flag = 'program'
+    if (program.static) texts.push(program.value)
+    else dynamic = true
+  } else {
+    const interp = interpreterOf(cmd)
+    if (interp === null) return
+    language = languageOf(interp.family)
+    const inline = inlineCode(cmd, interp.spec)
+    if (inline !== null) {
+      flag = inline.flag
+      if (inline.word === null) return
+      if (inline.word.static) texts.push(inline.word.value)
+      else dynamic = true
+      if (interp.family === 'perl' && cmd.args.some((w) => /^-[A-Za-z]*i/.test(w.value))) perlInPlace(cmd, inline.word, an)
+    } else if (interpreterReadsStdin(cmd, interp.spec)) {
+      flag = 'standard input'
+      for (const r of cmd.raw.redirects) {
+        if (r.heredoc) texts.push(r.heredoc.body)
+        else if (r.op === '<<<' && r.target?.static) texts.push(r.target.value)
+      }
+
+      for (const p of visibleProducers(an.pipeProducers(cmd.raw), an)) {
+        const text = producedText(p)
+        if (text !== null) texts.push(text)
+      }
+
+      if (texts.length === 0) return
+    } else {
+      // A script this request wrote a moment ago (`echo '…' > x.py && python3 x.py`).
+      const parsed = parseOptions(cmd.args, {stopAtOperand: true, shortValue: interp.spec.shortValue, longValue: interp.spec.longValue ?? []})
+      const script = cmd.args[parsed.rest]
+      if (script === undefined || parsed.flags.has('-m')) return
+      const text = an.fileContent(script, cmd.cwds)
+      if (typeof text !== 'string') return
+      flag = script.value
+      texts.push(text)
+    }
+  }
+
+  let hidden: null | string = dynamic ? 'the code itself is built at run time' : null
+  for (const text of texts) {
+    if (language === null) continue
+    const found = analyseInline(language, text)
+    hidden ??= found.hidden
+    for (const line of found.shell) an.code(line, [...cmd.via, `${cmd.name} ${flag}`], cmd.cwds)
+  }
+
+  cmd.inline = {flag, hidden, language}
+}
+
+/** `perl -pi -e '…' f g`: the files after the code are rewritten in place. */
+function perlInPlace(cmd: Cmd, code: Word, an: Analyser): void {
+  const at = cmd.args.indexOf(code)
+  for (const w of cmd.args.slice(at + 1)) {
+    if (w.value.startsWith('-')) continue
+    an.code(`tee -- ${w.static ? shellQuote(w.value) : '"$INLINE_VALUE"'} < /dev/null`, [...cmd.via, 'perl -i'], cmd.cwds)
+  }
+}
+
 /** Code carried by the command itself: parsed again, judged as commands of their own. */
 function carry(cmd: Cmd, an: Analyser): void {
   const {name} = cmd
+  interpreterCode(cmd, an)
   const head = cmd.programWord
   if (head !== null && head.static && head.value.includes('/')) {
     const text = an.fileContent(head, cmd.cwds)

@@ -261,6 +261,11 @@ class PlainWord implements Word {
   }
 }
 
+/** Every expansion in the word is a number (`$$`, `$!`, `$?`, `$#`): nothing in it can change a command. */
+export function onlyNumericExpansions(word: Word): boolean {
+  return word.units.every((u) => u.dyn === undefined || (u.dyn.kind === 'var' && /^[$!?#]$/.test(u.dyn.name ?? '')))
+}
+
 /** The word begins with a run-time expansion (`$X…`): it cannot be an option, whatever it holds. */
 export function startsDynamic(word: Word): boolean {
   return !word.static && word.units[0]?.dyn !== undefined

@@ -141,6 +141,9 @@ const scheduled = commandRule({
         : 'crontab: changes scheduled jobs'
     }
 
+    // `at -l` lists jobs and `at -c N` prints one; neither schedules anything.
+    if (cmd.name === 'at' && cmd.argv.length > 0 && cmd.argv.every((v) => /^-[lc]$|^\d+$|^-q$|^[a-zA-Z]$/.test(v)) && cmd.argv.some((v) => v === '-l' || v === '-c'))
+      return null
     return `${cmd.name}: schedules jobs`
   },
 })
