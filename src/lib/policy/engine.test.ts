@@ -95,10 +95,16 @@ describe('decisions', () => {
     for (const c of ['ls', 'true', 'echo hi', 'git status']) expect(engine.evaluate(c, ctx).decision).toBe('ask')
   })
 
-  it('keeps the seed pattern on raw-text matches', () => {
-    const v = engine.evaluate(String.raw`Remove-Item C:\Windows\*`, ctx)
+  it('keeps the seed pattern on raw-text matches', async () => {
+    const {compilePolicyText} = await import('./policy-file.js')
+    const compiled = await compilePolicyText(
+      JSON.stringify({rules: [{id: 'no-del', decision: 'deny', reason: 'seed', pattern: String.raw`\b(Remove-Item|del)`}]}),
+      '/x/hub.policy.json',
+    )
+    const e = new Engine(await loadShellParser(), {rules: compiled.rules, strict: false, packs: ['file']})
+    const v = e.evaluate(String.raw`Remove-Item C:\Windows\*`, ctx)
     expect(v.decision).toBe('deny')
-    expect(v.rule).toBe('powershell.remove-item')
+    expect(v.rule).toBe('file:no-del')
     expect(v.matches[0]?.pattern).toContain('Remove-Item')
     expect(v.matches[0]?.command).toBeUndefined()
   })

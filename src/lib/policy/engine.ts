@@ -12,7 +12,7 @@
 import path from 'node:path'
 
 import type {ParseOutcome, ShellParser} from './parser.js'
-import type {CommandRule, EngineRule, Rule, RuleEnv, TextRule} from './rules.js'
+import type {CommandRule, EngineRule, PowerShellRule, PsEnv, Rule, RuleEnv, TextRule} from './rules.js'
 import type {Decision, ParsedCommand, PolicyContext, PolicyEngine, RuleMatch, Verdict} from './types.js'
 import type {Word} from './words.js'
 
@@ -23,6 +23,7 @@ import {type Analyser, normaliseCommand, producedText, teeText, wordCandidates, 
 import {parseOptions} from './options.js'
 import {ENGINE_LIMITS, INVISIBLE, NUL_BYTE, OPAQUE_COMMAND, OVER_BUDGET, PARSE_ERROR} from './packs/engine.js'
 import {type Place, placesOf} from './paths.js'
+import {parsePowerShell, type PsCommand} from './powershell.js'
 import {type RawCommand, type WalkHost, walkScript} from './walk.js'
 
 export type Limits = {-readonly [K in keyof typeof ENGINE_LIMITS]: number}
@@ -90,6 +91,7 @@ export class Engine implements PolicyEngine {
   readonly textGate: null | RegExp
   private readonly byProgram = new Map<string, CommandRule[]>()
   private readonly generic: CommandRule[] = []
+  private readonly powershell: PowerShellRule[] = []
   private readonly text: TextRule[] = []
 
   constructor(
@@ -101,6 +103,7 @@ export class Engine implements PolicyEngine {
     const commandRules: CommandRule[] = []
     for (const rule of config.rules) {
       if (rule.kind === 'text') this.text.push(rule)
+      if (rule.kind === 'powershell') this.powershell.push(rule)
       if (rule.kind !== 'command') continue
       commandRules.push(rule)
       if (rule.programs === undefined) this.generic.push(rule)
@@ -117,6 +120,10 @@ export class Engine implements PolicyEngine {
     for (const w of WRAPPER_NAMES) known.add(w)
     this.known = [...known]
     this.textGate = gateFor(this.text)
+  }
+
+  get powershellRules(): readonly PowerShellRule[] {
+    return this.powershell
   }
 
   get textRules(): readonly TextRule[] {
@@ -171,6 +178,8 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
   private readonly vars = new Map<string, Set<string>>()
   /** Wrappers that led to the code being walked now (see `analyse`). */
   private via: readonly string[] = []
+  /** PowerShell code handed to `pwsh -Command` / `-EncodedCommand` by the shell code. */
+  private readonly psCode: string[] = []
   /** Files this request writes, by resolved path: their text when it is visible, else null. */
   private readonly written = new Map<string, null | string>()
 
@@ -222,6 +231,10 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
       this.depth--
       this.positional = outer
     }
+  }
+
+  powershellCode(code: string): void {
+    if (this.psCode.length < 16) this.psCode.push(code)
   }
 
   fileContent(word: Word, cwds: readonly string[]): null | string | undefined {
@@ -330,6 +343,7 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
     }
 
     this.judge()
+    this.judgePowerShell(source)
     // Raw-text rules run over the whole string whatever the parser made of it (SPEC §4.2); after
     // the shell-aware rules, so that where both match the more precise explanation decides.
     const gate = this.engine.textGate
@@ -590,6 +604,38 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
 
   private engineMatch(rule: EngineRule, reason: string): void {
     this.record(rule, reason, -1, undefined)
+  }
+
+  /**
+   * The request (and any PowerShell code handed to `pwsh -Command`) read as PowerShell and cmd, for
+   * the PowerShell pack: hub may run commands with pwsh, and the same text means different things
+   * to each shell. Rules look at PowerShell's own vocabulary, so bash text rarely matches.
+   */
+  private judgePowerShell(source: string): void {
+    const rules = this.engine.powershellRules
+    if (rules.length === 0) return
+    const commands: PsCommand[] = []
+    for (const text of [source, ...this.psCode]) {
+      const parsed = parsePowerShell(text)
+      commands.push(...parsed.commands)
+      if (parsed.truncated) this.tooComplex('PowerShell code nested too deeply')
+    }
+
+    const env: PsEnv = {ctx: this.ctx, commands: () => commands}
+    for (const cmd of commands) {
+      for (const rule of rules) {
+        let result: ReturnType<PowerShellRule['check']>
+        try {
+          result = rule.check(cmd, env)
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error)
+          this.record({...rule, decision: rule.decision === 'allow' ? 'ask' : rule.decision}, `rule failed (${message}); judged as a match`, -1, cmd.text)
+          continue
+        }
+
+        if (result) this.record(rule, typeof result === 'string' ? result : rule.reason, -1, cmd.text)
+      }
+    }
   }
 
   private judge(): void {

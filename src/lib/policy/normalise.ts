@@ -10,10 +10,11 @@ import path from 'node:path'
 
 import type {Assignment, RawCommand} from './walk.js'
 
-import {type Cmd, type CodeSource, programName} from './command.js'
+import {type Cmd, type CodeSource, programFamily, programName} from './command.js'
 import {type OptionSpec, parseOptions} from './options.js'
 import {inlineCode, interpreterOf, interpreterReadsStdin} from './effects.js'
 import {analyseInline, type Language, languageOf} from './inline-code.js'
+import {decodeEncodedCommand} from './powershell.js'
 import {decodeAnsiC, literalWord, pathWord, shellQuote, type Word, wordFromUnits} from './words.js'
 
 export interface Analyser {
@@ -23,6 +24,8 @@ export interface Analyser {
    * `$0`, `$1` … for that code when known (`sh -c CODE name a b`); null where built at run time.
    */
   code(source: string, via: readonly string[], cwds: readonly string[], positional?: readonly (null | string)[]): void
+  /** PowerShell code the shell hands to `pwsh -Command` (judged by the PowerShell pack). */
+  powershellCode(code: string): void
   /** What this request wrote to a file earlier (echo/printf/cat into it): its text, null when unknown. */
   fileContent(word: Word, cwds: readonly string[]): null | string | undefined
   readonly depth: number
@@ -823,7 +826,10 @@ function interpreterCode(cmd: Cmd, an: Analyser): void {
     if (inline !== null) {
       flag = inline.flag
       if (inline.word === null) return
-      if (inline.word.static) texts.push(inline.word.value)
+      const psCommand = /^(?:pwsh|powershell)$/.test(interp.family) && /^[-/]c/i.test(inline.flag)
+      // `pwsh -Command a b c` runs the rest of the line as one command.
+      const rest = psCommand ? cmd.args.slice(cmd.args.indexOf(inline.word)) : [inline.word]
+      if (rest.every((w) => w.static)) texts.push(rest.map((w) => w.value).join(' '))
       else dynamic = true
       if (interp.family === 'perl' && cmd.args.some((w) => /^-[A-Za-z]*i/.test(w.value))) perlInPlace(cmd, inline.word, an)
     } else if (interpreterReadsStdin(cmd, interp.spec)) {
@@ -849,6 +855,10 @@ function interpreterCode(cmd: Cmd, an: Analyser): void {
       flag = script.value
       texts.push(text)
     }
+  }
+
+  if (flag !== undefined && /^(?:pwsh|powershell)$/.test(programFamily(cmd.name))) {
+    for (const text of texts) an.powershellCode(/^-e/i.test(flag) ? (decodeEncodedCommand(text) ?? text) : text)
   }
 
   let hidden: null | string = dynamic ? 'the code itself is built at run time' : null

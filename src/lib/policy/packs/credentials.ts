@@ -39,7 +39,7 @@ const SECRET_PATHS: readonly RegExp[] = [
 ]
 
 /** All of the above as one expression: every path of every command is tested, so one pass matters. */
-const SECRET_PATH = new RegExp(SECRET_PATHS.map((re) => `(?:${re.source})`).join('|'), 'i')
+export const SECRET_PATH = new RegExp(SECRET_PATHS.map((re) => `(?:${re.source})`).join('|'), 'i')
 
 const DOTENV = /(?:^|\/)\.env(?:rc)?(?:\.(?!(?:example|sample|template|dist|defaults)\b)[\w.-]+)?$/
 
