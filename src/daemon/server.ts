@@ -122,9 +122,10 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
   const {strayTemps} = await store.init()
   if (strayTemps > 0) mainLog.warn(`Removed ${strayTemps} temporary file(s) left by an earlier crash.`)
 
-  const {loadPolicy} = await import('../lib/policy/index.js')
+  // Evaluation runs on worker threads, so a hostile command can never hold the event loop (issue 10).
+  const {createPolicyPool} = await import('../lib/policy/pool.js')
   const policyLog = log.child('hub.policy')
-  const policy = await loadPolicy({
+  const policy = await createPolicyPool({
     file: config.policyFile,
     strict: config.strict,
     onMatch: policyLog.enabled('DEBUG')
@@ -134,7 +135,13 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
   })
 
   const hub: OpenHub = {} as OpenHub
-  hub.tokens = await ensureTokens(runtimeDir, {agent: config.agentToken, operator: config.operatorToken}, mainLog)
+  try {
+    hub.tokens = await ensureTokens(runtimeDir, {agent: config.agentToken, operator: config.operatorToken}, mainLog)
+  } catch (error) {
+    await policy.close()
+    throw error
+  }
+
   const audit = await AuditLog.open(store.paths.audit, mainLog)
   const sandbox = await detectSandbox(config)
   if (sandbox.kind === 'none') {
@@ -203,6 +210,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
         events.closeAll()
         await gateway.close(graceMs)
         events.closeAll()
+        await policy.close()
         await audit.close()
         await writeCheckpoint(store, audit.lastSeq).catch((error: Error) =>
           mainLog.warn(`Could not write the checkpoint: ${error.message}`),

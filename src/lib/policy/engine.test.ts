@@ -98,7 +98,9 @@ describe('decisions', () => {
   it('keeps the seed pattern on raw-text matches', async () => {
     const {compilePolicyText} = await import('./policy-file.js')
     const compiled = await compilePolicyText(
-      JSON.stringify({rules: [{id: 'no-del', decision: 'deny', reason: 'seed', pattern: String.raw`\b(Remove-Item|del)`}]}),
+      JSON.stringify({
+        rules: [{id: 'no-del', decision: 'deny', reason: 'seed', pattern: String.raw`\b(Remove-Item|del)`}],
+      }),
       '/x/hub.policy.json',
     )
     const e = new Engine(await loadShellParser(), {rules: compiled.rules, strict: false, packs: ['file']})

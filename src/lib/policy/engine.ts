@@ -441,7 +441,8 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
     const onLink = /^(?:rm|unlink|rmdir|mv|ln)$/.test(program)
     let followed = place.path
     if (own !== undefined) {
-      if (!onLink || place.below || word.value.endsWith('/') || word.value.endsWith('/.')) followed = this.followLinks(own)
+      if (!onLink || place.below || word.value.endsWith('/') || word.value.endsWith('/.'))
+        followed = this.followLinks(own)
     } else followed = this.followLinks(place.path)
     if (followed === place.path) return place
     return followed.startsWith('~') ? {kind: 'home', path: followed, below: place.below} : {...place, path: followed}
@@ -629,7 +630,12 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
           result = rule.check(cmd, env)
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error)
-          this.record({...rule, decision: rule.decision === 'allow' ? 'ask' : rule.decision}, `rule failed (${message}); judged as a match`, -1, cmd.text)
+          this.record(
+            {...rule, decision: rule.decision === 'allow' ? 'ask' : rule.decision},
+            `rule failed (${message}); judged as a match`,
+            -1,
+            cmd.text,
+          )
           continue
         }
 
@@ -700,9 +706,8 @@ export function testBracketsAsColon(text: string): string {
  * out as its words so the grammar reads the command it makes.
  */
 export function expandLeadingBraces(text: string): string {
-  return text.replaceAll(
-    /(^|[;&|(!\n]\s*)\{([^\s{}'"$`\\]+)\}(?=\s|$|[;&|)])/g,
-    (whole, lead: string, body: string) => (body.includes(',') ? `${lead}${body.split(',').join(' ')}` : whole),
+  return text.replaceAll(/(^|[;&|(!\n]\s*)\{([^\s{}'"$`\\]+)\}(?=\s|$|[;&|)])/g, (whole, lead: string, body: string) =>
+    body.includes(',') ? `${lead}${body.split(',').join(' ')}` : whole,
   )
 }
 

@@ -189,7 +189,15 @@ const copy: CallSpec['to'] = (a) => `cp -r -- ${text(a[0])} ${text(a[1])}`
 const PYTHON: readonly CallSpec[] = [
   {re: /\bos\.(?:system|popen)\s*(?=\()/g, to: run},
   {re: /\bsubprocess\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput)\s*(?=\()/g, to: run},
-  {re: /\bos\.(?:exec|spawn)[lv]p?e?\s*(?=\()/g, to: (a) => commandLine(a.slice(1).length > 0 ? [{kind: 'list', values: a.slice(1).map((x) => (x.kind === 'str' ? x.value : null))}] : a)},
+  {
+    re: /\bos\.(?:exec|spawn)[lv]p?e?\s*(?=\()/g,
+    to: (a) =>
+      commandLine(
+        a.slice(1).length > 0
+          ? [{kind: 'list', values: a.slice(1).map((x) => (x.kind === 'str' ? x.value : null))}]
+          : a,
+      ),
+  },
   {re: /\bshutil\.rmtree\s*(?=\()/g, to: rmrf},
   {re: /\bos\.(?:remove|unlink)\s*(?=\()/g, to: rmf},
   {re: /\bos\.(?:rmdir|removedirs)\s*(?=\()/g, to: rmdir},
@@ -303,7 +311,8 @@ const HIDDEN: Readonly<Record<Language, ReadonlyArray<readonly [RegExp, string]>
 }
 
 /** Decoding that hides the code it feeds (`b64decode`, `Buffer.from(…, 'base64')`) next to a way to run it. */
-const DECODES = /\bb64decode\b|\bbase64\b|\bfrombase64\b|\bdecode\s*\(\s*['"](?:base64|hex|rot.?13)|\bcodecs\.decode\b|\bzlib\.decompress\b|\bfromCharCode\b|\batob\s*\(|\bunpack\s*\(|\bpack\s*\(/i
+const DECODES =
+  /\bb64decode\b|\bbase64\b|\bfrombase64\b|\bdecode\s*\(\s*['"](?:base64|hex|rot.?13)|\bcodecs\.decode\b|\bzlib\.decompress\b|\bfromCharCode\b|\batob\s*\(|\bunpack\s*\(|\bpack\s*\(/i
 
 export function analyseInline(language: Language, code: string): InlineFindings {
   const shell: string[] = []

@@ -831,7 +831,8 @@ function interpreterCode(cmd: Cmd, an: Analyser): void {
       const rest = psCommand ? cmd.args.slice(cmd.args.indexOf(inline.word)) : [inline.word]
       if (rest.every((w) => w.static)) texts.push(rest.map((w) => w.value).join(' '))
       else dynamic = true
-      if (interp.family === 'perl' && cmd.args.some((w) => /^-[A-Za-z]*i/.test(w.value))) perlInPlace(cmd, inline.word, an)
+      if (interp.family === 'perl' && cmd.args.some((w) => /^-[A-Za-z]*i/.test(w.value)))
+        perlInPlace(cmd, inline.word, an)
     } else if (interpreterReadsStdin(cmd, interp.spec)) {
       flag = 'standard input'
       for (const r of cmd.raw.redirects) {
@@ -847,7 +848,11 @@ function interpreterCode(cmd: Cmd, an: Analyser): void {
       if (texts.length === 0) return
     } else {
       // A script this request wrote a moment ago (`echo '…' > x.py && python3 x.py`).
-      const parsed = parseOptions(cmd.args, {stopAtOperand: true, shortValue: interp.spec.shortValue, longValue: interp.spec.longValue ?? []})
+      const parsed = parseOptions(cmd.args, {
+        stopAtOperand: true,
+        shortValue: interp.spec.shortValue,
+        longValue: interp.spec.longValue ?? [],
+      })
       const script = cmd.args[parsed.rest]
       if (script === undefined || parsed.flags.has('-m')) return
       const text = an.fileContent(script, cmd.cwds)
@@ -869,7 +874,11 @@ function interpreterCode(cmd: Cmd, an: Analyser): void {
     for (const line of found.shell) an.code(line, [...cmd.via, `${cmd.name} ${flag}`], cmd.cwds)
   }
 
-  cmd.inline = {flag, hidden, language}
+  cmd.inline = {
+    flag,
+    hidden,
+    language: language ?? (/^(?:pwsh|powershell)$/.test(programFamily(cmd.name)) ? 'PowerShell' : null),
+  }
 }
 
 /** `perl -pi -e '…' f g`: the files after the code are rewritten in place. */
@@ -877,7 +886,11 @@ function perlInPlace(cmd: Cmd, code: Word, an: Analyser): void {
   const at = cmd.args.indexOf(code)
   for (const w of cmd.args.slice(at + 1)) {
     if (w.value.startsWith('-')) continue
-    an.code(`tee -- ${w.static ? shellQuote(w.value) : '"$INLINE_VALUE"'} < /dev/null`, [...cmd.via, 'perl -i'], cmd.cwds)
+    an.code(
+      `tee -- ${w.static ? shellQuote(w.value) : '"$INLINE_VALUE"'} < /dev/null`,
+      [...cmd.via, 'perl -i'],
+      cmd.cwds,
+    )
   }
 }
 

@@ -66,7 +66,12 @@ describe('the seed compatibility', () => {
 
   it('refuses what the seed pattern refused outside the workspace, and judges workspace paths like bash', () => {
     const seed = /\b(Remove-Item|del)/
-    for (const c of [String.raw`Remove-Item C:\x`, String.raw`del C:\x`, String.raw`del /q C:\x`, String.raw`ls; del C:\x`]) {
+    for (const c of [
+      String.raw`Remove-Item C:\x`,
+      String.raw`del C:\x`,
+      String.raw`del /q C:\x`,
+      String.raw`ls; del C:\x`,
+    ]) {
       expect(seed.test(c)).toBe(true)
       expect(engine.evaluate(c, ctx).decision, c).toBe('deny')
     }
@@ -77,7 +82,11 @@ describe('the seed compatibility', () => {
     }
 
     // Data and help are never commands.
-    for (const c of ['Write-Output "Remove-Item C:\\ -Recurse"', 'Get-Help Remove-Item', "Select-String -Pattern 'del C:\\'"]) {
+    for (const c of [
+      'Write-Output "Remove-Item C:\\ -Recurse"',
+      'Get-Help Remove-Item',
+      "Select-String -Pattern 'del C:\\'",
+    ]) {
       expect(engine.evaluate(c, ctx).decision, c).not.toBe('deny')
     }
   })

@@ -11,6 +11,7 @@
 import type {Parser as TsParser, Tree as TsTree} from 'web-tree-sitter'
 
 import {readFile} from 'node:fs/promises'
+import v8 from 'node:v8'
 import {createRequire} from 'node:module'
 
 export interface SyntaxNode {
@@ -168,8 +169,17 @@ const WARM_UP = [
 
 let loading: Promise<ShellParser> | undefined
 
-/** Loads the WebAssembly runtime and the bash grammar once per process; later calls share the result. */
-export function loadShellParser(): Promise<ShellParser> {
+/**
+ * Loads the WebAssembly runtime and the bash grammar once per process; later calls share the result.
+ *
+ * `tierUp: false` is for one-shot commands (`hub policy check`): V8 first compiles WebAssembly with
+ * its quick compiler and then recompiles the whole grammar with the optimising one in the background;
+ * until that finishes the event loop stalls (about a second on an idle machine, ten on a busy one),
+ * which a command that parses once never gains from. The daemon's workers keep the optimised code.
+ * The flag is process-wide and only the first load decides.
+ */
+export function loadShellParser(opts: {tierUp?: boolean} = {}): Promise<ShellParser> {
+  if (loading === undefined && opts.tierUp === false) v8.setFlagsFromString('--liftoff-only')
   loading ??= createParser().catch((error: unknown) => {
     // A failed load (a missing .wasm) must not poison every later attempt in a long-lived daemon.
     loading = undefined

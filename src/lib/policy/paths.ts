@@ -24,7 +24,10 @@ const PWD_VAR = /^\$(?:PWD\b|\{PWD\})/
 export function placesOf(word: Word, cwds: readonly string[]): Place[] {
   let text = word.value
   // `$$`, `$!`, `$?`, `$#` are numbers: `/tmp/lock.$$` stays under /tmp whatever the PID.
-  if (!word.static && word.units.every((u) => u.dyn === undefined || (u.dyn.kind === 'var' && /^[$!?#]$/.test(u.dyn.name ?? '')))) {
+  if (
+    !word.static &&
+    word.units.every((u) => u.dyn === undefined || (u.dyn.kind === 'var' && /^[$!?#]$/.test(u.dyn.name ?? '')))
+  ) {
     return placesOf(literalWord(word.units.map((u) => (u.dyn ? '0' : u.ch)).join('')), cwds)
   }
 

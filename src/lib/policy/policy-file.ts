@@ -82,6 +82,8 @@ export interface CompiledPolicyFile {
   /** The rules as written, for checking their examples (same order as `rules`). */
   readonly source: readonly FileRuleData[]
   readonly strict: boolean
+  /** The file's text as read (its examples' results are cached by a hash of it). */
+  readonly text?: string | undefined
 }
 
 /** Packs that protect the hub itself: a policy file may not switch them off. */
@@ -125,7 +127,7 @@ export async function compilePolicyText(text: string, file: string): Promise<Com
     })
   }
 
-  return compilePolicy(parsed.data, file)
+  return {...compilePolicy(parsed.data, file), text}
 }
 
 function ruleLabel(index: number, data: unknown): string {

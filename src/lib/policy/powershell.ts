@@ -288,14 +288,21 @@ function statements(src: string, from: number, to: number, ctx: Ctx, syntax: 'cm
       const close = tokens[j]
       const end = close ? close.start : to
       statements(src, t.end, end, ctx, syntax)
-      current.push({kind: 'word', value: src.slice(t.start, close ? close.end : to), quoted: true, start: t.start, end: close ? close.end : to})
+      current.push({
+        kind: 'word',
+        value: src.slice(t.start, close ? close.end : to),
+        quoted: true,
+        start: t.start,
+        end: close ? close.end : to,
+      })
       i = j
       continue
     }
 
     if (t.kind === 'close') continue
     // `"… $(Remove-Item …) …"`: what a subexpression in an expandable string runs is read too.
-    if (t.kind === 'word' && t.quoted && src.slice(t.start, t.end).includes('$(')) subexpressions(src, t.start, t.end, ctx, syntax)
+    if (t.kind === 'word' && t.quoted && src.slice(t.start, t.end).includes('$('))
+      subexpressions(src, t.start, t.end, ctx, syntax)
     current.push(t)
   }
 
@@ -366,7 +373,14 @@ function tokeniseCmd(src: string, from: number, to: number): Token[] {
   return out
 }
 
-function command(src: string, tokens: Token[], ctx: Ctx, syntax: 'cmd' | 'powershell', pipe: number, stage: number): void {
+function command(
+  src: string,
+  tokens: Token[],
+  ctx: Ctx,
+  syntax: 'cmd' | 'powershell',
+  pipe: number,
+  stage: number,
+): void {
   if (ctx.commands.length >= MAX_COMMANDS) return
   let words = tokens.filter((t): t is Token & {kind: 'word'} => t.kind === 'word')
   // `$x = Get-Item …`: the command is what follows the assignment.
@@ -391,11 +405,15 @@ function command(src: string, tokens: Token[], ctx: Ctx, syntax: 'cmd' | 'powers
     return {text: w.value, quoted: w.quoted}
   })
   const written = head.value
-  let name = written.replace(/^.*[\\/]/, '').toLowerCase().replace(/\.(?:exe|com|cmd|bat)$/, '')
+  let name = written
+    .replace(/^.*[\\/]/, '')
+    .toLowerCase()
+    .replace(/\.(?:exe|com|cmd|bat)$/, '')
   // `[System.IO.Directory]::Delete(…)`: a .NET call, named by type and method.
   const dotnet = /^\[(?:system\.)?([\w.]+)\]::(\w+)/i.exec(written)
   if (dotnet) name = `[${(dotnet[1] as string).toLowerCase()}]::${(dotnet[2] as string).toLowerCase()}`
-  else if (PS_ALIASES[name] !== undefined && (syntax === 'powershell' || name !== 'type')) name = PS_ALIASES[name] as string
+  else if (PS_ALIASES[name] !== undefined && (syntax === 'powershell' || name !== 'type'))
+    name = PS_ALIASES[name] as string
   else if (SHARED_ALIASES[name] !== undefined && syntax === 'powershell' && powershellStyle(args))
     name = SHARED_ALIASES[name] as string
   const cmd: PsCommand = {name, written, args, text, syntax, pipe, stage}
@@ -423,8 +441,14 @@ function handOn(cmd: PsCommand, ctx: Ctx): void {
     }
   } else if (cmd.name === 'powershell' || cmd.name === 'pwsh') {
     const at = cmd.args.findIndex((a) => a.param !== undefined && /^(?:c|command|commandwithargs|cwa)$/.test(a.param))
-    if (at !== -1) code = cmd.args.slice(at + 1).map((a) => a.text).join(' ')
-    const enc = cmd.args.findIndex((a) => a.param !== undefined && /^e(?:c|n|nc|ncodedcommand|ncodedc\w*)?$/.test(a.param))
+    if (at !== -1)
+      code = cmd.args
+        .slice(at + 1)
+        .map((a) => a.text)
+        .join(' ')
+    const enc = cmd.args.findIndex(
+      (a) => a.param !== undefined && /^e(?:c|n|nc|ncodedcommand|ncodedc\w*)?$/.test(a.param),
+    )
     const payload = enc === -1 ? undefined : cmd.args[enc + 1]
     if (payload !== undefined) code = decodeEncodedCommand(payload.text) ?? code
   }

@@ -507,7 +507,8 @@ class Walker {
       if (body === undefined) return
       // The grammar hangs `> f` on a whole list or pipeline (`a && b > f`, `a | b > f`); bash gives
       // it to the last command only.
-      if (body.type === 'list' || body.type === 'pipeline') this.trailing(body, f, inner.redirects.slice(f.redirects.length))
+      if (body.type === 'list' || body.type === 'pipeline')
+        this.trailing(body, f, inner.redirects.slice(f.redirects.length))
       else this.visit(body, inner)
     })
   }

@@ -8,14 +8,7 @@
 import type {Cmd} from '../command.js'
 import type {Word} from '../words.js'
 
-import {
-  FETCHERS,
-  interpreterOf,
-  interpreterReadsStdin,
-  isDecoder,
-  redirectTouches,
-  writtenWords,
-} from '../effects.js'
+import {FETCHERS, interpreterOf, interpreterReadsStdin, isDecoder, redirectTouches, writtenWords} from '../effects.js'
 import {isPassThrough, producedText, SHELLS} from '../normalise.js'
 import {parseOptions} from '../options.js'
 import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
@@ -270,13 +263,14 @@ const inlineInterpreter = commandRule({
   id: 'bypass.inline-interpreter',
   pack: 'bypass',
   decision: 'deny',
-  reason: 'gives another interpreter code that hides what it runs (eval of built code, decoded payloads, sockets, shells)',
+  reason:
+    'gives another interpreter code that hides what it runs (eval of built code, decoded payloads, sockets, shells)',
   examples: {
     match: [
-      'python3 -c "exec(__import__(\'base64\').b64decode(\'eA==\'))"',
+      "python3 -c \"exec(__import__('base64').b64decode('eA=='))\"",
       'python3 -c "import pty; pty.spawn(\'/bin/sh\')"',
       'node -e "eval(process.argv[1])" x',
-      'perl -e \'eval $ARGV[0]\' x',
+      "perl -e 'eval $ARGV[0]' x",
       'ruby -e "eval(STDIN.read)"',
       'php -r \'eval($_GET["c"]);\'',
       "python3 <<'EOF'\nimport os\nos.system(input())\nEOF",
@@ -289,7 +283,7 @@ const inlineInterpreter = commandRule({
       'python -c "print(1)"',
       'node -e "console.log(1)"',
       "awk '{print $1}' file.txt",
-      'perl -ne \'print if /x/\' f',
+      "perl -ne 'print if /x/' f",
       'ruby -v',
       'pwsh -File build.ps1',
     ],
@@ -313,7 +307,7 @@ const inlineCodeAsked = commandRule({
   check(cmd) {
     const inline = cmd.inline
     if (inline === undefined || inline.hidden !== null || inline.language === 'awk') return null
-    return `${cmd.name} ${inline.flag}: inline ${inline.language ?? 'code'} code, read only for the calls the engine knows (dangerous ones are judged as shell commands)`
+    return `${cmd.name} ${inline.flag}: inline ${inline.language ?? cmd.name} code, read only for the calls the engine knows (dangerous ones are judged on their own)`
   },
 })
 
@@ -543,7 +537,36 @@ const toolRuns = commandRule({
 })
 
 /** Tools GTFOBins lists as shell escapes when they start a shell of their own. */
-const ESCAPE_TOOLS = new Set(['find', 'xargs', 'awk', 'gawk', 'vim', 'vi', 'less', 'more', 'man', 'gdb', 'git', 'ftp', 'nmap', 'zip', 'tar', 'rsync', 'perl', 'python', 'ruby', 'lua', 'expect', 'script', 'socat', 'flock', 'watch', 'nice', 'stdbuf', 'busybox'])
+const ESCAPE_TOOLS = new Set([
+  'find',
+  'xargs',
+  'awk',
+  'gawk',
+  'vim',
+  'vi',
+  'less',
+  'more',
+  'man',
+  'gdb',
+  'git',
+  'ftp',
+  'nmap',
+  'zip',
+  'tar',
+  'rsync',
+  'perl',
+  'python',
+  'ruby',
+  'lua',
+  'expect',
+  'script',
+  'socat',
+  'flock',
+  'watch',
+  'nice',
+  'stdbuf',
+  'busybox',
+])
 
 const shellEscape = commandRule({
   id: 'bypass.shell-escape',

@@ -44,7 +44,23 @@ export const SECRET_PATH = new RegExp(SECRET_PATHS.map((re) => `(?:${re.source})
 const DOTENV = /(?:^|\/)\.env(?:rc)?(?:\.(?!(?:example|sample|template|dist|defaults)\b)[\w.-]+)?$/
 
 /** Programs that show names and sizes, never contents: `ls -la ~/.ssh` reveals no key. */
-const LISTERS = new Set(['ls', 'stat', 'tree', 'du', 'file', 'test', '[', 'exa', 'eza', 'lsd', 'realpath', 'readlink', 'dirname', 'basename', 'mkdir'])
+const LISTERS = new Set([
+  'ls',
+  'stat',
+  'tree',
+  'du',
+  'file',
+  'test',
+  '[',
+  'exa',
+  'eza',
+  'lsd',
+  'realpath',
+  'readlink',
+  'dirname',
+  'basename',
+  'mkdir',
+])
 /** Files in secret directories that hold nothing secret (public keys, host fingerprints). */
 const PUBLIC = /(?:\.pub|\/known_hosts(?:\.old)?)$/
 
@@ -381,16 +397,28 @@ const cloudSecrets = commandRule({
         for (let i = 0; i < a.length; i++) {
           const v = a[i] as string
           if (!K8S_OUTPUT.test(v)) continue
-          const format = v.includes('=') ? v.slice(v.indexOf('=') + 1) : v.length > 2 && v.startsWith('-o') ? v.slice(2) : (a[i + 1] ?? '')
-          if (K8S_SHOWS_VALUES.test(format)) return `${cmd.name} get secret -o ${format.split('=')[0]}: prints secret values`
+          const format = v.includes('=')
+            ? v.slice(v.indexOf('=') + 1)
+            : v.length > 2 && v.startsWith('-o')
+              ? v.slice(2)
+              : (a[i + 1] ?? '')
+          if (K8S_SHOWS_VALUES.test(format))
+            return `${cmd.name} get secret -o ${format.split('=')[0]}: prints secret values`
         }
 
-        return a.some((v) => /^-o(?:ya?ml|json|jsonpath)/.test(v)) ? `${cmd.name} get secret: prints secret values` : null
+        return a.some((v) => /^-o(?:ya?ml|json|jsonpath)/.test(v))
+          ? `${cmd.name} get secret: prints secret values`
+          : null
       }
 
       case 'aws': {
-        if (verbs[0] === 'secretsmanager' && verbs[1] === 'get-secret-value') return 'aws secretsmanager get-secret-value'
-        if (verbs[0] === 'ssm' && /^get-parameters?(?:-by-path)?$/.test(verbs[1] ?? '') && a.includes('--with-decryption'))
+        if (verbs[0] === 'secretsmanager' && verbs[1] === 'get-secret-value')
+          return 'aws secretsmanager get-secret-value'
+        if (
+          verbs[0] === 'ssm' &&
+          /^get-parameters?(?:-by-path)?$/.test(verbs[1] ?? '') &&
+          a.includes('--with-decryption')
+        )
           return `aws ssm ${verbs[1]} --with-decryption`
         return null
       }
@@ -406,14 +434,30 @@ const cloudSecrets = commandRule({
       }
 
       default: {
-        return verbs[0] === 'secrets' && (verbs[1] === 'get' || verbs[1] === 'download') ? `${cmd.name} secrets ${verbs[1]}` : null
+        return verbs[0] === 'secrets' && (verbs[1] === 'get' || verbs[1] === 'download')
+          ? `${cmd.name} secrets ${verbs[1]}`
+          : null
       }
     }
   },
 })
 
 /** Recursive readers: they print what they find, secrets included. */
-const RECURSIVE_READERS = new Set(['grep', 'egrep', 'fgrep', 'rg', 'ag', 'ack', 'tar', 'zip', '7z', 'cp', 'rsync', 'scp', 'strings'])
+const RECURSIVE_READERS = new Set([
+  'grep',
+  'egrep',
+  'fgrep',
+  'rg',
+  'ag',
+  'ack',
+  'tar',
+  'zip',
+  '7z',
+  'cp',
+  'rsync',
+  'scp',
+  'strings',
+])
 const WIDE = new Set(['/', '/home', '/Users', '/root', '/etc', '/var'])
 
 const wideRead = commandRule({
@@ -423,12 +467,23 @@ const wideRead = commandRule({
   reason: 'reads the whole home directory (or the whole machine) recursively, secret files included',
   programs: [...RECURSIVE_READERS],
   examples: {
-    match: ['grep -r "BEGIN RSA" ~', 'rg password ~', 'tar czf h.tgz ~', 'grep -R token /', 'cp -r ~ /tmp/h', 'zip -r h.zip $HOME'],
+    match: [
+      'grep -r "BEGIN RSA" ~',
+      'rg password ~',
+      'tar czf h.tgz ~',
+      'grep -R token /',
+      'cp -r ~ /tmp/h',
+      'zip -r h.zip $HOME',
+    ],
     not_match: ['grep -r TODO src', 'rg fn', 'tar czf s.tgz ./src', 'grep x ~/notes.txt', 'cp -r ./a ./b'],
   },
   check(cmd, env) {
     const recursive =
-      cmd.name === 'rg' || cmd.name === 'ag' || cmd.name === 'ack' || cmd.name === 'tar' || cmd.name === '7z' ||
+      cmd.name === 'rg' ||
+      cmd.name === 'ag' ||
+      cmd.name === 'ack' ||
+      cmd.name === 'tar' ||
+      cmd.name === '7z' ||
       cmd.argv.some((v) => /^-[A-Za-z]*[rRa]|^--recursive$|^--archive$/.test(v))
     if (!recursive) return null
     for (const t of touches(cmd)) {

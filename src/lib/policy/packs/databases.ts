@@ -29,7 +29,8 @@ export function destructiveSql(text: string): null | string {
     m = /^update ([^\s]+) set (.*)$/i.exec(s)
     if (m && !/\bwhere\b/i.test(m[2] ?? '')) return `UPDATE ${m[1]} without WHERE: overwrites every row`
     if (/^alter table \S+ drop\b/i.test(s)) return 'ALTER TABLE … DROP: deletes a column or constraint with its data'
-    if (/^(?:drop|delete)\b/i.test(s) && /\b(?:database|schema|table)\b/i.test(s)) return `${s.slice(0, 40)}: deletes data`
+    if (/^(?:drop|delete)\b/i.test(s) && /\b(?:database|schema|table)\b/i.test(s))
+      return `${s.slice(0, 40)}: deletes data`
   }
 
   return null
@@ -195,11 +196,17 @@ const DROP_TOOLS = commandRule({
 
 const DESTRUCTIVE_TASKS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^mysqladmin\b.*\bdrop\b/, 'mysqladmin drop: deletes a database'],
-  [/\b(?:rails|rake)\b.*\bdb:(?:drop|reset|purge|schema:load|structure:load|setup:replant)\b/, 'deletes or reloads the database'],
+  [
+    /\b(?:rails|rake)\b.*\bdb:(?:drop|reset|purge|schema:load|structure:load|setup:replant)\b/,
+    'deletes or reloads the database',
+  ],
   [/\bprisma\b.*\bmigrate reset\b/, 'prisma migrate reset: deletes the database and re-creates it'],
   [/\bprisma\b.*\bdb push\b.*--(?:force-reset|accept-data-loss)/, 'prisma db push --force-reset: deletes the data'],
   [/\b(?:manage\.py|django-admin)\b.*\b(?:flush|reset_db|sqlflush)\b/, 'Django flush: deletes every row'],
-  [/\bartisan\b.*\b(?:migrate:fresh|migrate:reset|migrate:refresh|db:wipe)\b/, 'Laravel migrate:fresh/db:wipe: deletes every table'],
+  [
+    /\bartisan\b.*\b(?:migrate:fresh|migrate:reset|migrate:refresh|db:wipe)\b/,
+    'Laravel migrate:fresh/db:wipe: deletes every table',
+  ],
   [/\bsequelize(?:-cli)?\b.*\bdb:drop\b/, 'sequelize db:drop: deletes the database'],
   [/\bknex\b.*\bmigrate:rollback\b.*--all\b/, 'knex migrate:rollback --all: undoes every migration'],
   [/\btypeorm\b.*\bschema:drop\b/, 'typeorm schema:drop: deletes every table'],
@@ -228,7 +235,9 @@ const searchDelete = commandRule({
   check(cmd) {
     const a = cmd.argv
     const del =
-      a.some((v, i) => /^-X ?DELETE$/i.test(v) || ((v === '-X' || v === '--request') && /^delete$/i.test(a[i + 1] ?? ''))) ||
+      a.some(
+        (v, i) => /^-X ?DELETE$/i.test(v) || ((v === '-X' || v === '--request') && /^delete$/i.test(a[i + 1] ?? '')),
+      ) ||
       a.some((v) => /^-XDELETE$/i.test(v) || /^--request=delete$/i.test(v)) ||
       (cmd.name !== 'curl' && a.some((v) => v === 'DELETE'))
     if (!del) return null

@@ -38,7 +38,9 @@ const RM_SPEC = {
 
 /** The place is the workspace or the runtime directory, or holds one of them. */
 function holdsHub(place: Place, ws: string, runtime: string): boolean {
-  return place.kind === 'path' && (isWithin(ws, place.path) || isWithin(runtime, place.path) || isWithin(place.path, ws))
+  return (
+    place.kind === 'path' && (isWithin(ws, place.path) || isWithin(runtime, place.path) || isWithin(place.path, ws))
+  )
 }
 
 interface DeleteFacts {

@@ -17,7 +17,14 @@ const history = commandRule({
   decision: 'deny',
   reason: 'erases or switches off shell history (history -c, unset HISTFILE, HISTFILE=/dev/null, set +o history)',
   examples: {
-    match: ['history -c', 'unset HISTFILE', 'export HISTFILE=/dev/null', 'HISTSIZE=0', 'set +o history', 'history -d 5'],
+    match: [
+      'history -c',
+      'unset HISTFILE',
+      'export HISTFILE=/dev/null',
+      'HISTSIZE=0',
+      'set +o history',
+      'history -d 5',
+    ],
     not_match: ['history', 'history | tail', 'echo $HISTFILE', 'set -o pipefail', 'export HISTTIMEFORMAT="%F "'],
   },
   check(cmd) {
@@ -75,7 +82,8 @@ const securityOff = commandRule({
 
       case 'auditctl': {
         if (a.includes('-D')) return 'auditctl -D: deletes every audit rule'
-        if (a.some((v, i) => (v === '-e' && a[i + 1] === '0') || v === '-e0')) return 'auditctl -e 0: switches auditing off'
+        if (a.some((v, i) => (v === '-e' && a[i + 1] === '0') || v === '-e0'))
+          return 'auditctl -e 0: switches auditing off'
         return null
       }
 
@@ -90,7 +98,9 @@ const securityOff = commandRule({
       }
 
       case 'apparmor_parser': {
-        return a.some((v) => /^-[A-Za-z]*R$|^--remove$/.test(v)) ? 'apparmor_parser -R: unloads AppArmor profiles' : null
+        return a.some((v) => /^-[A-Za-z]*R$|^--remove$/.test(v))
+          ? 'apparmor_parser -R: unloads AppArmor profiles'
+          : null
       }
 
       case 'csrutil': {
@@ -98,7 +108,9 @@ const securityOff = commandRule({
       }
 
       case 'spctl': {
-        return a.some((v) => /^--master-disable$|^--global-disable$|^--disable$/.test(v)) ? 'spctl: switches Gatekeeper off' : null
+        return a.some((v) => /^--master-disable$|^--global-disable$|^--disable$/.test(v))
+          ? 'spctl: switches Gatekeeper off'
+          : null
       }
 
       case 'utmpdump': {
@@ -110,7 +122,18 @@ const securityOff = commandRule({
       }
     }
   },
-  programs: ['journalctl', 'auditctl', 'setenforce', 'aa-teardown', 'aa-disable', 'aa-complain', 'apparmor_parser', 'csrutil', 'spctl', 'utmpdump'],
+  programs: [
+    'journalctl',
+    'auditctl',
+    'setenforce',
+    'aa-teardown',
+    'aa-disable',
+    'aa-complain',
+    'apparmor_parser',
+    'csrutil',
+    'spctl',
+    'utmpdump',
+  ],
 })
 
 /** Processes the machine, its logs or its containers depend on; killing them is sabotage. */
@@ -152,7 +175,8 @@ function killTargets(cmd: Cmd, env: RuleEnv): {finders: string[]; pids: string[]
   }
 
   if (cmd.viaNames.includes('xargs'))
-    for (const p of env.producers(cmd)) if (/^(?:pidof|pgrep)$/.test(p.name)) finders.push(...p.argv.filter((v) => !v.startsWith('-')))
+    for (const p of env.producers(cmd))
+      if (/^(?:pidof|pgrep)$/.test(p.name)) finders.push(...p.argv.filter((v) => !v.startsWith('-')))
   return {pids, finders}
 }
 

@@ -109,7 +109,9 @@ function rewritesHistory(g: GitCall): null | string {
     }
 
     case 'reflog': {
-      return v[0] === 'expire' || v[0] === 'delete' ? `git reflog ${v[0]}: removes the record that undoes mistakes` : null
+      return v[0] === 'expire' || v[0] === 'delete'
+        ? `git reflog ${v[0]}: removes the record that undoes mistakes`
+        : null
     }
 
     case 'gc': {
@@ -144,7 +146,8 @@ export const gitDiscardWork = commandRule({
   id: 'destructive.git-discard-work',
   pack: 'destructive',
   decision: 'deny',
-  reason: 'destroys uncommitted work (reset --hard, clean -f, checkout/restore over changes, dropped stashes, forced branch deletion)',
+  reason:
+    'destroys uncommitted work (reset --hard, clean -f, checkout/restore over changes, dropped stashes, forced branch deletion)',
   programs: ['git'],
   examples: {
     match: [
@@ -199,7 +202,8 @@ export const gitRewriteHistory = commandRule({
 })
 
 /** Branches a team shares: overwriting or deleting them loses other people's work. */
-const PROTECTED = /^(?:main|master|trunk|develop|development|dev|prod|production|staging|stable|release(?:[/_-].*)?|gh-pages)$/
+const PROTECTED =
+  /^(?:main|master|trunk|develop|development|dev|prod|production|staging|stable|release(?:[/_-].*)?|gh-pages)$/
 
 const PUSH: OptionSpec = {
   shortValue: 'o',
@@ -223,8 +227,7 @@ function harmfulPush(g: GitCall): null | string {
   const deleted = refspecs.find((r) => r.startsWith(':') && r.length > 1)
   if (deleted) return `git push ${deleted}: deletes ${deleted.slice(1)} on the remote`
   if (flags.has('--prune')) return 'git push --prune: deletes remote branches that have no local counterpart'
-  const forced =
-    flags.has('--force') || flags.has('-f') || [...flags].some((f) => f.startsWith('--force-with-lease'))
+  const forced = flags.has('--force') || flags.has('-f') || [...flags].some((f) => f.startsWith('--force-with-lease'))
   const plus = refspecs.filter((r) => r.startsWith('+'))
   if (!forced && plus.length === 0) return null
   const targets = forced ? refspecs : plus

@@ -18,7 +18,8 @@ function iac(cmd: Cmd): null | string {
     case 'tofu':
     case 'terragrunt': {
       if (verbs.includes('destroy')) return `${cmd.name} destroy: deletes the infrastructure it manages`
-      if (verbs[0] === 'apply' && hasFlag(a, /^-?-destroy$/)) return `${cmd.name} apply -destroy: deletes the infrastructure`
+      if (verbs[0] === 'apply' && hasFlag(a, /^-?-destroy$/))
+        return `${cmd.name} apply -destroy: deletes the infrastructure`
       if (verbs[0] === 'state' && (verbs[1] === 'rm' || verbs[1] === 'replace-provider'))
         return `${cmd.name} state ${verbs[1]}: drops resources from the state`
       if (verbs[0] === 'workspace' && verbs[1] === 'delete') return `${cmd.name} workspace delete`
@@ -26,7 +27,8 @@ function iac(cmd: Cmd): null | string {
     }
 
     case 'pulumi': {
-      if (verbs[0] === 'destroy' || (verbs[0] === 'down' && verbs.length === 1)) return 'pulumi destroy: deletes the stack resources'
+      if (verbs[0] === 'destroy' || (verbs[0] === 'down' && verbs.length === 1))
+        return 'pulumi destroy: deletes the stack resources'
       if (verbs[0] === 'stack' && verbs[1] === 'rm') return 'pulumi stack rm: deletes a stack'
       return null
     }
@@ -47,7 +49,8 @@ function iac(cmd: Cmd): null | string {
   }
 }
 
-const K8S_WIDE = /^(?:namespaces?|ns|pv|pvc|persistentvolumes?|persistentvolumeclaims?|nodes?|no|crds?|customresourcedefinitions?|all|clusterroles?|clusterrolebindings?|storageclass(?:es)?|sc)(?:[/,].*)?$/i
+const K8S_WIDE =
+  /^(?:namespaces?|ns|pv|pvc|persistentvolumes?|persistentvolumeclaims?|nodes?|no|crds?|customresourcedefinitions?|all|clusterroles?|clusterrolebindings?|storageclass(?:es)?|sc)(?:[/,].*)?$/i
 
 function cluster(cmd: Cmd): null | string {
   const a = cmd.argv
@@ -58,15 +61,18 @@ function cluster(cmd: Cmd): null | string {
     case 'k': {
       const [verb, kind] = verbs
       if (verb === 'delete') {
-        if (kind !== undefined && K8S_WIDE.test(kind)) return `${cmd.name} delete ${kind}: deletes it with everything in it`
-        if (hasFlag(a, /^--all$|^-A$|^--all-namespaces$/)) return `${cmd.name} delete --all: deletes every resource of that kind`
+        if (kind !== undefined && K8S_WIDE.test(kind))
+          return `${cmd.name} delete ${kind}: deletes it with everything in it`
+        if (hasFlag(a, /^--all$|^-A$|^--all-namespaces$/))
+          return `${cmd.name} delete --all: deletes every resource of that kind`
         if (hasFlag(a, /^-[A-Za-z]*R$|^--recursive$/) || hasFlag(a, /^-[A-Za-z]*k$|^--kustomize/))
           return `${cmd.name} delete of a whole manifest tree`
         return null
       }
 
       if (verb === 'drain') return `${cmd.name} drain: evicts every workload from a node`
-      if (verb === 'scale' && hasFlag(a, /^--all$/) && hasFlag(a, /^--replicas=0$/)) return `${cmd.name} scale --all to 0`
+      if (verb === 'scale' && hasFlag(a, /^--all$/) && hasFlag(a, /^--replicas=0$/))
+        return `${cmd.name} scale --all to 0`
       if (verb === 'replace' && hasFlag(a, /^--force$/)) return `${cmd.name} replace --force: deletes and re-creates`
       return null
     }
@@ -85,7 +91,9 @@ function cluster(cmd: Cmd): null | string {
     case 'k3d':
     case 'minikube':
     case 'microk8s': {
-      return verbs.includes('delete') || verbs.includes('reset') ? `${cmd.name} ${verbs.join(' ')}: deletes a cluster` : null
+      return verbs.includes('delete') || verbs.includes('reset')
+        ? `${cmd.name} ${verbs.join(' ')}: deletes a cluster`
+        : null
     }
 
     case 'nomad': {
@@ -102,7 +110,8 @@ function cluster(cmd: Cmd): null | string {
   }
 }
 
-const CLOUD_DELETE = /^(?:delete|destroy|terminate|remove|purge|rb|rm|deregister|disable|wipe|reset|apps:destroy|addons:destroy|pg:reset|firestore:delete|database:remove|hosting:disable)(?:[-:].*)?$/
+const CLOUD_DELETE =
+  /^(?:delete|destroy|terminate|remove|purge|rb|rm|deregister|disable|wipe|reset|apps:destroy|addons:destroy|pg:reset|firestore:delete|database:remove|hosting:disable)(?:[-:].*)?$/
 
 function cloud(cmd: Cmd): null | string {
   const a = cmd.argv
@@ -111,7 +120,8 @@ function cloud(cmd: Cmd): null | string {
     case 'aws': {
       const [service, op] = verbs
       if (service === 's3' && (op === 'rb' || op === 'rm')) return `aws s3 ${op}: deletes buckets or objects`
-      if (op !== undefined && /^(?:delete|terminate|remove|deregister|purge|disable)-/.test(op)) return `aws ${service} ${op}`
+      if (op !== undefined && /^(?:delete|terminate|remove|deregister|purge|disable)-/.test(op))
+        return `aws ${service} ${op}`
       return null
     }
 
@@ -166,16 +176,21 @@ function containers(cmd: Cmd, substituted: boolean): null | string {
   const all = hasFlag(a, /^-[A-Za-z]*a[A-Za-z]*$|^--all$/)
   const volumes = hasFlag(a, /^--volumes$|^-[A-Za-z]*v[A-Za-z]*$/)
   const [v0, v1] = verbs
-  if (v0 === 'system' && v1 === 'prune' && (all || volumes)) return `${cmd.name} system prune -a/--volumes: deletes images, containers and data`
+  if (v0 === 'system' && v1 === 'prune' && (all || volumes))
+    return `${cmd.name} system prune -a/--volumes: deletes images, containers and data`
   if (v0 === 'system' && v1 === 'reset') return `${cmd.name} system reset: deletes every container, image and volume`
-  if (v0 === 'volume' && (v1 === 'rm' || v1 === 'prune' || v1 === 'remove')) return `${cmd.name} volume ${v1}: deletes stored data`
+  if (v0 === 'volume' && (v1 === 'rm' || v1 === 'prune' || v1 === 'remove'))
+    return `${cmd.name} volume ${v1}: deletes stored data`
   if ((v0 === 'image' || v0 === 'container') && v1 === 'prune' && (all || v0 === 'container'))
     return `${cmd.name} ${v0} prune: deletes every unused ${v0}`
   if ((v0 === 'compose' || cmd.name === 'docker-compose') && verbs.includes('down') && volumes)
     return 'compose down -v: deletes the volumes with their data'
   if (v0 === 'swarm' && v1 === 'leave' && hasFlag(a, /^--force$|^-f$/)) return 'docker swarm leave --force'
   if (v0 === 'secret' && (v1 === 'rm' || v1 === 'remove')) return `${cmd.name} secret rm`
-  if ((v0 === 'rm' || v0 === 'rmi' || (v0 === 'service' && v1 === 'rm') || (v0 === 'container' && v1 === 'rm')) && substituted)
+  if (
+    (v0 === 'rm' || v0 === 'rmi' || (v0 === 'service' && v1 === 'rm') || (v0 === 'container' && v1 === 'rm')) &&
+    substituted
+  )
     return `${cmd.name} ${v0} of every container or image listed at run time`
   if ((v0 === 'rm' || v0 === 'rmi') && all) return `${cmd.name} ${v0} --all`
   return null
@@ -228,7 +243,12 @@ export const infrastructure = commandRule({
   },
   check(cmd) {
     const substituted = cmd.args.some((w) => w.substitution)
-    return iac(cmd) ?? cluster(cmd) ?? cloud(cmd) ?? (/^(?:docker|podman|nerdctl|docker-compose)$/.test(cmd.name) ? containers(cmd, substituted) : null)
+    return (
+      iac(cmd) ??
+      cluster(cmd) ??
+      cloud(cmd) ??
+      (/^(?:docker|podman|nerdctl|docker-compose)$/.test(cmd.name) ? containers(cmd, substituted) : null)
+    )
   },
 })
 
