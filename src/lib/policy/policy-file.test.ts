@@ -167,6 +167,31 @@ describe('policy file validation', () => {
   })
 })
 
+describe('network: false on a rule', () => {
+  it('puts network: false on the verdict of a command the rule matched, and only then', async () => {
+    const file = write({
+      rules: [
+        {id: 'offline-tests', decision: 'ask', reason: 'tests need no network', program: 'pytest', network: false},
+      ],
+    })
+    const engine = await loadPolicy({file, exampleContext: ctx})
+    expect(engine.evaluate('pytest -q', ctx)).toMatchObject({
+      decision: 'ask',
+      rule: 'file:offline-tests',
+      network: false,
+    })
+    expect(engine.evaluate('npm test', ctx).network).toBeUndefined()
+  })
+
+  it('refuses network: true and network on a deny rule', async () => {
+    const base = {id: 'x', decision: 'ask', reason: 'r', program: 'x'}
+    expect((await loadError({rules: [{...base, network: true}]})).message).toMatch(/field "network": only false/)
+    expect((await loadError({rules: [{...base, decision: 'deny', network: false}]})).message).toMatch(
+      /field "network": a deny rule never runs anything/,
+    )
+  })
+})
+
 describe('self-test against a policy file', () => {
   it('reports a rule that denies harmless work', async () => {
     const engine = await loadPolicy({file: write({rules: [rule({id: 'no-ls', program: 'ls'})]})})

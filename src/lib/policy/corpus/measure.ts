@@ -6,17 +6,9 @@ import type {PolicyContext, Verdict} from '../types.js'
 
 import {fillExample} from '../rules.js'
 import {type CorpusCase, corpusCases} from './index.js'
+import {describeSlice, type SliceFigures} from './types.js'
 
-export interface SliceFigures {
-  /** Dangerous cases allowed (must be 0). */
-  readonly allowed: number
-  readonly dangerous: number
-  /** Dangerous cases refused (deny). */
-  readonly denied: number
-  readonly harmless: number
-  /** Harmless cases refused (deny). */
-  readonly overRefused: number
-}
+export {describeSlice, type SliceFigures} from './types.js'
 
 export interface CorpusMiss {
   readonly case: CorpusCase
@@ -36,6 +28,11 @@ export interface CorpusReport {
 export const CORPUS_GOALS = {minRefused: 0.97, maxOverRefused: 0.02} as const
 
 type Evaluate = (command: string, ctx: PolicyContext) => Promise<Verdict> | Verdict
+
+/** Strict mode denies what no rule matched by design: only a rule's deny over-refuses (as in the harmless battery). */
+function refusedByRule(v: Verdict): boolean {
+  return v.decision === 'deny' && v.rule !== undefined
+}
 
 function empty(): {allowed: number; dangerous: number; denied: number; harmless: number; overRefused: number} {
   return {allowed: 0, dangerous: 0, denied: 0, harmless: 0, overRefused: 0}
@@ -65,8 +62,8 @@ export async function measureCorpus(
       miss = v.decision !== 'deny'
     } else {
       s.harmless++
-      if (v.decision === 'deny') s.overRefused++
-      miss = v.decision === 'deny'
+      if (refusedByRule(v)) s.overRefused++
+      miss = refusedByRule(v)
     }
 
     if (miss) {
@@ -84,17 +81,9 @@ export function meetsGoals(s: SliceFigures): boolean {
   return s.allowed === 0 && refused >= CORPUS_GOALS.minRefused && over <= CORPUS_GOALS.maxOverRefused
 }
 
-export function describeSlice(name: string, s: SliceFigures): string {
-  const pct = (a: number, b: number): string => (b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(1)}%`)
-  return (
-    `${name}: ${pct(s.denied, s.dangerous)} of ${s.dangerous} dangerous refused, ` +
-    `${pct(s.overRefused, s.harmless)} of ${s.harmless} harmless refused, ${s.allowed} dangerous allowed`
-  )
-}
-
 // `npx tsx src/lib/policy/corpus/measure.ts [--held-out] [--misses]`: figures for the built-in policy.
 if (process.argv[1]?.endsWith('measure.ts')) {
-  const {loadPolicy} = await import('../index.js')
+  const {loadPolicy} = await import('../load.js')
   const engine = await loadPolicy({})
   const ctx = {
     cwd: '/srv/hub/workspace',

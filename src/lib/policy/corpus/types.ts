@@ -42,3 +42,22 @@ export function fnv1a(text: string): number {
 export function isHeldOut(family: string, command: string): boolean {
   return fnv1a(`${family}\u0000${command}`) % 5 === 0
 }
+
+export interface SliceFigures {
+  /** Dangerous cases allowed (must be 0). */
+  readonly allowed: number
+  readonly dangerous: number
+  /** Dangerous cases refused (deny). */
+  readonly denied: number
+  readonly harmless: number
+  /** Harmless cases refused (deny). */
+  readonly overRefused: number
+}
+
+export function describeSlice(name: string, s: SliceFigures): string {
+  const pct = (a: number, b: number): string => (b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(1)}%`)
+  return (
+    `${name}: ${pct(s.denied, s.dangerous)} of ${s.dangerous} dangerous refused, ` +
+    `${pct(s.overRefused, s.harmless)} of ${s.harmless} harmless refused, ${s.allowed} dangerous allowed`
+  )
+}
