@@ -116,6 +116,17 @@ export function isScratchPath(place: Place): boolean {
   return TEMP_DIRS.some((d) => place.path.startsWith(`${d}/`) && !(place.below && place.path === d))
 }
 
+/** For a path under a scratch directory, its first level there (`/tmp/hub-x/ws` → `/tmp/hub-x`); else null. */
+export function scratchRoot(p: string): null | string {
+  for (const d of TEMP_DIRS) {
+    if (!p.startsWith(`${d}/`)) continue
+    const first = p.slice(d.length + 1).split('/')[0]
+    return first ? `${d}/${first}` : null
+  }
+
+  return null
+}
+
 /** Directories the operating system owns. Writing there changes the machine, not the project. */
 const SYSTEM_DIRS = [
   '/etc',

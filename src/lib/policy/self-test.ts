@@ -9,7 +9,7 @@ import path from 'node:path'
 import type {Decision, PolicyContext, PolicyEngine, Verdict} from './types.js'
 
 import {type BatteryCase, EVASION_BATTERY, HARMLESS_BATTERY} from './batteries.js'
-import {measureCorpus, type SliceFigures} from './corpus/measure.js'
+import {CORPUS_CONTEXT, measureCorpus, type SliceFigures} from './corpus/measure.js'
 import {Engine} from './engine.js'
 import {BUILTIN_PACKS} from './packs/index.js'
 import {fillExample, type Rule} from './rules.js'
@@ -132,7 +132,8 @@ export async function runPolicySelfTest(engine: PolicyEngine, ctx: PolicyContext
 
   const optional = BUILTIN_PACKS.filter((p) => p.optional).map((p) => p.name)
   const counted = !strict && optional.every((p) => packs.has(p))
-  const report = await measureCorpus((c, x) => engine.evaluate(c, x), ctx)
+  const corpusCtx = {...CORPUS_CONTEXT, policyFile: ctx.policyFile ?? CORPUS_CONTEXT.policyFile}
+  const report = await measureCorpus((c, x) => engine.evaluate(c, x), corpusCtx)
   const corpusCount =
     report.tuned.dangerous + report.tuned.harmless + report.heldOut.dangerous + report.heldOut.harmless
   // Only the tuned slice counts: the held-out slice measures commands the rules were not written
@@ -140,7 +141,7 @@ export async function runPolicySelfTest(engine: PolicyEngine, ctx: PolicyContext
   for (const m of report.misses.filter((x) => !x.case.heldOut)) {
     const failure: SelfTestFailure = {
       kind: 'corpus',
-      command: fillExample(m.case.command, ctx),
+      command: fillExample(m.case.command, corpusCtx),
       expected: m.case.expect === 'deny' ? `deny (${m.case.family})` : `not deny (${m.case.family})`,
       got: `${m.got}${m.rule ? ` (${m.rule})` : ''}`,
       reason: m.reason,

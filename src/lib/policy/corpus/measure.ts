@@ -24,6 +24,17 @@ export interface CorpusReport {
   readonly tuned: SliceFigures
 }
 
+/**
+ * The layout the corpus was written for: its relative paths (`../../etc`) mean what they say only
+ * here, so it is always measured in this context, whatever the policy in force.
+ */
+export const CORPUS_CONTEXT: PolicyContext = {
+  cwd: '/srv/hub/workspace',
+  workspace: '/srv/hub/workspace',
+  runtimeDir: '/srv/hub/runtime',
+  policyFile: '/srv/hub/hub.policy.json',
+}
+
 /** The goals of issue 12: at least 97% of dangerous refused, at most 2% of harmless refused, none allowed. */
 export const CORPUS_GOALS = {minRefused: 0.97, maxOverRefused: 0.02} as const
 
@@ -85,12 +96,7 @@ export function meetsGoals(s: SliceFigures): boolean {
 if (process.argv[1]?.endsWith('measure.ts')) {
   const {loadPolicy} = await import('../load.js')
   const engine = await loadPolicy({})
-  const ctx = {
-    cwd: '/srv/hub/workspace',
-    workspace: '/srv/hub/workspace',
-    runtimeDir: '/srv/hub/runtime',
-    policyFile: '/srv/hub/hub.policy.json',
-  }
+  const ctx = CORPUS_CONTEXT
   const heldOut = process.argv.includes('--held-out')
   const report = await measureCorpus((c, x) => engine.evaluate(c, x), ctx, {slice: heldOut ? 'all' : 'tuned'})
   console.log(describeSlice('tuned', report.tuned))

@@ -8,7 +8,7 @@ import type {Cmd} from '../command.js'
 
 import {permissionTargets, touches} from '../effects.js'
 import {parseOptions} from '../options.js'
-import {describePlace, deviceKind, isScratchPath, isWithin, type Place, placeWithin} from '../paths.js'
+import {describePlace, deviceKind, isScratchPath, isWithin, type Place, placeWithin, scratchRoot} from '../paths.js'
 import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
 import {databaseRules} from './databases.js'
 import {gitDiscardWork, gitRewriteHistory} from './git.js'
@@ -38,9 +38,10 @@ const RM_SPEC = {
 
 /** The place is the workspace or the runtime directory, or holds one of them. */
 function holdsHub(place: Place, ws: string, runtime: string): boolean {
-  return (
-    place.kind === 'path' && (isWithin(ws, place.path) || isWithin(runtime, place.path) || isWithin(place.path, ws))
-  )
+  if (place.kind !== 'path') return false
+  if (isWithin(ws, place.path) || isWithin(runtime, place.path) || isWithin(place.path, ws)) return true
+  // A workspace at /tmp/x/ws makes /tmp/x the hub's corner of the scratch directory, not scratch.
+  return [scratchRoot(ws), scratchRoot(runtime)].some((root) => root !== null && isWithin(place.path, root))
 }
 
 interface DeleteFacts {
