@@ -26,8 +26,7 @@ export interface LoadPolicyOptions {
   strict?: boolean
   /**
    * Run the engine over a few commands before returning (default true), so a long-lived daemon's
-   * first request is not judged by cold code. A one-shot CLI, which judges one command, skips it,
-   * and also skips V8's optimising recompilation of the parser (see `loadShellParser`).
+   * first request is not judged by cold code. A one-shot CLI, which judges one command, skips it.
    */
   warmUp?: boolean | undefined
 }
@@ -43,7 +42,7 @@ export function builtinPacks(): readonly Pack[] {
  */
 export async function loadPolicy(opts: LoadPolicyOptions): Promise<PolicyEngine> {
   const [parser, compiled] = await Promise.all([
-    loadShellParser({tierUp: opts.warmUp !== false}),
+    loadShellParser(),
     opts.file === undefined ? undefined : readPolicyFile(opts.file),
   ])
   const disabled = new Set<string>(compiled?.disabled ?? [])

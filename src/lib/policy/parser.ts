@@ -172,14 +172,15 @@ let loading: Promise<ShellParser> | undefined
 /**
  * Loads the WebAssembly runtime and the bash grammar once per process; later calls share the result.
  *
- * `tierUp: false` is for one-shot commands (`hub policy check`): V8 first compiles WebAssembly with
- * its quick compiler and then recompiles the whole grammar with the optimising one in the background;
- * until that finishes the event loop stalls (about a second on an idle machine, ten on a busy one),
- * which a command that parses once never gains from. The daemon's workers keep the optimised code.
- * The flag is process-wide and only the first load decides.
+ * The grammar is compiled with V8's quick WebAssembly compiler only (Liftoff). By default V8 then
+ * recompiles the whole grammar with its optimising compiler in the background, and until that
+ * finishes the thread's event loop stalls: about a second on an idle machine, ten seconds on a busy
+ * one, measured here — a one-shot `hub policy check` waited for it, and a policy worker answered
+ * nothing meanwhile. Parsing speed is the same within noise on the batteries (see bench/). The flag
+ * is process-wide and set before the first load; `tierUp: true` keeps V8's default.
  */
 export function loadShellParser(opts: {tierUp?: boolean} = {}): Promise<ShellParser> {
-  if (loading === undefined && opts.tierUp === false) v8.setFlagsFromString('--liftoff-only')
+  if (loading === undefined && opts.tierUp !== true) v8.setFlagsFromString('--liftoff-only')
   loading ??= createParser().catch((error: unknown) => {
     // A failed load (a missing .wasm) must not poison every later attempt in a long-lived daemon.
     loading = undefined
