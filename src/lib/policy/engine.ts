@@ -616,7 +616,9 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
     const rules = this.engine.powershellRules
     if (rules.length === 0) return
     const commands: PsCommand[] = []
-    for (const text of [source, ...this.psCode]) {
+    // Most requests are plain bash with nothing of PowerShell's vocabulary: not tokenised again.
+    const texts = POWERSHELL_HINT.test(source) ? [source, ...this.psCode] : this.psCode
+    for (const text of texts) {
       const parsed = parsePowerShell(text)
       commands.push(...parsed.commands)
       if (parsed.truncated) this.tooComplex('PowerShell code nested too deeply')
@@ -684,6 +686,14 @@ function gateFor(rules: readonly TextRule[]): null | RegExp {
     return null
   }
 }
+
+/**
+ * Everything the PowerShell pack can match needs one of these in the text: a Verb-Noun cmdlet, a
+ * parameter (`-Recurse`), a Windows path or variable (`\`, `%X%`, `$env:`), a .NET call (`]::`), or
+ * a PowerShell/cmd-only command name. Text with none of them is not PowerShell the pack could judge.
+ */
+const POWERSHELL_HINT =
+  /[\\%]|\$env:|\]::|\b[a-z]+-[a-z]+\b|\s-[a-z]{3,}|(?:^|[\s;|&({])(?:del|erase|rd|ri|iex|iwr|irm|gci|gi|gc|spps|spsv|saps|start|icm|sp|rp|dir|type|cmd|powershell|pwsh|format|vssadmin|wmic|wbadmin|bcdedit|cipher|shutdown|reg|sc|schtasks|net|netsh|taskkill|tskill|certutil|bitsadmin|rundll32|procdump\w*|cmdkey|wevtutil|diskpart|auditpol|ntdsutil|esentutl|mimikatz|vaultcmd)(?:\.exe)?\b/i
 
 /** How many brace groups in a row the raw-text pre-check lets through to the parser. */
 const BRACE_RUN = 40
