@@ -149,6 +149,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
       `Runs are NOT contained: ${sandbox.reason ?? 'no sandbox'}. Approved commands run as ${process.env.USER ?? 'this user'}, with this user's files.`,
     )
   }
+
   const gateway = new Gateway({
     sandbox,
     config,

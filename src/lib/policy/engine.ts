@@ -174,12 +174,12 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
   private readonly placeCache = new Map<Word, {cwds: readonly string[]; places: readonly Place[]}>()
   /** `$0`, `$1` … of the code being read (`sh -c CODE a b`); the request itself has only `$0`. */
   private positional: readonly (null | string)[] = ['bash']
+  /** PowerShell code handed to `pwsh -Command` / `-EncodedCommand` by the shell code. */
+  private readonly psCode: string[] = []
   private readonly seen = new Set<string>()
   private readonly vars = new Map<string, Set<string>>()
   /** Wrappers that led to the code being walked now (see `analyse`). */
   private via: readonly string[] = []
-  /** PowerShell code handed to `pwsh -Command` / `-EncodedCommand` by the shell code. */
-  private readonly psCode: string[] = []
   /** Files this request writes, by resolved path: their text when it is visible, else null. */
   private readonly written = new Map<string, null | string>()
 
@@ -233,8 +233,14 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
     }
   }
 
-  powershellCode(code: string): void {
-    if (this.psCode.length < 16) this.psCode.push(code)
+  commands(): readonly Cmd[] {
+    return this.cmds
+  }
+
+  emit(raw: RawCommand): void {
+    const over = raw.words.find((w) => w.overflow !== undefined)
+    if (over?.overflow !== undefined) this.tooComplex(over.overflow)
+    normaliseCommand(raw, this, this.via)
   }
 
   fileContent(word: Word, cwds: readonly string[]): null | string | undefined {
@@ -246,16 +252,6 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
     }
 
     return undefined
-  }
-
-  commands(): readonly Cmd[] {
-    return this.cmds
-  }
-
-  emit(raw: RawCommand): void {
-    const over = raw.words.find((w) => w.overflow !== undefined)
-    if (over?.overflow !== undefined) this.tooComplex(over.overflow)
-    normaliseCommand(raw, this, this.via)
   }
 
   groupCommands(group: number): readonly Cmd[] {
@@ -270,11 +266,11 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
     return this.engine.known
   }
 
-  // ---- WalkHost -------------------------------------------------------------------------------
-
   nextId(): number {
     return this.nextGroup++
   }
+
+  // ---- WalkHost -------------------------------------------------------------------------------
 
   noteAssignment(name: string, value: null | Word): void {
     if (value?.overflow !== undefined) this.tooComplex(value.overflow)
@@ -310,6 +306,10 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
     if (this.links.size > 0) places = places.map((p) => this.throughLinks(p, word, cmd.name))
     this.placeCache.set(word, {cwds: cmd.cwds, places})
     return places
+  }
+
+  powershellCode(code: string): void {
+    if (this.psCode.length < 16) this.psCode.push(code)
   }
 
   // ---- RuleEnv --------------------------------------------------------------------------------
@@ -370,85 +370,6 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
   }
 
   // ---- what the request creates and then uses -------------------------------------------------
-
-  /** Remembers files the command writes (with their text, when visible) and links it makes. */
-  private followEffects(cmd: Cmd): void {
-    if (cmd.name === 'ln') this.noteLinks(cmd)
-    const writes = redirectTouches(cmd).filter((t) => t.write)
-    const teeTargets = cmd.name === 'tee' ? writtenWords(cmd) : []
-    if (writes.length === 0 && teeTargets.length === 0) return
-    const text = cmd.name === 'tee' ? teeText(cmd, this) : producedText(cmd)
-    for (const t of [...writes, ...teeTargets.map((word) => ({word, write: true}))]) {
-      const append = cmd.raw.redirects.some((r) => r.target === t.word && r.op === '>>') || cmd.argv.includes('-a')
-      for (const place of placesOf(t.word, cmd.cwds)) {
-        if (place.kind === 'unknown' || place.below) continue
-        const key = this.followLinks(place.path)
-        const before = this.written.get(key)
-        const next =
-          text === null ? null : append && before !== undefined ? (before === null ? null : before + text) : text
-        this.written.set(key, next)
-        // A git hook runs later, at the next commit: what it will run is judged now.
-        if (next !== null && /\/\.git\/hooks\/[^/]+$/.test(key)) this.code(next, [...cmd.via, 'git hook'], cmd.cwds)
-      }
-    }
-  }
-
-  private noteLinks(cmd: Cmd): void {
-    const parsed = parseOptions(cmd.args, {shortValue: 'tS', longValue: ['target-directory', 'suffix']})
-    if (!parsed.flags.has('-s') && !parsed.flags.has('--symbolic')) return
-    const ops = parsed.operands
-    const target = ops[0]
-    if (target === undefined || !target.static) return
-    const linkWord = ops.length >= 2 ? ops.at(-1) : undefined
-    for (const cwd of cmd.cwds) {
-      if (cwd === '' || cwd.startsWith('~')) continue
-      const link = linkWord
-        ? linkWord.static
-          ? path.posix.resolve(cwd, linkWord.value)
-          : undefined
-        : path.posix.resolve(cwd, path.posix.basename(target.value))
-      if (link === undefined) continue
-      // A relative target is read from the link's own directory; `~…` stays the home directory.
-      const to = target.tilde
-        ? path.posix.normalize(target.value).replace(/\/$/, '')
-        : path.posix.resolve(path.posix.dirname(link), target.value)
-      if (to !== undefined && to !== link) this.links.set(link, to)
-    }
-  }
-
-  /** A path that runs through a link this request made, as the kernel would follow it. */
-  private followLinks(p: string): string {
-    for (let hops = 0; hops < 8; hops++) {
-      let changed = false
-      for (const [link, to] of this.links) {
-        if (p.startsWith(`${link}/`)) {
-          p = to === '/' ? p.slice(link.length) : to + p.slice(link.length)
-          changed = true
-        }
-      }
-
-      if (!changed) break
-    }
-
-    return p
-  }
-
-  private throughLinks(place: Place, word: Word, program: string): Place {
-    if (place.kind !== 'path') return place
-    const own = this.links.get(place.path)
-    // `rm -rf r` removes the link itself; `rm -rf r/`, `r/*`, `r/x` — and any other program
-    // opening `r` — go through it.
-    const onLink = /^(?:rm|unlink|rmdir|mv|ln)$/.test(program)
-    let followed = place.path
-    if (own !== undefined) {
-      if (!onLink || place.below || word.value.endsWith('/') || word.value.endsWith('/.'))
-        followed = this.followLinks(own)
-    } else followed = this.followLinks(place.path)
-    if (followed === place.path) return place
-    return followed.startsWith('~') ? {kind: 'home', path: followed, below: place.below} : {...place, path: followed}
-  }
-
-  // ---- reading --------------------------------------------------------------------------------
 
   withinBudget(): boolean {
     if (this.cmds.length < this.limits.maxCommands) return true
@@ -516,21 +437,6 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
       this.via = outer
     }
   }
-
-  private parse(source: string): ParseOutcome {
-    return this.parser.parse(source, {
-      maxNodes: this.limits.maxNodes,
-      maxDepth: this.limits.maxDepth,
-      maxSteps: this.limits.maxParseSteps,
-    })
-  }
-
-  /** A limit an agent can reach on purpose: refused, with what was too much (SPEC §4.2). */
-  private tooComplex(what: string): void {
-    this.engineMatch(OVER_BUDGET, `too complex to analyse: ${what}; simplify or split it`)
-  }
-
-  // ---- judging --------------------------------------------------------------------------------
 
   private apply(rule: CommandRule, cmd: Cmd, env: RuleEnv): void {
     let result: ReturnType<CommandRule['check']>
@@ -603,9 +509,59 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
     return verdict
   }
 
+  // ---- reading --------------------------------------------------------------------------------
+
   private engineMatch(rule: EngineRule, reason: string): void {
     this.record(rule, reason, -1, undefined)
   }
+
+  /** Remembers files the command writes (with their text, when visible) and links it makes. */
+  private followEffects(cmd: Cmd): void {
+    if (cmd.name === 'ln') this.noteLinks(cmd)
+    const writes = redirectTouches(cmd).filter((t) => t.write)
+    const teeTargets = cmd.name === 'tee' ? writtenWords(cmd) : []
+    if (writes.length === 0 && teeTargets.length === 0) return
+    const text = cmd.name === 'tee' ? teeText(cmd, this) : producedText(cmd)
+    for (const t of [...writes, ...teeTargets.map((word) => ({word, write: true}))]) {
+      const append = cmd.raw.redirects.some((r) => r.target === t.word && r.op === '>>') || cmd.argv.includes('-a')
+      for (const place of placesOf(t.word, cmd.cwds)) {
+        if (place.kind === 'unknown' || place.below) continue
+        const key = this.followLinks(place.path)
+        const before = this.written.get(key)
+        const next =
+          text === null ? null : append && before !== undefined ? (before === null ? null : before + text) : text
+        this.written.set(key, next)
+        // A git hook runs later, at the next commit: what it will run is judged now.
+        if (next !== null && /\/\.git\/hooks\/[^/]+$/.test(key)) this.code(next, [...cmd.via, 'git hook'], cmd.cwds)
+      }
+    }
+  }
+
+  /** A path that runs through a link this request made, as the kernel would follow it. */
+  private followLinks(p: string): string {
+    for (let hops = 0; hops < 8; hops++) {
+      let changed = false
+      for (const [link, to] of this.links) {
+        if (p.startsWith(`${link}/`)) {
+          p = to === '/' ? p.slice(link.length) : to + p.slice(link.length)
+          changed = true
+        }
+      }
+
+      if (!changed) break
+    }
+
+    return p
+  }
+
+  private judge(): void {
+    for (const cmd of this.cmds) {
+      if (cmd.opaque !== undefined) this.record(OPAQUE_COMMAND, cmd.opaque, cmd.index, cmd.text)
+      for (const rule of this.engine.rulesFor(cmd.name)) this.apply(rule, cmd, this)
+    }
+  }
+
+  // ---- judging --------------------------------------------------------------------------------
 
   /**
    * The request (and any PowerShell code handed to `pwsh -Command`) read as PowerShell and cmd, for
@@ -646,14 +602,36 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
     }
   }
 
-  private judge(): void {
-    for (const cmd of this.cmds) {
-      if (cmd.opaque !== undefined) this.record(OPAQUE_COMMAND, cmd.opaque, cmd.index, cmd.text)
-      for (const rule of this.engine.rulesFor(cmd.name)) this.apply(rule, cmd, this)
+  private noteLinks(cmd: Cmd): void {
+    const parsed = parseOptions(cmd.args, {shortValue: 'tS', longValue: ['target-directory', 'suffix']})
+    if (!parsed.flags.has('-s') && !parsed.flags.has('--symbolic')) return
+    const ops = parsed.operands
+    const target = ops[0]
+    if (target === undefined || !target.static) return
+    const linkWord = ops.length >= 2 ? ops.at(-1) : undefined
+    for (const cwd of cmd.cwds) {
+      if (cwd === '' || cwd.startsWith('~')) continue
+      const link = linkWord
+        ? linkWord.static
+          ? path.posix.resolve(cwd, linkWord.value)
+          : undefined
+        : path.posix.resolve(cwd, path.posix.basename(target.value))
+      if (link === undefined) continue
+      // A relative target is read from the link's own directory; `~…` stays the home directory.
+      const to = target.tilde
+        ? path.posix.normalize(target.value).replace(/\/$/, '')
+        : path.posix.resolve(path.posix.dirname(link), target.value)
+      if (to !== undefined && to !== link) this.links.set(link, to)
     }
   }
 
-  // ---- deciding -------------------------------------------------------------------------------
+  private parse(source: string): ParseOutcome {
+    return this.parser.parse(source, {
+      maxNodes: this.limits.maxNodes,
+      maxDepth: this.limits.maxDepth,
+      maxSteps: this.limits.maxParseSteps,
+    })
+  }
 
   private record(
     rule: Pick<Rule, 'decision' | 'id' | 'network' | 'pack' | 'unanalysed'>,
@@ -668,6 +646,28 @@ class Evaluation implements Analyser, RuleEnv, WalkHost {
     const match: RuleMatch = {rule: rule.id, pack: rule.pack, decision: rule.decision, reason, command}
     if (pattern !== undefined) match.pattern = pattern
     this.found.push({match, cmd, unanalysed: rule.unanalysed, network: rule.network})
+  }
+
+  private throughLinks(place: Place, word: Word, program: string): Place {
+    if (place.kind !== 'path') return place
+    const own = this.links.get(place.path)
+    // `rm -rf r` removes the link itself; `rm -rf r/`, `r/*`, `r/x` — and any other program
+    // opening `r` — go through it.
+    const onLink = /^(?:rm|unlink|rmdir|mv|ln)$/.test(program)
+    let followed = place.path
+    if (own === undefined) {
+      followed = this.followLinks(place.path)
+    } else if (!onLink || place.below || word.value.endsWith('/') || word.value.endsWith('/.'))
+      followed = this.followLinks(own)
+    if (followed === place.path) return place
+    return followed.startsWith('~') ? {kind: 'home', path: followed, below: place.below} : {...place, path: followed}
+  }
+
+  // ---- deciding -------------------------------------------------------------------------------
+
+  /** A limit an agent can reach on purpose: refused, with what was too much (SPEC §4.2). */
+  private tooComplex(what: string): void {
+    this.engineMatch(OVER_BUDGET, `too complex to analyse: ${what}; simplify or split it`)
   }
 }
 

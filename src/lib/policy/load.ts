@@ -64,6 +64,7 @@ export async function loadPolicy(opts: LoadPolicyOptions): Promise<PolicyEngine>
       await rememberExamplesPassed(key)
     }
   }
+
   if (opts.warmUp !== false) warmUp(quiet)
   return new Engine(parser, {...config, onMatch: opts.onMatch})
 }

@@ -11,9 +11,9 @@ import path from 'node:path'
 import type {Assignment, RawCommand} from './walk.js'
 
 import {type Cmd, type CodeSource, programFamily, programName} from './command.js'
-import {type OptionSpec, parseOptions} from './options.js'
 import {inlineCode, interpreterOf, interpreterReadsStdin} from './effects.js'
 import {analyseInline, type Language, languageOf} from './inline-code.js'
+import {type OptionSpec, parseOptions} from './options.js'
 import {decodeEncodedCommand} from './powershell.js'
 import {decodeAnsiC, literalWord, pathWord, shellQuote, type Word, wordFromUnits} from './words.js'
 
@@ -24,17 +24,17 @@ export interface Analyser {
    * `$0`, `$1` … for that code when known (`sh -c CODE name a b`); null where built at run time.
    */
   code(source: string, via: readonly string[], cwds: readonly string[], positional?: readonly (null | string)[]): void
-  /** PowerShell code the shell hands to `pwsh -Command` (judged by the PowerShell pack). */
-  powershellCode(code: string): void
+  readonly depth: number
   /** What this request wrote to a file earlier (echo/printf/cat into it): its text, null when unknown. */
   fileContent(word: Word, cwds: readonly string[]): null | string | undefined
-  readonly depth: number
   /** Commands inside a `$(…)` / `<(…)` group. */
   groupCommands(group: number): readonly Cmd[]
   /** Program names the rules know, for matching a glob used as a command name. */
   knownPrograms(): Iterable<string>
   /** Commands of the previous stage of each pipeline this command is in. */
   pipeProducers(raw: RawCommand): readonly Cmd[]
+  /** PowerShell code the shell hands to `pwsh -Command` (judged by the PowerShell pack). */
+  powershellCode(code: string): void
   /** Literal values assigned to a variable anywhere in the script so far. */
   values(name: string): readonly string[]
 }
@@ -63,9 +63,9 @@ type Peeled =
   | {
       readonly assignments?: readonly Assignment[]
       readonly cwd?: Word
-      readonly files?: readonly FileUse[]
       /** Working directories are unknown from here on (inside a container). */
       readonly elsewhere?: boolean
+      readonly files?: readonly FileUse[]
       /** xargs -I: input replaces a string instead of being appended. */
       readonly replaces?: boolean
       readonly replaceString?: string
@@ -586,8 +586,11 @@ function withInput(words: readonly Word[], input: readonly string[], replace: st
   if (replace === undefined) return [...words, ...values.map((s) => inputWord(s))]
   const out: Word[] = []
   for (const w of words) {
-    if (!w.value.includes(replace)) out.push(w)
-    else for (const v of values) out.push(inputWord(w.value.replaceAll(replace, v)))
+    if (w.value.includes(replace)) {
+      for (const v of values) out.push(inputWord(w.value.replaceAll(replace, v)))
+    } else {
+      out.push(w)
+    }
   }
 
   return out

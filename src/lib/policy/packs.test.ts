@@ -83,9 +83,9 @@ describe('the seed compatibility', () => {
 
     // Data and help are never commands.
     for (const c of [
-      'Write-Output "Remove-Item C:\\ -Recurse"',
+      String.raw`Write-Output "Remove-Item C:\ -Recurse"`,
       'Get-Help Remove-Item',
-      "Select-String -Pattern 'del C:\\'",
+      String.raw`Select-String -Pattern 'del C:\'`,
     ]) {
       expect(engine.evaluate(c, ctx).decision, c).not.toBe('deny')
     }

@@ -11,8 +11,8 @@
 import type {Parser as TsParser, Tree as TsTree} from 'web-tree-sitter'
 
 import {readFile} from 'node:fs/promises'
-import v8 from 'node:v8'
 import {createRequire} from 'node:module'
+import v8 from 'node:v8'
 
 export interface SyntaxNode {
   readonly children: readonly SyntaxNode[]

@@ -39,9 +39,9 @@ interface Slot {
 
 type WorkerError = {code?: string; details?: Record<string, unknown>; hint?: string; message: string}
 type FromWorker =
+  | {describe: ReturnType<PolicyEngine['describe']>; type: 'ready'}
   | {error: WorkerError; id: number; type: 'error'}
   | {error: WorkerError; type: 'failed'}
-  | {describe: ReturnType<PolicyEngine['describe']>; type: 'ready'}
   | {id: number; type: 'verdict'; verdict: Verdict}
 
 function toError(e: WorkerError): Error {

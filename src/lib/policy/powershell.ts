@@ -10,10 +10,10 @@
 export interface PsArg {
   /** A parameter (`-Recurse`), lower-cased without its dash; `value` holds `-Name:value`'s value. */
   readonly param?: string
-  /** The argument's text after quote removal (variables kept as written: `$env:TEMP\x`). */
-  readonly text: string
   /** Written as a quoted string, or a number: data, never a parameter. */
   readonly quoted: boolean
+  /** The argument's text after quote removal (variables kept as written: `$env:TEMP\x`). */
+  readonly text: string
 }
 
 export interface PsCommand {

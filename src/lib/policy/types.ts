@@ -53,13 +53,13 @@ export interface Verdict {
   decision: Decision
   /** Every rule that matched, deciding one first. */
   matches: RuleMatch[]
-  /** Reason a person can read for the decision. */
-  reason: string
   /**
    * `false` when a rule that matched says the run must have no network (a policy-file rule with
    * `"network": false`); absent otherwise. The runner turns the network off for such a run.
    */
   network?: false | undefined
+  /** Reason a person can read for the decision. */
+  reason: string
   /** Id of the rule that decided; absent when no rule matched (default `ask`, or `deny` in strict mode). */
   rule?: string | undefined
   /**

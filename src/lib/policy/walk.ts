@@ -513,32 +513,6 @@ class Walker {
     })
   }
 
-  /** Visits a list or pipeline whose last command alone takes `redirects`. */
-  private trailing(node: SyntaxNode, frame: Frame, redirects: readonly Redirect[]): void {
-    const kids = node.children.filter((c) => c.named && c.type !== 'comment')
-    const last = kids.at(-1)
-    if (last === undefined) return
-    const withRedirects = (f: Frame): Frame => ({...f, redirects: [...f.redirects, ...redirects]})
-    if (node.type === 'pipeline') {
-      const pipe = this.host.nextId()
-      for (const [index, child] of kids.entries()) {
-        const stage = {...frame, slots: [...frame.slots, {pipe, index}], cwd: {dirs: frame.cwd.dirs}}
-        this.visit(child, child === last ? withRedirects(stage) : stage)
-      }
-
-      return
-    }
-
-    for (const [i, child] of node.children.entries()) {
-      if (!child.named || child === last) continue
-      const next = node.children[i + 1]
-      this.visit(child, next !== undefined && !next.named && next.type === '&' ? {...frame, background: true} : frame)
-    }
-
-    if (last.type === 'list' || last.type === 'pipeline') this.trailing(last, frame, redirects)
-    else this.visit(last, withRedirects(frame))
-  }
-
   private text(node: SyntaxNode): string {
     return this.src.slice(node.start, node.end)
   }
@@ -564,6 +538,32 @@ class Walker {
     const next = new Set(frame.cwd.dirs)
     for (const dir of frame.cwd.dirs) next.add(changeDir(dir, target))
     frame.cwd.dirs = next.size > MAX_CWDS ? [...[...next].slice(0, MAX_CWDS - 1), UNKNOWN_DIR] : [...next]
+  }
+
+  /** Visits a list or pipeline whose last command alone takes `redirects`. */
+  private trailing(node: SyntaxNode, frame: Frame, redirects: readonly Redirect[]): void {
+    const kids = node.children.filter((c) => c.named && c.type !== 'comment')
+    const last = kids.at(-1)
+    if (last === undefined) return
+    const withRedirects = (f: Frame): Frame => ({...f, redirects: [...f.redirects, ...redirects]})
+    if (node.type === 'pipeline') {
+      const pipe = this.host.nextId()
+      for (const [index, child] of kids.entries()) {
+        const stage = {...frame, slots: [...frame.slots, {pipe, index}], cwd: {dirs: frame.cwd.dirs}}
+        this.visit(child, child === last ? withRedirects(stage) : stage)
+      }
+
+      return
+    }
+
+    for (const [i, child] of node.children.entries()) {
+      if (!child.named || child === last) continue
+      const next = node.children[i + 1]
+      this.visit(child, next !== undefined && !next.named && next.type === '&' ? {...frame, background: true} : frame)
+    }
+
+    if (last.type === 'list' || last.type === 'pipeline') this.trailing(last, frame, redirects)
+    else this.visit(last, withRedirects(frame))
   }
 }
 

@@ -153,7 +153,7 @@ export function readWord(node: SyntaxNode, src: string, walk: NestedWalker): Wor
 export function lexWord(text: string): null | Unit[] {
   if (/[`]|\$[({]\(|\$\(/.test(text)) return null
   const out: Unit[] = []
-  let quote: '"' | "'" | null = null
+  let quote: "'" | '"' | null = null
   for (let i = 0; i < text.length; i++) {
     const ch = text[i] as string
     if (quote === "'") {
@@ -502,9 +502,12 @@ function staticOutput(node: SyntaxNode, src: string): string | undefined {
   if (program === 'printf' && args.length === 1 && !/[%\\]/.test(args[0] as string)) return args[0]
   // `$(which rm)`, `$(command -v rm)`, `$(type -P rm)`: the path of that program, judged as it.
   const named = args.filter((a) => !a.startsWith('-'))
-  if (named.length === 1 && (program === 'which' || program === 'command' || program === 'type')) {
-    if (program === 'which' || args.some((a) => /^-[vpP]+$/.test(a))) return named[0]
-  }
+  if (
+    named.length === 1 &&
+    (program === 'which' || program === 'command' || program === 'type') &&
+    (program === 'which' || args.some((a) => /^-[vpP]+$/.test(a)))
+  )
+    return named[0]
 
   return undefined
 }

@@ -42,7 +42,7 @@ export const forensicsFamilies: readonly Family[] = [
       'truncate -s 0 /var/log/auth.log',
       'echo > /var/log/syslog',
       'cat /dev/null > /var/log/wtmp',
-      'find /var/log -type f -exec truncate -s 0 {} \\;',
+      String.raw`find /var/log -type f -exec truncate -s 0 {} \;`,
       'utmpdump /var/log/wtmp | grep -v evil | utmpdump -r > /var/log/wtmp',
       'auditctl -D',
       'auditctl -e 0',

@@ -289,7 +289,7 @@ const inlineInterpreter = commandRule({
     ],
   },
   check(cmd) {
-    const inline = cmd.inline
+    const {inline} = cmd
     return inline?.hidden ? `${cmd.name} ${inline.flag}: ${inline.hidden}` : null
   },
 })
@@ -305,7 +305,7 @@ const inlineCodeAsked = commandRule({
     not_match: ['python3 script.py', 'node app.js', "awk '{print $1}' f"],
   },
   check(cmd) {
-    const inline = cmd.inline
+    const {inline} = cmd
     if (inline === undefined || inline.hidden !== null || inline.language === 'awk') return null
     return `${cmd.name} ${inline.flag}: inline ${inline.language ?? cmd.name} code, read only for the calls the engine knows (dangerous ones are judged on their own)`
   },
@@ -574,8 +574,8 @@ const shellEscape = commandRule({
   decision: 'deny',
   reason: 'starts a bare shell through another program (a GTFOBins-style escape)',
   examples: {
-    match: ['find . -exec /bin/sh \\; -quit', 'xargs -a /dev/null sh', 'script -qc /bin/bash /dev/null'],
-    not_match: ['bash ./build.sh', 'find . -exec sh -c "wc -l {}" \\;', 'sh -c ls'],
+    match: [String.raw`find . -exec /bin/sh \; -quit`, 'xargs -a /dev/null sh', 'script -qc /bin/bash /dev/null'],
+    not_match: ['bash ./build.sh', String.raw`find . -exec sh -c "wc -l {}" \;`, 'sh -c ls'],
   },
   check(cmd) {
     if (!SHELLS.has(cmd.name) || cmd.code === undefined || cmd.code.kind !== 'stdin') return null

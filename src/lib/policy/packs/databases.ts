@@ -239,7 +239,7 @@ const searchDelete = commandRule({
         (v, i) => /^-X ?DELETE$/i.test(v) || ((v === '-X' || v === '--request') && /^delete$/i.test(a[i + 1] ?? '')),
       ) ||
       a.some((v) => /^-XDELETE$/i.test(v) || /^--request=delete$/i.test(v)) ||
-      (cmd.name !== 'curl' && a.some((v) => v === 'DELETE'))
+      (cmd.name !== 'curl' && a.includes('DELETE'))
     if (!del) return null
     const url = a.find((v) => /:920[0-9]\b|\/_all\b|\/\*/.test(v))
     return url ? `DELETE ${url}: deletes search indices` : null

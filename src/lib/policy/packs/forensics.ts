@@ -36,7 +36,7 @@ const history = commandRule({
       return 'set +o history: stops recording history'
     const assigned = [
       ...cmd.assignments.map((x) => ({name: x.name, value: x.value?.value ?? ''})),
-      ...(['export', 'declare', 'typeset', 'readonly', 'local'].includes(cmd.name)
+      ...(['declare', 'export', 'local', 'readonly', 'typeset'].includes(cmd.name)
         ? a.flatMap((v) => {
             const m = /^([A-Za-z_]\w*)=(.*)$/s.exec(v)
             return m ? [{name: m[1] as string, value: m[2] as string}] : []

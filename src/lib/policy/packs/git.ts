@@ -219,7 +219,7 @@ function destinationBranch(refspec: string): string {
 /** A push that overwrites or deletes what the remote holds, in words, or null. */
 function harmfulPush(g: GitCall): null | string {
   const parsed = parseOptions(g.args, PUSH)
-  const flags = parsed.flags
+  const {flags} = parsed
   if (flags.has('--mirror')) return 'git push --mirror: overwrites and deletes every ref on the remote'
   const refspecs = parsed.operands.slice(1).map((w) => w.value)
   if (flags.has('--delete') || flags.has('-d'))
@@ -282,8 +282,8 @@ export const gitRemote = commandRule({
   check(cmd) {
     const g = gitCall(cmd)
     if (g === null) return null
-    const ops = g.args.filter((w) => !w.value.startsWith('-'))
-    const target = ops[0]?.value
+    const op = g.args.find((w) => !w.value.startsWith('-'))
+    const target = op?.value
     switch (g.sub) {
       case 'push': {
         if (target !== undefined && LOCAL.test(target)) return null

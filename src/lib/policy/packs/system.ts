@@ -236,12 +236,12 @@ const firewall = commandRule({
         a.some((v) => /^-[A-Za-z]*[LS]|^--list/.test(v))) ||
       (cmd.name === 'ufw' && (a[0] === 'status' || a[0] === 'show' || a[0] === 'app' || a[0] === 'version')) ||
       (cmd.name === 'nft' &&
-        a.some((v) => v === 'list') &&
+        a.includes('list') &&
         !a.some((v) => /^(?:add|delete|flush|insert|replace|create|destroy)$/.test(v))) ||
       (cmd.name === 'firewall-cmd' &&
         a.length > 0 &&
         a.every((v) => /^--(?:state|list-|get-|query-|info-|zone=)/.test(v))) ||
-      (cmd.name === 'pfctl' && a.every((v) => /^-s/.test(v))) ||
+      (cmd.name === 'pfctl' && a.every((v) => v.startsWith('-s'))) ||
       (cmd.name === 'netsh' &&
         a.some((v) => /^show$/i.test(v)) &&
         !a.some((v) => /^(?:set|add|delete|reset)$/i.test(v)))
