@@ -1,8 +1,9 @@
 /**
- * Policy engine speed (issue 3), printed as figures beside their goals:
+ * Policy engine speed (issues 3, 10, 12), printed as figures beside their goals:
  *   - one-time parser load (WebAssembly runtime, bash grammar, first parse): goal < 100 ms;
  *     loadPolicy() also warms the engine's own code up, shown beside it
- *   - evaluation of every case of both batteries, after load: median < 50 µs, p99 < 500 µs
+ *   - evaluation of every case of both batteries and the corpus, after load: median < 50 µs, p99 < 1 ms
+ *   - `hub policy check` beside `hub --version` (fresh processes, built CLI): at most 1.5×
  *
  * Each measurement runs in a fresh `node` process, so the load is really cold and nothing else in
  * this process (another bench, tsx's transform hooks) is counted. The child imports the built
@@ -11,8 +12,8 @@
  * build). Run with `npx tsx bench/policy.bench.ts` (or import and call `run()`); takes about 10 s.
  */
 import {spawnSync} from 'node:child_process'
-import {existsSync, readdirSync, statSync} from 'node:fs'
-import {availableParallelism, loadavg} from 'node:os'
+import {existsSync, mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs'
+import {availableParallelism, loadavg, tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
@@ -21,7 +22,8 @@ const PROCESSES = 3
 const ROUNDS = 30
 const WARM_ROUNDS = 5
 
-const GOALS = {loadMs: 100, medianUs: 50, p99Us: 500}
+const GOALS = {loadMs: 100, medianUs: 50, p99Us: 1000, checkRatio: 1.5}
+const CLI_RUNS = 7
 
 interface ChildResult {
   cases: number
@@ -46,7 +48,8 @@ const loadMs = performance.now() - t
 const {parserLoadTimings} = await import(parserTarget)
 const ctx = {cwd: '/srv/hub/workspace', workspace: '/srv/hub/workspace', runtimeDir: '/srv/hub/runtime', policyFile: '/srv/hub/hub.policy.json'}
 const fill = (s) => s.replaceAll('{workspace}', ctx.workspace).replaceAll('{runtime}', ctx.runtimeDir).replaceAll('{policy}', ctx.policyFile)
-const cases = [...mod.EVASION_BATTERY, ...mod.HARMLESS_BATTERY].map((c) => ({command: fill(c.command), ctx: c.cwd ? {...ctx, cwd: c.cwd} : ctx}))
+const corpus = await import(new URL('corpus/index.js', target).href).then((m) => m.corpusCases(), () => [])
+const cases = [...mod.EVASION_BATTERY, ...mod.HARMLESS_BATTERY, ...corpus].map((c) => ({command: fill(c.command), ctx: c.cwd ? {...ctx, cwd: c.cwd} : ctx}))
 t = performance.now()
 engine.evaluate(cases[0].command, cases[0].ctx)
 const firstUs = (performance.now() - t) * 1000
@@ -133,6 +136,29 @@ function line(label: string, value: string, goal: string, pass: boolean | undefi
   return `  ${label.padEnd(34)} ${value.padStart(10)}   ${goal.padEnd(12)} ${verdict}`
 }
 
+/** Median wall time of a built CLI invocation, each in a fresh process, in a root with no policy file. */
+function cliMedianMs(args: string[]): number {
+  const bin = join(ROOT, 'bin', 'run.js')
+  const cwd = mkdtempSync(join(tmpdir(), 'hub-bench-cli-'))
+  const times: number[] = []
+  try {
+    for (let i = 0; i < CLI_RUNS; i++) {
+      const started = performance.now()
+      const child = spawnSync(process.execPath, [bin, ...args], {
+        cwd,
+        encoding: 'utf8',
+        env: {...process.env, AGENT_HUB_ROOT: cwd, NO_COLOR: '1'},
+      })
+      if (child.status !== 0) throw new Error(`hub ${args.join(' ')} failed (${child.status}): ${child.stderr}`)
+      times.push(performance.now() - started)
+    }
+  } finally {
+    rmSync(cwd, {recursive: true, force: true})
+  }
+
+  return median(times)
+}
+
 export async function run(): Promise<void> {
   const t = target()
   const results: ChildResult[] = []
@@ -183,6 +209,14 @@ export async function run(): Promise<void> {
       undefined,
     ),
   )
+  if (existsSync(join(ROOT, 'dist', 'commands', 'policy', 'check.js'))) {
+    const versionMs = cliMedianMs(['--version'])
+    const checkMs = cliMedianMs(['policy', 'check', 'rm -rf ./build && ls -la'])
+    const ratio = checkMs / versionMs
+    console.log(line('hub --version (median of 7)', `${versionMs.toFixed(0)} ms`, '', undefined))
+    console.log(line('hub policy check (median of 7)', `${checkMs.toFixed(0)} ms`, '', undefined))
+    console.log(line('  check ÷ version', `${ratio.toFixed(2)}×`, `≤ ${GOALS.checkRatio}×`, ratio <= GOALS.checkRatio))
+  } else console.log('  hub policy check vs --version: skipped (no dist/; `npm run build` first)')
   if (slowest)
     console.log(
       `    slowest single evaluation: ${slowest.us.toFixed(0)} µs for ${JSON.stringify(slowest.command.length > 60 ? `${slowest.command.slice(0, 57)}...` : slowest.command)}`,

@@ -180,9 +180,10 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
   }))
   const store = await FileHubStore.open(runtimeDir, mainLog)
 
-  const {loadPolicy} = await import('../lib/policy/index.js')
+  // Evaluation runs on worker threads, so a hostile command can never hold the event loop (issue 10).
+  const {createPolicyPool} = await import('../lib/policy/pool.js')
   const policyLog = log.child('hub.policy')
-  const policy = await loadPolicy({
+  const policy = await createPolicyPool({
     file: config.policyFile,
     strict: config.strict,
     onMatch: policyLog.enabled('DEBUG')
@@ -192,16 +193,22 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
   })
 
   const hub: OpenHub = {} as OpenHub
-  hub.tokens = await ensureTokens(runtimeDir, {agent: config.agentToken, operator: config.operatorToken}, mainLog)
-  const sandbox = await detecting
-  if (sandbox.kind === 'none') {
-    if (config.strict && config.sandbox === 'bwrap') {
-      await store.shutdown()
+  let sandbox: SandboxStatus
+  try {
+    hub.tokens = await ensureTokens(runtimeDir, {agent: config.agentToken, operator: config.operatorToken}, mainLog)
+    sandbox = await detecting
+    if (sandbox.kind === 'none' && config.strict && config.sandbox === 'bwrap') {
       throw new HubError('config_invalid', `Strict mode refuses to run commands uncontained: ${sandbox.reason}.`, {
         hint: `${sandboxRemedy()}, or leave strict mode.`,
       })
     }
+  } catch (error) {
+    await policy.close()
+    await store.shutdown()
+    throw error
+  }
 
+  if (sandbox.kind === 'none') {
     // Loud on purpose: every approved command can read the tokens and act as the operator.
     for (const line of uncontainedWarning(sandbox.reason, config.sandbox === 'none')) mainLog.warn(line)
   } else mainLog.info(`Runs are contained with bwrap ${sandbox.version ?? ''} (${sandbox.executable}).`)
@@ -265,7 +272,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
         await gateway.close(graceMs)
         events.closeAll()
         await store.shutdown()
-        await (policy as {close?: () => Promise<void>}).close?.()
+        await policy.close()
       })()
       return closing
     },

@@ -6,7 +6,7 @@ import {BaseCommand, policyFlags} from '../../base-command.js'
 import {EXIT} from '../../lib/errors.js'
 import {policyContextFor} from '../../lib/policy/cli-context.js'
 import {formatVerdict} from '../../lib/policy/explain.js'
-import {loadPolicy} from '../../lib/policy/index.js'
+import {loadPolicy} from '../../lib/policy/load.js'
 
 export default class PolicyCheck extends BaseCommand<typeof PolicyCheck> {
   static override args = {

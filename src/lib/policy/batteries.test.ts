@@ -56,7 +56,9 @@ describe('self-test', () => {
     expect(result.failed).toBe(0)
     expect(result.counts.evasion).toBe(EVASION_BATTERY.length)
     expect(result.counts.harmless).toBe(HARMLESS_BATTERY.length)
-    expect(result.passed).toBe(result.counts.examples + result.counts.evasion + result.counts.harmless)
+    expect(result.corpus.counted).toBe(true)
+    const tuned = result.corpus.tuned.dangerous + result.corpus.tuned.harmless
+    expect(result.passed).toBe(result.counts.examples + result.counts.evasion + result.counts.harmless + tuned)
   })
 
   it('reports misses of a weakened policy, and skips cases of switched-off packs', async () => {

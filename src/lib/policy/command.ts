@@ -37,6 +37,11 @@ export interface Cmd {
   readonly dynamic: boolean
   /** Order of discovery (source order, substitutions before the command that uses them). */
   index: number
+  /**
+   * Code given inline to another interpreter (`python -c`, here-document to `node`, `awk '…'`),
+   * once read: how it was given and why it hides what it runs, if it does.
+   */
+  inline?: undefined | {readonly flag: string; readonly hidden: null | string; readonly language: null | string}
   /** Lower-cased program name used for matching (`''` when not knowable). */
   readonly name: string
   /** Why the engine could not fully see this command, when it could not. */

@@ -52,10 +52,10 @@ const exitOf = (error: unknown): number | undefined => (error as undefined | {oc
 
 describe('hub policy check', () => {
   it('explains a deny and exits 8', async () => {
-    const {stdout, error} = await captureOutput(() => PolicyCheck.run(['sudo rm -rf ../../etc', '--no-strict'], repo))
+    const {stdout, error} = await captureOutput(() => PolicyCheck.run(['sudo rm -rf /etc', '--no-strict'], repo))
     expect(exitOf(error)).toBe(8)
     expect(stdout).toContain('DENY  rm -rf outside the workspace:')
-    expect(stdout).toContain('1. rm -rf ../../etc')
+    expect(stdout).toContain('1. rm -rf /etc')
     expect(stdout).toContain('via      sudo')
     expect(stdout).toContain('deny  system.privilege-escalation')
     expect(stdout).toContain('Decided by destructive.delete-outside-workspace')
@@ -82,7 +82,7 @@ describe('hub policy check', () => {
       rule: string
     }
     expect(out.decision).toBe('deny')
-    expect(out.rule).toBe('remote.fetch')
+    expect(out.rule).toBe('bypass.download-and-run')
     expect(out.commands.map((c) => c.program)).toEqual(['curl', 'sh'])
     expect(out.context.cwd.endsWith('workspace')).toBe(true)
     expect(out.policy.strict).toBe(false)

@@ -363,6 +363,8 @@ export function isDecoder(cmd: Cmd): boolean {
 }
 
 export interface InterpreterSpec {
+  /** Short options whose value can only be attached (`perl -i.bak`, `-Mstrict`): never the next word. */
+  readonly attachedOnly?: string
   /** Long options (without dashes) that do (`node --eval`). */
   readonly inlineLong?: readonly string[]
   /** Short options that take the program text itself (`python -c`, `perl -e`). */
@@ -378,7 +380,7 @@ export interface InterpreterSpec {
 export const INTERPRETERS: Readonly<Record<string, InterpreterSpec>> = {
   python: {inlineShort: 'c', shortValue: 'mWXQ'},
   pypy: {inlineShort: 'c', shortValue: 'mWX'},
-  perl: {inlineShort: 'eE', shortValue: 'xIMmdDCil0'},
+  perl: {inlineShort: 'eE', shortValue: '', attachedOnly: 'xIMmdDCil0'},
   ruby: {inlineShort: 'e', shortValue: 'rICEFx0TKW'},
   node: {
     inlineShort: 'ep',
@@ -445,7 +447,41 @@ export function inlineCodeOption(cmd: Cmd, spec: InterpreterSpec): null | string
 
     for (const letter of v.slice(1)) {
       if (spec.inlineShort.includes(letter)) return v
-      if (spec.shortValue.includes(letter)) break
+      if (spec.shortValue.includes(letter) || spec.attachedOnly?.includes(letter)) break
+    }
+  }
+
+  return null
+}
+
+/** The inline program itself (the word after `-c`, `-e`, `--eval=` …), with the option that gave it. */
+export function inlineCode(cmd: Cmd, spec: InterpreterSpec): null | {flag: string; word: null | Word} {
+  const a = cmd.args
+  for (let i = 0; i < a.length; i++) {
+    const w = a[i] as Word
+    const v = w.value
+    if (spec.inlineWords?.includes(v.toLowerCase())) return {flag: v, word: a[i + 1] ?? null}
+    if (!v.startsWith('-') || v === '-' || v === '--') return null
+    if (v.startsWith('--')) {
+      const eq = v.indexOf('=')
+      const name = v.slice(2, eq === -1 ? undefined : eq)
+      if (spec.inlineLong?.includes(name))
+        return {flag: `--${name}`, word: eq === -1 ? (a[i + 1] ?? null) : wordAfterEquals(w)}
+      continue
+    }
+
+    for (let j = 1; j < v.length; j++) {
+      const letter = v[j] as string
+      if (spec.inlineShort.includes(letter)) {
+        const attached = v.slice(j + 1)
+        return {flag: `-${letter}`, word: attached ? literalWord(attached, {derived: true}) : (a[i + 1] ?? null)}
+      }
+
+      if (spec.attachedOnly?.includes(letter)) break
+      if (spec.shortValue.includes(letter)) {
+        if (j === v.length - 1) i++
+        break
+      }
     }
   }
 

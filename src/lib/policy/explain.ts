@@ -10,6 +10,7 @@ import type {SelfTestResult} from './self-test.js'
 import type {Decision, PolicyContext, Verdict} from './types.js'
 
 import {escapeControl} from '../terminal-escape.js'
+import {describeSlice} from './corpus/types.js'
 import {isWithin} from './paths.js'
 
 const safe = (text: string): string => escapeControl(text)
@@ -62,7 +63,7 @@ export function formatVerdict(
 export function formatSelfTest(result: SelfTestResult, style: ChalkInstance): string {
   const lines: string[] = []
   for (const f of result.failures) {
-    const what = f.kind === 'example' ? `example of ${f.rule}` : `${f.kind} battery`
+    const what = f.kind === 'example' ? `example of ${f.rule}` : f.kind === 'corpus' ? 'corpus' : `${f.kind} battery`
     lines.push(`${style.red('MISS')} ${what}: ${safe(f.command)}`)
     lines.push(`     expected ${f.expected}, got ${f.got}: ${safe(f.reason)}`)
   }
@@ -70,8 +71,11 @@ export function formatSelfTest(result: SelfTestResult, style: ChalkInstance): st
   if (lines.length > 0) lines.push('')
   const skipped = result.skipped > 0 ? ` (${result.skipped} battery cases skipped: their pack is switched off)` : ''
   lines.push(
-    `${result.counts.examples} rule examples, ${result.counts.evasion} evasion cases, ${result.counts.harmless} harmless cases${skipped}`,
+    `${result.counts.examples} rule examples, ${result.counts.evasion} evasion cases, ${result.counts.harmless} harmless cases, ${result.counts.corpus} corpus cases${skipped}`,
   )
+  const note = result.corpus.counted ? '' : ' (for information: packs are switched off or strict mode is on)'
+  lines.push(`${describeSlice('corpus, tuned slice', result.corpus.tuned)}${note}`)
+  lines.push(`${describeSlice('corpus, held-out slice', result.corpus.heldOut)}${note}`)
   const summary = `policy test: ${result.passed} passed, ${result.failed} failed`
   lines.push(result.failed > 0 ? style.red(summary) : style.green(summary))
   return lines.join('\n')

@@ -117,14 +117,23 @@ describe('naming the program', () => {
 
   it('lower-cases for matching (case-insensitive file systems) and drops .exe', () => {
     expect(judge('RM -rf /etc').decision).toBe('deny')
-    expect(judge('powershell.exe -Command x').rule).toBe('bypass.inline-interpreter')
+    expect(judge('powershell.exe -Command x').rule).toBe('bypass.inline-code')
   })
 
   it('treats a name built at run time as opaque, and judges what the script says it can be', () => {
-    const v = judge('X=rm; $X -rf /etc')
+    const v = judge('${X:-rm} -rf /etc')
     expect(v.decision).toBe('deny')
     expect(v.matches.map((m) => m.rule)).toContain('engine.opaque-command')
     expect(v.commands.some((c) => c.program === null && c.opaque !== undefined)).toBe(true)
+    // Every value the script gives the name is known: judged as those, not reported as opaque.
+    const known = judge('X=rm; $X -rf /etc')
+    expect(known.decision).toBe('deny')
+    expect(known.matches.map((m) => m.rule)).not.toContain('engine.opaque-command')
+    expect(judge('x=rm y=$x; $y -rf /etc').decision).toBe('deny')
+    expect(judge('$(which rm) -rf /etc').decision).toBe('deny')
+    expect(judge(`sh -c '"$@"' _ rm -rf /etc`).decision).toBe('deny')
+    expect(judge('X=ls; $X -la').unanalysed).toBeUndefined()
+    expect(judge('$CMD -la').unanalysed?.[0]).toMatch(/built at run time/)
     expect(judge('$(echo rm) -rf /etc').decision).toBe('deny')
     expect(judge('`printf rm` -rf /etc').decision).toBe('deny')
     expect(judge('${X:-rm} -rf /etc').decision).toBe('deny')

@@ -10,21 +10,31 @@ import path from 'node:path'
 
 import type {Assignment, RawCommand} from './walk.js'
 
-import {type Cmd, type CodeSource, programName} from './command.js'
+import {type Cmd, type CodeSource, programFamily, programName} from './command.js'
+import {inlineCode, interpreterOf, interpreterReadsStdin} from './effects.js'
+import {analyseInline, type Language, languageOf} from './inline-code.js'
 import {type OptionSpec, parseOptions} from './options.js'
-import {decodeAnsiC, literalWord, type Word, wordFromUnits} from './words.js'
+import {decodeEncodedCommand} from './powershell.js'
+import {decodeAnsiC, literalWord, pathWord, shellQuote, type Word, wordFromUnits} from './words.js'
 
 export interface Analyser {
   add(cmd: Omit<Cmd, 'index'>): Cmd
-  /** Parses `source` as shell code and judges what it runs (one level deeper). */
-  code(source: string, via: readonly string[], cwds: readonly string[]): void
+  /**
+   * Parses `source` as shell code and judges what it runs (one level deeper). `positional` are
+   * `$0`, `$1` … for that code when known (`sh -c CODE name a b`); null where built at run time.
+   */
+  code(source: string, via: readonly string[], cwds: readonly string[], positional?: readonly (null | string)[]): void
   readonly depth: number
+  /** What this request wrote to a file earlier (echo/printf/cat into it): its text, null when unknown. */
+  fileContent(word: Word, cwds: readonly string[]): null | string | undefined
   /** Commands inside a `$(…)` / `<(…)` group. */
   groupCommands(group: number): readonly Cmd[]
   /** Program names the rules know, for matching a glob used as a command name. */
   knownPrograms(): Iterable<string>
   /** Commands of the previous stage of each pipeline this command is in. */
   pipeProducers(raw: RawCommand): readonly Cmd[]
+  /** PowerShell code the shell hands to `pwsh -Command` (judged by the PowerShell pack). */
+  powershellCode(code: string): void
   /** Literal values assigned to a variable anywhere in the script so far. */
   values(name: string): readonly string[]
 }
@@ -53,9 +63,12 @@ type Peeled =
   | {
       readonly assignments?: readonly Assignment[]
       readonly cwd?: Word
+      /** Working directories are unknown from here on (inside a container). */
+      readonly elsewhere?: boolean
       readonly files?: readonly FileUse[]
       /** xargs -I: input replaces a string instead of being appended. */
       readonly replaces?: boolean
+      readonly replaceString?: string
       readonly unseenArgs?: boolean
       readonly via: string
       readonly words: readonly Word[]
@@ -228,11 +241,42 @@ const WRAPPERS: Readonly<Record<string, WrapperDef>> = {
   catchsegv: {spec: {stopAtOperand: true}},
   valgrind: {spec: {stopAtOperand: true}},
   'dbus-run-session': {spec: {stopAtOperand: true}},
+  // Package runners run the named tool: `npx cdk destroy` is judged as `cdk destroy`.
+  npx: {spec: {stopAtOperand: true, shortValue: 'p', longValue: ['package', 'call', 'cache', 'userconfig']}},
+  pnpx: {spec: {stopAtOperand: true}},
+  bunx: {spec: {stopAtOperand: true, shortValue: 'p', longValue: ['package']}},
 }
+
+/** `bundle exec X`, `poetry run X`, `npm exec -- X`: a tool that runs another through a subcommand. */
+const RUNNER_SUBCOMMANDS: Readonly<Record<string, ReadonlySet<string>>> = {
+  bundle: new Set(['exec']),
+  poetry: new Set(['run']),
+  uv: new Set(['run']),
+  pipenv: new Set(['run']),
+  pdm: new Set(['run']),
+  hatch: new Set(['run']),
+  npm: new Set(['exec', 'x']),
+  pnpm: new Set(['exec', 'dlx']),
+  yarn: new Set(['exec', 'dlx']),
+  rye: new Set(['run']),
+}
+
+function peelRunner(name: string, args: readonly Word[]): Peeled {
+  const subs = RUNNER_SUBCOMMANDS[name]
+  const first = args[0]
+  if (subs === undefined || first === undefined || !subs.has(first.value)) return null
+  const parsed = parseOptions(args.slice(1), {stopAtOperand: true, shortValue: 'pc', longValue: ['package', 'call']})
+  const rest = args.slice(1 + parsed.rest)
+  return rest.length > 0 ? {words: rest, via: `${name} ${first.value}`} : null
+}
+
+const CONTAINER_CLIS: ReadonlySet<string> = new Set(['docker', 'podman', 'nerdctl', 'docker-compose', 'kubectl', 'oc'])
 
 /** Wrapper names, for tests and for the rules that care (`sudo` is also privilege escalation). */
 export const WRAPPER_NAMES: ReadonlySet<string> = new Set([
   ...Object.keys(WRAPPERS),
+  'parallel',
+  ...Object.keys(RUNNER_SUBCOMMANDS),
   'busybox',
   'toybox',
   'watch',
@@ -265,6 +309,9 @@ function peelWrapper(name: string, args: readonly Word[]): Peeled {
   }
 
   if (name === 'watch') return peelWatch(args)
+  if (name === 'parallel') return peelParallel(args)
+  if (name in RUNNER_SUBCOMMANDS) return peelRunner(name, args)
+  if (CONTAINER_CLIS.has(name)) return peelContainerExec(name, args)
   if (name === 'flock') return peelFlock(args)
   if (name === 'coproc') return peelCoproc(args)
   const def = WRAPPERS[name]
@@ -300,6 +347,7 @@ function peelWrapper(name: string, args: readonly Word[]): Peeled {
     return {code: joinWords(rest), rest: [], via: 'sudo -s'}
   const chdir = def.chdir ? parsed.values.get(def.chdir)?.[0] : undefined
   const replaces = name === 'xargs' && ['-I', '-i', '--replace'].some((f) => parsed.flags.has(f))
+  const replaceString = parsed.values.get('-I')?.[0]?.value
   return {
     words: rest,
     via: name,
@@ -308,7 +356,75 @@ function peelWrapper(name: string, args: readonly Word[]): Peeled {
     unseenArgs: def.appends === true,
     files,
     replaces,
+    ...(replaceString ? {replaceString} : {}),
   }
+}
+
+const CONTAINER_EXEC: OptionSpec = {
+  stopAtOperand: true,
+  shortValue: 'euw',
+  longValue: ['env', 'env-file', 'user', 'workdir', 'detach-keys', 'index'],
+}
+const KUBECTL_EXEC: OptionSpec = {
+  stopAtOperand: true,
+  shortValue: 'cnf',
+  longValue: ['container', 'namespace', 'filename', 'context', 'kubeconfig', 'cluster', 'user', 'pod-running-timeout'],
+}
+
+/**
+ * `docker exec CONTAINER cmd…`, `docker compose exec SERVICE cmd…`, `kubectl exec POD -- cmd…`:
+ * the command runs inside a container; it is judged like any other (a database dropped there is
+ * dropped), with its working directory unknown.
+ */
+function peelContainerExec(name: string, args: readonly Word[]): Peeled {
+  const values = args.map((w) => w.value)
+  if (name === 'kubectl' || name === 'oc') {
+    const at = values.indexOf('exec')
+    if (at === -1) return null
+    const dashes = values.indexOf('--', at)
+    if (dashes !== -1)
+      return dashes + 1 < args.length ? {words: args.slice(dashes + 1), via: `${name} exec`, elsewhere: true} : null
+    const parsed = parseOptions(args.slice(at + 1), KUBECTL_EXEC)
+    const rest = args.slice(at + 1 + parsed.rest + 1)
+    return rest.length > 0 ? {words: rest, via: `${name} exec`, elsewhere: true} : null
+  }
+
+  // docker [global options] exec …, docker compose exec …, docker-compose exec …
+  let at = values.indexOf('exec')
+  if (at === -1 || values.slice(0, at).some((v) => !v.startsWith('-') && v !== 'compose' && v !== 'container')) at = -1
+  if (at === -1) return null
+  const parsed = parseOptions(args.slice(at + 1), CONTAINER_EXEC)
+  const rest = args.slice(at + 1 + parsed.rest + 1)
+  return rest.length > 0 ? {words: rest, via: `${name} exec`, elsewhere: true} : null
+}
+
+const PARALLEL: OptionSpec = {
+  stopAtOperand: true,
+  shortValue: 'jPSaIdEnNLlC',
+  longValue: ['jobs', 'arg-file', 'delimiter', 'max-args', 'sshlogin', 'joblog', 'results', 'timeout', 'delay'],
+}
+
+/** GNU parallel: `parallel cmd ::: a b` runs cmd with each input; without `:::` it reads its input. */
+function peelParallel(args: readonly Word[]): Peeled {
+  const parsed = parseOptions(args, PARALLEL)
+  const rest = args.slice(parsed.rest)
+  const sep = rest.findIndex((w) => w.value === ':::' || w.value === '::::')
+  const command = sep === -1 ? rest : rest.slice(0, sep)
+  if (command.length === 0) return null
+  const replaces = command.some((w) => w.value.includes('{}'))
+  if (sep !== -1 && rest[sep]?.value === ':::') {
+    const inputs = rest.slice(sep + 1).filter((w) => w.value !== ':::')
+    if (inputs.every((w) => w.static)) {
+      const words = withInput(
+        command,
+        inputs.map((w) => w.value),
+        replaces ? '{}' : undefined,
+      )
+      return {words, via: 'parallel', unseenArgs: false}
+    }
+  }
+
+  return {words: command, via: 'parallel', unseenArgs: true, replaces, replaceString: '{}'}
 }
 
 /**
@@ -444,16 +560,16 @@ function peel(raw: RawCommand, an: Analyser, input: readonly Word[], start: Stat
         peeled.assignments && peeled.assignments.length > 0
           ? [...state.assignments, ...peeled.assignments]
           : state.assignments,
-      cwds: peeled.cwd ? state.cwds.map((d) => chdirTo(d, peeled.cwd as Word)) : state.cwds,
+      cwds: peeled.elsewhere ? [''] : peeled.cwd ? state.cwds.map((d) => chdirTo(d, peeled.cwd as Word)) : state.cwds,
       unseenArgs: state.unseenArgs || peeled.unseenArgs === true,
       files: peeled.files && peeled.files.length > 0 ? [...state.files, ...peeled.files] : state.files,
     }
     words = peeled.words
-    // What xargs appends is visible when everything feeding it is (`echo /etc | xargs rm -rf`).
-    if (name === 'xargs' && peeled.replaces !== true) {
-      const seen = xargsInput(raw, an)
+    // What xargs and parallel append is visible when everything feeding them is (`echo /etc | xargs rm -rf`).
+    if ((name === 'xargs' || name === 'parallel') && peeled.unseenArgs === true) {
+      const seen = xargsInput(raw, an, peeled.files ?? [])
       if (seen !== null) {
-        words = [...words, ...seen.map((s) => literalWord(s, {derived: true}))]
+        words = withInput(words, seen, peeled.replaces === true ? (peeled.replaceString ?? '{}') : undefined)
         state = {...state, unseenArgs: false, dynamic: true}
       }
     }
@@ -464,11 +580,53 @@ function peel(raw: RawCommand, an: Analyser, input: readonly Word[], start: Stat
   carry(cmd, an)
 }
 
-/** The words xargs reads, when every producer's output is visible. */
-function xargsInput(raw: RawCommand, an: Analyser): null | string[] {
+/** Input words appended to a command, or put where the replace string stands (`xargs -I{} rm {}`). */
+function withInput(words: readonly Word[], input: readonly string[], replace: string | undefined): Word[] {
+  const values = input.slice(0, MAX_CANDIDATES * 4)
+  if (replace === undefined) return [...words, ...values.map((s) => inputWord(s))]
+  const out: Word[] = []
+  for (const w of words) {
+    if (w.value.includes(replace)) {
+      for (const v of values) out.push(inputWord(w.value.replaceAll(replace, v)))
+    } else {
+      out.push(w)
+    }
+  }
+
+  return out
+}
+
+/**
+ * A word read from input. `~` at its start came from a shell that printed it unexpanded only if it
+ * was quoted (`echo '~'`), which is rare; read as the home directory, the cautious choice.
+ */
+function inputWord(text: string): Word {
+  return pathWord(text)
+}
+
+/** The words xargs reads, when every producer's output (or its here-string, here-document) is visible. */
+function xargsInput(raw: RawCommand, an: Analyser, files: readonly FileUse[]): null | string[] {
+  const out: string[] = []
+  // `xargs -a <(echo /)`: the argument file is a process substitution the engine can read.
+  for (const f of files) {
+    if (f.word.procGroup === undefined) return null
+    for (const c of an.groupCommands(f.word.procGroup)) {
+      const text = producedText(c)
+      if (text === null) return null
+      out.push(...text.split(/\s+/).filter((s) => s !== ''))
+    }
+  }
+
+  if (out.length > 0) return out
+  for (const r of raw.redirects) {
+    if (r.heredoc) out.push(...r.heredoc.body.split(/\s+/).filter((s) => s !== ''))
+    else if (r.op === '<<<' && r.target?.static) out.push(...r.target.value.split(/\s+/).filter((s) => s !== ''))
+    else if (r.op === '<' || r.op === '<<<') return null
+  }
+
+  if (out.length > 0) return out
   const producers = visibleProducers(an.pipeProducers(raw), an)
   if (producers.length === 0) return null
-  const out: string[] = []
   for (const p of producers) {
     const text = producedText(p)
     if (text === null) return null
@@ -532,52 +690,73 @@ function opaqueName(
   const why = head.static
     ? `the command name is a glob pattern (${head.raw})`
     : `the command name is built at run time (${head.raw})`
-  const candidates = guesses < 2 ? nameCandidates(head, an) : []
-  emit(raw, an, {...state, opaque: why, dynamic: true}, null, rest)
+  const {values: candidates, complete} = guesses < 2 ? nameCandidates(head, an) : {values: [], complete: false}
+  // When the script itself says every value the name can take (`X=rm; $X`, `$(which rm)`), the
+  // engine sees which programs run: each is judged (never allowed: the words stay dynamic).
+  if (!complete) emit(raw, an, {...state, opaque: why, dynamic: true}, null, rest)
   for (const candidate of candidates) {
     const split = candidate.split(/\s+/).filter((s) => s !== '')
     if (split.length === 0) continue
     const words = [...split.map((s) => literalWord(s, {derived: true})), ...rest]
-    peel(raw, an, words, {...state, opaque: `${why}; judged as \`${split[0]}\``, dynamic: true}, guesses + 1)
+    const note = complete ? undefined : `${why}; judged as \`${split[0]}\``
+    peel(raw, an, words, {...state, opaque: note, dynamic: true}, guesses + 1)
   }
 }
 
 /** What some variables hold in the runner's shell, when the script has not set them itself. */
 const WELL_KNOWN: Readonly<Record<string, readonly string[]>> = {0: ['bash'], SHELL: ['bash'], BASH: ['bash']}
 
-function nameCandidates(head: Word, an: Analyser): string[] {
+function nameCandidates(head: Word, an: Analyser): {complete: boolean; values: string[]} {
   if (head.static) {
     const base = head.value.slice(head.value.lastIndexOf('/') + 1)
     const re = globToRegExp(base)
-    if (re === null) return []
+    if (re === null) return {values: [], complete: false}
     const out: string[] = []
     for (const p of an.knownPrograms()) {
       if (re.test(p)) out.push(p)
       if (out.length >= MAX_CANDIDATES) break
     }
 
-    return out
+    return {values: out, complete: false}
   }
 
+  return wordCandidates(head, (name) => an.values(name))
+}
+
+/**
+ * The values a word built from variables and `$(echo …)` can take, as far as the script says
+ * (`complete`: every part is known, and no value was cut off).
+ */
+export function wordCandidates(
+  word: Word,
+  values: (name: string) => readonly string[],
+): {complete: boolean; values: string[]} {
   let partial: string[] = ['']
-  for (const u of head.units) {
+  let complete = true
+  for (const u of word.units) {
     let options: readonly string[]
     if (u.dyn === undefined) options = [u.ch]
     else if (u.dyn.kind === 'var' && u.dyn.name !== undefined) {
-      options = [
-        ...an.values(u.dyn.name),
-        ...(u.dyn.fallback === undefined ? [] : [u.dyn.fallback]),
-        ...(WELL_KNOWN[u.dyn.name] ?? []),
-      ]
+      const known = values(u.dyn.name)
+      const wellKnown = known.length === 0 ? (WELL_KNOWN[u.dyn.name] ?? []) : []
+      // A default (`${X:-make}`) is only one possibility: the environment may set X.
+      if (known.length === 0 && wellKnown.length === 0) complete = false
+      options = [...known, ...(u.dyn.fallback === undefined ? [] : [u.dyn.fallback]), ...wellKnown]
     } else if (u.dyn.kind === 'cmd' && u.dyn.output !== undefined) options = [u.dyn.output]
-    else return []
-    if (options.length === 0) return []
+    else return {values: [], complete: false}
+    if (options.length === 0) return {values: [], complete: false}
     const next: string[] = []
-    for (const p of partial) for (const o of options) if (next.length < MAX_CANDIDATES) next.push(p + o)
+    for (const p of partial) {
+      for (const o of options) {
+        if (next.length < MAX_CANDIDATES) next.push(p + o)
+        else complete = false
+      }
+    }
+
     partial = next
   }
 
-  return partial
+  return {values: partial, complete}
 }
 
 function globToRegExp(glob: string): null | RegExp {
@@ -621,9 +800,117 @@ function globToRegExp(glob: string): null | RegExp {
   }
 }
 
+const AWKS = new Set(['awk', 'gawk', 'mawk', 'nawk'])
+
+/**
+ * Code given inline to an interpreter of another language (`python -c`, `node -e`, a here-document
+ * to `perl`, `awk '…'`, a script this request wrote): read for the calls that matter, each turned
+ * into the shell command that does the same and judged as one (see inline-code.ts).
+ */
+function interpreterCode(cmd: Cmd, an: Analyser): void {
+  let language: Language | null
+  let flag: string
+  const texts: string[] = []
+  let dynamic = false
+  if (AWKS.has(cmd.name) || (cmd.name === 'awk' && cmd.viaNames.includes('busybox'))) {
+    if (cmd.args.some((w) => /^-[A-Za-z]*f/.test(w.value) || w.value.startsWith('--file'))) return
+    const parsed = parseOptions(cmd.args, {shortValue: 'Fvf', longValue: ['field-separator', 'assign', 'file']})
+    const program = parsed.operands[0]
+    if (program === undefined) return
+    language = 'awk'
+    flag = 'program'
+    if (program.static) texts.push(program.value)
+    else dynamic = true
+  } else {
+    const interp = interpreterOf(cmd)
+    if (interp === null) return
+    language = languageOf(interp.family)
+    const inline = inlineCode(cmd, interp.spec)
+    if (inline !== null) {
+      flag = inline.flag
+      if (inline.word === null) return
+      const psCommand = /^(?:pwsh|powershell)$/.test(interp.family) && /^[-/]c/i.test(inline.flag)
+      // `pwsh -Command a b c` runs the rest of the line as one command.
+      const rest = psCommand ? cmd.args.slice(cmd.args.indexOf(inline.word)) : [inline.word]
+      if (rest.every((w) => w.static)) texts.push(rest.map((w) => w.value).join(' '))
+      else dynamic = true
+      if (interp.family === 'perl' && cmd.args.some((w) => /^-[A-Za-z]*i/.test(w.value)))
+        perlInPlace(cmd, inline.word, an)
+    } else if (interpreterReadsStdin(cmd, interp.spec)) {
+      flag = 'standard input'
+      for (const r of cmd.raw.redirects) {
+        if (r.heredoc) texts.push(r.heredoc.body)
+        else if (r.op === '<<<' && r.target?.static) texts.push(r.target.value)
+      }
+
+      for (const p of visibleProducers(an.pipeProducers(cmd.raw), an)) {
+        const text = producedText(p)
+        if (text !== null) texts.push(text)
+      }
+
+      if (texts.length === 0) return
+    } else {
+      // A script this request wrote a moment ago (`echo '…' > x.py && python3 x.py`).
+      const parsed = parseOptions(cmd.args, {
+        stopAtOperand: true,
+        shortValue: interp.spec.shortValue,
+        longValue: interp.spec.longValue ?? [],
+      })
+      const script = cmd.args[parsed.rest]
+      if (script === undefined || parsed.flags.has('-m')) return
+      const text = an.fileContent(script, cmd.cwds)
+      if (typeof text !== 'string') return
+      flag = script.value
+      texts.push(text)
+    }
+  }
+
+  if (flag !== undefined && /^(?:pwsh|powershell)$/.test(programFamily(cmd.name))) {
+    for (const text of texts) an.powershellCode(/^-e/i.test(flag) ? (decodeEncodedCommand(text) ?? text) : text)
+  }
+
+  let hidden: null | string = dynamic ? 'the code itself is built at run time' : null
+  for (const text of texts) {
+    if (language === null) continue
+    const found = analyseInline(language, text)
+    hidden ??= found.hidden
+    for (const line of found.shell) an.code(line, [...cmd.via, `${cmd.name} ${flag}`], cmd.cwds)
+  }
+
+  cmd.inline = {
+    flag,
+    hidden,
+    language: language ?? (/^(?:pwsh|powershell)$/.test(programFamily(cmd.name)) ? 'PowerShell' : null),
+  }
+}
+
+/** `perl -pi -e '…' f g`: the files after the code are rewritten in place. */
+function perlInPlace(cmd: Cmd, code: Word, an: Analyser): void {
+  const at = cmd.args.indexOf(code)
+  for (const w of cmd.args.slice(at + 1)) {
+    if (w.value.startsWith('-')) continue
+    an.code(
+      `tee -- ${w.static ? shellQuote(w.value) : '"$INLINE_VALUE"'} < /dev/null`,
+      [...cmd.via, 'perl -i'],
+      cmd.cwds,
+    )
+  }
+}
+
 /** Code carried by the command itself: parsed again, judged as commands of their own. */
 function carry(cmd: Cmd, an: Analyser): void {
   const {name} = cmd
+  interpreterCode(cmd, an)
+  const head = cmd.programWord
+  if (head !== null && head.static && head.value.includes('/')) {
+    const text = an.fileContent(head, cmd.cwds)
+    if (typeof text === 'string') {
+      cmd.code = {kind: 'file', word: head}
+      an.code(text, [...cmd.via, head.value], cmd.cwds)
+      return
+    }
+  }
+
   if (SHELLS.has(name) || ((cmd.viaNames.includes('busybox') || cmd.viaNames.includes('toybox')) && name === 'sh')) {
     shellCode(cmd, an)
     return
@@ -745,7 +1032,13 @@ function shellCode(cmd: Cmd, an: Analyser): void {
   const first = operands[0]
   const via = `${cmd.name} -c`
   if (hasC) {
-    if (first) setCode(cmd, an, {kind: 'string', word: first}, via)
+    if (first) {
+      // `sh -c CODE name a b`: the words after the code are its `$0`, `$1` …
+      const positional = operands.slice(1).map((w) => (w.static ? w.value : null))
+      cmd.code = {kind: 'string', word: first}
+      an.code(first.value, [...cmd.via, via], cmd.cwds, positional.length > 0 ? positional : [cmd.name])
+    }
+
     return
   }
 
@@ -778,7 +1071,13 @@ function setCode(cmd: Cmd, an: Analyser, code: CodeSource, via: string): void {
       const text = producedText(producer)
       if (text !== null) an.code(text, chain, cmd.cwds)
     }
+
+    return
   }
+
+  // A script this request wrote a moment ago (`echo 'rm -rf /' > x.sh && bash x.sh`) is read.
+  const text = an.fileContent(code.word, cmd.cwds)
+  if (typeof text === 'string') an.code(text, [...chain, code.word.value], cmd.cwds)
 }
 
 /**
@@ -855,14 +1154,34 @@ export function producedText(cmd: Cmd): null | string {
     return decodeAnsiC(out)
   }
 
-  if (cmd.name === 'cat' && cmd.args.every((w) => w.value === '-')) {
-    for (const r of cmd.raw.redirects) {
-      if (r.heredoc) return r.heredoc.body
-      if (r.op === '<<<' && r.target) return r.target.value
-    }
+  if (cmd.name === 'cat' && cmd.args.every((w) => w.value === '-')) return literalInput(cmd.raw)
+  return null
+}
+
+/** The here-document or here-string a command reads, if it reads one. */
+function literalInput(raw: RawCommand): null | string {
+  for (const r of raw.redirects) {
+    if (r.heredoc) return r.heredoc.body
+    if (r.op === '<<<' && r.target) return `${r.target.value}\n`
   }
 
   return null
+}
+
+/** What `tee` writes: the text its producers print, when every one of them is visible. */
+export function teeText(cmd: Cmd, an: Pick<Analyser, 'pipeProducers'>): null | string {
+  const fromRedirect = literalInput(cmd.raw)
+  if (fromRedirect !== null) return fromRedirect
+  const producers = an.pipeProducers(cmd.raw)
+  if (producers.length === 0) return null
+  let out = ''
+  for (const p of producers) {
+    const text = producedText(p)
+    if (text === null) return null
+    out += text
+  }
+
+  return out
 }
 
 /** `find … -exec cmd {} ;`: `{}` stands for paths under find's start directories. */
@@ -887,7 +1206,14 @@ function findExec(cmd: Cmd, an: Analyser): void {
     if (inner.length === 0) continue
     for (const start of starts) {
       const placeholder = foundPathWord(start)
-      const words = inner.map((w) => (w.value.includes('{}') ? placeholder : w))
+      // `{}` alone is a found path; inside a word (`sh -c "wc -l {}"`) it is spliced into the text.
+      const words = inner.map((w) =>
+        w.value === '{}'
+          ? placeholder
+          : w.value.includes('{}')
+            ? literalWord(w.value.replaceAll('{}', placeholder.value), {derived: true})
+            : w,
+      )
       subCommand(cmd, an, words, `find ${a}`)
     }
   }

@@ -61,14 +61,33 @@ describe('the seed compatibility', () => {
     const v = engine.evaluate(String.raw`Remove-Item C:\Windows\*`, ctx)
     expect(v.decision).toBe('deny')
     expect(`deny:${v.rule}`).toBe('deny:powershell.remove-item')
-    expect(new RegExp(v.matches[0]?.pattern ?? '^$', 'i').test(String.raw`Remove-Item C:\Windows\*`)).toBe(true)
+    expect(v.matches[0]?.command).toBe(String.raw`Remove-Item C:\Windows\*`)
   })
 
-  it('matches the seed pattern wherever the seed did, except in shell data', () => {
+  it('refuses what the seed pattern refused outside the workspace, and judges workspace paths like bash', () => {
     const seed = /\b(Remove-Item|del)/
-    for (const c of ['Remove-Item x', 'del x', String.raw`del /q C:\x`, 'ls; del x']) {
+    for (const c of [
+      String.raw`Remove-Item C:\x`,
+      String.raw`del C:\x`,
+      String.raw`del /q C:\x`,
+      String.raw`ls; del C:\x`,
+    ]) {
       expect(seed.test(c)).toBe(true)
       expect(engine.evaluate(c, ctx).decision, c).toBe('deny')
+    }
+
+    // The seed refused these too; deleting inside the workspace is the operator's call (issue 12).
+    for (const c of ['Remove-Item x', 'del x', String.raw`Remove-Item .\build -Recurse -Force`]) {
+      expect(engine.evaluate(c, ctx).decision, c).toBe('ask')
+    }
+
+    // Data and help are never commands.
+    for (const c of [
+      String.raw`Write-Output "Remove-Item C:\ -Recurse"`,
+      'Get-Help Remove-Item',
+      String.raw`Select-String -Pattern 'del C:\'`,
+    ]) {
+      expect(engine.evaluate(c, ctx).decision, c).not.toBe('deny')
     }
   })
 })

@@ -12,6 +12,7 @@ import type {Parser as TsParser, Tree as TsTree} from 'web-tree-sitter'
 
 import {readFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
+import v8 from 'node:v8'
 
 export interface SyntaxNode {
   readonly children: readonly SyntaxNode[]
@@ -26,17 +27,20 @@ export interface SyntaxNode {
 }
 
 export interface ParseLimits {
-  /** `performance.now()` value after which parsing is abandoned. */
-  deadline: number
   /** Deepest nesting copied; anything deeper is cut off and reported. */
   maxDepth: number
   /** Most nodes a tree may have before the input counts as over budget. */
   maxNodes: number
+  /**
+   * Most progress reports the parser may make before it is stopped. Tree-sitter reports after a
+   * fixed amount of work, so this is a work budget: the same input always gets the same answer.
+   */
+  maxSteps: number
 }
 
 export type ParseOutcome =
   | {hasError: boolean; nodes: number; ok: true; root: SyntaxNode; truncated: boolean}
-  | {nodes: number; ok: false; reason: 'nodes' | 'time'}
+  | {nodes: number; ok: false; reason: 'nodes' | 'steps'}
 
 export interface ShellParser {
   parse(source: string, limits: ParseLimits): ParseOutcome
@@ -61,10 +65,11 @@ class TreeSitterShellParser implements ShellParser {
 
   parse(source: string, limits: ParseLimits): ParseOutcome {
     let tree: null | TsTree
+    let steps = 0
     try {
       tree = this.parser.parse(source, null, {
-        // Returning true cancels the parse; the callback is only called every few thousand steps.
-        progressCallback: () => performance.now() > limits.deadline,
+        // Returning true cancels the parse. Counting calls, not reading a clock, keeps it deterministic.
+        progressCallback: () => ++steps > limits.maxSteps,
       })
     } catch {
       tree = null
@@ -72,7 +77,7 @@ class TreeSitterShellParser implements ShellParser {
 
     if (tree === null) {
       this.parser.reset()
-      return {ok: false, reason: 'time', nodes: 0}
+      return {ok: false, reason: 'steps', nodes: 0}
     }
 
     try {
@@ -164,8 +169,18 @@ const WARM_UP = [
 
 let loading: Promise<ShellParser> | undefined
 
-/** Loads the WebAssembly runtime and the bash grammar once per process; later calls share the result. */
-export function loadShellParser(): Promise<ShellParser> {
+/**
+ * Loads the WebAssembly runtime and the bash grammar once per process; later calls share the result.
+ *
+ * The grammar is compiled with V8's quick WebAssembly compiler only (Liftoff). By default V8 then
+ * recompiles the whole grammar with its optimising compiler in the background, and until that
+ * finishes the thread's event loop stalls: about a second on an idle machine, ten seconds on a busy
+ * one, measured here — a one-shot `hub policy check` waited for it, and a policy worker answered
+ * nothing meanwhile. Parsing speed is the same within noise on the batteries (see bench/). The flag
+ * is process-wide and set before the first load; `tierUp: true` keeps V8's default.
+ */
+export function loadShellParser(opts: {tierUp?: boolean} = {}): Promise<ShellParser> {
+  if (loading === undefined && opts.tierUp !== true) v8.setFlagsFromString('--liftoff-only')
   loading ??= createParser().catch((error: unknown) => {
     // A failed load (a missing .wasm) must not poison every later attempt in a long-lived daemon.
     loading = undefined

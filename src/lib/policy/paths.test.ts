@@ -148,7 +148,7 @@ describe('words', () => {
       'a',
       'b',
     ])
-    expect(unquotedWords('{1..1000}')).toHaveLength(64)
+    expect(unquotedWords('{1..1000}')).toHaveLength(256)
   })
 
   it('notes globs, tilde and the literal prefix', () => {

@@ -23,6 +23,14 @@ const PWD_VAR = /^\$(?:PWD\b|\{PWD\})/
 /** Every place a word may name, one per possible working directory for relative paths. */
 export function placesOf(word: Word, cwds: readonly string[]): Place[] {
   let text = word.value
+  // `$$`, `$!`, `$?`, `$#` are numbers: `/tmp/lock.$$` stays under /tmp whatever the PID.
+  if (
+    !word.static &&
+    word.units.every((u) => u.dyn === undefined || (u.dyn.kind === 'var' && /^[$!?#]$/.test(u.dyn.name ?? '')))
+  ) {
+    return placesOf(literalWord(word.units.map((u) => (u.dyn ? '0' : u.ch)).join('')), cwds)
+  }
+
   if (!word.static) {
     // `$HOME/x` is as good as `~/x`, `$PWD/x` as `./x`; any other expansion could be anything, even empty.
     const first = word.units[0]?.dyn?.name
@@ -97,6 +105,26 @@ export function describePlace(place: Place): string {
 /** Text to match patterns against: the resolved path, or the word itself when it cannot be resolved. */
 export function placeText(place: Place, word: Word): string {
   return place.kind === 'unknown' ? word.value : place.path
+}
+
+/** Scratch directories anyone may write: deleting something under them is not deleting the machine's. */
+const TEMP_DIRS = ['/tmp', '/var/tmp', '/private/tmp', '/private/var/tmp', '/dev/shm']
+
+/** Strictly under a scratch directory, and not everything in it (`/tmp/build`, not `/tmp` or `/tmp/*`). */
+export function isScratchPath(place: Place): boolean {
+  if (place.kind !== 'path') return false
+  return TEMP_DIRS.some((d) => place.path.startsWith(`${d}/`) && !(place.below && place.path === d))
+}
+
+/** For a path under a scratch directory, its first level there (`/tmp/hub-x/ws` → `/tmp/hub-x`); else null. */
+export function scratchRoot(p: string): null | string {
+  for (const d of TEMP_DIRS) {
+    if (!p.startsWith(`${d}/`)) continue
+    const first = p.slice(d.length + 1).split('/')[0]
+    return first ? `${d}/${first}` : null
+  }
+
+  return null
 }
 
 /** Directories the operating system owns. Writing there changes the machine, not the project. */

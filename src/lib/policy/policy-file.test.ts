@@ -95,7 +95,7 @@ describe('policy file validation', () => {
       /rules\[1\] \("second"\): unknown key "programs"/,
     )
     expect((await loadError({packs: {network: false}})).message).toMatch(
-      /packs: unknown key "network" \(packs are destructive, system/,
+      /packs: unknown key "network" \(packs are destructive, forensics, system/,
     )
     expect((await loadError({rules: [rule({examples: {matches: ['x']}})]})).message).toMatch(
       /rules\[0\] \("r1"\): field "examples": unknown key "matches"/,
@@ -164,6 +164,31 @@ describe('policy file validation', () => {
       }),
     })
     expect(engine.evaluate('rm -rf ./build', ctx)).toMatchObject({decision: 'allow', rule: 'file:rm-build'})
+  })
+})
+
+describe('network: false on a rule', () => {
+  it('puts network: false on the verdict of a command the rule matched, and only then', async () => {
+    const file = write({
+      rules: [
+        {id: 'offline-tests', decision: 'ask', reason: 'tests need no network', program: 'pytest', network: false},
+      ],
+    })
+    const engine = await loadPolicy({file, exampleContext: ctx})
+    expect(engine.evaluate('pytest -q', ctx)).toMatchObject({
+      decision: 'ask',
+      rule: 'file:offline-tests',
+      network: false,
+    })
+    expect(engine.evaluate('npm test', ctx).network).toBeUndefined()
+  })
+
+  it('refuses network: true and network on a deny rule', async () => {
+    const base = {id: 'x', decision: 'ask', reason: 'r', program: 'x'}
+    expect((await loadError({rules: [{...base, network: true}]})).message).toMatch(/field "network": only false/)
+    expect((await loadError({rules: [{...base, decision: 'deny', network: false}]})).message).toMatch(
+      /field "network": a deny rule never runs anything/,
+    )
   })
 })
 

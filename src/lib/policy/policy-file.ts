@@ -11,7 +11,9 @@
  *      "program": "npm", "args": "^(test|run lint)\\b",
  *      "examples": {"match": ["npm test"], "not_match": ["npm publish"]}},
  *     {"id": "no-terraform-destroy", "decision": "deny", "reason": "…",
- *      "pattern": "\\bterraform\\s+destroy\\b", "ignore_case": true}
+ *      "pattern": "\\bterraform\\s+destroy\\b", "ignore_case": true},
+ *     {"id": "offline-tests", "decision": "ask", "reason": "tests need no network",
+ *      "program": "pytest", "network": false}   // optional; a matched rule runs the command offline
  *   ]
  * }
  *
@@ -45,6 +47,11 @@ function buildSchemas(z: typeof Zod) {
     args: z.string().min(1).max(2000).optional(),
     pattern: z.string().min(1).max(2000).optional(),
     ignore_case: z.boolean().optional(),
+    // Only `false` means anything: a command this rule matched runs without network. `true` could
+    // not give back a network the daemon or another rule took away, so it is refused as misleading.
+    network: z
+      .literal(false, {error: 'only false is allowed: a matched rule can take the network away, not give it'})
+      .optional(),
     examples: examples.optional(),
   })
   const packs = z.strictObject(
@@ -82,6 +89,8 @@ export interface CompiledPolicyFile {
   /** The rules as written, for checking their examples (same order as `rules`). */
   readonly source: readonly FileRuleData[]
   readonly strict: boolean
+  /** The file's text as read (its examples' results are cached by a hash of it). */
+  readonly text?: string | undefined
 }
 
 /** Packs that protect the hub itself: a policy file may not switch them off. */
@@ -125,7 +134,7 @@ export async function compilePolicyText(text: string, file: string): Promise<Com
     })
   }
 
-  return compilePolicy(parsed.data, file)
+  return {...compilePolicy(parsed.data, file), text}
 }
 
 function ruleLabel(index: number, data: unknown): string {
@@ -206,6 +215,13 @@ export function compilePolicy(data: PolicyFileData, file: string): CompiledPolic
       )
     }
 
+    if (r.network === false && r.decision === 'deny') {
+      throw invalid(
+        file,
+        `${label}: field "network": a deny rule never runs anything; "network": false fits allow and ask rules`,
+      )
+    }
+
     if (r.decision === 'allow' && r.program === undefined) {
       throw invalid(file, `${label}: field "program": an allow rule must name the program(s) it allows`)
     }
@@ -215,7 +231,9 @@ export function compilePolicy(data: PolicyFileData, file: string): CompiledPolic
     const ignoreCase = r.ignore_case === true
     if (r.pattern !== undefined) {
       const pattern = compileRegex(r.pattern, ignoreCase, file, label, 'pattern')
-      rules.push(textRule({id, pack: 'file', decision: r.decision, reason: r.reason, pattern, examples}))
+      rules.push(
+        textRule({id, pack: 'file', decision: r.decision, reason: r.reason, pattern, examples, network: r.network}),
+      )
       continue
     }
 
@@ -232,6 +250,7 @@ export function compilePolicy(data: PolicyFileData, file: string): CompiledPolic
         reason: r.reason,
         programs,
         examples,
+        network: r.network,
         check(cmd) {
           if (cmd.bare || cmd.program === null) return false
           if (args === undefined) return true

@@ -7,10 +7,20 @@
 
 import type {Cmd} from './command.js'
 import type {Place} from './paths.js'
+import type {PsCommand} from './powershell.js'
 import type {Decision, PolicyContext} from './types.js'
 import type {Word} from './words.js'
 
-export const PACK_NAMES = ['destructive', 'system', 'bypass', 'remote', 'credentials', 'self', 'powershell'] as const
+export const PACK_NAMES = [
+  'destructive',
+  'forensics',
+  'system',
+  'bypass',
+  'remote',
+  'credentials',
+  'self',
+  'powershell',
+] as const
 export type PackName = (typeof PACK_NAMES)[number]
 
 export interface Examples {
@@ -24,9 +34,16 @@ interface RuleBase {
   readonly examples: Examples
   /** Stable id, `<pack>.<name>` for built-in rules, `file:<id>` for the policy file's. */
   readonly id: string
+  /** `false`: a command this rule matched must run without network (policy-file rules may say so). */
+  readonly network?: false | undefined
   readonly pack: string
   /** Reason a person can read; a command rule may give a more specific one per match. */
   readonly reason: string
+  /**
+   * The match means part of the request could not be seen through (its reason goes to the verdict's
+   * `unanalysed` list, shown as "not analysed: …").
+   */
+  readonly unanalysed?: boolean | undefined
 }
 
 export interface CommandRule extends RuleBase {
@@ -42,12 +59,24 @@ export interface TextRule extends RuleBase {
   readonly pattern: RegExp
 }
 
+/** Judges one PowerShell or cmd.exe command, tokenised from the request (see powershell.ts). */
+export interface PowerShellRule extends RuleBase {
+  check(cmd: PsCommand, env: PsEnv): boolean | null | string | undefined
+  readonly kind: 'powershell'
+}
+
+export interface PsEnv {
+  /** Every PowerShell command of the request, in order (pipelines: `pipe`, `stage`). */
+  commands(): readonly PsCommand[]
+  readonly ctx: PolicyContext
+}
+
 /** Raised by the engine itself (parse error, over budget, opaque name …); listed for explanation and tests. */
 export interface EngineRule extends RuleBase {
   readonly kind: 'engine'
 }
 
-export type Rule = CommandRule | EngineRule | TextRule
+export type Rule = CommandRule | EngineRule | PowerShellRule | TextRule
 
 /** What a rule may ask about the evaluation beyond the command itself. */
 export interface RuleEnv {
@@ -69,6 +98,10 @@ export function commandRule(rule: Omit<CommandRule, 'kind'>): CommandRule {
 
 export function textRule(rule: Omit<TextRule, 'kind'>): TextRule {
   return {kind: 'text', ...rule}
+}
+
+export function powershellRule(rule: Omit<PowerShellRule, 'kind' | 'pack'>): PowerShellRule {
+  return {kind: 'powershell', pack: 'powershell', ...rule}
 }
 
 /** Fills `{workspace}`, `{runtime}`, `{policy}` in an example. */

@@ -9,6 +9,7 @@ import path from 'node:path'
 import type {Decision, PolicyContext, PolicyEngine, Verdict} from './types.js'
 
 import {type BatteryCase, EVASION_BATTERY, HARMLESS_BATTERY} from './batteries.js'
+import {CORPUS_CONTEXT, measureCorpus, type SliceFigures} from './corpus/measure.js'
 import {Engine} from './engine.js'
 import {BUILTIN_PACKS} from './packs/index.js'
 import {fillExample, type Rule} from './rules.js'
@@ -17,14 +18,25 @@ export interface SelfTestFailure {
   readonly command: string
   readonly expected: string
   readonly got: string
-  readonly kind: 'evasion' | 'example' | 'harmless'
+  readonly kind: 'corpus' | 'evasion' | 'example' | 'harmless'
   readonly reason: string
   /** The rule whose example failed. */
   readonly rule?: string | undefined
 }
 
 export interface SelfTestResult {
-  readonly counts: {readonly evasion: number; readonly examples: number; readonly harmless: number}
+  /**
+   * The corpus (issue 12) against the policy in force: figures for the tuned and the held-out slice.
+   * Misses of the tuned slice count as failures when every pack is on and strict mode is off (the
+   * policy the corpus describes); the held-out slice is only ever reported.
+   */
+  readonly corpus: {readonly counted: boolean; readonly heldOut: SliceFigures; readonly tuned: SliceFigures}
+  readonly counts: {
+    readonly corpus: number
+    readonly evasion: number
+    readonly examples: number
+    readonly harmless: number
+  }
   readonly failed: number
   readonly failures: SelfTestFailure[]
   readonly passed: number
@@ -118,6 +130,33 @@ export async function runPolicySelfTest(engine: PolicyEngine, ctx: PolicyContext
     }
   }
 
-  // Evaluation is synchronous; the promise leaves room for a future parser that is not.
-  return {passed, failed: failures.length, skipped, counts: {examples, evasion, harmless}, failures}
+  const optional = BUILTIN_PACKS.filter((p) => p.optional).map((p) => p.name)
+  const counted = !strict && optional.every((p) => packs.has(p))
+  const corpusCtx = {...CORPUS_CONTEXT, policyFile: ctx.policyFile ?? CORPUS_CONTEXT.policyFile}
+  const report = await measureCorpus((c, x) => engine.evaluate(c, x), corpusCtx)
+  const corpusCount =
+    report.tuned.dangerous + report.tuned.harmless + report.heldOut.dangerous + report.heldOut.harmless
+  // Only the tuned slice counts: the held-out slice measures commands the rules were not written
+  // from, and stays a measurement (reported below), never a target.
+  for (const m of report.misses.filter((x) => !x.case.heldOut)) {
+    const failure: SelfTestFailure = {
+      kind: 'corpus',
+      command: fillExample(m.case.command, corpusCtx),
+      expected: m.case.expect === 'deny' ? `deny (${m.case.family})` : `not deny (${m.case.family})`,
+      got: `${m.got}${m.rule ? ` (${m.rule})` : ''}`,
+      reason: m.reason,
+    }
+    if (counted) failures.push(failure)
+  }
+
+  const tunedCount = report.tuned.dangerous + report.tuned.harmless
+  passed += counted ? tunedCount - report.misses.filter((x) => !x.case.heldOut).length : 0
+  return {
+    passed,
+    failed: failures.length,
+    skipped,
+    counts: {examples, evasion, harmless, corpus: corpusCount},
+    corpus: {counted, tuned: report.tuned, heldOut: report.heldOut},
+    failures,
+  }
 }

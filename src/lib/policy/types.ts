@@ -53,14 +53,21 @@ export interface Verdict {
   decision: Decision
   /** Every rule that matched, deciding one first. */
   matches: RuleMatch[]
+  /**
+   * `false` when a rule that matched says the run must have no network (a policy-file rule with
+   * `"network": false`); absent otherwise. The runner turns the network off for such a run.
+   */
+  network?: false | undefined
   /** Reason a person can read for the decision. */
   reason: string
   /** Id of the rule that decided; absent when no rule matched (default `ask`, or `deny` in strict mode). */
   rule?: string | undefined
-  /** One "why" per part the engine could not see through; shown loudly as "not analysed: …". */
+  /**
+   * One "why" per part of the request the engine could not see through (a parse error, a command
+   * name built at run time, code produced by another command …). Absent when everything was seen.
+   * The terminal and the console show each loudly as "not analysed: <why>".
+   */
   unanalysed?: string[] | undefined
-  /** false when a matched rule says the run must have no network. */
-  network?: false | undefined
 }
 
 export interface PolicyEngine {

@@ -109,9 +109,9 @@ describe('code handed to another shell is parsed again', () => {
     expect(v.commands.find((c) => c.program === 'a')?.via).toEqual(['xargs', 'sh -c'])
   })
 
-  it('stops at the recursion limit and asks', () => {
+  it('stops at the recursion limit and refuses (an agent can nest on purpose)', () => {
     const v = judge(`${'eval '.repeat(12)}ls`)
-    expect(v.decision).toBe('ask')
+    expect(v.decision).toBe('deny')
     expect(v.matches.map((m) => m.rule)).toContain('engine.over-budget')
   })
 })

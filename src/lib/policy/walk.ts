@@ -11,7 +11,16 @@ import path from 'node:path'
 
 import type {SyntaxNode} from './parser.js'
 
-import {assignmentWord, type NestedWalker, readWord, readWords, unquotedWords, type Word} from './words.js'
+import {
+  assignmentWord,
+  lexWord,
+  type NestedWalker,
+  readWord,
+  readWords,
+  unquotedWords,
+  type Word,
+  wordsFromUnits,
+} from './words.js'
 
 export interface Redirect {
   readonly fd: null | string
@@ -216,16 +225,36 @@ class Walker {
     const redirects: Redirect[] = [...frame.redirects]
     const extra: Word[] = []
     const rest: SyntaxNode[] = []
+    // Where the last word node ended and how many words it made: a node starting exactly there is
+    // the same shell word, which the grammar split (`rm$IFS-rf$IFS/etc`).
+    let last = {start: -1, end: -1, count: 0}
+    const pushWord = (n: SyntaxNode): void => {
+      if (n.start === last.end && last.count > 0) {
+        const units = lexWord(this.src.slice(last.start, n.end))
+        if (units !== null) {
+          words.splice(words.length - last.count, last.count)
+          const merged = wordsFromUnits(this.src.slice(last.start, n.end), units)
+          words.push(...merged)
+          last = {start: last.start, end: n.end, count: merged.length}
+          return
+        }
+      }
+
+      const read = readWords(n, this.src, walk)
+      words.push(...read)
+      last = {start: n.start, end: n.end, count: read.length}
+    }
+
     for (const child of node.children) {
       if (child.type === 'variable_assignment') {
         assignments.push(this.assignment(child, walk))
       } else if (child.field === 'name') {
         const inner = child.type === 'command_name' ? child.children[0] : child
-        if (inner) words.push(...readWords(inner, this.src, walk))
+        if (inner) pushWord(inner)
       } else if (child.field === 'redirect' || isRedirectNode(child.type)) {
         this.redirect(child, frame, redirects, extra, rest)
       } else if (child.field === 'argument' || (child.named && isWordNode(child.type))) {
-        words.push(...readWords(child, this.src, walk))
+        pushWord(child)
       } else if (child.named && child.type !== 'comment') {
         this.visit(child, frame)
       }
@@ -316,6 +345,14 @@ class Walker {
   private nested(node: SyntaxNode, frame: Frame): number {
     const id = this.host.nextId()
     this.children(node, {...frame, groups: [...frame.groups, id], background: false, cwd: {dirs: frame.cwd.dirs}})
+    // Inside backticks, \` is a backtick of a nested substitution, which the grammar reads as text:
+    // the body with one level of escaping removed is read again.
+    const text = this.text(node)
+    if (text.startsWith('`') && text.includes('\\`')) {
+      const inner = text.slice(1, text.endsWith('`') ? -1 : undefined).replaceAll(/\\([\\`$])/g, '$1')
+      this.host.hereDocCode(inner, '`…` inside `…`', frame.cwd.dirs)
+    }
+
     return id
   }
 
@@ -467,7 +504,12 @@ class Walker {
         this.host.emit(this.raw(node, f, extra, [], inner.redirects))
       }
 
-      if (body !== undefined) this.visit(body, inner)
+      if (body === undefined) return
+      // The grammar hangs `> f` on a whole list or pipeline (`a && b > f`, `a | b > f`); bash gives
+      // it to the last command only.
+      if (body.type === 'list' || body.type === 'pipeline')
+        this.trailing(body, f, inner.redirects.slice(f.redirects.length))
+      else this.visit(body, inner)
     })
   }
 
@@ -496,6 +538,32 @@ class Walker {
     const next = new Set(frame.cwd.dirs)
     for (const dir of frame.cwd.dirs) next.add(changeDir(dir, target))
     frame.cwd.dirs = next.size > MAX_CWDS ? [...[...next].slice(0, MAX_CWDS - 1), UNKNOWN_DIR] : [...next]
+  }
+
+  /** Visits a list or pipeline whose last command alone takes `redirects`. */
+  private trailing(node: SyntaxNode, frame: Frame, redirects: readonly Redirect[]): void {
+    const kids = node.children.filter((c) => c.named && c.type !== 'comment')
+    const last = kids.at(-1)
+    if (last === undefined) return
+    const withRedirects = (f: Frame): Frame => ({...f, redirects: [...f.redirects, ...redirects]})
+    if (node.type === 'pipeline') {
+      const pipe = this.host.nextId()
+      for (const [index, child] of kids.entries()) {
+        const stage = {...frame, slots: [...frame.slots, {pipe, index}], cwd: {dirs: frame.cwd.dirs}}
+        this.visit(child, child === last ? withRedirects(stage) : stage)
+      }
+
+      return
+    }
+
+    for (const [i, child] of node.children.entries()) {
+      if (!child.named || child === last) continue
+      const next = node.children[i + 1]
+      this.visit(child, next !== undefined && !next.named && next.type === '&' ? {...frame, background: true} : frame)
+    }
+
+    if (last.type === 'list' || last.type === 'pipeline') this.trailing(last, frame, redirects)
+    else this.visit(last, withRedirects(frame))
   }
 }
 

@@ -6,6 +6,8 @@
 
 import type {SyntaxNode} from './parser.js'
 
+import {ENGINE_LIMITS} from './packs/engine.js'
+
 export type DynamicKind = 'arith' | 'cmd' | 'proc' | 'var'
 
 /** A part of a word that only the running shell can produce. */
@@ -33,6 +35,8 @@ export interface Word {
   readonly derived: boolean
   /** Unquoted `*`, `?` or `[…]`: the shell may replace it with matching file names. */
   readonly glob: boolean
+  /** Set when brace expansion would make more words than the engine reads: why (the word is refused). */
+  readonly overflow?: string | undefined
   /** Literal text before the first expansion or unquoted glob character. */
   readonly prefix: string
   /** The whole word is one process substitution: the walk group of the commands producing it. */
@@ -55,7 +59,9 @@ export interface Word {
 /** Called for each `$(…)`, backtick and `<(…)`/`>(…)` met while reading a word; returns the walk group. */
 export type NestedWalker = (node: SyntaxNode, kind: 'cmd' | 'proc') => number
 
-const MAX_BRACE_WORDS = 64
+const MAX_BRACE_WORDS: number = ENGINE_LIMITS.maxBraceWords
+/** More unquoted `{` than this in one word is refused before any expansion is tried (cheap to check). */
+const MAX_BRACE_OPENS = 40
 
 export function literalWord(text: string, opts: {derived?: boolean; quoted?: boolean} = {}): Word {
   const quoted = opts.quoted ?? true
@@ -64,11 +70,19 @@ export function literalWord(text: string, opts: {derived?: boolean; quoted?: boo
   return makeWord(text, units, opts.derived ?? false)
 }
 
+/** A path as a program receives it from elsewhere (input, an option's value): `~` at its start means home. */
+export function pathWord(text: string, derived = true): Word {
+  if (text !== '~' && !text.startsWith('~/')) return literalWord(text, {derived})
+  const units: Unit[] = [{ch: '~', quoted: false}]
+  for (const ch of text.slice(1)) units.push({ch, quoted: true})
+  return makeWord(text, units, derived)
+}
+
 /** Plain unquoted text read as the shell would read one word of it (escapes, braces, globs). */
 export function unquotedWords(text: string): Word[] {
   const units: Unit[] = []
   pushUnquoted(units, text)
-  return expandBraces(units).map((u, _i, all) => makeWord(text, u, all.length > 1))
+  return wordsFromUnits(text, units)
 }
 
 /** A word made of the given units (part of another word, a joined word …). */
@@ -105,7 +119,13 @@ export function readWords(node: SyntaxNode, src: string, walk: NestedWalker): Wo
   const units: Unit[] = []
   collectUnits(node, src, walk, units, false)
   const raw = src.slice(node.start, node.end)
-  const braced = expandBraces(units)
+  return wordsFromUnits(raw, units)
+}
+
+/** Brace expansion and `$IFS` splitting of one word's units (see `readWords`). */
+export function wordsFromUnits(raw: string, units: readonly Unit[]): Word[] {
+  const {words: braced, overflow} = expandBracesChecked(units)
+  if (overflow !== undefined) return [{...makeWord(raw, units, true), overflow}]
   const out: Word[] = []
   for (const variant of braced) {
     const parts = splitOnIfs(variant)
@@ -123,6 +143,59 @@ export function readWord(node: SyntaxNode, src: string, walk: NestedWalker): Wor
   const units: Unit[] = []
   collectUnits(node, src, walk, units, false)
   return makeWord(src.slice(node.start, node.end), units, false)
+}
+
+/**
+ * Reads plain shell text as one word the way bash does: quotes, backslashes, `$NAME` and `${NAME}`.
+ * Used where the grammar splits one word in two (`rm$IFS-rf$IFS/etc` comes out as `rm$IFS-rf$` and
+ * `IFS/etc`). Null for text with substitutions or anything else this small reader does not know.
+ */
+export function lexWord(text: string): null | Unit[] {
+  if (/[`]|\$[({]\(|\$\(/.test(text)) return null
+  const out: Unit[] = []
+  let quote: "'" | '"' | null = null
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string
+    if (quote === "'") {
+      if (ch === "'") quote = null
+      else out.push({ch, quoted: true})
+      continue
+    }
+
+    if (ch === '\\' && i + 1 < text.length) {
+      const next = text[i + 1] as string
+      if (quote === null || '$`"\\'.includes(next)) {
+        out.push({ch: next, quoted: true})
+        i++
+        continue
+      }
+    }
+
+    if (ch === '"') {
+      quote = quote === '"' ? null : '"'
+      continue
+    }
+
+    if (ch === "'" && quote === null) {
+      quote = "'"
+      continue
+    }
+
+    if (ch === '$') {
+      const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-]))/.exec(text.slice(i))
+      if (m) {
+        out.push({ch: m[0], quoted: quote !== null, dyn: {kind: 'var', name: m[1] ?? m[2]}})
+        i += m[0].length - 1
+        continue
+      }
+
+      if (/^\$[{(]/.test(text.slice(i))) return null
+    }
+
+    out.push({ch, quoted: quote !== null})
+  }
+
+  return quote === null ? out : null
 }
 
 /** Characters that never mean anything special to the shell inside an unquoted word. */
@@ -186,6 +259,11 @@ class PlainWord implements Word {
 
     return this.cached
   }
+}
+
+/** Every expansion in the word is a number (`$$`, `$!`, `$?`, `$#`): nothing in it can change a command. */
+export function onlyNumericExpansions(word: Word): boolean {
+  return word.units.every((u) => u.dyn === undefined || (u.dyn.kind === 'var' && /^[$!?#]$/.test(u.dyn.name ?? '')))
 }
 
 /** The word begins with a run-time expansion (`$X…`): it cannot be an option, whatever it holds. */
@@ -422,6 +500,15 @@ function staticOutput(node: SyntaxNode, src: string): string | undefined {
   const [program, ...args] = words
   if (program === 'echo' && !args.some((a) => a.startsWith('-'))) return args.join(' ')
   if (program === 'printf' && args.length === 1 && !/[%\\]/.test(args[0] as string)) return args[0]
+  // `$(which rm)`, `$(command -v rm)`, `$(type -P rm)`: the path of that program, judged as it.
+  const named = args.filter((a) => !a.startsWith('-'))
+  if (
+    named.length === 1 &&
+    (program === 'which' || program === 'command' || program === 'type') &&
+    (program === 'which' || args.some((a) => /^-[vpP]+$/.test(a)))
+  )
+    return named[0]
+
   return undefined
 }
 
@@ -571,14 +658,38 @@ function isClose(u: undefined | Unit): boolean {
 
 /** Bash brace expansion (`{a,b}`, `{1..3}`, `{a..e..2}`), capped so it cannot blow up. */
 export function expandBraces(units: readonly Unit[]): Unit[][] {
-  if (!units.some(isOpen)) return [units as Unit[]]
-  const out: Unit[][] = []
-  expandInto(units, out)
-  return out.length > 0 ? out : [units as Unit[]]
+  return expandBracesChecked(units).words
 }
 
-function expandInto(units: readonly Unit[], out: Unit[][]): void {
-  if (out.length >= MAX_BRACE_WORDS) return
+/**
+ * Brace expansion with its limit made visible: a word whose alternatives multiply past the cap is
+ * not cut short (what lies past the cut would go unjudged) but reported, so the request is refused.
+ * Sequences (`{1..1000}`) only make numbers or letters and are cut short silently.
+ */
+export function expandBracesChecked(units: readonly Unit[]): {overflow?: string; words: Unit[][]} {
+  let opens = 0
+  for (const u of units) if (isOpen(u)) opens++
+  if (opens === 0) return {words: [units as Unit[]]}
+  const shown = units
+    .slice(0, 24)
+    .map((u) => u.ch)
+    .join('')
+  if (opens > MAX_BRACE_OPENS)
+    return {overflow: `a word with ${opens} brace expansions (${shown}…)`, words: [units as Unit[]]}
+  const out: Unit[][] = []
+  const state = {overflow: false}
+  expandInto(units, out, state)
+  if (state.overflow)
+    return {overflow: `a word whose brace expansion makes more than ${MAX_BRACE_WORDS} words (${shown}…)`, words: out}
+  return {words: out.length > 0 ? out : [units as Unit[]]}
+}
+
+function expandInto(units: readonly Unit[], out: Unit[][], state: {overflow: boolean}): void {
+  if (out.length >= MAX_BRACE_WORDS) {
+    state.overflow = true
+    return
+  }
+
   for (let i = 0; i < units.length; i++) {
     if (!isOpen(units[i])) continue
     const found = braceBody(units, i)
@@ -587,8 +698,12 @@ function expandInto(units: readonly Unit[], out: Unit[][]): void {
     const head = units.slice(0, i)
     const tail = units.slice(end + 1)
     for (const alt of alternatives) {
-      if (out.length >= MAX_BRACE_WORDS) return
-      expandInto([...head, ...alt, ...tail], out)
+      if (out.length >= MAX_BRACE_WORDS) {
+        state.overflow = true
+        return
+      }
+
+      expandInto([...head, ...alt, ...tail], out, state)
     }
 
     return

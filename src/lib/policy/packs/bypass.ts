@@ -8,19 +8,11 @@
 import type {Cmd} from '../command.js'
 import type {Word} from '../words.js'
 
-import {
-  FETCHERS,
-  inlineCodeOption,
-  interpreterOf,
-  interpreterReadsStdin,
-  isDecoder,
-  redirectTouches,
-  stdinKind,
-  writtenWords,
-} from '../effects.js'
-import {isPassThrough, producedText} from '../normalise.js'
+import {FETCHERS, interpreterOf, interpreterReadsStdin, isDecoder, redirectTouches, writtenWords} from '../effects.js'
+import {isPassThrough, producedText, SHELLS} from '../normalise.js'
 import {parseOptions} from '../options.js'
 import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
+import {onlyNumericExpansions} from '../words.js'
 
 const MAX_CHAIN = 8
 
@@ -258,7 +250,7 @@ const builtString = commandRule({
     if (prompt) return `prompt expansion runs the code inside the variable: ${prompt.raw}`
     const {code} = cmd
     if (code?.kind !== 'string') return null
-    if (!code.word.static) return `runs code built at run time: ${code.word.raw}`
+    if (!code.word.static && !onlyNumericExpansions(code.word)) return `runs code built at run time: ${code.word.raw}`
     if (cmd.unseenArgs && cmd.viaNames.includes('xargs') && /\{\}|%|\$\{?[@*0-9]/.test(code.word.value)) {
       return 'runs code built from xargs input'
     }
@@ -271,62 +263,51 @@ const inlineInterpreter = commandRule({
   id: 'bypass.inline-interpreter',
   pack: 'bypass',
   decision: 'deny',
-  reason: 'gives another interpreter code inline, which this engine cannot judge',
+  reason:
+    'gives another interpreter code that hides what it runs (eval of built code, decoded payloads, sockets, shells)',
   examples: {
     match: [
-      'python3 -c "import os; os.system(\'id\')"',
-      'python -Bc "print(1)"',
-      'perl -e \'unlink glob "*"\'',
-      "perl -pi -e 's/a/b/' f",
-      'ruby -e "puts 1"',
-      "node -e \"require('fs').rmSync('/')\"",
-      'php -r \'system("id");\'',
-      'pwsh -Command "Remove-Item x"',
-      "python3 <<'EOF'\nimport os\nEOF",
-      'python3 - <<< "print(1)"',
-      'echo "print(1)" | python3',
-      'awk \'BEGIN { system("rm -rf /") }\'',
-      String.raw`osascript -e "do shell script \"id\""`,
-      'deno eval "Deno.exit()"',
+      "python3 -c \"exec(__import__('base64').b64decode('eA=='))\"",
+      'python3 -c "import pty; pty.spawn(\'/bin/sh\')"',
+      'node -e "eval(process.argv[1])" x',
+      "perl -e 'eval $ARGV[0]' x",
+      'ruby -e "eval(STDIN.read)"',
+      'php -r \'eval($_GET["c"]);\'',
+      "python3 <<'EOF'\nimport os\nos.system(input())\nEOF",
+      'awk \'BEGIN { "id" | getline x }\'',
+      'python3 -c "$CODE"',
     ],
     not_match: [
       'python3 script.py',
       'python3 -m pytest -q',
-      'node server.js --port 3000',
+      'python -c "print(1)"',
+      'node -e "console.log(1)"',
       "awk '{print $1}' file.txt",
-      'perl script.pl',
+      "perl -ne 'print if /x/' f",
       'ruby -v',
-      'python3 -V',
-      'ruby -rset app.rb',
-      'node app.js -e x',
       'pwsh -File build.ps1',
     ],
   },
-  check(cmd, env) {
-    if (
-      cmd.name === 'awk' ||
-      cmd.name === 'gawk' ||
-      cmd.name === 'mawk' ||
-      cmd.name === 'nawk' ||
-      cmd.name === 'busybox'
-    ) {
-      const program = cmd.args.find((w) => !w.value.startsWith('-'))
-      if (program && /\bsystem\s*\(|\|\s*getline|\|&|print[f]?\b[^;}]*\|\s*["$a-zA-Z]/.test(program.value))
-        return `${cmd.name} program runs commands`
-      return null
-    }
+  check(cmd) {
+    const {inline} = cmd
+    return inline?.hidden ? `${cmd.name} ${inline.flag}: ${inline.hidden}` : null
+  },
+})
 
-    const interp = interpreterOf(cmd)
-    if (interp === null) return null
-    const flag = inlineCodeOption(cmd, interp.spec)
-    if (flag) return `${cmd.name} ${flag}: code given inline`
-    if (!interpreterReadsStdin(cmd, interp.spec)) return null
-    const kind = stdinKind(cmd)
-    if (kind === 'heredoc' || kind === 'herestring')
-      return `${cmd.name} reads code from a ${kind === 'heredoc' ? 'here-document' : 'here-string'}`
-    if (kind === 'pipe' && env.producers(cmd).some((p) => producedText(p) !== null))
-      return `${cmd.name} reads code piped from ${env.producers(cmd)[0]?.name ?? 'a command'}`
-    return null
+const inlineCodeAsked = commandRule({
+  id: 'bypass.inline-code',
+  pack: 'bypass',
+  decision: 'ask',
+  unanalysed: true,
+  reason: 'gives another interpreter code inline: read only for the calls the engine knows; an operator decides',
+  examples: {
+    match: ['python -c "print(1)"', 'node -e "console.log(1)"', "perl -ne 'print if /x/' f", 'ruby -e "puts 1"'],
+    not_match: ['python3 script.py', 'node app.js', "awk '{print $1}' f"],
+  },
+  check(cmd) {
+    const {inline} = cmd
+    if (inline === undefined || inline.hidden !== null || inline.language === 'awk') return null
+    return `${cmd.name} ${inline.flag}: inline ${inline.language ?? cmd.name} code, read only for the calls the engine knows (dangerous ones are judged on their own)`
   },
 })
 
@@ -555,12 +536,63 @@ const toolRuns = commandRule({
   check: (cmd) => toolRunsCommand(cmd),
 })
 
+/** Tools GTFOBins lists as shell escapes when they start a shell of their own. */
+const ESCAPE_TOOLS = new Set([
+  'find',
+  'xargs',
+  'awk',
+  'gawk',
+  'vim',
+  'vi',
+  'less',
+  'more',
+  'man',
+  'gdb',
+  'git',
+  'ftp',
+  'nmap',
+  'zip',
+  'tar',
+  'rsync',
+  'perl',
+  'python',
+  'ruby',
+  'lua',
+  'expect',
+  'script',
+  'socat',
+  'flock',
+  'watch',
+  'nice',
+  'stdbuf',
+  'busybox',
+])
+
+const shellEscape = commandRule({
+  id: 'bypass.shell-escape',
+  pack: 'bypass',
+  decision: 'deny',
+  reason: 'starts a bare shell through another program (a GTFOBins-style escape)',
+  examples: {
+    match: [String.raw`find . -exec /bin/sh \; -quit`, 'xargs -a /dev/null sh', 'script -qc /bin/bash /dev/null'],
+    not_match: ['bash ./build.sh', String.raw`find . -exec sh -c "wc -l {}" \;`, 'sh -c ls'],
+  },
+  check(cmd) {
+    if (!SHELLS.has(cmd.name) || cmd.code === undefined || cmd.code.kind !== 'stdin') return null
+    const tool = cmd.via.map((v) => v.split(' ')[0] ?? '').find((n) => ESCAPE_TOOLS.has(n))
+    if (tool === undefined || cmd.raw.redirects.some((r) => r.heredoc || r.op === '<<<')) return null
+    return `${tool} starts a bare ${cmd.name}`
+  },
+})
+
 export const bypassPack: readonly CommandRule[] = [
+  shellEscape,
   downloadAndRun,
   decodeAndRun,
   codeFromPipe,
   builtString,
   inlineInterpreter,
+  inlineCodeAsked,
   devTcp,
   loaderInjection,
   pathOverride,

@@ -30,6 +30,7 @@ const SECRET_PATHS: readonly RegExp[] = [
   /(?:^|\/)\.(?:git-credentials|pgpass|npmrc|pypirc|vault-token|terraformrc|my\.cnf|s3cfg|boto)$/,
   /(?:^|\/)\.config\/(?:gh\/hosts\.yml|hub|rclone\/rclone\.conf|doctl|op)(?:\/|$)/,
   /^\/proc\/[^/]+\/environ$/,
+  /^\/(?:var\/)?run\/secrets(?:\/|$)/,
   /(?:^|\/)\.(?:bash|zsh|sh|python|node_repl|mysql|psql|sqlite|lesshst)_?history$/,
   /(?:^|\/)(?:credentials|service-account[\w.-]*)\.json$/,
   /(?:^|\/)(?:Cookies|Login Data|Web Data|logins\.json|key[34]\.db|cookies\.sqlite)$/,
@@ -38,12 +39,35 @@ const SECRET_PATHS: readonly RegExp[] = [
 ]
 
 /** All of the above as one expression: every path of every command is tested, so one pass matters. */
-const SECRET_PATH = new RegExp(SECRET_PATHS.map((re) => `(?:${re.source})`).join('|'), 'i')
+export const SECRET_PATH = new RegExp(SECRET_PATHS.map((re) => `(?:${re.source})`).join('|'), 'i')
 
 const DOTENV = /(?:^|\/)\.env(?:rc)?(?:\.(?!(?:example|sample|template|dist|defaults)\b)[\w.-]+)?$/
 
+/** Programs that show names and sizes, never contents: `ls -la ~/.ssh` reveals no key. */
+const LISTERS = new Set([
+  'ls',
+  'stat',
+  'tree',
+  'du',
+  'file',
+  'test',
+  '[',
+  'exa',
+  'eza',
+  'lsd',
+  'realpath',
+  'readlink',
+  'dirname',
+  'basename',
+  'mkdir',
+])
+/** Files in secret directories that hold nothing secret (public keys, host fingerprints). */
+const PUBLIC = /(?:\.pub|\/known_hosts(?:\.old)?)$/
+
 function secretHit(cmd: Cmd, env: RuleEnv, test: (text: string) => boolean): null | string {
+  const lister = LISTERS.has(cmd.name)
   for (const t of touches(cmd)) {
+    if (!t.write && (lister || PUBLIC.test(t.word.value))) continue
     for (const place of env.places(cmd, t.word)) {
       const text = placeText(place, t.word)
       if (test(text)) return text
@@ -84,6 +108,8 @@ const secretFiles = commandRule({
       'echo "cat ~/.ssh/id_rsa"',
       'cat README.md',
       'cat id_rsa.pub',
+      'ls -la ~/.ssh',
+      'cat ~/.ssh/id_ed25519.pub',
     ],
   },
   check(cmd, env) {
@@ -339,7 +365,142 @@ const keychain = commandRule({
   },
 })
 
+const K8S_OUTPUT = /^-o(?:=|$)|^--output(?:=|$)/
+const K8S_SHOWS_VALUES = /^(?:ya?ml|json|jsonpath.*|go-template.*|custom-columns.*|template.*)$/
+
+const cloudSecrets = commandRule({
+  id: 'credentials.cloud-secrets',
+  pack: 'credentials',
+  decision: 'deny',
+  reason: 'prints secret values from a cluster or a cloud secret store',
+  programs: ['kubectl', 'oc', 'k', 'aws', 'gcloud', 'az', 'doppler', 'infisical'],
+  examples: {
+    match: [
+      'kubectl get secret db -o yaml',
+      'kubectl get secrets -A -o json',
+      'kubectl get secret x -o jsonpath={.data.password}',
+      'aws secretsmanager get-secret-value --secret-id x',
+      'aws ssm get-parameter --name /x --with-decryption',
+      'gcloud secrets versions access latest --secret=x',
+      'az keyvault secret show --vault-name v --name x',
+    ],
+    not_match: ['kubectl get secrets', 'kubectl describe secret x', 'kubectl get pods -o yaml', 'aws s3 ls'],
+  },
+  check(cmd) {
+    const a = cmd.argv
+    const verbs = a.filter((v) => !v.startsWith('-'))
+    switch (cmd.name) {
+      case 'kubectl':
+      case 'oc':
+      case 'k': {
+        if (verbs[0] !== 'get' || !verbs.slice(1).some((v) => /^secrets?(?:\/|$)/.test(v))) return null
+        for (let i = 0; i < a.length; i++) {
+          const v = a[i] as string
+          if (!K8S_OUTPUT.test(v)) continue
+          const format = v.includes('=')
+            ? v.slice(v.indexOf('=') + 1)
+            : v.length > 2 && v.startsWith('-o')
+              ? v.slice(2)
+              : (a[i + 1] ?? '')
+          if (K8S_SHOWS_VALUES.test(format))
+            return `${cmd.name} get secret -o ${format.split('=')[0]}: prints secret values`
+        }
+
+        return a.some((v) => /^-o(?:ya?ml|json|jsonpath)/.test(v))
+          ? `${cmd.name} get secret: prints secret values`
+          : null
+      }
+
+      case 'aws': {
+        if (verbs[0] === 'secretsmanager' && verbs[1] === 'get-secret-value')
+          return 'aws secretsmanager get-secret-value'
+        if (
+          verbs[0] === 'ssm' &&
+          /^get-parameters?(?:-by-path)?$/.test(verbs[1] ?? '') &&
+          a.includes('--with-decryption')
+        )
+          return `aws ssm ${verbs[1]} --with-decryption`
+        return null
+      }
+
+      case 'gcloud': {
+        return verbs[0] === 'secrets' && verbs.includes('access') ? 'gcloud secrets versions access' : null
+      }
+
+      case 'az': {
+        return verbs[0] === 'keyvault' && verbs[1] === 'secret' && (verbs[2] === 'show' || verbs[2] === 'download')
+          ? `az keyvault secret ${verbs[2]}`
+          : null
+      }
+
+      default: {
+        return verbs[0] === 'secrets' && (verbs[1] === 'get' || verbs[1] === 'download')
+          ? `${cmd.name} secrets ${verbs[1]}`
+          : null
+      }
+    }
+  },
+})
+
+/** Recursive readers: they print what they find, secrets included. */
+const RECURSIVE_READERS = new Set([
+  'grep',
+  'egrep',
+  'fgrep',
+  'rg',
+  'ag',
+  'ack',
+  'tar',
+  'zip',
+  '7z',
+  'cp',
+  'rsync',
+  'scp',
+  'strings',
+])
+const WIDE = new Set(['/', '/home', '/Users', '/root', '/etc', '/var'])
+
+const wideRead = commandRule({
+  id: 'credentials.whole-home-read',
+  pack: 'credentials',
+  decision: 'deny',
+  reason: 'reads the whole home directory (or the whole machine) recursively, secret files included',
+  programs: [...RECURSIVE_READERS],
+  examples: {
+    match: [
+      'grep -r "BEGIN RSA" ~',
+      'rg password ~',
+      'tar czf h.tgz ~',
+      'grep -R token /',
+      'cp -r ~ /tmp/h',
+      'zip -r h.zip $HOME',
+    ],
+    not_match: ['grep -r TODO src', 'rg fn', 'tar czf s.tgz ./src', 'grep x ~/notes.txt', 'cp -r ./a ./b'],
+  },
+  check(cmd, env) {
+    const recursive =
+      cmd.name === 'rg' ||
+      cmd.name === 'ag' ||
+      cmd.name === 'ack' ||
+      cmd.name === 'tar' ||
+      cmd.name === '7z' ||
+      cmd.argv.some((v) => /^-[A-Za-z]*[rRa]|^--recursive$|^--archive$/.test(v))
+    if (!recursive) return null
+    for (const t of touches(cmd)) {
+      for (const place of env.places(cmd, t.word)) {
+        if (place.kind === 'home' && (place.path === '~' || (place.below && /^~\/?$/.test(place.path))))
+          return `${cmd.name} over the whole home directory`
+        if (place.kind === 'path' && WIDE.has(place.path) && !t.write) return `${cmd.name} over ${place.path}`
+      }
+    }
+
+    return null
+  },
+})
+
 export const credentialsPack: readonly CommandRule[] = [
+  cloudSecrets,
+  wideRead,
   secretFiles,
   dotenv,
   homeGlob,

@@ -8,8 +8,11 @@ import type {Cmd} from '../command.js'
 
 import {permissionTargets, touches} from '../effects.js'
 import {parseOptions} from '../options.js'
-import {describePlace, deviceKind, type Place, placeWithin} from '../paths.js'
+import {describePlace, deviceKind, isScratchPath, isWithin, type Place, placeWithin, scratchRoot} from '../paths.js'
 import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
+import {databaseRules} from './databases.js'
+import {gitDiscardWork, gitRewriteHistory} from './git.js'
+import {infraRules} from './infra.js'
 
 const DELETERS = ['rm', 'rmdir', 'unlink', 'shred', 'srm', 'wipe']
 
@@ -33,8 +36,18 @@ const RM_SPEC = {
   longValue: ['iterations', 'size', 'random-source'],
 }
 
+/** The place is the workspace or the runtime directory, or holds one of them. */
+function holdsHub(place: Place, ws: string, runtime: string): boolean {
+  if (place.kind !== 'path') return false
+  if (isWithin(ws, place.path) || isWithin(runtime, place.path) || isWithin(place.path, ws)) return true
+  // A workspace at /tmp/x/ws makes /tmp/x the hub's corner of the scratch directory, not scratch.
+  return [scratchRoot(ws), scratchRoot(runtime)].some((root) => root !== null && isWithin(place.path, root))
+}
+
 interface DeleteFacts {
   readonly dangerous: boolean
+  /** Places inside a `.git` directory: the repository's own history. */
+  readonly history: Place[]
   readonly label: string
   readonly noPreserveRoot: boolean
   readonly outside: Place[]
@@ -50,19 +63,23 @@ function deleteFacts(cmd: Cmd, env: RuleEnv): DeleteFacts {
   const label = `${cmd.name}${letters ? ` -${letters}` : ''}`
   const outside: Place[] = []
   const unknown: Place[] = []
+  const history: Place[] = []
   const ws = env.ctx.workspace
   for (const word of parsed.operands) {
     for (const place of env.places(cmd, word)) {
       if (place.kind === 'unknown') unknown.push(place)
+      // Scratch space, unless the hub itself lives there (a workspace under /tmp).
+      else if (isScratchPath(place) && !holdsHub(place, ws, env.ctx.runtimeDir)) continue
       // Deleting the workspace itself counts as outside: only what lies in it is the project's.
       else if (!placeWithin(place, ws) || (place.kind === 'path' && !place.below && place.path === ws))
         outside.push(place)
+      else if (place.kind === 'path' && /(?:^|\/)\.git(?:\/|$)/.test(place.path)) history.push(place)
     }
   }
 
   // shred destroys file contents whatever its flags; rm -r and rm -f do not stop to ask.
   const dangerous = recursive || force || cmd.name === 'shred' || cmd.name === 'srm' || cmd.name === 'wipe'
-  return {label, dangerous, noPreserveRoot: parsed.flags.has('no-preserve-root'), outside, unknown}
+  return {label, dangerous, noPreserveRoot: parsed.flags.has('no-preserve-root'), outside, unknown, history}
 }
 
 const deleteOutside = commandRule({
@@ -83,16 +100,32 @@ const deleteOutside = commandRule({
       'rm -rf --no-preserve-root /',
       'rm /etc/passwd',
       'shred -u ~/.bash_history',
-      'rmdir /tmp/x',
+      'rmdir /srv/x',
       'rm -rf -- /home',
+      'rm -rf /tmp',
+      'rm -rf /tmp/*',
+      'rm -rf .git',
     ],
-    not_match: ['rm -rf ./build', 'rm -rf build dist', 'rm notes.txt', 'rm -rf *', 'rm -rf "$DIR"', 'echo rm -rf /'],
+    not_match: [
+      'rm -rf ./build',
+      'rm -rf build dist',
+      'rm notes.txt',
+      'rm -rf *',
+      'rm -rf "$DIR"',
+      'echo rm -rf /',
+      'rm -rf /tmp/build-cache',
+      'rm -f /tmp/lock.$$',
+    ],
   },
   check(cmd, env) {
     const facts = deleteFacts(cmd, env)
     if (facts.noPreserveRoot) return `${facts.label} --no-preserve-root: removes the whole file system`
     const first = facts.outside[0]
-    if (first === undefined) return null
+    if (first === undefined) {
+      const git = facts.history[0]
+      return git ? `${facts.label} ${describePlace(git)}: deletes the repository's history` : null
+    }
+
     return `${facts.label} outside the workspace: ${describePlace(first)}`
   },
 })
@@ -405,4 +438,8 @@ export const destructivePack: readonly CommandRule[] = [
   forkBomb,
   killAll,
   recursivePerms,
+  gitDiscardWork,
+  gitRewriteHistory,
+  ...databaseRules,
+  ...infraRules,
 ]

@@ -17,8 +17,13 @@ export const ENGINE_LIMITS = {
   maxRecursion: 6,
   /** Simple commands judged for one request. */
   maxCommands: 400,
-  /** Wall time for one evaluation, in milliseconds. */
-  timeBudgetMs: 250,
+  /**
+   * Parser progress reports for one parse (tree-sitter reports every few hundred steps): a count of
+   * work done, never a clock, so the same command gets the same verdict on a busy machine.
+   */
+  maxParseSteps: 1500,
+  /** Words one brace expansion may produce (`{a,b}{c,d}` makes 4); more is refused, not cut short. */
+  maxBraceWords: 256,
 } as const
 
 function engineRule(rule: Omit<EngineRule, 'kind' | 'pack'>): EngineRule {
@@ -28,6 +33,7 @@ function engineRule(rule: Omit<EngineRule, 'kind' | 'pack'>): EngineRule {
 export const PARSE_ERROR = engineRule({
   id: 'engine.parse-error',
   decision: 'ask',
+  unanalysed: true,
   reason: 'the command does not parse as shell: the engine cannot be sure what would run',
   examples: {
     match: ["echo 'unterminated", 'echo $(', 'if then fi', 'ls 3<>file'],
@@ -37,10 +43,18 @@ export const PARSE_ERROR = engineRule({
 
 export const OVER_BUDGET = engineRule({
   id: 'engine.over-budget',
-  decision: 'ask',
-  reason: 'the command is too long, too large or too deeply nested to judge within budget',
+  // Every limit here is one an agent can reach on purpose: refusing is the only answer that cannot be
+  // used to push a command past the engine (SPEC §4.2).
+  decision: 'deny',
+  reason: 'too complex to analyse (too long, too large, too deeply nested or expands too much); simplify or split it',
   examples: {
-    match: [`echo ${'a '.repeat(5001)}`, `echo ${'$(echo '.repeat(140)}x${')'.repeat(140)}`, `${'eval '.repeat(8)}ls`],
+    match: [
+      `echo ${'a '.repeat(5001)}`,
+      `echo ${'$(echo '.repeat(140)}x${')'.repeat(140)}`,
+      `${'eval '.repeat(8)}ls`,
+      `rm -rf / ; echo ${'{a,b}'.repeat(400)}`,
+      'echo {a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b}',
+    ],
     not_match: ['ls -la', "bash -c 'ls'"],
   },
 })
@@ -48,19 +62,12 @@ export const OVER_BUDGET = engineRule({
 export const OPAQUE_COMMAND = engineRule({
   id: 'engine.opaque-command',
   decision: 'ask',
+  unanalysed: true,
   reason:
     'the command name is built at run time (variable, substitution or glob): the engine cannot see which program runs',
   examples: {
-    match: [
-      '$CMD --version',
-      '$(echo ls) -la',
-      '`printf ls` x',
-      '"$X" arg',
-      'r*m file',
-      '${TOOL:-make} all',
-      '/usr/bin/$P x',
-    ],
-    not_match: ['ls -la', 'rm ./x', 'echo $CMD'],
+    match: ['$CMD --version', '"$X" arg', 'r*m file', '${TOOL:-make} all', '/usr/bin/$P x'],
+    not_match: ['ls -la', 'rm ./x', 'echo $CMD', 'X=ls; $X -la', '$(which ls) -la', '$(echo ls) -la', '`printf ls` x'],
   },
 })
 

@@ -10,6 +10,7 @@ import {bypassPack} from './bypass.js'
 import {credentialsPack} from './credentials.js'
 import {destructivePack} from './destructive.js'
 import {engineRules} from './engine.js'
+import {forensicsPack} from './forensics.js'
 import {powershellPack} from './powershell.js'
 import {remotePack} from './remote.js'
 import {selfPack} from './self.js'
@@ -38,9 +39,16 @@ export const BUILTIN_PACKS: readonly Pack[] = [
   },
   {
     name: 'destructive',
-    description: 'deleting outside the workspace, disk tools, device writes, power, fork bombs',
+    description:
+      "deleting outside the workspace, disk tools, device writes, power, fork bombs, git's local history, databases, infrastructure and containers",
     optional: true,
     rules: destructivePack,
+  },
+  {
+    name: 'forensics',
+    description: 'erasing shell history and logs, switching off auditing and security modules, killing system daemons',
+    optional: true,
+    rules: forensicsPack,
   },
   {
     name: 'credentials',
@@ -57,7 +65,8 @@ export const BUILTIN_PACKS: readonly Pack[] = [
   },
   {
     name: 'remote',
-    description: 'network connections and transfers to anything but loopback, listeners, git push, cloud CLIs',
+    description:
+      'remote shells, listeners, uploads and exfiltration, force pushes; downloads, git push and cloud CLIs are asked',
     optional: true,
     rules: remotePack,
   },

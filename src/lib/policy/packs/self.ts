@@ -135,7 +135,7 @@ const hubVariables = commandRule({
   },
 })
 
-const HUBBY = /node|hub|tsx|npm|agent/i
+const HUBBY = /node|hub|tsx|npm|agent|run\.js|^serve$/i
 const FINDERS = /^(?:pgrep|pidof|lsof|ps|fuser|ss|netstat|awk|grep)$/
 
 /** A process finder looking for something that could be the daemon (by name, its port, or a pattern it cannot read). */
@@ -154,7 +154,10 @@ function killsDaemon(cmd: Cmd, env: RuleEnv): null | string {
         shortValue: 'sugtPGUFcaen',
         longValue: ['signal', 'user', 'group', 'uid', 'terminal', 'parent', 'pgroup', 'session', 'ns', 'nslist'],
       })
-      const target = parsed.operands.find((w) => HUBBY.test(w.value) || !w.static)
+      const full = parsed.flags.has('-f') || parsed.flags.has('--full')
+      const target = parsed.operands.find(
+        (w) => HUBBY.test(w.value) || !w.static || (full && w.value.split(/\s+/).some((p) => HUBBY.test(p))),
+      )
       return target ? `${cmd.name} ${target.value}: may stop the hub daemon` : null
     }
 
@@ -244,7 +247,8 @@ const hubCli = commandRule({
 const recursiveOverHub = commandRule({
   id: 'self.recursive-over-hub',
   pack: 'self',
-  decision: 'ask',
+  // It would read (or copy) the token files along with everything else.
+  decision: 'deny',
   reason: "works recursively (or by glob) over a directory that holds the hub's runtime files",
   examples: {
     match: ['grep -r token {runtime}/..', 'cat {runtime}/../*/*', 'tar czf all.tgz {runtime}/..', 'cp -r / /tmp/x'],

@@ -141,6 +141,14 @@ const scheduled = commandRule({
         : 'crontab: changes scheduled jobs'
     }
 
+    // `at -l` lists jobs and `at -c N` prints one; neither schedules anything.
+    if (
+      cmd.name === 'at' &&
+      cmd.argv.length > 0 &&
+      cmd.argv.every((v) => /^-[lc]$|^\d+$|^-q$|^[a-zA-Z]$/.test(v)) &&
+      cmd.argv.some((v) => v === '-l' || v === '-c')
+    )
+      return null
     return `${cmd.name}: schedules jobs`
   },
 })
@@ -212,9 +220,33 @@ const firewall = commandRule({
   ],
   examples: {
     match: ['iptables -F', 'ufw disable', 'nft flush ruleset', 'firewall-cmd --add-port=22/tcp', 'sudo ufw allow 22'],
-    not_match: ['ss -tlnp', 'netstat -an'],
+    not_match: ['ss -tlnp', 'netstat -an', 'iptables -L -n', 'iptables -S', 'ufw status', 'nft list ruleset'],
   },
-  check: (cmd) => `${cmd.name}: changes the firewall`,
+  check(cmd) {
+    const a = cmd.argv
+    // Listing the rules changes nothing.
+    const reads =
+      (/tables/.test(cmd.name) &&
+        a.length > 0 &&
+        a.every((v) =>
+          /^-[A-Za-z]*[LSnvx]+[A-Za-z]*$|^--(?:list|list-rules|numeric|verbose|line-numbers)$|^-t$|^(?:filter|nat|mangle|raw|INPUT|OUTPUT|FORWARD)$/.test(
+            v,
+          ),
+        ) &&
+        a.some((v) => /^-[A-Za-z]*[LS]|^--list/.test(v))) ||
+      (cmd.name === 'ufw' && (a[0] === 'status' || a[0] === 'show' || a[0] === 'app' || a[0] === 'version')) ||
+      (cmd.name === 'nft' &&
+        a.includes('list') &&
+        !a.some((v) => /^(?:add|delete|flush|insert|replace|create|destroy)$/.test(v))) ||
+      (cmd.name === 'firewall-cmd' &&
+        a.length > 0 &&
+        a.every((v) => /^--(?:state|list-|get-|query-|info-|zone=)/.test(v))) ||
+      (cmd.name === 'pfctl' && a.every((v) => v.startsWith('-s'))) ||
+      (cmd.name === 'netsh' &&
+        a.some((v) => /^show$/i.test(v)) &&
+        !a.some((v) => /^(?:set|add|delete|reset)$/i.test(v)))
+    return reads ? null : `${cmd.name}: changes the firewall`
+  },
 })
 
 const networkConfig = commandRule({

@@ -1,0 +1,215 @@
+/**
+ * Anti-forensics and security switched off (SPEC §4.3): erasing shell history and system logs,
+ * turning off auditing, SELinux, AppArmor and platform protections, and killing init or the system
+ * daemons that keep the machine (and its records) running.
+ */
+
+import type {Cmd} from '../command.js'
+
+import {parseOptions} from '../options.js'
+import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
+
+const HIST_VARS = /^(?:HISTFILE|HISTSIZE|HISTFILESIZE|SAVEHIST|HISTCONTROL|HISTIGNORE)$/
+
+const history = commandRule({
+  id: 'forensics.shell-history',
+  pack: 'forensics',
+  decision: 'deny',
+  reason: 'erases or switches off shell history (history -c, unset HISTFILE, HISTFILE=/dev/null, set +o history)',
+  examples: {
+    match: [
+      'history -c',
+      'unset HISTFILE',
+      'export HISTFILE=/dev/null',
+      'HISTSIZE=0',
+      'set +o history',
+      'history -d 5',
+    ],
+    not_match: ['history', 'history | tail', 'echo $HISTFILE', 'set -o pipefail', 'export HISTTIMEFORMAT="%F "'],
+  },
+  check(cmd) {
+    const a = cmd.argv
+    if (cmd.name === 'history' && a.some((v) => /^-[A-Za-z]*[cdw]/.test(v) && !/^-[A-Za-z]*[ar]$/.test(v)))
+      return `history ${a.join(' ')}: erases shell history`
+    if (cmd.name === 'unset' && a.some((v) => HIST_VARS.test(v))) return `unset ${a.join(' ')}: stops recording history`
+    if (cmd.name === 'set' && a.some((v, i) => (v === '+o' && a[i + 1] === 'history') || /^\+[A-Za-z]*H/.test(v)))
+      return 'set +o history: stops recording history'
+    const assigned = [
+      ...cmd.assignments.map((x) => ({name: x.name, value: x.value?.value ?? ''})),
+      ...(['declare', 'export', 'local', 'readonly', 'typeset'].includes(cmd.name)
+        ? a.flatMap((v) => {
+            const m = /^([A-Za-z_]\w*)=(.*)$/s.exec(v)
+            return m ? [{name: m[1] as string, value: m[2] as string}] : []
+          })
+        : []),
+    ]
+    const hit = assigned.find(
+      (x) =>
+        (x.name === 'HISTFILE' && (x.value === '' || x.value === '/dev/null')) ||
+        (/^(?:HISTSIZE|HISTFILESIZE|SAVEHIST)$/.test(x.name) && /^0*$/.test(x.value)),
+    )
+    return hit ? `${hit.name}=${hit.value}: stops recording history` : null
+  },
+})
+
+const securityOff = commandRule({
+  id: 'forensics.security-off',
+  pack: 'forensics',
+  decision: 'deny',
+  reason: 'clears system logs or switches off auditing, SELinux, AppArmor or platform protections',
+  examples: {
+    match: [
+      'journalctl --vacuum-time=1s',
+      'journalctl --vacuum-size=1K',
+      'auditctl -D',
+      'auditctl -e 0',
+      'setenforce 0',
+      'aa-teardown',
+      'aa-disable /etc/apparmor.d/x',
+      'csrutil disable',
+      'spctl --master-disable',
+      'utmpdump -r < x > /var/log/wtmp',
+    ],
+    not_match: ['journalctl -u nginx', 'journalctl --disk-usage', 'auditctl -l', 'getenforce', 'sestatus', 'aa-status'],
+  },
+  check(cmd) {
+    const a = cmd.argv
+    switch (cmd.name) {
+      case 'journalctl': {
+        const hit = a.find((v) => /^--vacuum-|^--flush$|^--rotate$/.test(v) && v !== '--flush')
+        return hit?.startsWith('--vacuum') ? `journalctl ${hit}: deletes system journal entries` : null
+      }
+
+      case 'auditctl': {
+        if (a.includes('-D')) return 'auditctl -D: deletes every audit rule'
+        if (a.some((v, i) => (v === '-e' && a[i + 1] === '0') || v === '-e0'))
+          return 'auditctl -e 0: switches auditing off'
+        return null
+      }
+
+      case 'setenforce': {
+        return a.some((v) => /^(?:0|permissive)$/i.test(v)) ? 'setenforce 0: switches SELinux enforcement off' : null
+      }
+
+      case 'aa-teardown':
+      case 'aa-disable':
+      case 'aa-complain': {
+        return `${cmd.name}: switches AppArmor protection off`
+      }
+
+      case 'apparmor_parser': {
+        return a.some((v) => /^-[A-Za-z]*R$|^--remove$/.test(v))
+          ? 'apparmor_parser -R: unloads AppArmor profiles'
+          : null
+      }
+
+      case 'csrutil': {
+        return a[0] === 'disable' ? 'csrutil disable: switches System Integrity Protection off' : null
+      }
+
+      case 'spctl': {
+        return a.some((v) => /^--master-disable$|^--global-disable$|^--disable$/.test(v))
+          ? 'spctl: switches Gatekeeper off'
+          : null
+      }
+
+      case 'utmpdump': {
+        return a.includes('-r') ? 'utmpdump -r: rewrites login records' : null
+      }
+
+      default: {
+        return null
+      }
+    }
+  },
+  programs: [
+    'journalctl',
+    'auditctl',
+    'setenforce',
+    'aa-teardown',
+    'aa-disable',
+    'aa-complain',
+    'apparmor_parser',
+    'csrutil',
+    'spctl',
+    'utmpdump',
+  ],
+})
+
+/** Processes the machine, its logs or its containers depend on; killing them is sabotage. */
+const SYSTEM_DAEMONS =
+  /^(?:init|systemd(?:-[\w-]+)?|sshd?|dbus-daemon|dbus-broker|dbus|auditd|rsyslogd?|syslog-ng|syslogd|journald|cron|crond|atd|anacron|dockerd|containerd(?:-shim\S*)?|kubelet|kube-\w+|etcd|NetworkManager|wpa_supplicant|polkitd|udevd|Xorg|Xwayland|gdm3?|sddm|lightdm|launchd|cupsd|firewalld|chronyd|ntpd|snapd|networkd|resolved|logind|agetty|getty|login|udisksd|upowerd|accounts-daemon|avahi-daemon|postgres|mysqld|mongod|redis-server|nginx|apache2|httpd)$/
+
+function killedNames(cmd: Cmd): string[] {
+  const parsed = parseOptions(cmd.args, {
+    shortValue: 'sugtPGUFcaen',
+    longValue: ['signal', 'user', 'group', 'uid', 'terminal', 'parent', 'pgroup', 'session', 'ns', 'nslist'],
+  })
+  const full = parsed.flags.has('-f') || parsed.flags.has('--full')
+  const out: string[] = []
+  for (const w of parsed.operands) {
+    if (full) out.push(...w.value.split(/[\s/]+/))
+    else out.push(w.value)
+  }
+
+  return out
+}
+
+/** The PIDs `kill` is given, and whether each came from a process finder (and which names it looked for). */
+function killTargets(cmd: Cmd, env: RuleEnv): {finders: string[]; pids: string[]} {
+  const a = cmd.argv
+  let i = 0
+  if (a[0] === '-s' || a[0] === '-n' || a[0] === '--signal') i = 2
+  else if (a[0] !== undefined && a[0].startsWith('-') && a[0] !== '--' && !/^-\d+$/.test(a[0] ?? '')) i = 1
+  else if (a[0] !== undefined && /^-\d+$/.test(a[0]) && a.length > 1) i = 1
+  if (a[i] === '--') i++
+  const pids = a.slice(i)
+  const finders: string[] = []
+  for (const w of cmd.args) {
+    for (const u of w.units) {
+      if (u.dyn?.group === undefined) continue
+      for (const c of env.groupCommands(u.dyn.group)) {
+        if (/^(?:pidof|pgrep|pkill)$/.test(c.name)) finders.push(...c.argv.filter((v) => !v.startsWith('-')))
+      }
+    }
+  }
+
+  if (cmd.viaNames.includes('xargs'))
+    for (const p of env.producers(cmd))
+      if (/^(?:pidof|pgrep)$/.test(p.name)) finders.push(...p.argv.filter((v) => !v.startsWith('-')))
+  return {pids, finders}
+}
+
+const killSystem = commandRule({
+  id: 'forensics.kill-system',
+  pack: 'forensics',
+  decision: 'deny',
+  reason: 'kills init or a system daemon (sshd, journald, dockerd …): takes the machine or its records down',
+  programs: ['kill', 'pkill', 'killall', 'skill', 'slay'],
+  examples: {
+    match: [
+      'kill -9 1',
+      'kill -SIGKILL 1',
+      'kill -s KILL 1',
+      'pkill -9 -x systemd',
+      'killall -9 sshd',
+      'pkill -f sshd',
+      'kill -9 $(pidof sshd)',
+      'killall -HUP init',
+    ],
+    not_match: ['kill 12345', 'kill -9 4242', 'pkill -f my-server', 'killall node-dev', 'kill %1', 'kill -1 4242'],
+  },
+  check(cmd, env) {
+    if (cmd.name === 'kill') {
+      const {pids, finders} = killTargets(cmd, env)
+      if (pids.includes('1')) return 'kill 1: signals init, which takes the whole machine down'
+      const daemon = finders.find((n) => SYSTEM_DAEMONS.test(n))
+      return daemon ? `kill of ${daemon}: a system daemon` : null
+    }
+
+    const daemon = killedNames(cmd).find((n) => SYSTEM_DAEMONS.test(n))
+    return daemon ? `${cmd.name} ${daemon}: kills a system daemon` : null
+  },
+})
+
+export const forensicsPack: readonly CommandRule[] = [history, securityOff, killSystem]

@@ -1,0 +1,470 @@
+/**
+ * PowerShell (and cmd.exe) commands as the shell reads them, so that rules judge commands and their
+ * arguments, never text (SPEC §4.3): `Write-Output "Format-Volume is dangerous"` is one command,
+ * Write-Output, with a string argument; `Get-Help Remove-Item` asks for help. A small tokeniser,
+ * not a full parser: statements split at `;`, `|`, `&&`, `||` and new lines, with the insides of
+ * `( )`, `{ }`, `$( )` and of `"…$(…)…"` strings read as statements of their own (they run too);
+ * quotes removed; comments dropped; `cmd /c …` and `powershell -Command …` read again.
+ */
+
+export interface PsArg {
+  /** A parameter (`-Recurse`), lower-cased without its dash; `value` holds `-Name:value`'s value. */
+  readonly param?: string
+  /** Written as a quoted string, or a number: data, never a parameter. */
+  readonly quoted: boolean
+  /** The argument's text after quote removal (variables kept as written: `$env:TEMP\x`). */
+  readonly text: string
+}
+
+export interface PsCommand {
+  readonly args: readonly PsArg[]
+  /** Canonical lower-case name: cmdlet for an alias (`ri` → `remove-item`), program without `.exe`. */
+  readonly name: string
+  /** Index of the pipeline this command is in, and its stage (0 = first). */
+  readonly pipe: number
+  readonly stage: number
+  /** `cmd` for commands read from `cmd /c …`, else `powershell`. */
+  readonly syntax: 'cmd' | 'powershell'
+  /** Source text of the statement. */
+  readonly text: string
+  /** The name as written. */
+  readonly written: string
+}
+
+type Token =
+  | {end: number; kind: 'close'; start: number}
+  | {end: number; kind: 'open'; start: number; value: string}
+  | {end: number; kind: 'sep'; start: number; value: string}
+  | {end: number; kind: 'word'; quoted: boolean; start: number; value: string}
+
+/** Aliases that exist only in PowerShell (or cmd): always read as the cmdlet. */
+const PS_ALIASES: Readonly<Record<string, string>> = {
+  ri: 'remove-item',
+  del: 'remove-item',
+  erase: 'remove-item',
+  rd: 'remove-item',
+  gci: 'get-childitem',
+  gi: 'get-item',
+  gc: 'get-content',
+  iex: 'invoke-expression',
+  iwr: 'invoke-webrequest',
+  irm: 'invoke-restmethod',
+  spps: 'stop-process',
+  sasv: 'start-service',
+  spsv: 'stop-service',
+  saps: 'start-process',
+  start: 'start-process',
+  icm: 'invoke-command',
+  ni: 'new-item',
+  si: 'set-item',
+  sp: 'set-itemproperty',
+  rp: 'remove-itemproperty',
+  ii: 'invoke-item',
+  gcm: 'get-command',
+  gal: 'get-alias',
+  gps: 'get-process',
+  gsv: 'get-service',
+  select: 'select-object',
+  sls: 'select-string',
+  dir: 'get-childitem',
+  type: 'get-content',
+}
+
+/** Aliases bash shares (`rm`, `ls`, `cat`, `kill` …): read as the cmdlet only with PowerShell-style arguments. */
+const SHARED_ALIASES: Readonly<Record<string, string>> = {
+  rm: 'remove-item',
+  rmdir: 'remove-item',
+  ls: 'get-childitem',
+  cat: 'get-content',
+  kill: 'stop-process',
+  ps: 'get-process',
+  curl: 'invoke-webrequest',
+  wget: 'invoke-webrequest',
+  cp: 'copy-item',
+  mv: 'move-item',
+  echo: 'write-output',
+  sc: 'set-content',
+}
+
+const PS_PARAM = /^-[A-Za-z][A-Za-z]{2,}(?::.*)?$/
+const WINDOWS_PATH = /^(?:[A-Za-z]:[\\/]|\\\\|\$env:|%\w+%|~\\|\.\\)|\\/
+
+/** Whether the arguments look like PowerShell's (`-Recurse`, `C:\x`) rather than a POSIX tool's (`-rf`, `/etc`). */
+function powershellStyle(args: readonly PsArg[]): boolean {
+  return args.some((a) => (a.param !== undefined && PS_PARAM.test(`-${a.param}`)) || WINDOWS_PATH.test(a.text))
+}
+
+function tokenise(src: string, from: number, to: number): Token[] {
+  const out: Token[] = []
+  let i = from
+  const push = (t: Token): void => {
+    out.push(t)
+  }
+
+  while (i < to) {
+    const ch = src[i] as string
+    if (ch === ' ' || ch === '\t' || ch === '\r') {
+      i++
+      continue
+    }
+
+    if (ch === '#') {
+      while (i < to && src[i] !== '\n') i++
+      continue
+    }
+
+    if (ch === '<' && src[i + 1] === '#') {
+      const end = src.indexOf('#>', i + 2)
+      i = end === -1 || end >= to ? to : end + 2
+      continue
+    }
+
+    if (ch === '\n' || ch === ';') {
+      push({kind: 'sep', value: ';', start: i, end: i + 1})
+      i++
+      continue
+    }
+
+    if ((ch === '&' && src[i + 1] === '&') || (ch === '|' && src[i + 1] === '|')) {
+      push({kind: 'sep', value: ch === '&' ? '&&' : '||', start: i, end: i + 2})
+      i += 2
+      continue
+    }
+
+    if (ch === '|') {
+      push({kind: 'sep', value: '|', start: i, end: i + 1})
+      i++
+      continue
+    }
+
+    if (ch === '(' || ch === '{' || ((ch === '$' || ch === '@') && (src[i + 1] === '(' || src[i + 1] === '{'))) {
+      const len = ch === '(' || ch === '{' ? 1 : 2
+      push({kind: 'open', value: src.slice(i, i + len), start: i, end: i + len})
+      i += len
+      continue
+    }
+
+    if (ch === ')' || ch === '}') {
+      push({kind: 'close', start: i, end: i + 1})
+      i++
+      continue
+    }
+
+    const word = readWord(src, i, to)
+    push(word)
+    i = word.end
+  }
+
+  return out
+}
+
+/** One word: bare text with backtick escapes, or a quoted string (here-strings included). */
+function readWord(src: string, start: number, to: number): Token & {kind: 'word'} {
+  let i = start
+  let value = ''
+  let quoted = false
+  while (i < to) {
+    const ch = src[i] as string
+    if (ch === '@' && (src[i + 1] === "'" || src[i + 1] === '"') && src[i + 2] === '\n') {
+      const q = src[i + 1] as string
+      const end = src.indexOf(`\n${q}@`, i + 3)
+      const stop = end === -1 || end > to ? to : end
+      value += src.slice(i + 3, stop)
+      i = end === -1 || end > to ? to : end + 3
+      quoted = true
+      continue
+    }
+
+    if (ch === "'") {
+      let j = i + 1
+      while (j < to) {
+        if (src[j] === "'" && src[j + 1] === "'") {
+          value += "'"
+          j += 2
+          continue
+        }
+
+        if (src[j] === "'") break
+        value += src[j]
+        j++
+      }
+
+      i = j + 1
+      quoted = true
+      continue
+    }
+
+    if (ch === '"') {
+      let j = i + 1
+      while (j < to && src[j] !== '"') {
+        if (src[j] === '`' && j + 1 < to) {
+          value += src[j + 1]
+          j += 2
+          continue
+        }
+
+        value += src[j]
+        j++
+      }
+
+      i = j + 1
+      quoted = true
+      continue
+    }
+
+    if (ch === '`' && i + 1 < to) {
+      value += src[i + 1]
+      i += 2
+      continue
+    }
+
+    if (/[\s;|(){}]/.test(ch) || (ch === '&' && src[i + 1] === '&')) break
+    // `$(…)` inside a bare word is its own group.
+    if (ch === '$' && src[i + 1] === '(' && value !== '') break
+    value += ch
+    i++
+  }
+
+  if (i === start) i++
+  return {kind: 'word', value, quoted, start, end: i}
+}
+
+export interface PsParseResult {
+  readonly commands: PsCommand[]
+  /** Code handed on (`powershell -Command …`, `cmd /c …`) that was cut short at the depth limit. */
+  readonly truncated: boolean
+}
+
+interface Ctx {
+  commands: PsCommand[]
+  depth: number
+  nextPipe: number
+  truncated: boolean
+}
+
+const MAX_DEPTH = 4
+const MAX_COMMANDS = 400
+
+/** Reads PowerShell text into commands; strings inside `"…$(…)…"` and nested code are read too. */
+export function parsePowerShell(src: string): PsParseResult {
+  const ctx: Ctx = {commands: [], depth: 0, nextPipe: 0, truncated: false}
+  statements(src, 0, src.length, ctx, 'powershell')
+  return {commands: ctx.commands, truncated: ctx.truncated}
+}
+
+function statements(src: string, from: number, to: number, ctx: Ctx, syntax: 'cmd' | 'powershell'): void {
+  const tokens = syntax === 'cmd' ? tokeniseCmd(src, from, to) : tokenise(src, from, to)
+  let current: Token[] = []
+  let pipe = ctx.nextPipe++
+  let stage = 0
+  const flush = (): void => {
+    if (current.length > 0) command(src, current, ctx, syntax, pipe, stage)
+    current = []
+  }
+
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token
+    if (t.kind === 'sep') {
+      flush()
+      if (t.value === '|') stage++
+      else {
+        pipe = ctx.nextPipe++
+        stage = 0
+      }
+
+      continue
+    }
+
+    if (t.kind === 'open') {
+      // Read the group's inside as statements of its own, then keep it as one word of this one.
+      let depth = 1
+      let j = i + 1
+      for (; j < tokens.length; j++) {
+        const u = tokens[j] as Token
+        if (u.kind === 'open') depth++
+        else if (u.kind === 'close' && --depth === 0) break
+      }
+
+      const close = tokens[j]
+      const end = close ? close.start : to
+      statements(src, t.end, end, ctx, syntax)
+      current.push({
+        kind: 'word',
+        value: src.slice(t.start, close ? close.end : to),
+        quoted: true,
+        start: t.start,
+        end: close ? close.end : to,
+      })
+      i = j
+      continue
+    }
+
+    if (t.kind === 'close') continue
+    // `"… $(Remove-Item …) …"`: what a subexpression in an expandable string runs is read too.
+    if (t.kind === 'word' && t.quoted && src.slice(t.start, t.end).includes('$('))
+      subexpressions(src, t.start, t.end, ctx, syntax)
+    current.push(t)
+  }
+
+  flush()
+}
+
+function subexpressions(src: string, from: number, to: number, ctx: Ctx, syntax: 'cmd' | 'powershell'): void {
+  let i = src.indexOf('$(', from)
+  while (i !== -1 && i < to) {
+    let depth = 0
+    let j = i + 1
+    for (; j < to; j++) {
+      if (src[j] === '(') depth++
+      else if (src[j] === ')' && --depth === 0) break
+    }
+
+    statements(src, i + 2, Math.min(j, to), ctx, syntax)
+    i = src.indexOf('$(', j)
+  }
+}
+
+/** cmd.exe: `&`, `&&`, `||`, `|` separate commands; `^` escapes; `"…"` quotes. */
+function tokeniseCmd(src: string, from: number, to: number): Token[] {
+  const out: Token[] = []
+  let i = from
+  while (i < to) {
+    const ch = src[i] as string
+    if (/\s/.test(ch) && ch !== '\n') {
+      i++
+      continue
+    }
+
+    if (ch === '&' || ch === '|' || ch === '\n') {
+      const two = src.slice(i, i + 2)
+      const value = two === '&&' || two === '||' ? two : ch === '\n' ? ';' : ch === '&' ? ';' : '|'
+      out.push({kind: 'sep', value, start: i, end: i + (value.length === 2 ? 2 : 1)})
+      i += value.length === 2 ? 2 : 1
+      continue
+    }
+
+    let value = ''
+    let quoted = false
+    const start = i
+    while (i < to && !/[\s&|]/.test(src[i] as string)) {
+      const c = src[i] as string
+      if (c === '^' && i + 1 < to) {
+        value += src[i + 1]
+        i += 2
+        continue
+      }
+
+      if (c === '"') {
+        const end = src.indexOf('"', i + 1)
+        const stop = end === -1 || end > to ? to : end
+        value += src.slice(i + 1, stop)
+        i = stop + 1
+        quoted = true
+        continue
+      }
+
+      value += c
+      i++
+    }
+
+    out.push({kind: 'word', value, quoted, start, end: i})
+  }
+
+  return out
+}
+
+function command(
+  src: string,
+  tokens: Token[],
+  ctx: Ctx,
+  syntax: 'cmd' | 'powershell',
+  pipe: number,
+  stage: number,
+): void {
+  if (ctx.commands.length >= MAX_COMMANDS) return
+  let words = tokens.filter((t): t is Token & {kind: 'word'} => t.kind === 'word')
+  // `$x = Get-Item …`: the command is what follows the assignment.
+  while (words.length >= 2 && /^\$[\w:]+$/.test(words[0]?.value ?? '') && /^[-+*/]?=$/.test(words[1]?.value ?? ''))
+    words = words.slice(2)
+  // `& 'C:\x.exe' args`, `. .\script.ps1`: the call operator names the command in the next word.
+  if (syntax === 'powershell' && (words[0]?.value === '&' || words[0]?.value === '.') && !words[0]?.quoted)
+    words = words.slice(1)
+  const head = words[0]
+  if (head === undefined) return
+  const first = tokens[0] as Token
+  const last = tokens.at(-1) as Token
+  const text = src.slice(first.start, last.end).trim()
+  const args: PsArg[] = words.slice(1).map((w) => {
+    if (!w.quoted && syntax === 'powershell' && /^-[A-Za-z]/.test(w.value)) {
+      const colon = w.value.indexOf(':')
+      return colon === -1
+        ? {param: w.value.slice(1).toLowerCase(), text: w.value, quoted: false}
+        : {param: w.value.slice(1, colon).toLowerCase(), text: w.value.slice(colon + 1), quoted: false}
+    }
+
+    return {text: w.value, quoted: w.quoted}
+  })
+  const written = head.value
+  let name = written
+    .replace(/^.*[\\/]/, '')
+    .toLowerCase()
+    .replace(/\.(?:exe|com|cmd|bat)$/, '')
+  // `[System.IO.Directory]::Delete(…)`: a .NET call, named by type and method.
+  const dotnet = /^\[(?:system\.)?([\w.]+)\]::(\w+)/i.exec(written)
+  if (dotnet) name = `[${(dotnet[1] as string).toLowerCase()}]::${(dotnet[2] as string).toLowerCase()}`
+  else if (PS_ALIASES[name] !== undefined && (syntax === 'powershell' || name !== 'type'))
+    name = PS_ALIASES[name] as string
+  else if (SHARED_ALIASES[name] !== undefined && syntax === 'powershell' && powershellStyle(args))
+    name = SHARED_ALIASES[name] as string
+  const cmd: PsCommand = {name, written, args, text, syntax, pipe, stage}
+  ctx.commands.push(cmd)
+  handOn(cmd, ctx)
+}
+
+/** `cmd /c …`, `powershell -Command …`: the code they run is read too. */
+function handOn(cmd: PsCommand, ctx: Ctx): void {
+  if (ctx.depth >= MAX_DEPTH) {
+    if (cmd.name === 'cmd' || cmd.name === 'powershell' || cmd.name === 'pwsh') ctx.truncated = true
+    return
+  }
+
+  let code: null | string = null
+  let syntax: 'cmd' | 'powershell' = 'powershell'
+  if (cmd.name === 'cmd') {
+    const at = cmd.args.findIndex((a) => /^\/[ck]$/i.test(a.text))
+    if (at !== -1) {
+      code = cmd.args
+        .slice(at + 1)
+        .map((a) => (a.quoted && cmd.args.length - at > 2 ? `"${a.text}"` : a.text))
+        .join(' ')
+      syntax = 'cmd'
+    }
+  } else if (cmd.name === 'powershell' || cmd.name === 'pwsh') {
+    const at = cmd.args.findIndex((a) => a.param !== undefined && /^(?:c|command|commandwithargs|cwa)$/.test(a.param))
+    if (at !== -1)
+      code = cmd.args
+        .slice(at + 1)
+        .map((a) => a.text)
+        .join(' ')
+    const enc = cmd.args.findIndex(
+      (a) => a.param !== undefined && /^e(?:c|n|nc|ncodedcommand|ncodedc\w*)?$/.test(a.param),
+    )
+    const payload = enc === -1 ? undefined : cmd.args[enc + 1]
+    if (payload !== undefined) code = decodeEncodedCommand(payload.text) ?? code
+  }
+
+  if (code === null || code.trim() === '') return
+  ctx.depth++
+  try {
+    statements(code, 0, code.length, ctx, syntax)
+  } finally {
+    ctx.depth--
+  }
+}
+
+/** `-EncodedCommand` is base64 of UTF-16LE text. */
+export function decodeEncodedCommand(b64: string): null | string {
+  if (!/^[A-Za-z0-9+/=]{4,}$/.test(b64)) return null
+  const text = Buffer.from(b64, 'base64').toString('utf16le')
+  return /[\u0000-\u0008\u000E-\u001F]/.test(text) ? null : text
+}
