@@ -13,6 +13,7 @@ import type {Gateway, GatewayEvent} from '../lib/gateway.js'
 import type {Logger} from '../lib/logger.js'
 import type {Actor} from '../lib/records.js'
 import type {RuntimeStore} from '../lib/store.js'
+import type {HubConsole} from './console/index.js'
 import type {EventBuffer} from './event-stream.js'
 
 import {ApproveBody, DenyBody, PlanBody, RotateBody} from '../lib/api.js'
@@ -28,6 +29,8 @@ export interface AppDeps {
   auditSeq: () => number
   auditSize: () => number
   config: HubConfig
+  /** The operator's web console (src/daemon/console/): its routes, and sessions accepted as the operator. */
+  console?: HubConsole | undefined
   events: EventBuffer
   gateway: Gateway
   log: Logger
@@ -180,8 +183,16 @@ export function createApp(deps: AppDeps): Hono<Env> {
     async (c, next) => {
       const header = c.req.header('x-agent-token') ?? c.req.header('authorization')?.replace(/^Bearer\s+/i, '')
       const token = header ?? (c.req.path === '/events' ? c.req.query('token') : undefined)
-      if (!token)
-        throw new HubError('unauthorized', 'A token is required: send it in X-Agent-Token or Authorization: Bearer.')
+      if (!token) {
+        // No token: a console session (cookie, plus CSRF token and Origin when it changes something) acts as the operator.
+        const session = deps.console?.authenticate(c)
+        if (!session)
+          throw new HubError('unauthorized', 'A token is required: send it in X-Agent-Token or Authorization: Bearer.')
+        c.set('actor', session)
+        await next()
+        return
+      }
+
       const tokens = deps.tokens()
       const role: Role | undefined = tokensEqual(token, tokens.operator)
         ? 'operator'
@@ -409,5 +420,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
     })
   })
 
+  deps.console?.routes(app, {operator})
   return app
 }

@@ -20,6 +20,7 @@ import {RuntimeStore} from '../lib/store.js'
 import {ensureTokens, fingerprint, rotateTokenFile, tokenPath, type Tokens} from '../lib/tokens.js'
 import {hubVersion} from '../lib/version.js'
 import {createApp} from './app.js'
+import {createConsole} from './console/index.js'
 import {EventBuffer} from './event-stream.js'
 
 export interface RunningDaemon {
@@ -100,6 +101,8 @@ function listen(
 export interface OpenHub {
   app: ReturnType<typeof createApp>
   audit: AuditLog
+  /** Where browsers reach the daemon, once it listens (the console's login links). */
+  base?: string
   /** Stops runs (after the grace period), ends event streams, closes the audit log. */
   close(graceMs?: number): Promise<void>
   config: HubConfig
@@ -159,7 +162,22 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
   if (expired > 0) mainLog.info(`Expired ${expired} request(s) that passed their time while the daemon was down.`)
 
   const events = new EventBuffer(gateway, store.paths.audit)
+  const hubConsole = createConsole({
+    auditPath: store.paths.audit,
+    auditSeq: () => audit.lastSeq,
+    auditSize: () => audit.size,
+    base: () => hub.base,
+    config,
+    events,
+    gateway,
+    log: log.child('hub.console'),
+    runtimeDir,
+    store,
+    tokens: () => hub.tokens,
+    version: hubVersion(),
+  })
   const app = createApp({
+    console: hubConsole,
     config,
     gateway,
     store,
@@ -228,6 +246,7 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
   const {port} = address
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host
   const base = `http://${hostForUrl}:${port}`
+  hub.base = base
   await store.writeDaemonInfo({
     pid: process.pid,
     host: config.host,

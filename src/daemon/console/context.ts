@@ -1,0 +1,93 @@
+/**
+ * What the console's parts share: its dependencies, the session cookie and CSRF header names, the
+ * security headers of every console response, and the context the route modules are built with.
+ */
+import type {Context} from 'hono'
+
+import type {HubConfig} from '../../lib/config.js'
+import type {Gateway} from '../../lib/gateway.js'
+import type {Logger} from '../../lib/logger.js'
+import type {Actor} from '../../lib/records.js'
+import type {RuntimeStore} from '../../lib/store.js'
+import type {Tokens} from '../../lib/tokens.js'
+import type {EventBuffer} from '../event-stream.js'
+import type {ChainStatus} from './audit-source.js'
+import type {Insights} from './insights.js'
+import type {RunTracker} from './run-tracker.js'
+import type {ConsoleSessions, Session} from './sessions.js'
+import type {Assets} from './views/layout.js'
+
+export const SESSION_COOKIE = 'hub_session'
+export const CSRF_HEADER = 'x-csrf-token'
+
+/** The operator, acting through a console session (the audit names the session). */
+export interface ConsoleActor extends Actor {
+  session: string
+  via: 'console'
+}
+
+export type ConsoleEnv = {Variables: {actor: Actor}}
+
+export interface ConsoleDeps {
+  auditPath: string
+  auditSeq: () => number
+  auditSize: () => number
+  /** The address browsers reach the daemon at, once it listens (login links are built on it). */
+  base: () => string | undefined
+  config: HubConfig
+  events: EventBuffer
+  gateway: Gateway
+  log: Logger
+  runtimeDir: string
+  store: RuntimeStore
+  tokens: () => Tokens
+  version: string
+}
+
+export interface ConsoleContext {
+  assets: Assets
+  chain: ChainStatus
+  deps: ConsoleDeps
+  insights: Insights
+  runs: RunTracker
+  /** As `HubConsole.authenticate`: a session as the operator, with CSRF and Origin checked when it matters. */
+  authenticate(c: Context): ConsoleActor | undefined
+  /** The session of a page request, or undefined. */
+  session(c: Context): Session | undefined
+  sessions: ConsoleSessions
+}
+
+/** Headers on every console response: nothing inline, nothing framed, nothing cached, nothing leaked. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ')
+
+export function securityHeaders(c: Context, cache: 'immutable' | 'none'): void {
+  c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+  c.header('X-Content-Type-Options', 'nosniff')
+  c.header('X-Frame-Options', 'DENY')
+  c.header('Referrer-Policy', 'no-referrer')
+  c.header('Cross-Origin-Opener-Policy', 'same-origin')
+  c.header('Cross-Origin-Resource-Policy', 'same-origin')
+  c.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=()')
+  c.header('Cache-Control', cache === 'immutable' ? 'public, max-age=31536000, immutable' : 'no-store')
+}
+
+export function readSessionCookie(c: Context): string | undefined {
+  const header = c.req.header('cookie')
+  if (!header) return undefined
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim()
+  }
+
+  return undefined
+}
+

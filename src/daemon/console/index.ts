@@ -1,0 +1,133 @@
+/**
+ * The operator's web console (SPEC §7.7, issue 15), served by the daemon itself. `createConsole`
+ * builds it from the daemon's parts; the HTTP app mounts its routes and asks it, through
+ * `authenticate`, whether a request without a token carries a console session.
+ *
+ * A session acts as the operator on the API (the console's buttons call `POST /approve/:id` like the
+ * CLI does), but only with its CSRF token and a same-origin `Origin` on every state-changing request.
+ * Console pages accept a session only: no token, agent or operator, ever opens them.
+ */
+import type {Context, Hono, MiddlewareHandler} from 'hono'
+
+import {createHash} from 'node:crypto'
+
+import {
+  type ConsoleActor,
+  type ConsoleContext,
+  type ConsoleDeps,
+  type ConsoleEnv,
+  CSRF_HEADER,
+  readSessionCookie,
+  securityHeaders,
+} from './context.js'
+
+import {HubError} from '../../lib/errors.js'
+import {fingerprint} from '../../lib/tokens.js'
+import {SCRIPT} from './assets/script.js'
+import {STYLE} from './assets/style.js'
+import {ChainStatus} from './audit-source.js'
+import {Insights} from './insights.js'
+import {registerPages} from './pages.js'
+import {ConsoleSessions} from './sessions.js'
+import {registerSignIn} from './sign-in.js'
+import {RunTracker} from './run-tracker.js'
+
+export type {ConsoleActor, ConsoleDeps, ConsoleEnv} from './context.js'
+
+export interface HubConsole {
+  /**
+   * The console session a request carries, as the operator; undefined when it carries none (or an
+   * expired one). Throws `forbidden` for a state-changing request without its CSRF token or with a
+   * foreign or missing Origin.
+   */
+  authenticate(c: Context): ConsoleActor | undefined
+  /** Adds the console's routes; `operator` is the API's own operator check. */
+  routes(app: Hono<ConsoleEnv>, guards: {operator: MiddlewareHandler<ConsoleEnv>}): void
+  readonly sessions: ConsoleSessions
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+function assetName(stem: string, ext: string, text: string): string {
+  return `/console/assets/${stem}.${createHash('sha256').update(text).digest('hex').slice(0, 12)}.${ext}`
+}
+
+/** The Origin of a state-changing request must be this very address (scheme, host and port). */
+function sameOrigin(c: Context): boolean {
+  const origin = c.req.header('origin')
+  const host = c.req.header('host') ?? new URL(c.req.url).host
+  if (!origin) return false
+  try {
+    return new URL(origin).host.toLowerCase() === host.toLowerCase()
+  } catch {
+    return false
+  }
+}
+
+export function createConsole(deps: ConsoleDeps): HubConsole {
+  const operatorFp = (): string => fingerprint(deps.tokens().operator)
+  const sessions = new ConsoleSessions({operatorFingerprint: operatorFp})
+  const log = deps.log
+  sessions.onChange = (change) => {
+    const ua = change.info.user_agent ? ` (${change.info.user_agent.slice(0, 60).replaceAll(/[^\x20-\x7E]/g, '?')})` : ''
+    if (change.kind === 'started') log.info(`Console session ${change.info.id} started${ua}`)
+    else log.info(`Console session ${change.info.id} ended: ${change.why ?? 'revoked'}`)
+  }
+
+  const authenticate = (c: Context): ConsoleActor | undefined => {
+    const cookie = readSessionCookie(c)
+    if (cookie === undefined) return undefined
+    const session = sessions.authenticate(cookie)
+    if (!session) return undefined
+    if (!SAFE_METHODS.has(c.req.method)) {
+      if (!sameOrigin(c))
+        throw new HubError(
+          'forbidden',
+          'A console request that changes something must come from the console page itself (Origin).',
+        )
+      if (!sessions.csrfMatches(session, c.req.header(CSRF_HEADER)))
+        throw new HubError(
+          'forbidden',
+          'The CSRF token is missing or wrong; reload the console, or sign in again with hub open.',
+        )
+    }
+
+    return {role: 'operator', token: operatorFp(), session: session.info.id, via: 'console'}
+  }
+
+  const runs = new RunTracker()
+  deps.events.subscribe((e) => runs.observe(e.data))
+  const ctx: ConsoleContext = {
+    deps,
+    authenticate,
+    sessions,
+    runs,
+    chain: new ChainStatus(deps.auditPath),
+    insights: new Insights({auditPath: deps.auditPath, subscribe: (l) => deps.events.subscribe(l)}),
+    assets: {css: assetName('console', 'css', STYLE), js: assetName('console', 'js', SCRIPT)},
+    session: (c) => sessions.authenticate(readSessionCookie(c)),
+  }
+
+  return {
+    sessions,
+    authenticate,
+    routes(app, guards) {
+      app.get('/console/assets/:name', (c) => {
+        const path = c.req.path
+        if (path === ctx.assets.css) {
+          securityHeaders(c, 'immutable')
+          return c.body(STYLE, 200, {'Content-Type': 'text/css; charset=utf-8'})
+        }
+
+        if (path === ctx.assets.js) {
+          securityHeaders(c, 'immutable')
+          return c.body(SCRIPT, 200, {'Content-Type': 'text/javascript; charset=utf-8'})
+        }
+
+        throw new HubError('not_found', `No console asset ${c.req.param('name')}.`)
+      })
+      registerSignIn(app, ctx, guards)
+      registerPages(app, ctx)
+    },
+  }
+}
