@@ -10,7 +10,7 @@ import {count, duration} from './views/format.js'
 
 const W = 600
 const H = 180
-const PAD = {left: 40, right: 8, top: 10, bottom: 24}
+const PAD = {left: 64, right: 8, top: 12, bottom: 26}
 
 function hourLabel(start: number): string {
   return new Date(start).toISOString().slice(11, 13)

@@ -35,7 +35,7 @@ ol.queue{list-style:none;margin:0;padding:0;display:grid;gap:12px}
 .req.current{border-color:var(--focus);box-shadow:0 0 0 1px var(--focus)}
 .req.decided{opacity:.65}
 .req-head{display:flex;flex-wrap:wrap;gap:4px 10px;align-items:baseline}
-.req-head .who{color:var(--muted);font-size:.9rem}
+.req-head .who{color:var(--muted);font-size:.9rem;display:flex;flex-wrap:wrap;gap:0 10px}
 .badge{display:inline-block;font-size:.8rem;padding:0 6px;border-radius:10px;border:1px solid var(--line)}
 .b-ask{background:var(--warnbg)}.b-deny,.b-bad{background:var(--badbg)}.b-allow,.b-ok{background:var(--okbg)}
 pre{margin:6px 0;padding:8px 10px;border-radius:6px;background:var(--bg);border:1px solid var(--line);
@@ -62,10 +62,10 @@ dialog{border:1px solid var(--line);border-radius:10px;background:var(--bg);colo
 dialog::backdrop{background:rgb(0 0 0 / 45%)}
 dialog label{display:block;margin:8px 0 2px;font-size:.9rem}
 .pager{display:flex;gap:12px;align-items:center;margin:10px 0;flex-wrap:wrap}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:14px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(460px,100%),1fr));gap:14px}
 .panel{border:1px solid var(--line);border-radius:8px;padding:10px 12px;background:var(--card)}
 svg.chart{width:100%;height:auto;display:block}
-svg.chart text{fill:var(--muted);font-size:11px}
+svg.chart text{fill:var(--muted);font-size:13px}
 svg .ax{stroke:var(--line)}svg .c-approved{fill:var(--ok)}svg .c-denied{fill:var(--bad)}
 svg .c-blocked{fill:#8250df}svg .c-expired{fill:var(--warn)}svg .c-bar{fill:var(--accent)}
 svg .l-p50{stroke:var(--accent);fill:none;stroke-width:2}svg .l-p95{stroke:var(--bad);fill:none;stroke-width:2;stroke-dasharray:4 3}

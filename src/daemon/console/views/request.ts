@@ -49,7 +49,7 @@ export function explanation(req: PendingRequest): Html {
       }</td></tr>`,
   )
   return html`<details class="why"><summary>Policy explanation</summary>
-<p><span class="badge b-${p.decision}">${p.decision}</span> ${truthful(p.reason)}${p.rule ? html` (rule <code>${p.rule}</code>)` : ' (no rule matched: an operator decides)'}</p>
+<p><span class="badge b-${p.decision}">${p.decision}</span> ${truthful(p.reason)}${p.rule ? html` (rule <code>${p.rule}</code>)` : ''}</p>
 <h3>Commands as parsed (${p.commands?.length ?? 0})</h3>${commands.length > 0 ? html`<ol>${commands}</ol>` : html`<p class="hint">None found.</p>`}
 <h3>Rules that matched (${p.matches?.length ?? 0})</h3>${
     matches.length > 0
