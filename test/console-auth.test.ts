@@ -127,7 +127,10 @@ describe('console sessions and CSRF against the real daemon', () => {
 
   it('logging out ends the session; rotating the operator token ends every session', async () => {
     const a = await signIn()
-    const out = await call(daemon, 'POST', '/console/logout', {body: {}, headers: {cookie: a.cookie, origin, 'x-csrf-token': a.csrf}})
+    const out = await call(daemon, 'POST', '/console/logout', {
+      body: {},
+      headers: {cookie: a.cookie, origin, 'x-csrf-token': a.csrf},
+    })
     expect(out.status).toBe(200)
     expect((await call(daemon, 'GET', '/pending', {headers: {cookie: a.cookie}})).status).toBe(401)
 

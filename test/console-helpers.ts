@@ -49,9 +49,9 @@ export async function loginUrl(root: string): Promise<string> {
 export async function signIn(
   browser: Browser,
   root: string,
-  viewport = {width: 1280, height: 900},
+  viewport?: {height: number; width: number},
 ): Promise<{context: BrowserContext; page: Page}> {
-  const context = await browser.newContext({viewport})
+  const context = await browser.newContext({viewport: viewport ?? {width: 1280, height: 900}})
   const page = await context.newPage()
   await page.goto(await loginUrl(root))
   await page.waitForURL((u) => u.pathname === '/', {timeout: 20_000})
@@ -112,6 +112,8 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     const v = await probe()
     if (v !== undefined) return v
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
+    await new Promise((r) => {
+      setTimeout(r, 100)
+    })
   }
 }

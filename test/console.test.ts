@@ -4,6 +4,7 @@
  * with a comment, edit then approve, see an edit into `rm -rf /` refused, search the audit; and
  * screenshots of each page at 1280 and 375 px in test-output/console/.
  */
+/* eslint-disable unicorn/prefer-dom-node-text-content -- Playwright's Locator.innerText (what a person sees), not the DOM property. */
 import type {Browser, Page} from 'playwright-core'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -56,27 +57,27 @@ describe.skipIf(!HAVE_CHROMIUM)('console in a real browser', () => {
   it('signs in through hub open --print-url, and the code leaves the address bar', async () => {
     ;({page} = await signIn(browser, root))
     expect(page.url()).not.toContain('code=')
-    const history = await page.evaluate(() => history.length)
-    expect(history).toBeGreaterThan(0)
     const cookies = await page.context().cookies()
     const session = cookies.find((c) => c.name === 'hub_session')
     expect(session?.httpOnly).toBe(true)
     expect(session?.sameSite).toBe('Strict')
     // The CSRF token is in this origin's storage only, never in a page.
-    const csrf = await page.evaluate(() => localStorage.getItem('hub.csrf'))
+    const csrf = await page.evaluate<null | string>("localStorage.getItem('hub.csrf')")
     expect(csrf).toMatch(/^[\w-]{43}$/)
     expect(await page.content()).not.toContain(csrf)
   })
 
   it('shows a request queued by hub plan without reload, explains it, approves it and shows its output', async () => {
-    const id = await plan(root, 'echo hello-from-hub; printf "col1\\tcol2\\n"', 'first request\u202E evil')
+    const id = await plan(root, String.raw`echo hello-from-hub; printf "col1\tcol2\n"`, 'first request\u202E evil')
     await card(page, id).waitFor({timeout: 20_000})
     // Truthful: the note's RLO is drawn as a mark, not obeyed.
     await expect(card(page, id).locator('dd').filter({hasText: 'first request'}).innerText()).resolves.toContain(
       '⟨U+202E RLO⟩',
     )
     await card(page, id).getByText('Policy explanation').click()
-    await card(page, id).getByRole('heading', {name: /Commands as parsed/}).waitFor()
+    await card(page, id)
+      .getByRole('heading', {name: /Commands as parsed/})
+      .waitFor()
     expect(await card(page, id).locator('details.why').innerText()).toContain('echo')
     await screenshot(page, 'queue-1280')
 
@@ -132,7 +133,10 @@ describe.skipIf(!HAVE_CHROMIUM)('console in a real browser', () => {
     await card(page, id).getByRole('button', {name: 'Edit', exact: true}).click()
     await page.getByRole('textbox', {name: 'Command', exact: true}).fill('echo edited-by-operator')
     await page.getByRole('button', {name: 'Approve edited command'}).click()
-    await card(page, id).locator('.outcome').filter({hasText: /Approved with your edit/}).waitFor({timeout: 20_000})
+    await card(page, id)
+      .locator('.outcome')
+      .filter({hasText: /Approved with your edit/})
+      .waitFor({timeout: 20_000})
     const s = await until('the edited run to finish', async () => {
       const st = await status(id)
       return st.state === 'finished' ? st : undefined
@@ -196,7 +200,7 @@ describe.skipIf(!HAVE_CHROMIUM)('console in a real browser', () => {
       if (width === 375) {
         for (const path of ['/', '/console/insights', `/console/requests/${id}`]) {
           await page.goto(new URL(path, daemon.base).href)
-          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+          const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')
           expect(overflow, path).toBeLessThanOrEqual(0)
         }
       }
@@ -213,11 +217,21 @@ describe.skipIf(!HAVE_CHROMIUM)('console in a real browser', () => {
     await fresh.waitForURL((u) => u.pathname === '/')
     const again = await context.newPage()
     await again.goto(url)
-    await again.getByRole('alert').filter({hasText: /already used or has expired/}).waitFor({timeout: 20_000})
+    await again
+      .getByRole('alert')
+      .filter({hasText: /already used or has expired/})
+      .waitFor({timeout: 20_000})
     // The link from the start of the suite: wait (on the clock, not a fixed sleep) until it has expired.
-    await until('the first link to expire', async () => (Date.now() > staleLink.expires + 1000 ? true : undefined), 90_000)
+    await until(
+      'the first link to expire',
+      async () => (Date.now() > staleLink.expires + 1000 ? true : undefined),
+      90_000,
+    )
     await again.goto(staleLink.url)
-    await again.getByRole('alert').filter({hasText: /already used or has expired/}).waitFor({timeout: 20_000})
+    await again
+      .getByRole('alert')
+      .filter({hasText: /already used or has expired/})
+      .waitFor({timeout: 20_000})
     await context.close()
   }, 120_000)
 })

@@ -21,7 +21,10 @@ export default class Open extends BaseCommand<typeof Open> {
   static override description = `Asks the daemon (with the operator token, found by itself) for a sign-in link to the web console. The link works once, within 60 seconds; it carries its code after "#", so the code never reaches a server log or the browser's Referer, and the console takes it out of the address bar at once. The browser then holds a session (HttpOnly, SameSite=Strict cookie) that ends after 12 hours, or 2 hours unused; list and end sessions with hub sessions.`
   static override examples = [
     '<%= config.bin %> open',
-    {description: 'Only print the link (for a browser elsewhere, e.g. through an SSH tunnel)', command: '<%= config.bin %> open --print-url'},
+    {
+      description: 'Only print the link (for a browser elsewhere, e.g. through an SSH tunnel)',
+      command: '<%= config.bin %> open --print-url',
+    },
   ]
   static override flags = {
     'print-url': Flags.boolean({description: 'Print the link without opening a browser.'}),
@@ -33,7 +36,10 @@ export default class Open extends BaseCommand<typeof Open> {
     const client = await this.client('operator', {base: this.flags.base})
     const {body: link} = await client.call<LoginLink>('POST', '/console/login-links', {})
     if (typeof link?.url !== 'string')
-      throw new HubError('internal', 'The daemon did not answer with a login link; is it an older hub without the console?')
+      throw new HubError(
+        'internal',
+        'The daemon did not answer with a login link; is it an older hub without the console?',
+      )
     if (this.jsonMode) return this.printJson(link)
     process.stdout.write(`${link.url}\n`)
     const how = this.flags['print-url'] ? undefined : opener()
@@ -54,7 +60,9 @@ export default class Open extends BaseCommand<typeof Open> {
       process.stderr.write(this.style.dim('Opened in your browser; the link works once, within 60 seconds.\n'))
     } catch (error) {
       process.stderr.write(
-        this.style.yellow(`Could not start a browser (${(error as Error).message}); open the link above yourself within 60 seconds.\n`),
+        this.style.yellow(
+          `Could not start a browser (${(error as Error).message}); open the link above yourself within 60 seconds.\n`,
+        ),
       )
     }
   }

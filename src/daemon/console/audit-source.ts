@@ -6,7 +6,13 @@
 import {stat} from 'node:fs/promises'
 
 import {AUDIT_EVENTS} from '../../lib/audit-log.js'
-import {type AuditFilter, type AuditLine, queryAudit, verifyAuditFile, type VerifyResult} from '../../lib/audit-query.js'
+import {
+  type AuditFilter,
+  type AuditLine,
+  queryAudit,
+  verifyAuditFile,
+  type VerifyResult,
+} from '../../lib/audit-query.js'
 
 export const AUDIT_EVENT_NAMES: readonly string[] = AUDIT_EVENTS
 
@@ -53,20 +59,22 @@ export async function auditPage(path: string, q: AuditPageQuery): Promise<AuditP
   const filter: AuditFilter = {events: q.events, grep: q.grep, since: q.since, until: q.until}
   const extra = extraTest(q)
   const kept: AuditLine[] = []
-  let summary
-  if (extra) {
-    summary = await queryAudit(path, filter, (entry) => {
-      if (!extra(entry)) return
-      kept.push(entry)
-      if (kept.length > want) kept.shift()
-    })
-  } else {
-    summary = await queryAudit(path, {...filter, limit: want}, (entry) => kept.push(entry))
-  }
+  const summary = await (extra
+    ? queryAudit(path, filter, (entry) => {
+        if (!extra(entry)) return
+        kept.push(entry)
+        if (kept.length > want) kept.shift()
+      })
+    : queryAudit(path, {...filter, limit: want}, (entry) => kept.push(entry)))
 
   const newestFirst = kept.reverse()
   const rows = newestFirst.slice(q.page * q.pageSize, (q.page + 1) * q.pageSize)
-  return {rows, hasOlder: newestFirst.length > (q.page + 1) * q.pageSize, missing: summary.missing, skipped: summary.skipped_lines}
+  return {
+    rows,
+    hasOlder: newestFirst.length > (q.page + 1) * q.pageSize,
+    missing: summary.missing,
+    skipped: summary.skipped_lines,
+  }
 }
 
 export interface ChainState extends VerifyResult {

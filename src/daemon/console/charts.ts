@@ -29,13 +29,20 @@ function axes(max: number, format: (v: number) => string, hours: HourFigures[]):
   const innerW = W - PAD.left - PAD.right
   const ticks = [0, 0.5, 1].map((f) => {
     const y = PAD.top + innerH * (1 - f)
-    return html`<line class="ax" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y}" y2="${y}"/><text x="${PAD.left - 4}" y="${y + 4}" text-anchor="end">${format(max * f)}</text>`
+    return html`<line class="ax" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y}" y2="${y}" /><text
+        x="${PAD.left - 4}"
+        y="${y + 4}"
+        text-anchor="end"
+        >${format(max * f)}</text
+      >`
   })
   const step = innerW / hours.length
   const labels = hours
     .map((h, i) =>
       i % 3 === 0
-        ? html`<text x="${(PAD.left + step * i + step / 2).toFixed(1)}" y="${H - 6}" text-anchor="middle">${hourLabel(h.start)}</text>`
+        ? html`<text x="${(PAD.left + step * i + step / 2).toFixed(1)}" y="${H - 6}" text-anchor="middle"
+            >${hourLabel(h.start)}</text
+          >`
         : undefined,
     )
     .filter((x): x is Html => x !== undefined)
@@ -56,14 +63,23 @@ export function decisionsChart(hours: HourFigures[], kinds: readonly DecisionKin
       const height = (n / max) * innerH
       y -= height
       bars.push(
-        html`<rect class="c-${k}" x="${(PAD.left + step * i + 1).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, step - 2).toFixed(1)}" height="${height.toFixed(1)}"><title>${hourLabel(h.start)}:00 UTC: ${n} ${k}</title></rect>`,
+        html`<rect
+          class="c-${k}"
+          x="${(PAD.left + step * i + 1).toFixed(1)}"
+          y="${y.toFixed(1)}"
+          width="${Math.max(1, step - 2).toFixed(1)}"
+          height="${height.toFixed(1)}"
+          ><title>${hourLabel(h.start)}:00 UTC: ${n} ${k}</title></rect
+        >`,
       )
     }
   }
 
   const sum = Object.fromEntries(kinds.map((k) => [k, hours.reduce((s, h) => s + h.counts[k], 0)]))
   const label = `Decisions per hour over the last ${hours.length} hours: ${kinds.map((k) => `${sum[k]} ${k}`).join(', ')}.`
-  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${label}">${axes(max, (v) => String(Math.round(v)), hours)}${join(bars)}</svg>`
+  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${label}">
+    ${axes(max, (v) => String(Math.round(v)), hours)}${join(bars)}
+  </svg>`
 }
 
 export function topRulesChart(rules: Array<{count: number; rule: string}>): Html {
@@ -75,7 +91,11 @@ export function topRulesChart(rules: Array<{count: number; rule: string}>): Html
   const rows = rules.map((r, i) => {
     const y = 4 + i * rowH
     const w = ((W - labelW - 50) * r.count) / max
-    return html`<text x="${labelW - 6}" y="${y + 15}" text-anchor="end">${r.rule.length > 36 ? r.rule.slice(0, 35) + '…' : r.rule}</text><rect class="c-bar" x="${labelW}" y="${y + 3}" width="${Math.max(1, w).toFixed(1)}" height="${rowH - 8}"><title>${r.rule}: ${r.count}</title></rect><text x="${(labelW + w + 6).toFixed(1)}" y="${y + 15}">${count(r.count)}</text>`
+    return html`<text x="${labelW - 6}" y="${y + 15}" text-anchor="end"
+        >${r.rule.length > 36 ? r.rule.slice(0, 35) + '…' : r.rule}</text
+      ><rect class="c-bar" x="${labelW}" y="${y + 3}" width="${Math.max(1, w).toFixed(1)}" height="${rowH - 8}"
+        ><title>${r.rule}: ${r.count}</title></rect
+      ><text x="${(labelW + w + 6).toFixed(1)}" y="${y + 15}">${count(r.count)}</text>`
   })
   const label = `Rules that blocked most: ${rules.map((r) => `${r.rule} ${r.count}`).join(', ')}.`
   return html`<svg class="chart" viewBox="0 0 ${W} ${height}" role="img" aria-label="${label}">${join(rows)}</svg>`
@@ -96,11 +116,22 @@ export function percentileChart(hours: HourFigures[], pick: (h: HourFigures) => 
       const x = (PAD.left + step * i + step / 2).toFixed(1)
       const y = (PAD.top + innerH * (1 - v / max)).toFixed(1)
       pts.push(`${x},${y}`)
-      dots.push(html`<circle class="c-${key === 'p50' ? 'bar' : 'denied'}" cx="${x}" cy="${y}" r="3"><title>${hourLabel(h.start)}:00 UTC ${key} ${duration(v)}</title></circle>`)
+      dots.push(
+        html`<circle class="c-${key === 'p50' ? 'bar' : 'denied'}" cx="${x}" cy="${y}" r="3"
+          ><title>${hourLabel(h.start)}:00 UTC ${key} ${duration(v)}</title></circle
+        >`,
+      )
     }
 
-    return html`<polyline class="l-${key}" points="${pts.join(' ')}"/>${join(dots)}`
+    return html`<polyline class="l-${key}" points="${pts.join(' ')}" />${join(dots)}`
   }
 
-  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${what}: p50 and p95 per hour (figures in the table below).">${axes(max, (v) => duration(v), hours)}${line('p50')}${line('p95')}</svg>`
+  return html`<svg
+    class="chart"
+    viewBox="0 0 ${W} ${H}"
+    role="img"
+    aria-label="${what}: p50 and p95 per hour (figures in the table below)."
+  >
+    ${axes(max, (v) => duration(v), hours)}${line('p50')}${line('p95')}
+  </svg>`
 }

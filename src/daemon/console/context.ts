@@ -46,12 +46,12 @@ export interface ConsoleDeps {
 
 export interface ConsoleContext {
   assets: Assets
+  /** As `HubConsole.authenticate`: a session as the operator, with CSRF and Origin checked when it matters. */
+  authenticate(c: Context): ConsoleActor | undefined
   chain: ChainStatus
   deps: ConsoleDeps
   insights: Insights
   runs: RunTracker
-  /** As `HubConsole.authenticate`: a session as the operator, with CSRF and Origin checked when it matters. */
-  authenticate(c: Context): ConsoleActor | undefined
   /** The session of a page request, or undefined. */
   session(c: Context): Session | undefined
   sessions: ConsoleSessions
@@ -90,4 +90,3 @@ export function readSessionCookie(c: Context): string | undefined {
 
   return undefined
 }
-

@@ -6,7 +6,7 @@ describe('truthful HTML', () => {
   it('escapes markup, so agent text is never HTML', () => {
     const out = truthful('<script>alert(1)</script> & "x" \'y\'').toString()
     expect(out).toBe('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot; &#39;y&#39;')
-    expect(html`<p title="${'"><img src=x onerror=alert(1)>'}">`.toString()).not.toContain('<img')
+    expect(html`<p title="${'"><img src=x onerror=alert(1)>'}"></p>`.toString()).not.toContain('<img')
   })
 
   it('marks line breaks and tabs in commands, keeps them in output', () => {
@@ -22,12 +22,14 @@ describe('truthful HTML', () => {
       expect(out).toContain('⟨U+202E RLO⟩')
       expect(out).toContain('⟨U+001B ESC⟩')
       expect(out).toContain('⟨U+200B ZWSP⟩')
-      expect(out).not.toMatch(/[\u202E\u001B\u200B]/)
+      for (const ch of ['\u202E', '\u001B', '\u200B']) expect(out).not.toContain(ch)
     }
   })
 
   it('cannot be imitated: typed marks are shown as code points', () => {
-    const fake = truthful('⟨U+202E RLO⟩ ⏎ ⇥').toString().replaceAll(/<[^>]+>/g, '')
+    const fake = truthful('⟨U+202E RLO⟩ ⏎ ⇥')
+      .toString()
+      .replaceAll(/<[^>]+>/g, '')
     expect(fake).toContain('⟨U+27E8⟩U+202E RLO⟩')
     expect(fake).toContain('⟨U+23CE⟩')
     expect(fake).toContain('⟨U+21E5⟩')

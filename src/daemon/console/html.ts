@@ -1,3 +1,5 @@
+import type {HtmlEscapedString} from 'hono/utils/html'
+
 /**
  * HTML for the console: hono/html's `html` (which escapes every interpolation) typed for the
  * synchronous use made of it here, and agent-written text drawn truthfully with the same rules as the
@@ -5,7 +7,6 @@
  * and every invisible or control character its code point, so no string can hide or fake text.
  */
 import {html as honoHtml, raw} from 'hono/html'
-import type {HtmlEscapedString} from 'hono/utils/html'
 
 import {NEWLINE_MARK, segments, TAB_MARK} from '../../lib/text/render.js'
 
@@ -18,8 +19,6 @@ export type Html = HtmlEscapedString
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
   return honoHtml(strings, ...values) as Html
 }
-
-export {raw}
 
 const ESCAPES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}
 
@@ -70,3 +69,5 @@ export function truthful(text: string, opts: TruthfulOptions = {}): Html {
 export function join(parts: Html[]): Html {
   return raw(parts.join(''))
 }
+
+export {raw} from 'hono/html'

@@ -11,6 +11,11 @@ import type {Context, Hono, MiddlewareHandler} from 'hono'
 
 import {createHash} from 'node:crypto'
 
+import {HubError} from '../../lib/errors.js'
+import {fingerprint} from '../../lib/tokens.js'
+import {SCRIPT} from './assets/script.js'
+import {STYLE} from './assets/style.js'
+import {ChainStatus} from './audit-source.js'
 import {
   type ConsoleActor,
   type ConsoleContext,
@@ -20,17 +25,11 @@ import {
   readSessionCookie,
   securityHeaders,
 } from './context.js'
-
-import {HubError} from '../../lib/errors.js'
-import {fingerprint} from '../../lib/tokens.js'
-import {SCRIPT} from './assets/script.js'
-import {STYLE} from './assets/style.js'
-import {ChainStatus} from './audit-source.js'
 import {Insights} from './insights.js'
 import {registerPages} from './pages.js'
+import {RunTracker} from './run-tracker.js'
 import {ConsoleSessions} from './sessions.js'
 import {registerSignIn} from './sign-in.js'
-import {RunTracker} from './run-tracker.js'
 
 export type {ConsoleActor, ConsoleDeps, ConsoleEnv} from './context.js'
 
@@ -67,9 +66,11 @@ function sameOrigin(c: Context): boolean {
 export function createConsole(deps: ConsoleDeps): HubConsole {
   const operatorFp = (): string => fingerprint(deps.tokens().operator)
   const sessions = new ConsoleSessions({operatorFingerprint: operatorFp})
-  const log = deps.log
+  const {log} = deps
   sessions.onChange = (change) => {
-    const ua = change.info.user_agent ? ` (${change.info.user_agent.slice(0, 60).replaceAll(/[^\x20-\x7E]/g, '?')})` : ''
+    const ua = change.info.user_agent
+      ? ` (${change.info.user_agent.slice(0, 60).replaceAll(/[^\u0020-\u007E]/g, '?')})`
+      : ''
     if (change.kind === 'started') log.info(`Console session ${change.info.id} started${ua}`)
     else log.info(`Console session ${change.info.id} ended: ${change.why ?? 'revoked'}`)
   }
@@ -113,7 +114,7 @@ export function createConsole(deps: ConsoleDeps): HubConsole {
     authenticate,
     routes(app, guards) {
       app.get('/console/assets/:name', (c) => {
-        const path = c.req.path
+        const {path} = c.req
         if (path === ctx.assets.css) {
           securityHeaders(c, 'immutable')
           return c.body(STYLE, 200, {'Content-Type': 'text/css; charset=utf-8'})

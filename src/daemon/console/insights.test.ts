@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {decisionsChart, niceMax, percentileChart, topRulesChart} from './charts.js'
 import {Insights, percentiles} from './insights.js'
 
-const HOUR = 3600_000
+const HOUR = 3_600_000
 
 function insights(now: number) {
   const listeners: Array<(e: {data: Record<string, unknown>; id: number}) => void> = []
@@ -15,7 +15,12 @@ function insights(now: number) {
       return () => {}
     },
   })
-  return {i, emit: (id: number, data: Record<string, unknown>) => listeners.forEach((l) => l({id, data}))}
+  return {
+    i,
+    emit(id: number, data: Record<string, unknown>) {
+      for (const l of listeners) l({id, data})
+    },
+  }
 }
 
 describe('insights', () => {

@@ -10,7 +10,7 @@ import {queryAudit} from '../../lib/audit-query.js'
 import {auditTsMs} from '../../lib/time-range.js'
 
 export const WINDOW_HOURS = 24
-const HOUR = 3600_000
+const HOUR = 3_600_000
 /** Samples kept per hour and series; beyond it the percentiles are over the first ones (said on the page). */
 export const MAX_SAMPLES = 5000
 const MAX_QUEUED_TRACKED = 100_000
@@ -21,8 +21,8 @@ export type DecisionKind = (typeof DECISIONS)[number]
 interface Bucket {
   counts: Record<DecisionKind, number>
   decisionMs: number[]
-  runMs: number[]
   rules: Map<string, number>
+  runMs: number[]
   sampled: boolean
 }
 
@@ -59,12 +59,10 @@ type Subscribe = (listener: (e: {data: Record<string, unknown>; id: number}) => 
 export class Insights {
   private readonly buckets = new Map<number, Bucket>()
   private lastSeq = 0
-  private ready: Promise<void> | undefined
   private readonly queuedAt = new Map<string, number>()
+  private ready: Promise<void> | undefined
 
-  constructor(
-    private readonly opts: {auditPath: string; now?: () => number; subscribe: Subscribe},
-  ) {}
+  constructor(private readonly opts: {auditPath: string; now?: () => number; subscribe: Subscribe}) {}
 
   /** Feeds one audit line (from the log or from the live stream). */
   ingest(line: AuditLine): void {
@@ -84,7 +82,81 @@ export class Insights {
     }
 
     if (at < this.now() - WINDOW_HOURS * HOUR) return
-    const b = this.bucket(at)
+    this.count(line, this.bucket(at), id, at)
+  }
+
+  async snapshot(): Promise<InsightSnapshot> {
+    this.ready ??= this.backfill()
+    await this.ready
+    const now = this.now()
+    const first = Math.floor(now / HOUR) * HOUR - (WINDOW_HOURS - 1) * HOUR
+    for (const start of this.buckets.keys()) if (start < first) this.buckets.delete(start)
+    const hours: HourFigures[] = []
+    const rules = new Map<string, number>()
+    const allRun: number[] = []
+    const allDecision: number[] = []
+    let sampled = false
+    for (let i = 0; i < WINDOW_HOURS; i++) {
+      const start = first + i * HOUR
+      const b = this.buckets.get(start)
+      if (!b) {
+        hours.push({
+          start,
+          counts: {approved: 0, denied: 0, blocked: 0, expired: 0},
+          run: percentiles([]),
+          decision: percentiles([]),
+        })
+        continue
+      }
+
+      sampled ||= b.sampled
+      for (const [rule, n] of b.rules) rules.set(rule, (rules.get(rule) ?? 0) + n)
+      allRun.push(...b.runMs)
+      allDecision.push(...b.decisionMs)
+      hours.push({start, counts: {...b.counts}, run: percentiles(b.runMs), decision: percentiles(b.decisionMs)})
+    }
+
+    const topRules = [...rules]
+      .map(([rule, count]) => ({rule, count}))
+      .sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule))
+      .slice(0, 10)
+    return {hours, topRules, run: percentiles(allRun), decision: percentiles(allDecision), sampled}
+  }
+
+  private async backfill(): Promise<void> {
+    // Listen first and hold what arrives during the read, so nothing falls between the two.
+    const held: AuditLine[] = []
+    let live = false
+    this.opts.subscribe((e) => {
+      const line = {event: '', ...e.data, seq: e.id} as AuditLine
+      if (live) this.ingest(line)
+      else held.push(line)
+    })
+    // Queued lines from before the window are needed for the time to decision of requests decided in it.
+    const since = this.now() - (WINDOW_HOURS + 24) * HOUR
+    await queryAudit(this.opts.auditPath, {since}, (entry) => this.ingest(entry))
+    for (const line of held) this.ingest(line)
+    live = true
+  }
+
+  private bucket(at: number): Bucket {
+    const start = Math.floor(at / HOUR) * HOUR
+    let b = this.buckets.get(start)
+    if (!b) {
+      b = {
+        counts: {approved: 0, denied: 0, blocked: 0, expired: 0},
+        rules: new Map(),
+        runMs: [],
+        decisionMs: [],
+        sampled: false,
+      }
+      this.buckets.set(start, b)
+    }
+
+    return b
+  }
+
+  private count(line: AuditLine, b: Bucket, id: string | undefined, at: number): void {
     switch (line.event) {
       case 'command_approved': {
         // Approvals by an allow rule are not an operator's decision.
@@ -123,66 +195,6 @@ export class Insights {
         break
       }
     }
-  }
-
-  async snapshot(): Promise<InsightSnapshot> {
-    this.ready ??= this.backfill()
-    await this.ready
-    const now = this.now()
-    const first = Math.floor(now / HOUR) * HOUR - (WINDOW_HOURS - 1) * HOUR
-    for (const start of this.buckets.keys()) if (start < first) this.buckets.delete(start)
-    const hours: HourFigures[] = []
-    const rules = new Map<string, number>()
-    const allRun: number[] = []
-    const allDecision: number[] = []
-    let sampled = false
-    for (let i = 0; i < WINDOW_HOURS; i++) {
-      const start = first + i * HOUR
-      const b = this.buckets.get(start)
-      if (!b) {
-        hours.push({start, counts: {approved: 0, denied: 0, blocked: 0, expired: 0}, run: percentiles([]), decision: percentiles([])})
-        continue
-      }
-
-      sampled ||= b.sampled
-      for (const [rule, n] of b.rules) rules.set(rule, (rules.get(rule) ?? 0) + n)
-      allRun.push(...b.runMs)
-      allDecision.push(...b.decisionMs)
-      hours.push({start, counts: {...b.counts}, run: percentiles(b.runMs), decision: percentiles(b.decisionMs)})
-    }
-
-    const topRules = [...rules]
-      .map(([rule, count]) => ({rule, count}))
-      .sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule))
-      .slice(0, 10)
-    return {hours, topRules, run: percentiles(allRun), decision: percentiles(allDecision), sampled}
-  }
-
-  private async backfill(): Promise<void> {
-    // Listen first and hold what arrives during the read, so nothing falls between the two.
-    const held: AuditLine[] = []
-    let live = false
-    this.opts.subscribe((e) => {
-      const line = {event: '', ...e.data, seq: e.id} as AuditLine
-      if (live) this.ingest(line)
-      else held.push(line)
-    })
-    // Queued lines from before the window are needed for the time to decision of requests decided in it.
-    const since = this.now() - (WINDOW_HOURS + 24) * HOUR
-    await queryAudit(this.opts.auditPath, {since}, (entry) => this.ingest(entry))
-    for (const line of held) this.ingest(line)
-    live = true
-  }
-
-  private bucket(at: number): Bucket {
-    const start = Math.floor(at / HOUR) * HOUR
-    let b = this.buckets.get(start)
-    if (!b) {
-      b = {counts: {approved: 0, denied: 0, blocked: 0, expired: 0}, rules: new Map(), runMs: [], decisionMs: [], sampled: false}
-      this.buckets.set(start, b)
-    }
-
-    return b
   }
 
   private decided(b: Bucket, id: string | undefined, at: number): void {

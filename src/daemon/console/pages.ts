@@ -8,13 +8,13 @@ import {statfs} from 'node:fs/promises'
 
 import type {RunRecord} from '../../lib/records.js'
 
-import {isId} from '../../lib/ids.js'
 import {HubError, isHubError} from '../../lib/errors.js'
+import {isId} from '../../lib/ids.js'
 import {parseTimeRange} from '../../lib/time-range.js'
 import {AUDIT_EVENT_NAMES, auditPage} from './audit-source.js'
 import {type ConsoleContext, type ConsoleEnv, securityHeaders} from './context.js'
 import {type Html, html} from './html.js'
-import {type AuditForm, auditBody} from './views/audit.js'
+import {auditBody, type AuditForm} from './views/audit.js'
 import {type HealthFigures, insightsBody} from './views/insights.js'
 import {page, type PageName} from './views/layout.js'
 import {decisionDialogs, queueBody} from './views/queue.js'
@@ -36,33 +36,33 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
   const {deps} = ctx
 
   /** A page that needs a session; the handler returns what to draw. */
-  const pageRoute =
-    (render: (c: Context) => Promise<Rendered>) =>
-    async (c: Context): Promise<Response> => {
-      securityHeaders(c, 'none')
-      if (!ctx.session(c)) return c.redirect('/console/login', 303)
-      let out: Rendered
-      let status = 200
-      try {
-        out = await render(c)
-      } catch (error) {
-        if (!isHubError(error)) throw error
-        status = error.status
-        out = {
-          page: 'queue',
-          title: 'Not available',
-          body: html`<h1>${error.code === 'not_found' ? 'Not found' : 'Cannot show this'}</h1><p class="error">${error.message}</p><p><a href="/">Back to the queue</a></p>`,
-        }
+  const pageRoute = (render: (c: Context) => Promise<Rendered>) => async (c: Context) => {
+    securityHeaders(c, 'none')
+    if (!ctx.session(c)) return c.redirect('/console/login', 303)
+    let out: Rendered
+    let status = 200
+    try {
+      out = await render(c)
+    } catch (error) {
+      if (!isHubError(error)) throw error
+      status = error.status
+      out = {
+        page: 'queue',
+        title: 'Not available',
+        body: html`<h1>${error.code === 'not_found' ? 'Not found' : 'Cannot show this'}</h1>
+          <p class="error">${error.message}</p>
+          <p><a href="/">Back to the queue</a></p>`,
       }
-
-      const text = page({
-        ...out,
-        assets: ctx.assets,
-        signedIn: true,
-        pending: deps.gateway.counts.pending,
-      })
-      return c.html(text, status as 200)
     }
+
+    const text = page({
+      ...out,
+      assets: ctx.assets,
+      signedIn: true,
+      pending: deps.gateway.counts.pending,
+    })
+    return c.html(text, status as 200)
+  }
 
   app.get(
     '/',
@@ -88,12 +88,21 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
           page: 'request',
           title: `Request ${id}`,
           data: {seq},
-          body: html`<h1>Request</h1><ol class="queue" id="queue">${requestCard(pending, {now: Date.now()})}</ol>${decisionDialogs()}`,
+          body: html`<h1>Request</h1>
+            <ol class="queue" id="queue">
+              ${requestCard(pending, {now: Date.now()})}
+            </ol>
+            ${decisionDialogs()}`,
         }
       }
 
       const status = await deps.gateway.requestStatus(id)
-      return {page: 'request', title: `Request ${id}`, body: html`<h1>Request ${id}</h1>${statusPanel(status)}`}
+      return {
+        page: 'request',
+        title: `Request ${id}`,
+        body: html`<h1>Request ${id}</h1>
+          ${statusPanel(status)}`,
+      }
     }),
   )
 
@@ -136,7 +145,9 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
 
       const tracked = ctx.runs.get(id)
       if (!tracked) throw new HubError('not_found', `No run ${id}.`)
-      const claimed = tracked.pendingId ? await deps.store.readClaimed(tracked.pendingId).catch(() => undefined) : undefined
+      const claimed = tracked.pendingId
+        ? await deps.store.readClaimed(tracked.pendingId).catch(() => undefined)
+        : undefined
       return {
         page: 'run',
         title: `Run ${id}`,
@@ -168,7 +179,10 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
           try {
             grep = new RegExp(form.grep)
           } catch (error_) {
-            throw new HubError('usage', `"${form.grep}" is not a valid regular expression: ${(error_ as Error).message}.`)
+            throw new HubError(
+              'usage',
+              `"${form.grep}" is not a valid regular expression: ${(error_ as Error).message}.`,
+            )
           }
         }
       } catch (error_) {

@@ -25,7 +25,8 @@ describe('console sessions', () => {
   it('refuses codes that are not strings or are unknown', () => {
     const {s} = clocked()
     s.issueCode()
-    for (const bad of [undefined, null, 42, '', 'x'.repeat(101), 'not-a-code']) expect(s.redeem(bad, 'ua')).toBeUndefined()
+    for (const bad of [undefined, null, 42, '', 'x'.repeat(101), 'not-a-code'])
+      expect(s.redeem(bad, 'ua')).toBeUndefined()
   })
 
   it('keeps only digests: no code, cookie or CSRF token is listed', () => {

@@ -18,8 +18,8 @@ import {createHash, randomBytes} from 'node:crypto'
 import {tokensEqual} from '../../lib/tokens.js'
 
 export const LOGIN_CODE_TTL_MS = 60_000
-export const SESSION_TTL_MS = 12 * 3600_000
-export const SESSION_IDLE_MS = 2 * 3600_000
+export const SESSION_TTL_MS = 12 * 3_600_000
+export const SESSION_IDLE_MS = 2 * 3_600_000
 const MAX_SESSIONS = 32
 const MAX_CODES = 16
 

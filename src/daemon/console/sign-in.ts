@@ -50,10 +50,19 @@ function loginPage(ctx: ConsoleContext): string {
     signedIn: false,
     title: 'Sign in',
     body: html`<h1>Sign in to hub</h1>
-<p class="error" id="login-error" role="alert" hidden></p>
-<p>Run <code>hub open</code> in a terminal on the machine where hub runs. It prints (and opens) a link that works once, within 60 seconds.</p>
-<form id="login-form"><label for="login-code">Or paste that link here</label><p><input id="login-code" autocomplete="off" spellcheck="false" size="40"> <button type="submit">Sign in</button></p></form>
-<noscript><p class="error">The console needs JavaScript to sign in and to act.</p></noscript>`,
+      <p class="error" id="login-error" role="alert" hidden></p>
+      <p>
+        Run <code>hub open</code> in a terminal on the machine where hub runs. It prints (and opens) a link that works
+        once, within 60 seconds.
+      </p>
+      <form id="login-form">
+        <label for="login-code">Or paste that link here</label>
+        <p>
+          <input id="login-code" autocomplete="off" spellcheck="false" size="40" />
+          <button type="submit">Sign in</button>
+        </p>
+      </form>
+      <noscript><p class="error">The console needs JavaScript to sign in and to act.</p></noscript>`,
   })
 }
 

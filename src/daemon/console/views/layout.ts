@@ -17,9 +17,9 @@ export interface PageInput {
   body: Html
   /** data-* attributes of <body> the script reads (names without the prefix). */
   data?: Record<string, number | string>
+  page: PageName
   /** Number of waiting requests, shown in the navigation. */
   pending?: number
-  page: PageName
   signedIn: boolean
   title: string
 }
@@ -34,25 +34,43 @@ const NAV: Array<{href: string; label: string; pages: PageName[]}> = [
 function nav(input: PageInput): Html {
   const items = NAV.map(
     (n) =>
-      html`<li><a href="${n.href}"${n.pages.includes(input.page) ? html` aria-current="page"` : ''}>${n.label}${
-        n.href === '/' && input.pending !== undefined
-          ? html` <span class="count" id="nav-pending">(${input.pending})</span>`
-          : ''
-      }</a></li>`,
+      html`<li>
+        <a href="${n.href}" ${n.pages.includes(input.page) ? html` aria-current="page"` : ''}
+          >${n.label}${
+            n.href === '/' && input.pending !== undefined
+              ? html` <span class="count" id="nav-pending">(${input.pending})</span>`
+              : ''
+          }</a
+        >
+      </li>`,
   )
-  return html`<nav aria-label="Console"><ul>${items}</ul></nav>
-<div class="end"><span id="stream" class="hint" role="status"></span><button type="button" id="logout">Sign out</button></div>`
+  return html`<nav aria-label="Console">
+      <ul>
+        ${items}
+      </ul>
+    </nav>
+    <div class="end">
+      <span id="stream" class="hint" role="status"></span><button type="button" id="logout">Sign out</button>
+    </div>`
 }
 
 export function page(input: PageInput): string {
   const data = Object.entries(input.data ?? {}).map(([k, v]) => html` data-${k}="${String(v)}"`)
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${input.title} · hub</title>
-<link rel="stylesheet" href="${input.assets.css}"><script src="${input.assets.js}" defer></script></head>
-<body data-page="${input.page}"${data}><a class="skip" href="#main">Skip to content</a>
-<header class="top"><span class="brand">hub</span>${input.signedIn ? nav(input) : ''}</header>
-<main id="main" tabindex="-1">${input.body}</main>
-<div id="announce" class="sr" aria-live="polite"></div>
-</body></html>`.toString()
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>${input.title} · hub</title>
+        <link rel="stylesheet" href="${input.assets.css}" />
+        <script src="${input.assets.js}" defer></script>
+      </head>
+      <body data-page="${input.page}" ${data}>
+        <a class="skip" href="#main">Skip to content</a>
+        <header class="top"><span class="brand">hub</span>${input.signedIn ? nav(input) : ''}</header>
+        <main id="main" tabindex="-1">${input.body}</main>
+        <div id="announce" class="sr" aria-live="polite"></div>
+      </body>
+    </html>`.toString()
 }

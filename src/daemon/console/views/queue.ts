@@ -11,27 +11,59 @@ import {requestCard} from './request.js'
 
 export function decisionDialogs(): Html {
   return html`<dialog id="decide" aria-labelledby="decide-title">
-<form method="dialog"><h2 id="decide-title">Decide</h2>
-<pre class="cmd" id="decide-cmd" aria-label="Command you are deciding on"></pre>
-<label for="decide-comment">Comment (optional)</label><textarea id="decide-comment" rows="2" maxlength="1000"></textarea>
-<div class="error" id="decide-error" role="alert" hidden></div>
-<div class="actions"><button type="submit" value="confirm" id="decide-confirm">Confirm</button><button type="submit" value="cancel" formnovalidate>Cancel</button></div></form></dialog>
-<dialog id="edit" aria-labelledby="edit-title">
-<form method="dialog"><h2 id="edit-title">Edit, then approve</h2>
-<p class="hint">The policy checks the edited command again; a refusal stays a refusal. The agent is told that what ran differs from what it asked.</p>
-<label for="edit-command">Command</label><textarea id="edit-command" rows="5" maxlength="10000" required spellcheck="false" autocapitalize="off"></textarea>
-<label for="edit-cwd">Working directory</label><input id="edit-cwd" maxlength="500" spellcheck="false" autocapitalize="off">
-<label for="edit-timeout">Timeout (seconds)</label><input id="edit-timeout" type="number" min="1" max="3600" step="1">
-<label for="edit-comment">Comment (optional)</label><textarea id="edit-comment" rows="2" maxlength="1000"></textarea>
-<div class="refusal" id="edit-error" role="alert" hidden></div>
-<div class="actions"><button type="submit" value="confirm" class="approve" id="edit-confirm">Approve edited command</button><button type="submit" value="cancel" formnovalidate>Cancel</button></div></form></dialog>`
+      <form method="dialog">
+        <h2 id="decide-title">Decide</h2>
+        <pre class="cmd" id="decide-cmd" aria-label="Command you are deciding on"></pre>
+        <label for="decide-comment">Comment (optional)</label
+        ><textarea id="decide-comment" rows="2" maxlength="1000"></textarea>
+        <div class="error" id="decide-error" role="alert" hidden></div>
+        <div class="actions">
+          <button type="submit" value="confirm" id="decide-confirm">Confirm</button
+          ><button type="submit" value="cancel" formnovalidate>Cancel</button>
+        </div>
+      </form>
+    </dialog>
+    <dialog id="edit" aria-labelledby="edit-title">
+      <form method="dialog">
+        <h2 id="edit-title">Edit, then approve</h2>
+        <p class="hint">
+          The policy checks the edited command again; a refusal stays a refusal. The agent is told that what ran differs
+          from what it asked.
+        </p>
+        <label for="edit-command">Command</label
+        ><textarea
+          id="edit-command"
+          rows="5"
+          maxlength="10000"
+          required
+          spellcheck="false"
+          autocapitalize="off"
+        ></textarea>
+        <label for="edit-cwd">Working directory</label
+        ><input id="edit-cwd" maxlength="500" spellcheck="false" autocapitalize="off" />
+        <label for="edit-timeout">Timeout (seconds)</label
+        ><input id="edit-timeout" type="number" min="1" max="3600" step="1" />
+        <label for="edit-comment">Comment (optional)</label
+        ><textarea id="edit-comment" rows="2" maxlength="1000"></textarea>
+        <div class="refusal" id="edit-error" role="alert" hidden></div>
+        <div class="actions">
+          <button type="submit" value="confirm" class="approve" id="edit-confirm">Approve edited command</button
+          ><button type="submit" value="cancel" formnovalidate>Cancel</button>
+        </div>
+      </form>
+    </dialog>`
 }
 
 export function queueBody(pending: PendingRequest[], now: number): Html {
   const cards = pending.map((r) => requestCard(r, {now, link: true}))
   return html`<h1>Queue <span class="count" id="queue-count">${pending.length} waiting</span></h1>
-<p class="hint">Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>a</kbd> approve, <kbd>d</kbd> deny, <kbd>e</kbd> edit — each opens a confirmation. New requests appear here by themselves.</p>
-<p id="queue-empty" class="hint"${pending.length > 0 ? html` hidden` : ''}>No requests are waiting.</p>
-<ol class="queue" id="queue" aria-label="Waiting requests">${cards}</ol>
-${decisionDialogs()}`
+    <p class="hint">
+      Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>a</kbd> approve, <kbd>d</kbd> deny, <kbd>e</kbd> edit — each opens a
+      confirmation. New requests appear here by themselves.
+    </p>
+    <p id="queue-empty" class="hint" ${pending.length > 0 ? html` hidden` : ''}>No requests are waiting.</p>
+    <ol class="queue" id="queue" aria-label="Waiting requests">
+      ${cards}
+    </ol>
+    ${decisionDialogs()}`
 }

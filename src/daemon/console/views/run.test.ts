@@ -26,7 +26,7 @@ describe('output pages', () => {
   it('says when a page cuts a long line, and never splits a surrogate pair', () => {
     const text = 'x'.repeat(9) + '😀'.repeat(10)
     let joined = ''
-    const pages = outputPage(text, 0, 10).pages
+    const {pages} = outputPage(text, 0, 10)
     for (let p = 0; p < pages; p++) {
       const page = outputPage(text, p, 10)
       if (p < pages - 1) expect(page.splitLine).toBe(true)
