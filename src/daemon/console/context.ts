@@ -4,6 +4,8 @@
  */
 import type {Context} from 'hono'
 
+import {gzipSync} from 'node:zlib'
+
 import type {HubConfig} from '../../lib/config.js'
 import type {Gateway} from '../../lib/gateway.js'
 import type {Logger} from '../../lib/logger.js'
@@ -89,4 +91,31 @@ export function readSessionCookie(c: Context): string | undefined {
   }
 
   return undefined
+}
+
+/** Below this, compressing costs more than it saves. */
+const GZIP_MIN_BYTES = 1024
+
+function acceptsGzip(c: Context): boolean {
+  return /\bgzip\b/i.test(c.req.header('accept-encoding') ?? '')
+}
+
+/**
+ * A console body, gzipped when the browser takes it. Pages hold no secret (the CSRF token is never in
+ * one), so compressing agent text beside them gives a BREACH-style attack nothing to find.
+ */
+export function sendCompressed(
+  c: Context,
+  body: Buffer | string,
+  opts: {gzipped?: Buffer | undefined; status?: number; type: string},
+) {
+  c.header('Vary', 'Accept-Encoding', {append: true})
+  c.header('Content-Type', opts.type)
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body
+  if (bytes.length >= GZIP_MIN_BYTES && acceptsGzip(c)) {
+    c.header('Content-Encoding', 'gzip')
+    return c.body(new Uint8Array(opts.gzipped ?? gzipSync(bytes, {level: 6})), (opts.status ?? 200) as 200)
+  }
+
+  return c.body(new Uint8Array(bytes), (opts.status ?? 200) as 200)
 }

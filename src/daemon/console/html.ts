@@ -45,12 +45,13 @@ export function truthful(text: string, opts: TruthfulOptions = {}): Html {
       }
 
       case 'newline': {
-        out += opts.output ? '\n' : `<span class="mk" title="line break">${NEWLINE_MARK}</span>\n`
+        // No title on the common marks: the queue page states what they mean once (page weight).
+        out += opts.output ? '\n' : `<span class="mk">${NEWLINE_MARK}</span>\n`
         break
       }
 
       case 'tab': {
-        out += opts.output ? '\t' : `<span class="mk" title="tab">${TAB_MARK}</span>`
+        out += opts.output ? '\t' : `<span class="mk">${TAB_MARK}</span>`
         break
       }
 

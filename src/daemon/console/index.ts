@@ -10,6 +10,7 @@
 import type {Context, Hono, MiddlewareHandler} from 'hono'
 
 import {createHash} from 'node:crypto'
+import {gzipSync} from 'node:zlib'
 
 import {HubError} from '../../lib/errors.js'
 import {fingerprint} from '../../lib/tokens.js'
@@ -24,6 +25,7 @@ import {
   CSRF_HEADER,
   readSessionCookie,
   securityHeaders,
+  sendCompressed,
 } from './context.js'
 import {Insights} from './insights.js'
 import {registerPages} from './pages.js'
@@ -109,20 +111,19 @@ export function createConsole(deps: ConsoleDeps): HubConsole {
     session: (c) => sessions.authenticate(readSessionCookie(c)),
   }
 
+  // Compiled into the package, compressed once.
+  const css = {bytes: Buffer.from(STYLE), gzipped: gzipSync(STYLE, {level: 9}), type: 'text/css; charset=utf-8'}
+  const js = {bytes: Buffer.from(SCRIPT), gzipped: gzipSync(SCRIPT, {level: 9}), type: 'text/javascript; charset=utf-8'}
   return {
     sessions,
     authenticate,
     routes(app, guards) {
       app.get('/console/assets/:name', (c) => {
         const {path} = c.req
-        if (path === ctx.assets.css) {
+        const asset = path === ctx.assets.css ? css : path === ctx.assets.js ? js : undefined
+        if (asset) {
           securityHeaders(c, 'immutable')
-          return c.body(STYLE, 200, {'Content-Type': 'text/css; charset=utf-8'})
-        }
-
-        if (path === ctx.assets.js) {
-          securityHeaders(c, 'immutable')
-          return c.body(SCRIPT, 200, {'Content-Type': 'text/javascript; charset=utf-8'})
+          return sendCompressed(c, asset.bytes, {type: asset.type, gzipped: asset.gzipped})
         }
 
         throw new HubError('not_found', `No console asset ${c.req.param('name')}.`)

@@ -12,13 +12,13 @@ import {HubError, isHubError} from '../../lib/errors.js'
 import {isId} from '../../lib/ids.js'
 import {parseTimeRange} from '../../lib/time-range.js'
 import {AUDIT_EVENT_NAMES, auditPage} from './audit-source.js'
-import {type ConsoleContext, type ConsoleEnv, securityHeaders} from './context.js'
+import {type ConsoleContext, type ConsoleEnv, securityHeaders, sendCompressed} from './context.js'
 import {type Html, html} from './html.js'
 import {auditBody, type AuditForm} from './views/audit.js'
 import {type HealthFigures, insightsBody} from './views/insights.js'
 import {page, type PageName} from './views/layout.js'
 import {decisionDialogs, queueBody} from './views/queue.js'
-import {requestCard, statusPanel} from './views/request.js'
+import {explanation, requestCard, statusPanel} from './views/request.js'
 import {runBody, runningBody, type RunRow, runsBody} from './views/run.js'
 
 const RUNS_PAGE = 25
@@ -61,7 +61,7 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
       signedIn: true,
       pending: deps.gateway.counts.pending,
     })
-    return c.html(text, status as 200)
+    return sendCompressed(c, text, {type: 'text/html; charset=utf-8', status})
   }
 
   app.get(
@@ -112,7 +112,19 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
     const id = c.req.param('id')
     const pending = isId(id) ? await deps.store.readPending(id) : undefined
     if (!pending) throw new HubError('not_found', `No pending request ${id}.`)
-    return c.html(requestCard(pending, {now: Date.now(), link: true}).toString())
+    return sendCompressed(c, requestCard(pending, {now: Date.now(), link: true}).toString(), {
+      type: 'text/html; charset=utf-8',
+    })
+  })
+
+  app.get('/console/fragments/requests/:id/explanation', async (c) => {
+    securityHeaders(c, 'none')
+    if (!ctx.session(c)) throw new HubError('unauthorized', 'Sign in to the console first (hub open).')
+    const id = c.req.param('id')
+    const pending = isId(id) ? await deps.store.readPending(id) : undefined
+    if (!pending) throw new HubError('not_found', `No pending request ${id}.`)
+    // The inside of the <details>: the script puts it in place of the summary's placeholder.
+    return sendCompressed(c, explanation(pending).toString(), {type: 'text/html; charset=utf-8'})
   })
 
   app.get(

@@ -14,7 +14,14 @@ import {z} from 'zod'
 
 import {HubError} from '../../lib/errors.js'
 import {decodeUtf8} from '../json-body.js'
-import {type ConsoleActor, type ConsoleContext, type ConsoleEnv, securityHeaders, SESSION_COOKIE} from './context.js'
+import {
+  type ConsoleActor,
+  type ConsoleContext,
+  type ConsoleEnv,
+  securityHeaders,
+  sendCompressed,
+  SESSION_COOKIE,
+} from './context.js'
 import {html} from './html.js'
 import {SESSION_TTL_MS} from './sessions.js'
 import {page} from './views/layout.js'
@@ -75,7 +82,7 @@ export function registerSignIn(
 
   app.get('/console/login', (c) => {
     securityHeaders(c, 'none')
-    return c.html(loginPage(ctx))
+    return sendCompressed(c, loginPage(ctx), {type: 'text/html; charset=utf-8'})
   })
 
   app.post('/console/login', async (c) => {

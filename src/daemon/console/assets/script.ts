@@ -269,6 +269,22 @@ function act(li, what) {
   else openDecide(li, what)
 }
 
+// Explanations in the queue are fetched when first opened: drawn by the server, put in whole.
+queue.addEventListener('toggle', async (e) => {
+  const d = e.target
+  if (!d.matches || !d.matches('details[data-explain]') || !d.open) return
+  const url = d.dataset.explain
+  delete d.dataset.explain
+  const res = await fetch(url, {credentials: 'same-origin'})
+  const summary = d.querySelector('summary')
+  if (res.status !== 200) { d.dataset.explain = url; return }
+  const html = await res.text()
+  const tmp = document.createElement('template')
+  tmp.innerHTML = html
+  const inner = tmp.content.querySelector('details')
+  d.replaceChildren(summary, ...(inner ? Array.from(inner.childNodes).filter((n) => n.nodeName !== 'SUMMARY') : []))
+}, true)
+
 queue.addEventListener('click', (e) => {
   const b = e.target.closest('button[data-act]')
   if (b) act(b.closest('li.req'), b.dataset.act)

@@ -30,7 +30,8 @@ button:disabled{opacity:.5;cursor:default}
 button.approve{background:var(--ok);border-color:var(--ok);color:#fff}
 button.deny{background:var(--bad);border-color:var(--bad);color:#fff}
 ol.queue{list-style:none;margin:0;padding:0;display:grid;gap:12px}
-.req{border:1px solid var(--line);border-radius:8px;background:var(--card);padding:10px 12px}
+.req{border:1px solid var(--line);border-radius:8px;background:var(--card);padding:10px 12px;
+content-visibility:auto;contain-intrinsic-size:auto 420px}
 .req:focus{outline:3px solid var(--focus)}
 .req.current{border-color:var(--focus);box-shadow:0 0 0 1px var(--focus)}
 .req.decided{opacity:.65}

@@ -102,9 +102,19 @@ export function explanation(req: PendingRequest): Html {
 }
 
 export interface CardOptions {
-  /** Link the heading to the request's own page (the queue does; the request page does not). */
+  /**
+   * In the queue: the heading links to the request's own page, and the explanation is fetched when
+   * opened (it can be long; the queue page stays light). The request page draws it inline.
+   */
   link?: boolean
   now: number
+}
+
+function lazyExplanation(id: string): Html {
+  return html`<details class="why" data-explain="/console/fragments/requests/${id}/explanation">
+    <summary>Policy explanation</summary>
+    <p class="hint">Loading… (or see <a href="/console/requests/${id}">the request page</a>)</p>
+  </details>`
 }
 
 export function requestCard(req: PendingRequest, opts: CardOptions): Html {
@@ -156,7 +166,7 @@ export function requestCard(req: PendingRequest, opts: CardOptions): Html {
           s${req.network === false ? '; no network' : ''}
         </dd>
       </dl>
-      ${notAnalysed(req)}${explanation(req)}
+      ${notAnalysed(req)}${opts.link ? lazyExplanation(id) : explanation(req)}
       <div class="actions">
         <button type="button" class="approve" data-act="approve" aria-describedby="h-${id}">Approve</button
         ><button type="button" class="deny" data-act="deny" aria-describedby="h-${id}">Deny</button
