@@ -216,7 +216,11 @@ async function submitDecision(li, act, extra) {
   const note = extra.note
   const path = act === 'deny' ? '/deny/' + encodeURIComponent(id) : '/approve/' + encodeURIComponent(id) + '?wait=0'
   const payload = act === 'deny' ? (note ? {reason: note} : {}) : Object.assign({command_sha256: li.dataset.sha256}, note ? {note} : {}, extra.edit || {})
+  // While this page's own decision is in flight, its answer (not the live event) describes the card.
+  li.dataset.deciding = '1'
   const r = await api('POST', path, payload)
+  delete li.dataset.deciding
+  if (r.status === 409) markDecided(li, errorText(r))
   if (r.status >= 200 && r.status < 300) {
     if (act === 'deny') { markDecided(li, 'Denied.'); announce('Denied ' + id) }
     else {
@@ -321,6 +325,7 @@ openEvents('', (d) => {
   const id = d.pending_id
   if (!id) return
   const li = document.getElementById('req-' + id)
+  if (li && li.dataset.deciding) return
   if (d.type === 'command_queued' && page === 'queue') addRequest(id)
   else if (li && d.type === 'command_approved') markDecided(li, 'Approved' + (d.by === 'policy' ? ' by a rule.' : ' (here or elsewhere).'), d.run_id)
   else if (li && DONE[d.type]) markDecided(li, DONE[d.type] + (d.reason && d.type === 'command_denied' ? ': ' + d.reason : d.type === 'command_denied' ? '.' : ''))
