@@ -26,6 +26,20 @@ export default [
       'unicorn/no-useless-undefined': 'off',
       // Byte scanners, hashes and id encoding work on bits on purpose.
       'no-bitwise': 'off',
+      // `void promise;` marks a promise left to run on purpose (its errors are handled inside).
+      'no-void': ['error', {allowAsStatement: true}],
+      // Node's EventEmitter is the idiom of the platform we run on (typed events, listeners counts).
+      'unicorn/prefer-event-target': 'off',
+      // `const {hash: _h, ...rest} = entry` drops a field: the underscore says it is unused on purpose.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {argsIgnorePattern: '^_', ignoreRestSiblings: true, varsIgnorePattern: '^_'},
+      ],
+      // fetch, Request and Response are stable in Node 20 (the rule still calls them experimental).
+      'n/no-unsupported-features/node-builtins': [
+        'error',
+        {ignores: ['fetch', 'Request', 'Response', 'Headers', 'import.meta.dirname']},
+      ],
     },
   },
 ]

@@ -9,7 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       {extends: true, test: {include: ['src/**/*.test.ts'], name: 'unit'}},
-      {extends: true, test: {include: ['test/**/*.test.ts'], name: 'integration'}},
+      // Integration tests start daemons and shells: on a loaded 2-core machine they take many times longer.
+      {extends: true, test: {include: ['test/**/*.test.ts'], name: 'integration', testTimeout: 180_000}},
     ],
     testTimeout: 60_000,
   },

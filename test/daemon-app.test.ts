@@ -7,7 +7,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import type {OpenHub} from '../src/daemon/server.js'
 
-import {openTestHub, readLines, removeRoot, tempRoot} from './helpers.js'
+import {apiCaller, type Json, openTestHub, readLines, removeRoot, tempRoot} from './helpers.js'
 
 let root: string
 let hub: OpenHub
@@ -21,24 +21,7 @@ afterEach(async () => {
   await removeRoot(root)
 })
 
-type Json = Record<string, unknown> & {error?: {[k: string]: unknown; code: string; message: string}}
-
-async function call(
-  method: string,
-  path: string,
-  opts: {body?: unknown; headers?: Record<string, string>; raw?: string; token?: null | string} = {},
-): Promise<{body: Json; headers: Headers; status: number}> {
-  const headers: Record<string, string> = {...opts.headers}
-  const token = opts.token === undefined ? hub.tokens.agent : opts.token
-  if (token) headers['x-agent-token'] = token
-  let body: string | undefined
-  if (opts.raw !== undefined) body = opts.raw
-  else if (opts.body !== undefined) body = JSON.stringify(opts.body)
-  if (body !== undefined) headers['content-type'] ??= 'application/json'
-  const res = await hub.app.request(path, {method, headers, body})
-  const text = await res.text()
-  return {status: res.status, body: (text ? JSON.parse(text) : {}) as Json, headers: res.headers}
-}
+const call = apiCaller(() => hub)
 
 const op = (): string => hub.tokens.operator
 
@@ -61,10 +44,10 @@ describe('GET /status', () => {
 
 describe('authentication', () => {
   it('refuses a missing or wrong token with 401, and accepts Bearer', async () => {
-    expect((await call('GET', '/health', {token: null})).status).toBe(401)
-    expect((await call('GET', '/health', {token: 'x'.repeat(43)})).body.error?.code).toBe('unauthorized')
+    expect((await call('GET', '/pending', {token: null})).status).toBe(401)
+    expect((await call('GET', '/pending', {token: 'x'.repeat(43)})).body.error?.code).toBe('unauthorized')
     expect(
-      (await call('GET', '/health', {token: null, headers: {authorization: `Bearer ${hub.tokens.agent}`}})).status,
+      (await call('GET', '/pending', {token: null, headers: {authorization: `Bearer ${hub.tokens.agent}`}})).status,
     ).toBe(200)
   })
 
@@ -78,14 +61,29 @@ describe('authentication', () => {
 })
 
 describe('GET /health', () => {
-  it('has the seed fields plus more', async () => {
+  it('has the seed fields plus more, and says why it is not healthy', async () => {
     const r = await call('GET', '/health')
-    expect(r.body).toMatchObject({status: 'healthy', pending_count: 0, runs_count: 0})
+    // Healthy, or degraded only because this machine cannot contain runs (it says so).
+    const reasons = r.body.reasons as string[]
+    expect(reasons.filter((why) => !why.startsWith('Runs are not contained'))).toEqual([])
+    expect(r.body.status).toBe(reasons.length === 0 ? 'healthy' : 'degraded')
+    expect(r.body).toMatchObject({pending_count: 0, runs_count: 0})
     expect(typeof r.body.uptime_seconds).toBe('number')
     expect(r.body.memory_mb).toBeGreaterThan(0)
     expect(r.body.timestamp).toMatch(/Z$/)
     expect(r.body).toHaveProperty('version')
     expect(r.body).toHaveProperty('active_runs', 0)
+  })
+
+  it('answers without a token as the seed did: counts and status, no commands or paths', async () => {
+    await call('POST', '/plan', {body: {command: 'echo /secret/path', cwd: '.'}})
+    const r = await call('GET', '/health', {token: null})
+    expect(r.status).toBe(200)
+    expect(Object.keys(r.body).sort()).toEqual(
+      ['memory_mb', 'pending_count', 'reasons', 'runs_count', 'status', 'timestamp', 'uptime_seconds', 'version'].sort(),
+    )
+    expect(JSON.stringify(r.body)).not.toContain(root)
+    expect(JSON.stringify(r.body)).not.toContain('/secret/path')
   })
 })
 
@@ -138,8 +136,8 @@ describe('plan → approve → run', () => {
     expect((await call('GET', `/requests/${id}`)).body).toMatchObject({state: 'finished', run_id: runId, exit_code: 0})
     expect((await call('GET', `/runs/${runId}`)).body).toMatchObject({run_id: runId})
     expect((await call('GET', '/runs')).body).toHaveLength(1)
-    expect(await readFile(join(root, 'runtime', 'runs.index'), 'utf8')).toMatch(new RegExp(`^${runId} \\d+\\n$`))
-    expect(await hub.store.newestRunIdsFromIndex(5)).toEqual([runId])
+    expect(await readFile(join(root, 'runtime', 'runs.index'), 'utf8')).toMatch(new RegExp(`^${runId} \\d+ \\S+\\n$`))
+    expect(await hub.store.files.newestRunIdsFromIndex(5)).toEqual([runId])
     expect((await call('GET', '/pending')).body).toHaveLength(0)
 
     const audit = await readLines(join(root, 'runtime', 'audit.log'))
@@ -202,7 +200,7 @@ describe('long-poll', () => {
   it('does not miss a change that happens while the current state is being read', async () => {
     const id = (await call('POST', '/plan', {body: {command: 'echo x'}})).body.pending_id as string
     const t0 = Date.now()
-    const waiting = hub.gateway.waitForChange(id, 20)
+    const waiting = hub.views.waitForChange(id, 20, {role: 'operator', token: 'test'})
     // The change arrives before the first read has finished.
     hub.gateway.emit('change', id)
     await waiting

@@ -6,6 +6,7 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {openHub, type OpenHub} from '../src/daemon/server.js'
 import {resolveConfig} from '../src/lib/config.js'
@@ -60,9 +61,13 @@ export function hub(
     })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000)
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString()
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString()
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000)
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
@@ -93,9 +98,13 @@ export async function startDaemonProcess(
     ...ids,
   })
   let out = ''
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
-  const deadline = Date.now() + 20_000
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString()
+  })
+  child.stderr!.on('data', (c: Buffer) => {
+    out += c.toString()
+  })
+  const deadline = Date.now() + 90_000
   for (;;) {
     const m = /Listening on (http:\/\/\S+)/.exec(out)
     if (m) {
@@ -108,7 +117,11 @@ export async function startDaemonProcess(
         output: () => out,
         stop: (signal = 'SIGTERM') =>
           new Promise((res) => {
-            if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode)
+            if (child.exitCode !== null || child.signalCode !== null) {
+              res(child.exitCode)
+              return
+            }
+
             child.once('exit', (code) => res(code))
             child.kill(signal)
           }),
@@ -116,6 +129,51 @@ export async function startDaemonProcess(
     }
 
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start:\n${out}`)
-    await new Promise((r) => setTimeout(r, 50))
+    await sleep(50)
+  }
+}
+
+export type Json = Record<string, unknown> & {error?: {[k: string]: unknown; code: string; message: string}}
+
+export interface ApiAnswer {
+  body: Json
+  headers: Headers
+  status: number
+}
+
+/** Calls a hub's app without a socket; the agent token unless another (or `null`: none) is given. */
+export function apiCaller(hub: () => OpenHub) {
+  return async (
+    method: string,
+    path: string,
+    opts: {body?: unknown; headers?: Record<string, string>; raw?: string; token?: null | string} = {},
+  ): Promise<ApiAnswer> => {
+    const headers: Record<string, string> = {...opts.headers}
+    const token = opts.token === undefined ? hub().tokens.agent : opts.token
+    if (token) headers['x-agent-token'] = token
+    let body: string | undefined
+    if (opts.raw !== undefined) body = opts.raw
+    else if (opts.body !== undefined) body = JSON.stringify(opts.body)
+    if (body !== undefined) headers['content-type'] ??= 'application/json'
+    const res = await hub().app.request(path, {method, headers, body})
+    const text = await res.text()
+    return {status: res.status, body: (text ? JSON.parse(text) : {}) as Json, headers: res.headers}
+  }
+}
+
+/** Polls `check` until it returns a value (not undefined/false), or fails after a deadline generous for a loaded machine. */
+export async function waitFor<T>(
+  check: () => false | Promise<false | T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let delay = 10
+  for (;;) {
+    const value = await check()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`)
+    await sleep(delay)
+    delay = Math.min(delay * 2, 250)
   }
 }

@@ -28,7 +28,7 @@ export default class Health extends BaseCommand<typeof Health> {
       const client = await this.client('any', {base: this.flags.base})
       try {
         health = await client.health()
-        if (health.status === 'healthy' || Date.now() >= deadline) break
+        if (health.status !== 'unhealthy' || Date.now() >= deadline) break
       } catch (error) {
         if (!isHubError(error) || error.code !== 'daemon_unreachable' || Date.now() >= deadline) throw error
       } finally {
@@ -40,19 +40,22 @@ export default class Health extends BaseCommand<typeof Health> {
 
     if (this.jsonMode) {
       this.printJson(health)
-      if (health.status !== 'healthy') this.exit(EXIT.unhealthy)
+      if (health.status === 'unhealthy') this.exit(EXIT.unhealthy)
       return
     }
 
     {
       const s = this.style
       const h = health
-      const mark = h.status === 'healthy' ? s.green(h.status) : s.red(h.status)
+      const mark =
+        h.status === 'healthy' ? s.green(h.status) : h.status === 'degraded' ? s.yellow(h.status) : s.red(h.status)
       process.stdout.write(
         `${mark}  up ${h.uptime_seconds}s  memory ${h.memory_mb} MB  pending ${h.pending_count}  runs ${h.runs_count}  ${s.dim(`v${String(h.version ?? '?')}`)}\n`,
       )
     }
 
-    if (health.status !== 'healthy') throw new HubError('unhealthy', `The daemon reports ${health.status}.`)
+    // Degraded works, with a warning a person should read; only unhealthy fails the check.
+    for (const why of (health.reasons as string[] | undefined) ?? []) process.stdout.write(`  ${this.safe(why)}\n`)
+    if (health.status === 'unhealthy') throw new HubError('unhealthy', `The daemon reports ${health.status}.`)
   }
 }

@@ -1,11 +1,8 @@
 /**
  * `GET /events` (SPEC §7.3): every audit line becomes an event whose `id:` is its `seq`, so a client
  * that reconnects with `Last-Event-ID` is sent what it missed — from memory for recent events, from
- * the audit log beyond that.
+ * the store's audit log beyond that. Live output (`run_output`) has no id: it is never replayed.
  */
-import {createReadStream} from 'node:fs'
-import {createInterface} from 'node:readline'
-
 import type {AuditEntry} from '../lib/audit-log.js'
 import type {Gateway, GatewayEvent} from '../lib/gateway.js'
 
@@ -14,41 +11,63 @@ import {eventTypeOf} from '../lib/event-format.js'
 const RING_SIZE = 2048
 
 export function eventFromAudit(entry: AuditEntry): GatewayEvent {
-  const {prev: _p, hash: _h, ...data} = entry
+  const {hash: _h, prev: _p, ...data} = entry
   const type = eventTypeOf(entry.event)
   return {id: entry.seq, type, data: {type, ...data}}
 }
 
+/** An open stream, so that shutdown and token rotation can end it. */
+interface OpenStream {
+  close: () => void
+  token: string
+}
+
 export class EventBuffer {
-  private readonly closers = new Set<() => void>()
   private readonly listeners = new Set<(e: GatewayEvent) => void>()
-  private readonly ring: GatewayEvent[] = []
+  private readonly ring: Array<GatewayEvent & {id: number}> = []
+  private readonly streams = new Set<OpenStream>()
 
   constructor(
     gateway: Gateway,
-    private readonly auditPath: string,
+    private readonly replay: (after: number) => AsyncIterable<AuditEntry>,
   ) {
     gateway.on('event', (e) => {
-      this.ring.push(e)
-      if (this.ring.length > RING_SIZE) this.ring.shift()
+      if (e.id !== undefined) {
+        this.ring.push(e as GatewayEvent & {id: number})
+        if (this.ring.length > RING_SIZE) this.ring.shift()
+      }
+
       for (const l of this.listeners) l(e)
     })
   }
 
   get clients(): number {
-    return this.listeners.size
+    return this.streams.size
   }
 
   /** Ends every open stream (graceful shutdown). */
   closeAll(): void {
-    for (const c of this.closers) c()
-    this.closers.clear()
+    for (const s of this.streams) s.close()
+    this.streams.clear()
   }
 
-  /** Registers a stream to end when the daemon shuts down. */
-  onClose(closer: () => void): () => void {
-    this.closers.add(closer)
-    return () => this.closers.delete(closer)
+  /** Ends the streams opened with a token (by fingerprint): a rotated token keeps nothing open. */
+  closeToken(token: string): number {
+    let n = 0
+    for (const s of this.streams) {
+      if (s.token !== token) continue
+      s.close()
+      this.streams.delete(s)
+      n++
+    }
+
+    return n
+  }
+
+  /** Registers an open stream; the returned function unregisters it. */
+  open(stream: OpenStream): () => void {
+    this.streams.add(stream)
+    return () => this.streams.delete(stream)
   }
 
   /** Events with an id above `after`, oldest first. */
@@ -59,36 +78,15 @@ export class EventBuffer {
       return
     }
 
-    const input = createReadStream(this.auditPath, {encoding: 'utf8'})
-    const lines = createInterface({input, crlfDelay: Infinity})
     const lastInRing = this.ring.at(-1)?.id ?? Number.POSITIVE_INFINITY
-    // Closing readline does not close its stream: without this, every client that leaves during a
-    // replay would keep a descriptor of audit.log open.
-    try {
-      yield* this.replay(lines, after, lastInRing)
-    } finally {
-      lines.close()
-      input.destroy()
+    for await (const entry of this.replay(after)) {
+      if (entry.seq > lastInRing) break
+      yield eventFromAudit(entry)
     }
   }
 
   subscribe(listener: (e: GatewayEvent) => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
-  }
-
-  private async *replay(lines: AsyncIterable<string>, after: number, lastInRing: number): AsyncGenerator<GatewayEvent> {
-    for await (const line of lines) {
-      let entry: AuditEntry
-      try {
-        entry = JSON.parse(line) as AuditEntry
-      } catch {
-        continue
-      }
-
-      if (typeof entry.seq !== 'number' || entry.seq <= after) continue
-      if (entry.seq > lastInRing) break
-      yield eventFromAudit(entry)
-    }
   }
 }

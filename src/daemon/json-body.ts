@@ -6,7 +6,7 @@
  */
 import {HubError} from '../lib/errors.js'
 
-const utf8 = new TextDecoder('utf-8', {fatal: true})
+const utf8 = new TextDecoder('utf8', {fatal: true})
 
 export function decodeUtf8(bytes: Uint8Array): string {
   try {

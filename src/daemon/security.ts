@@ -7,7 +7,9 @@ const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
 
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/\.$/, '')
-  return LOOPBACK_NAMES.has(h) || h.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(h)
+  // Not *.localhost: such names resolve to loopback only where a resolver chooses to, and a
+  // rebinding page can claim any of them; the exact names and 127.x addresses are enough.
+  return LOOPBACK_NAMES.has(h) || /^127(\.\d{1,3}){3}$/.test(h)
 }
 
 /** The hostname part of a Host header (`[::1]:8787` → `::1`). */

@@ -2,23 +2,26 @@ import type {AddressInfo} from 'node:net'
 
 import {serve, type ServerType} from '@hono/node-server'
 /**
- * Starting and stopping the daemon: checks the layout, loads the policy and the tokens, repairs the
- * audit log, recovers from a crash, binds, and writes daemon.json; `close()` undoes it in order.
+ * Starting and stopping the daemon: checks the layout, opens the store (which repairs the audit log and
+ * replays it after a crash), loads the policy and the tokens, recovers runs in flight, binds, and writes
+ * daemon.json; `close()` undoes it in order.
  */
 import {mkdir, realpath} from 'node:fs/promises'
+import {hostname} from 'node:os'
 
 import type {HubConfig} from '../lib/config.js'
 import type {Logger} from '../lib/logger.js'
 import type {RuleMatch} from '../lib/policy/types.js'
 
-import {AuditLog} from '../lib/audit-log.js'
 import {HubError} from '../lib/errors.js'
-import {Gateway, isInside} from '../lib/gateway.js'
-import {replayAuditLog, writeCheckpoint} from '../lib/recovery.js'
+import {Gateway} from '../lib/gateway.js'
+import {recoverInterruptedRuns} from '../lib/recovery.js'
+import {RequestViews} from '../lib/request-views.js'
 import {detectSandbox} from '../lib/sandbox/index.js'
-import {RuntimeStore} from '../lib/store.js'
-import {ensureTokens, fingerprint, rotateTokenFile, tokenPath, type Tokens} from '../lib/tokens.js'
+import {FileHubStore} from '../lib/stores/files.js'
+import {ensureTokens, rotateToken, tokenPath, type Tokens} from '../lib/tokens.js'
 import {hubVersion} from '../lib/version.js'
+import {isInside} from '../lib/workspace.js'
 import {createApp} from './app.js'
 import {createConsole} from './console/index.js'
 import {EventBuffer} from './event-stream.js'
@@ -29,7 +32,7 @@ export interface RunningDaemon {
   gateway: Gateway
   host: string
   port: number
-  store: RuntimeStore
+  store: FileHubStore
   tokens: Tokens
 }
 
@@ -100,17 +103,17 @@ function listen(
 
 export interface OpenHub {
   app: ReturnType<typeof createApp>
-  audit: AuditLog
   /** Where browsers reach the daemon, once it listens (the console's login links). */
   base?: string
-  /** Stops runs (after the grace period), ends event streams, closes the audit log. */
+  /** Stops runs (after the grace period), ends event streams, closes the store. */
   close(graceMs?: number): Promise<void>
   config: HubConfig
   events: EventBuffer
   gateway: Gateway
   runtimeDir: string
-  store: RuntimeStore
+  store: FileHubStore
   tokens: Tokens
+  views: RequestViews
   workspace: string
 }
 
@@ -121,9 +124,7 @@ export interface OpenHub {
 export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> {
   const mainLog = log.child('hub.daemon')
   const {workspace, runtimeDir} = await checkLayout(config)
-  const store = new RuntimeStore(runtimeDir)
-  const {strayTemps} = await store.init()
-  if (strayTemps > 0) mainLog.warn(`Removed ${strayTemps} temporary file(s) left by an earlier crash.`)
+  const store = await FileHubStore.open(runtimeDir, mainLog)
 
   const {loadPolicy} = await import('../lib/policy/index.js')
   const policyLog = log.child('hub.policy')
@@ -138,73 +139,68 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
 
   const hub: OpenHub = {} as OpenHub
   hub.tokens = await ensureTokens(runtimeDir, {agent: config.agentToken, operator: config.operatorToken}, mainLog)
-  const audit = await AuditLog.open(store.paths.audit, mainLog)
   const sandbox = await detectSandbox(config)
   if (sandbox.kind === 'none') {
     mainLog.warn(
       `Runs are NOT contained: ${sandbox.reason ?? 'no sandbox'}. Approved commands run as ${process.env.USER ?? 'this user'}, with this user's files.`,
     )
   }
+
   const gateway = new Gateway({
-    sandbox,
     config,
-    store,
-    audit,
-    policy,
+    host: hostname(),
     log: log.child('hub.gateway'),
-    workspace,
+    policy,
     runtimeDir,
+    sandbox,
+    store,
+    workspace,
   })
-  await replayAuditLog(store, audit.lastSeq, mainLog)
-  const recovered = await gateway.recover()
+  const recovered = await recoverInterruptedRuns(store, mainLog)
   if (recovered.interrupted > 0) mainLog.warn(`Recovered ${recovered.interrupted} interrupted run(s).`)
   const expired = await gateway.expireDue()
   if (expired > 0) mainLog.info(`Expired ${expired} request(s) that passed their time while the daemon was down.`)
 
-  const events = new EventBuffer(gateway, store.paths.audit)
+  const events = new EventBuffer(gateway, (after) => store.auditSince(after))
+  const views = new RequestViews(gateway)
   const hubConsole = createConsole({
-    auditPath: store.paths.audit,
-    auditSeq: () => audit.lastSeq,
-    auditSize: () => audit.size,
+    auditPath: store.files.paths.audit,
     base: () => hub.base,
-    config,
     events,
     gateway,
     log: log.child('hub.console'),
     runtimeDir,
-    store,
     tokens: () => hub.tokens,
     version: hubVersion(),
+    views,
   })
   const app = createApp({
-    console: hubConsole,
     config,
-    gateway,
-    store,
+    console: hubConsole,
+    session: (c) => hubConsole.authenticate(c),
     events,
+    gateway,
     log: log.child('hub.http'),
-    version: hubVersion(),
-    tokens: () => hub.tokens,
-    auditSize: () => audit.size,
-    auditSeq: () => audit.lastSeq,
-    auditFailure: () => audit.writeFailure,
     async rotateToken(role, actor) {
-      const fromEnv = role === 'agent' ? config.agentToken : config.operatorToken
-      if (fromEnv) {
-        throw new HubError(
-          'conflict',
-          `The ${role} token comes from ${role === 'agent' ? 'AGENT_HUB_TOKEN' : 'AGENT_HUB_OPERATOR_TOKEN'}; change it there and restart the daemon.`,
-        )
-      }
-
-      const old = hub.tokens[role]
-      const token = await rotateTokenFile(runtimeDir, role)
-      // From this moment the old token is refused: every request reads hub.tokens.
-      hub.tokens = {...hub.tokens, [role]: token}
-      await audit.append({event: 'token_rotated', role, old: fingerprint(old), new: fingerprint(token), actor})
-      mainLog.info(`Rotated the ${role} token (${fingerprint(old)} → ${fingerprint(token)}).`)
-      return {role, fingerprint: fingerprint(token), file: tokenPath(runtimeDir, role)}
+      const rotation = await rotateToken({
+        actor,
+        append: (fields) => store.append(fields),
+        fromEnv: role === 'agent' ? config.agentToken : config.operatorToken,
+        role,
+        runtimeDir,
+      })
+      // From this moment the old token is refused (every request reads hub.tokens), and nothing it opened stays open.
+      hub.tokens = {...hub.tokens, [role]: rotation.token}
+      const closed = rotation.old ? events.closeToken(rotation.old) : 0
+      mainLog.info(
+        `Rotated the ${role} token (${rotation.old ?? '?'} → ${rotation.fingerprint})${closed ? `; closed ${closed} event stream(s) opened with the old one` : ''}.`,
+      )
+      return {role, fingerprint: rotation.fingerprint, file: rotation.file}
     },
+    runtimeDir,
+    tokens: () => hub.tokens,
+    version: hubVersion(),
+    views,
   })
   let closing: Promise<void> | undefined
   Object.assign(hub, {
@@ -212,8 +208,8 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
     config,
     gateway,
     store,
-    audit,
     events,
+    views,
     workspace,
     runtimeDir,
     close(graceMs = 10_000) {
@@ -221,10 +217,8 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
         events.closeAll()
         await gateway.close(graceMs)
         events.closeAll()
-        await audit.close()
-        await writeCheckpoint(store, audit.lastSeq).catch((error: Error) =>
-          mainLog.warn(`Could not write the checkpoint: ${error.message}`),
-        )
+        await store.shutdown()
+        await (policy as {close?: () => Promise<void>}).close?.()
       })()
       return closing
     },
@@ -247,7 +241,7 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host
   const base = `http://${hostForUrl}:${port}`
   hub.base = base
-  await store.writeDaemonInfo({
+  await store.files.writeDaemonInfo({
     pid: process.pid,
     host: config.host,
     port,
@@ -281,11 +275,13 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
     closing ??= (async () => {
       mainLog.info('Shutting down: no new requests; waiting for running commands.')
       clearInterval(sweep)
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+      const stopped = new Promise<void>((resolve) => {
+        server.close(() => resolve())
+      })
       await hub.close(graceMs)
       if ('closeAllConnections' in server) server.closeAllConnections()
       await stopped
-      await store.removeDaemonInfo()
+      await store.files.removeDaemonInfo()
       mainLog.info('Stopped.')
     })()
     return closing

@@ -8,16 +8,8 @@
  */
 import {z} from 'zod'
 
-import {
-  type Actor,
-  CLIENT_KINDS,
-  type DeniedRequest,
-  type PendingRequest,
-  type PlanInput,
-  REQUEST_STATES,
-  type RequestStatus,
-  type RunRecord,
-} from './records.js'
+import {ClientKindSchema, RunRecordSchema, VerdictSchema} from './record-schemas.js'
+import {type PlanInput, REQUEST_STATES, type RequestStatus} from './records.js'
 import {findForbidden, forbiddenMessage} from './text/characters.js'
 
 export const COMMAND_MAX = 10_000
@@ -56,8 +48,6 @@ const timeoutSeconds = z
   .min(1, 'timeout_s must be at least 1')
   .max(TIMEOUT_MAX_S, `timeout_s must be at most ${TIMEOUT_MAX_S}`)
 
-export const ClientKindSchema = z.enum(CLIENT_KINDS, {error: `client must be one of ${CLIENT_KINDS.join(', ')}`})
-
 // Requests -------------------------------------------------------------------------------------------
 
 /** `POST /plan` (SPEC §6.1). The seed's fields first; the rest are hub's additions. */
@@ -79,7 +69,7 @@ export const PlanBody = z.object({
    */
   executor: z.enum(['hub', 'agent'], {error: 'executor must be "hub" or "agent"'}).optional(),
 }) satisfies z.ZodType<PlanInput>
-export type {PlanInput} from './records.js'
+export type {RunSummary} from './record-schemas.js'
 
 /** `POST /approve/:id`: optionally bound to the hash of the command shown, optionally edited first. */
 export const ApproveBody = z.object({
@@ -117,100 +107,9 @@ export const RotateBody = z.object({
   role: z.enum(['agent', 'operator'], {error: 'role must be "agent" or "operator"'}),
 })
 
+export {DeniedRequestSchema, PendingRequestSchema, RunRecordSchema, RunSummarySchema} from './record-schemas.js'
+
 // Answers --------------------------------------------------------------------------------------------
-
-const ActorSchema = z.looseObject({role: z.enum(['agent', 'operator']), token: z.string()}) satisfies z.ZodType<Actor>
-
-const VerdictSchema = z.looseObject({
-  decision: z.enum(['allow', 'ask', 'deny']),
-  rule: z.string().nullable(),
-  reason: z.string(),
-})
-
-export const StoredVerdictSchema = VerdictSchema.extend({
-  commands: z.array(
-    z.looseObject({
-      args: z.array(z.string()),
-      program: z.string().nullable(),
-      text: z.string(),
-      via: z.array(z.string()),
-    }),
-  ),
-  evaluated_at: z.string(),
-  matches: z.array(
-    z.looseObject({decision: z.enum(['allow', 'ask', 'deny']), pack: z.string(), reason: z.string(), rule: z.string()}),
-  ),
-  unanalysed: z.array(z.string()).optional(),
-})
-
-export const PendingRequestSchema = z.looseObject({
-  pending_id: z.string(),
-  command: z.string(),
-  note: z.string(),
-  cwd: z.string(),
-  timeout_s: z.number(),
-  ts: z.number(),
-  queued_at: z.string(),
-  expires_at: z.string(),
-  actor: ActorSchema,
-  policy: StoredVerdictSchema,
-  command_sha256: z.string().optional(),
-  network: z.boolean().optional(),
-  client: ClientKindSchema.optional(),
-  session_id: z.string().optional(),
-  tool_use_id: z.string().optional(),
-  executor: z.enum(['hub', 'agent']).optional(),
-  host: z.string().optional(),
-}) satisfies z.ZodType<PendingRequest>
-
-export const DeniedRequestSchema = z.looseObject({
-  command: z.string(),
-  note: z.string(),
-  pending_id: z.string(),
-  ts: z.number(),
-  denied_ts: z.number(),
-  denied_at: z.string(),
-  reason: z.string(),
-  by: z.enum(['expired', 'operator', 'policy', 'withdrawn']),
-  cwd: z.string(),
-  timeout_s: z.number(),
-  actor: ActorSchema,
-}) satisfies z.ZodType<DeniedRequest>
-
-const runFields = {
-  run_id: z.string(),
-  cwd: z.string(),
-  command: z.string(),
-  exit_code: z.number().nullable(),
-  ts: z.number(),
-  duration_ms: z.number(),
-  pending_id: z.string().nullable(),
-  note: z.string(),
-  approved_by: ActorSchema.nullable(),
-  timed_out: z.boolean(),
-  interrupted: z.boolean(),
-  stdout_truncated: z.boolean(),
-  stderr_truncated: z.boolean(),
-  stdout_bytes: z.number(),
-  stderr_bytes: z.number(),
-  peak_rss_mb: z.number().nullable(),
-  cpu_ms: z.number().nullable(),
-  policy: VerdictSchema,
-  started_at: z.string(),
-  finished_at: z.string(),
-  sandbox: z.enum(['bwrap', 'none']).optional(),
-  network: z.boolean().optional(),
-}
-
-export const RunRecordSchema = z.looseObject({
-  ...runFields,
-  stdout: z.string(),
-  stderr: z.string(),
-}) satisfies z.ZodType<RunRecord>
-
-/** What list answers carry for a run: the record without its output (`GET /runs/:id` has it all). */
-export const RunSummarySchema = z.looseObject(runFields)
-export type RunSummary = Omit<RunRecord, 'stderr' | 'stdout'>
 
 export const RequestStatusSchema = z.looseObject({
   pending_id: z.string(),
@@ -276,3 +175,5 @@ export const ErrorBodySchema = z.object({error: z.looseObject({code: z.string(),
 
 /** List answers carry the total count in this header, so that paging never hides how many there are. */
 export const TOTAL_HEADER = 'x-total-count'
+
+export type {PlanInput} from './records.js'

@@ -26,6 +26,11 @@ export const AUDIT_EVENTS = [
   'run_started',
   'run_interrupted',
   'token_rotated',
+  'command_edited',
+  'command_withdrawn',
+  'command_executed_by_agent',
+  'approval_refused',
+  'retention_pruned',
 ] as const
 export type AuditEventName = (typeof AUDIT_EVENTS)[number]
 

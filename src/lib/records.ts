@@ -119,8 +119,14 @@ export interface ClaimedRequest extends PendingRequest {
   approve_note: string
   approved_at: string
   approved_by: Actor
+  /** The command as first asked, when an operator edited it before approving. */
+  original_command?: string | undefined
   run_id: string
-  state: 'finished' | 'interrupted' | 'running'
+  /**
+   * running → finished | interrupted for runs hub makes; approved → executed for commands the agent
+   * runs itself (`executor: "agent"`).
+   */
+  state: 'approved' | 'executed' | 'finished' | 'interrupted' | 'running'
 }
 
 export type DeniedBy = 'expired' | 'operator' | 'policy' | 'withdrawn'
@@ -128,6 +134,7 @@ export type DeniedBy = 'expired' | 'operator' | 'policy' | 'withdrawn'
 export interface DeniedRequest {
   actor: Actor
   by: DeniedBy
+  client?: ClientKind | undefined
   command: string
   cwd: string
   denied_at: string
@@ -138,27 +145,41 @@ export interface DeniedRequest {
   pending_id: string
   policy?: StoredVerdict | undefined
   reason: string
+  session_id?: string | undefined
   timeout_s: number
   ts: number
 }
 
 export interface RunRecord {
   approved_by: Actor | null
+  /** Which integration asked, and who ran it: hub, or the agent itself (its client name). */
+  client?: ClientKind | undefined
   command: string
   cpu_ms: null | number
   cwd: string
   duration_ms: number
+  executor?: string | undefined
   exit_code: null | number
   finished_at: string
   interrupted: boolean
   network?: boolean
   note: string
+  /** The command as first asked, when an operator edited it before approving. */
+  original_command?: string | undefined
   peak_rss_mb: null | number
   pending_id: null | string
   policy: {decision: Decision; reason: string; rule: null | string}
+  /**
+   * Set when the run happened but its record could not be written at the time (a full disk): what was
+   * known then, written when it could be (SPEC §6.4: a record never claims more or less than happened).
+   */
+  record_error?: string | undefined
+  /** Who asked for it (the request's actor): an agent token sees only the runs it asked for. */
+  requested_by?: Actor | undefined
   run_id: string
   /** How the run was contained (SPEC §6.5), and whether it had network; absent in older records. */
   sandbox?: 'bwrap' | 'none'
+  session_id?: string | undefined
   started_at: string
   stderr: string
   stderr_bytes: number

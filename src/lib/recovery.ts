@@ -13,16 +13,28 @@ import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 
 import type {Logger} from './logger.js'
-import type {Actor, ClaimedRequest, DeniedRequest, PendingRequest, StoredVerdict} from './records.js'
 import type {RuntimeStore} from './store.js'
+import type {HubStore} from './stores/types.js'
 
 import {readJsonFile, writeJsonAtomic} from './atomic-file.js'
+import {cutCommand} from './audit-log.js'
 import {isId} from './ids.js'
+import {
+  type Actor,
+  type ClaimedRequest,
+  CLIENT_KINDS,
+  type ClientKind,
+  type DeniedRequest,
+  type PendingRequest,
+  type RunRecord,
+  type StoredVerdict,
+} from './records.js'
 
 export const CHECKPOINT_FILE = 'checkpoint.json'
 
 interface Story {
   approved?: Record<string, unknown>
+  edited?: Record<string, unknown>
   ended?: Record<string, unknown>
   finishedRuns: Set<string>
   queued?: Record<string, unknown>
@@ -31,6 +43,9 @@ interface Story {
 const STATE_EVENTS = [
   '"command_queued"',
   '"command_approved"',
+  '"command_edited"',
+  '"command_withdrawn"',
+  '"command_executed_by_agent"',
   '"command_denied"',
   '"command_expired"',
   '"command_blocked"',
@@ -73,7 +88,16 @@ function pendingFrom(q: Record<string, unknown>): PendingRequest {
     actor: actorOf(q.actor),
     policy: verdict,
     ...(q.network === false ? {network: false} : {}),
+    ...(typeof q.command_sha256 === 'string' ? {command_sha256: q.command_sha256} : {}),
+    ...(isClientKind(q.client) ? {client: q.client} : {}),
+    ...(typeof q.session_id === 'string' ? {session_id: q.session_id} : {}),
+    ...(typeof q.tool_use_id === 'string' ? {tool_use_id: q.tool_use_id} : {}),
+    executor: q.executor === 'agent' ? 'agent' : 'hub',
   }
+}
+
+function isClientKind(v: unknown): v is ClientKind {
+  return typeof v === 'string' && (CLIENT_KINDS as readonly string[]).includes(v)
 }
 
 async function exists(read: () => Promise<unknown>): Promise<boolean> {
@@ -121,14 +145,21 @@ export async function replayAuditLog(store: RuntimeStore, lastSeq: number, log: 
         break
       }
 
+      case 'command_edited': {
+        s.edited = e
+        break
+      }
+
       case 'command_denied':
       case 'command_expired':
+      case 'command_withdrawn':
       case 'command_blocked': {
         s.ended = e
         break
       }
 
       case 'command_executed':
+      case 'command_executed_by_agent':
       case 'run_interrupted': {
         if (typeof e.run_id === 'string') s.finishedRuns.add(e.run_id)
         break
@@ -159,7 +190,9 @@ export async function replayAuditLog(store: RuntimeStore, lastSeq: number, log: 
               ? 'expired'
               : s.ended.event === 'command_blocked'
                 ? 'policy'
-                : 'operator',
+                : s.ended.event === 'command_withdrawn'
+                  ? 'withdrawn'
+                  : 'operator',
           cwd: q.cwd,
           timeout_s: q.timeout_s,
           actor: q.actor,
@@ -179,13 +212,25 @@ export async function replayAuditLog(store: RuntimeStore, lastSeq: number, log: 
     if (s.approved && s.queued) {
       const runId = str(s.approved.run_id)
       if (!(await exists(() => store.readClaimed(id))) && isId(runId)) {
+        const queued = pendingFrom(s.queued)
+        // An operator's edit (command_edited) is what was approved and runs.
+        const edit = s.edited
         const claimed: ClaimedRequest = {
-          ...pendingFrom(s.queued),
+          ...queued,
+          ...(edit && typeof edit.command === 'string'
+            ? {command: edit.command, original_command: queued.command, command_sha256: str(edit.command_sha256)}
+            : {}),
           run_id: runId,
           approved_by: actorOf(s.approved.actor),
           approved_at: str(s.approved.ts),
           approve_note: str(s.approved.note),
-          state: s.finishedRuns.has(runId) ? 'finished' : 'running',
+          state: s.finishedRuns.has(runId)
+            ? queued.executor === 'agent'
+              ? 'executed'
+              : 'finished'
+            : queued.executor === 'agent'
+              ? 'approved'
+              : 'running',
         }
         await store.writeClaimed(claimed)
         repaired++
@@ -217,4 +262,104 @@ export async function replayAuditLog(store: RuntimeStore, lastSeq: number, log: 
 /** Marks a clean stop: the next start can skip the replay. */
 export async function writeCheckpoint(store: RuntimeStore, seq: number): Promise<void> {
   await writeJsonAtomic(join(store.runtimeDir, CHECKPOINT_FILE), {seq, at: new Date().toISOString()}, {durable: true})
+}
+
+/**
+ * After a crash (SPEC §6.4): a claimed request whose run never finished is recorded as interrupted
+ * (it is never run again: an approval is a one-time decision) — unless the run did finish and only
+ * its record could not be written (a full disk): then its note says what happened, and the record says
+ * so, never "interrupted".
+ */
+export async function recoverInterruptedRuns(
+  store: HubStore,
+  log: Logger,
+): Promise<{interrupted: number; late: number}> {
+  let interrupted = 0
+  let late = 0
+  for (const claimed of await store.claimedIn('running')) {
+    const existing = await store.getRun(claimed.run_id).catch(() => undefined)
+    if (existing) {
+      await store.updateClaim({...claimed, state: existing.interrupted ? 'interrupted' : 'finished'})
+      continue
+    }
+
+    const note = await store.readRunNote?.(claimed.run_id).catch(() => undefined)
+    const now = new Date().toISOString()
+    const base = {
+      run_id: claimed.run_id,
+      cwd: claimed.cwd,
+      command: claimed.command,
+      stdout: '',
+      stderr: '',
+      pending_id: claimed.pending_id,
+      note: claimed.note,
+      approved_by: claimed.approved_by ?? null,
+      requested_by: claimed.actor,
+      ...(claimed.client ? {client: claimed.client} : {}),
+      ...(claimed.session_id ? {session_id: claimed.session_id} : {}),
+      executor: 'hub',
+      policy: {decision: claimed.policy.decision, rule: claimed.policy.rule, reason: claimed.policy.reason},
+      peak_rss_mb: null,
+      cpu_ms: null,
+    }
+    const fields = {
+      run_id: claimed.run_id,
+      command: cutCommand(claimed.command),
+      pending_id: claimed.pending_id,
+      ...(claimed.actor.role === 'agent' ? {agent: claimed.actor.token} : {}),
+      ...(claimed.client ? {client: claimed.client} : {}),
+    }
+    if (note) {
+      const record: RunRecord = {
+        ...base,
+        ...note,
+        ts: Date.parse(note.started_at) / 1000,
+        stdout_truncated: note.stdout_bytes > 0,
+        stderr_truncated: note.stderr_bytes > 0,
+        record_error: `${note.record_error ?? 'ran; its record could not be written'}; recorded from its note at ${now}, the output was lost`,
+      }
+      await store.recordRun({...claimed, state: note.interrupted ? 'interrupted' : 'finished'}, record, {
+        event: note.interrupted ? 'run_interrupted' : 'command_executed',
+        ...fields,
+        exit_code: record.exit_code,
+        duration_ms: record.duration_ms,
+        timed_out: record.timed_out,
+        recorded_late: true,
+        reason: record.record_error,
+      })
+      log.warn(
+        `Run ${claimed.run_id} had finished (exit ${record.exit_code}) but was never recorded; recorded it from its note.`,
+      )
+      late++
+      continue
+    }
+
+    const record: RunRecord = {
+      ...base,
+      exit_code: null,
+      ts: Date.now() / 1000,
+      duration_ms: 0,
+      timed_out: false,
+      interrupted: true,
+      stdout_truncated: false,
+      stderr_truncated: false,
+      stdout_bytes: 0,
+      stderr_bytes: 0,
+      started_at: claimed.approved_at ?? now,
+      finished_at: now,
+    }
+    await store.recordRun({...claimed, state: 'interrupted'}, record, {
+      event: 'run_interrupted',
+      ...fields,
+      exit_code: null,
+      duration_ms: 0,
+      reason: 'daemon stopped while the command was running',
+    })
+    log.warn(
+      `Run ${claimed.run_id} (request ${claimed.pending_id}) was in flight when the daemon stopped; recorded as interrupted.`,
+    )
+    interrupted++
+  }
+
+  return {interrupted, late}
 }

@@ -13,6 +13,8 @@ import pidusage from 'pidusage'
 import type {SandboxPlan} from './sandbox/index.js'
 
 export interface RunSpec {
+  /** Called with each chunk as the command writes it (live output for `hub approve` and the console). */
+  onOutput?: ((stream: 'stderr' | 'stdout', chunk: Buffer) => void) | undefined
   /** Containment (SPEC §6.5); absent or kind none runs the shell directly. */
   sandbox?: SandboxPlan | undefined
   command: string
@@ -240,8 +242,14 @@ export async function runCommand(spec: RunSpec): Promise<RunResult> {
     stripFinalNewline: false,
   })
 
-  child.stdout?.on('data', (c: Buffer) => out.push(c))
-  child.stderr?.on('data', (c: Buffer) => err.push(c))
+  child.stdout?.on('data', (c: Buffer) => {
+    out.push(c)
+    spec.onOutput?.('stdout', c)
+  })
+  child.stderr?.on('data', (c: Buffer) => {
+    err.push(c)
+    spec.onOutput?.('stderr', c)
+  })
 
   const {pid} = child
   const sampler = pid === undefined ? undefined : new UsageSampler(pid)

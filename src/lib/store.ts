@@ -75,8 +75,24 @@ export class RuntimeStore {
     this.paths = runtimePaths(runtimeDir)
   }
 
-  async appendRunIndex(runId: string, finishedAt: Date): Promise<void> {
-    await appendFile(this.paths.runsIndex, `${assertId(runId, 'run_id')} ${finishedAt.getTime()}\n`, {mode: 0o600})
+  /** `<run_id> <finished epoch ms> <agent fingerprint or ->`: the third column lets a list show an agent its own runs. */
+  async appendRunIndex(runId: string, finishedAt: Date, agent?: string): Promise<void> {
+    const who = agent && /^[\w:-]{1,64}$/.test(agent) ? agent : '-'
+    await appendFile(this.paths.runsIndex, `${assertId(runId, 'run_id')} ${finishedAt.getTime()} ${who}\n`, {
+      mode: 0o600,
+    })
+  }
+
+  /** Every run the index names, with the agent that asked for it where known (the daemon's counts at start). */
+  async readRunIndex(): Promise<Array<{agent: string | undefined; id: string}>> {
+    const text = await readFile(this.paths.runsIndex, 'latin1').catch(() => '')
+    const out: Array<{agent: string | undefined; id: string}> = []
+    for (const line of text.split('\n')) {
+      const [id, , agent] = line.split(' ')
+      if (isId(id)) out.push({id, agent: agent && agent !== '-' ? agent : undefined})
+    }
+
+    return out
   }
 
   /**
@@ -170,8 +186,13 @@ export class RuntimeStore {
    * completion, so once a line finished before the time of the limit-th best id, no earlier line
    * can hold a newer id.
    */
-  async newestRunIdsFromIndex(limit: number): Promise<string[] | undefined> {
+  async newestRunIdsFromIndex(
+    limit: number,
+    opts: {agent?: string | undefined; offset?: number | undefined} = {},
+  ): Promise<string[] | undefined> {
     if (!(await this.runIndexFresh())) return undefined
+    const offset = opts.offset ?? 0
+    const want = limit + offset
     const handle = await open(this.paths.runsIndex, 'r').catch(() => undefined)
     if (!handle) return undefined
     try {
@@ -186,21 +207,24 @@ export class RuntimeStore {
         const lines = (buf.toString('latin1') + carry).split('\n')
         carry = position > 0 ? (lines.shift() ?? '') : ''
         for (let i = lines.length - 1; i >= 0; i--) {
-          const [id, finished] = lines[i]!.split(' ')
-          if (!isId(id)) continue
+          const [id, finished, agent] = lines[i]!.split(' ')
+          if (!isId(id) || (opts.agent !== undefined && agent !== opts.agent)) continue
           // The margin covers runs finishing together and appending in the other order.
-          if (best.length >= limit && Number(finished) + INDEX_ORDER_MARGIN_MS < idSecond(best[limit - 1]!)) return best
-          // Keep `best` sorted newest first and at most `limit` long.
+          if (best.length >= want && Number(finished) + INDEX_ORDER_MARGIN_MS < idSecond(best[want - 1]!)) {
+            return best.slice(offset)
+          }
+
+          // Keep `best` sorted newest first and at most `want` long.
           let at = best.length
           while (at > 0 && best[at - 1]! < id) at--
-          if (at < limit) {
+          if (at < want) {
             best.splice(at, 0, id)
-            if (best.length > limit) best.pop()
+            if (best.length > want) best.pop()
           }
         }
       }
 
-      return best
+      return best.slice(offset)
     } finally {
       await handle.close()
     }
@@ -242,6 +266,11 @@ export class RuntimeStore {
     return readJsonFile<RunRecord>(this.recordPath(runId))
   }
 
+  /** A run without its output: what lists read, so that a list never loads megabytes of output. */
+  summaryPath(runId: string): string {
+    return join(this.runDir(runId), 'summary.json')
+  }
+
   recordPath(runId: string): string {
     return join(this.runDir(runId), 'record.json')
   }
@@ -252,13 +281,10 @@ export class RuntimeStore {
    * its index line can leave an index that looks fresh.
    */
   async refreshRunIndex(idsNewestFirst: string[]): Promise<boolean> {
-    if (await this.runIndexFresh()) {
-      const text = await readFile(this.paths.runsIndex, 'latin1').catch(() => '')
-      const known = new Set(text.split('\n').map((line) => line.slice(0, line.indexOf(' '))))
-      if (idsNewestFirst.every((id) => known.has(id))) return false
-    }
-
-    const lines = [...idsNewestFirst].reverse().map((id) => `${id} ${idSecond(id)}\n`)
+    const known = new Map((await this.readRunIndex()).map((e) => [e.id, e.agent]))
+    if ((await this.runIndexFresh()) && idsNewestFirst.every((id) => known.has(id))) return false
+    // Rewritten from the listing, keeping the agent of every run the old index knew.
+    const lines = [...idsNewestFirst].reverse().map((id) => `${id} ${idSecond(id)} ${known.get(id) ?? '-'}\n`)
     await writeFileAtomic(this.paths.runsIndex, lines.join(''))
     return true
   }
@@ -268,6 +294,10 @@ export class RuntimeStore {
   }
 
   // Runs -------------------------------------------------------------------------------------------
+
+  async removeClaimed(id: string): Promise<void> {
+    await rm(this.claimedPath(id), {force: true})
+  }
 
   async removeDenied(id: string): Promise<void> {
     await rm(this.deniedPath(id), {force: true})
@@ -317,6 +347,22 @@ export class RuntimeStore {
       throw storageError(error, this.runDir(record.run_id))
     })
     await writeJsonAtomic(this.recordPath(record.run_id), record, {durable})
+    // The summary is a derived copy: the record is the truth, and a missing summary is rebuilt from it.
+    const {stdout: _o, stderr: _e, ...summary} = record
+    await writeJsonAtomic(this.summaryPath(record.run_id), summary).catch(() => {})
+  }
+
+  /** The record without its output; built from the record (and kept) for runs written before summaries. */
+  async readRunSummary(runId: string): Promise<Omit<RunRecord, 'stderr' | 'stdout'> | undefined> {
+    const summary = await readJsonFile<Omit<RunRecord, 'stderr' | 'stdout'>>(this.summaryPath(runId)).catch(
+      () => undefined,
+    )
+    if (summary) return summary
+    const record = await this.readRun(runId).catch(() => undefined)
+    if (!record) return undefined
+    const {stdout: _o, stderr: _e, ...rest} = record
+    await writeJsonAtomic(this.summaryPath(runId), rest).catch(() => {})
+    return rest
   }
 
   private async exists(path: string): Promise<boolean> {

@@ -150,3 +150,44 @@ export async function findToken(
     return undefined
   }
 }
+
+export interface Rotation {
+  file: string
+  fingerprint: string
+  /** The new token, for the daemon to switch to; never printed or audited. */
+  token: string
+  old: null | string
+  role: Role
+}
+
+/**
+ * Rotates a token (the one implementation, for the daemon's `POST /tokens/rotate` and for `hub token
+ * rotate` with no daemon): a new token file, and a `token_rotated` audit line with fingerprints only.
+ */
+export async function rotateToken(o: {
+  actor: {role: Role; token: string}
+  append: (fields: {event: 'token_rotated'} & Record<string, unknown>) => Promise<unknown>
+  fromEnv: string | undefined
+  role: Role
+  runtimeDir: string
+}): Promise<Rotation> {
+  if (o.fromEnv) {
+    const variable = o.role === 'agent' ? 'AGENT_HUB_TOKEN' : 'AGENT_HUB_OPERATOR_TOKEN'
+    throw new HubError(
+      'conflict',
+      `The ${o.role} token comes from ${variable}; change it there and restart the daemon.`,
+    )
+  }
+
+  const old = await readTokenFile(o.runtimeDir, o.role).catch(() => undefined)
+  const token = await rotateTokenFile(o.runtimeDir, o.role)
+  const rotation: Rotation = {
+    file: tokenPath(o.runtimeDir, o.role),
+    fingerprint: fingerprint(token),
+    token,
+    old: old ? fingerprint(old) : null,
+    role: o.role,
+  }
+  await o.append({event: 'token_rotated', role: o.role, old: rotation.old, new: rotation.fingerprint, actor: o.actor})
+  return rotation
+}

@@ -39,25 +39,21 @@ be rotated here: change the variable and restart.`
       throw new HubError('usage', `The ${role} token comes from the environment; change the variable instead.`)
     }
 
-    const {rotateTokenFile, readTokenFile, fingerprint, tokenPath} = await import('../../lib/tokens.js')
+    const {rotateToken} = await import('../../lib/tokens.js')
     const {AuditLog} = await import('../../lib/audit-log.js')
-    const {RuntimeStore} = await import('../../lib/store.js')
-    const store = new RuntimeStore(config.runtimeDir)
-    const old = await readTokenFile(config.runtimeDir, role)
-    const token = await rotateTokenFile(config.runtimeDir, role)
-    const audit = await AuditLog.open(store.paths.audit)
+    const {runtimePaths} = await import('../../lib/store.js')
+    const audit = await AuditLog.open(runtimePaths(config.runtimeDir).audit)
     try {
-      await audit.append({
-        event: 'token_rotated',
-        role,
-        old: old ? fingerprint(old) : null,
-        new: fingerprint(token),
+      const r = await rotateToken({
         actor: {role: 'operator', token: 'local'},
+        append: (fields) => audit.append(fields),
+        fromEnv: undefined,
+        role,
+        runtimeDir: config.runtimeDir,
       })
+      return {role, fingerprint: r.fingerprint, file: r.file}
     } finally {
       await audit.close()
     }
-
-    return {role, fingerprint: fingerprint(token), file: tokenPath(config.runtimeDir, role)}
   }
 }

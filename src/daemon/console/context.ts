@@ -6,11 +6,10 @@ import type {Context} from 'hono'
 
 import {gzipSync} from 'node:zlib'
 
-import type {HubConfig} from '../../lib/config.js'
 import type {Gateway} from '../../lib/gateway.js'
 import type {Logger} from '../../lib/logger.js'
 import type {Actor} from '../../lib/records.js'
-import type {RuntimeStore} from '../../lib/store.js'
+import type {RequestViews} from '../../lib/request-views.js'
 import type {Tokens} from '../../lib/tokens.js'
 import type {EventBuffer} from '../event-stream.js'
 import type {ChainStatus} from './audit-source.js'
@@ -28,22 +27,21 @@ export interface ConsoleActor extends Actor {
   via: 'console'
 }
 
-export type ConsoleEnv = {Variables: {actor: Actor}}
+/** The API app's environment: the actor its auth middleware sets. */
+export type {Env as ConsoleEnv} from '../auth.js'
 
 export interface ConsoleDeps {
+  /** The audit log file (the same one `hub audit` reads). */
   auditPath: string
-  auditSeq: () => number
-  auditSize: () => number
   /** The address browsers reach the daemon at, once it listens (login links are built on it). */
   base: () => string | undefined
-  config: HubConfig
   events: EventBuffer
   gateway: Gateway
   log: Logger
   runtimeDir: string
-  store: RuntimeStore
   tokens: () => Tokens
   version: string
+  views: RequestViews
 }
 
 export interface ConsoleContext {

@@ -6,7 +6,7 @@ import {Insights, percentiles} from './insights.js'
 const HOUR = 3_600_000
 
 function insights(now: number) {
-  const listeners: Array<(e: {data: Record<string, unknown>; id: number}) => void> = []
+  const listeners: Array<(e: {data: Record<string, unknown>; id?: number | undefined}) => void> = []
   const i = new Insights({
     auditPath: '/nonexistent/audit.log',
     now: () => now,

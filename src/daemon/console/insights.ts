@@ -54,7 +54,7 @@ export function percentiles(values: number[]): Percentiles {
   return {n: sorted.length, p50: at(0.5), p95: at(0.95)}
 }
 
-type Subscribe = (listener: (e: {data: Record<string, unknown>; id: number}) => void) => () => void
+type Subscribe = (listener: (e: {data: Record<string, unknown>; id?: number | undefined}) => void) => () => void
 
 export class Insights {
   private readonly buckets = new Map<number, Bucket>()
@@ -128,6 +128,8 @@ export class Insights {
     const held: AuditLine[] = []
     let live = false
     this.opts.subscribe((e) => {
+      // run_output events have no id and no audit line behind them: nothing to count.
+      if (e.id === undefined) return
       const line = {event: '', ...e.data, seq: e.id} as AuditLine
       if (live) this.ingest(line)
       else held.push(line)

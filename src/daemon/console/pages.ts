@@ -6,7 +6,7 @@ import type {Context, Hono} from 'hono'
 
 import {statfs} from 'node:fs/promises'
 
-import type {RunRecord} from '../../lib/records.js'
+import type {Actor, RunRecord} from '../../lib/records.js'
 
 import {HubError, isHubError} from '../../lib/errors.js'
 import {isId} from '../../lib/ids.js'
@@ -32,8 +32,14 @@ function pageNumber(raw: string | undefined): number {
   return Math.min(Number(raw), MAX_PAGE)
 }
 
+/** The queue shows this many waiting requests at most, and says how many more there are. */
+const QUEUE_MAX = 200
+
 export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void {
   const {deps} = ctx
+  const store = deps.gateway.store
+  const operator = (c: Context): Actor => ctx.authenticate(c) ?? {role: 'operator', token: '?'}
+  const auditSeq = (): number => store.auditStatus().seq
 
   /** A page that needs a session; the handler returns what to draw. */
   const pageRoute = (render: (c: Context) => Promise<Rendered>) => async (c: Context) => {
@@ -59,7 +65,7 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
       ...out,
       assets: ctx.assets,
       signedIn: true,
-      pending: deps.gateway.counts.pending,
+      pending: (await store.counts()).pending,
     })
     return sendCompressed(c, text, {type: 'text/html; charset=utf-8', status})
   }
@@ -68,9 +74,9 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
     '/',
     pageRoute(async () => {
       // The seq first: whatever happens after it reaches the page through /events.
-      const seq = deps.auditSeq()
-      const pending = await deps.store.listPending()
-      return {page: 'queue', title: 'Queue', body: queueBody(pending, Date.now()), data: {seq}}
+      const seq = auditSeq()
+      const pending = await store.listPending({limit: QUEUE_MAX})
+      return {page: 'queue', title: 'Queue', body: queueBody(pending.items, Date.now(), pending.total), data: {seq}}
     }),
   )
 
@@ -81,8 +87,8 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
     pageRoute(async (c) => {
       const id = c.req.param('id')
       if (!isId(id)) throw new HubError('not_found', `No request ${id}.`)
-      const seq = deps.auditSeq()
-      const pending = await deps.store.readPending(id)
+      const seq = auditSeq()
+      const pending = await store.getPending(id)
       if (pending) {
         return {
           page: 'request',
@@ -96,7 +102,7 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
         }
       }
 
-      const status = await deps.gateway.requestStatus(id)
+      const status = await deps.views.requestStatus(id, operator(c))
       return {
         page: 'request',
         title: `Request ${id}`,
@@ -110,7 +116,7 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
     securityHeaders(c, 'none')
     if (!ctx.session(c)) throw new HubError('unauthorized', 'Sign in to the console first (hub open).')
     const id = c.req.param('id')
-    const pending = isId(id) ? await deps.store.readPending(id) : undefined
+    const pending = isId(id) ? await store.getPending(id) : undefined
     if (!pending) throw new HubError('not_found', `No pending request ${id}.`)
     return sendCompressed(c, requestCard(pending, {now: Date.now(), link: true}).toString(), {
       type: 'text/html; charset=utf-8',
@@ -121,7 +127,7 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
     securityHeaders(c, 'none')
     if (!ctx.session(c)) throw new HubError('unauthorized', 'Sign in to the console first (hub open).')
     const id = c.req.param('id')
-    const pending = isId(id) ? await deps.store.readPending(id) : undefined
+    const pending = isId(id) ? await store.getPending(id) : undefined
     if (!pending) throw new HubError('not_found', `No pending request ${id}.`)
     // The inside of the <details>: the script puts it in place of the summary's placeholder.
     return sendCompressed(c, explanation(pending).toString(), {type: 'text/html; charset=utf-8'})
@@ -131,15 +137,9 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
     '/console/runs',
     pageRoute(async (c) => {
       const n = pageNumber(c.req.query('page'))
-      const ids = await deps.store.listRunIds()
-      const slice = ids.slice(n * RUNS_PAGE, (n + 1) * RUNS_PAGE)
-      const rows: RunRow[] = []
-      for (const id of slice) {
-        const r = await deps.store.readRun(id).catch(() => undefined)
-        if (r) rows.push(r)
-      }
-
-      return {page: 'runs', title: 'Runs', body: runsBody(rows, n, ids.length > (n + 1) * RUNS_PAGE, ids.length)}
+      const runs = await store.listRuns({limit: RUNS_PAGE, offset: n * RUNS_PAGE})
+      const rows: RunRow[] = runs.items
+      return {page: 'runs', title: 'Runs', body: runsBody(rows, n, runs.total > (n + 1) * RUNS_PAGE, runs.total)}
     }),
   )
 
@@ -148,8 +148,8 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
     pageRoute(async (c): Promise<Rendered> => {
       const id = c.req.param('id')
       if (!isId(id)) throw new HubError('not_found', `No run ${id}.`)
-      const seq = deps.auditSeq()
-      const record: RunRecord | undefined = await deps.store.readRun(id)
+      const seq = auditSeq()
+      const record: RunRecord | undefined = await store.getRun(id)
       if (record) {
         const pages = {stdout: pageNumber(c.req.query('stdout')), stderr: pageNumber(c.req.query('stderr'))}
         return {page: 'run', title: `Run ${id}`, body: runBody(record, pages), data: {run: id, state: 'finished'}}
@@ -157,9 +157,7 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
 
       const tracked = ctx.runs.get(id)
       if (!tracked) throw new HubError('not_found', `No run ${id}.`)
-      const claimed = tracked.pendingId
-        ? await deps.store.readClaimed(tracked.pendingId).catch(() => undefined)
-        : undefined
+      const claimed = tracked.pendingId ? await store.getClaimed(tracked.pendingId).catch(() => undefined) : undefined
       return {
         page: 'run',
         title: `Run ${id}`,
@@ -236,9 +234,10 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
   app.get(
     '/console/insights',
     pageRoute(async () => {
-      const [snapshot, disk] = await Promise.all([
+      const [snapshot, disk, counts] = await Promise.all([
         ctx.insights.snapshot(),
         statfs(deps.runtimeDir).catch(() => undefined),
+        store.counts(),
       ])
       const g = deps.gateway
       const health: HealthFigures = {
@@ -246,11 +245,11 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
         sandboxReason: g.sandbox.reason,
         diskFree: disk ? disk.bavail * disk.bsize : null,
         diskTotal: disk ? disk.blocks * disk.bsize : null,
-        auditBytes: deps.auditSize(),
-        activeRuns: g.activeRuns,
-        waitingRuns: g.waitingRuns,
-        runs: g.counts.runs,
-        pending: g.counts.pending,
+        auditBytes: store.auditStatus().size,
+        activeRuns: g.runs.activeCount,
+        waitingRuns: g.runs.waitingCount,
+        runs: counts.runs,
+        pending: counts.pending,
         uptimeSeconds: (Date.now() - g.startedAt.getTime()) / 1000,
         memoryMb: Math.round((process.memoryUsage().rss / 1_048_576) * 10) / 10,
         version: deps.version,

@@ -57,6 +57,10 @@ export interface Verdict {
   reason: string
   /** Id of the rule that decided; absent when no rule matched (default `ask`, or `deny` in strict mode). */
   rule?: string | undefined
+  /** One "why" per part the engine could not see through; shown loudly as "not analysed: …". */
+  unanalysed?: string[] | undefined
+  /** false when a matched rule says the run must have no network. */
+  network?: false | undefined
 }
 
 export interface PolicyEngine {

@@ -54,9 +54,17 @@ export function decisionDialogs(): Html {
     </dialog>`
 }
 
-export function queueBody(pending: PendingRequest[], now: number): Html {
+export function queueBody(pending: PendingRequest[], now: number, total = pending.length): Html {
   const cards = pending.map((r) => requestCard(r, {now, link: true}))
-  return html`<h1>Queue <span class="count" id="queue-count">${pending.length} waiting</span></h1>
+  return html`<h1>Queue <span class="count" id="queue-count">${total} waiting</span></h1>
+    ${
+      total > pending.length
+        ? html`<p class="warn">
+            Showing the newest ${pending.length} of ${total} waiting requests; decide some to see the rest, or use
+            <code>hub pending</code>.
+          </p>`
+        : ''
+    }
     <p class="hint">
       Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>a</kbd> approve, <kbd>d</kbd> deny, <kbd>e</kbd> edit — each opens a
       confirmation. New requests appear here by themselves.
