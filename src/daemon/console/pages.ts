@@ -37,7 +37,7 @@ const QUEUE_MAX = 200
 
 export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void {
   const {deps} = ctx
-  const store = deps.gateway.store
+  const {store} = deps.gateway
   const operator = (c: Context): Actor => ctx.authenticate(c) ?? {role: 'operator', token: '?'}
   const auditSeq = (): number => store.auditStatus().seq
 
