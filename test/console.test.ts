@@ -95,6 +95,24 @@ describe.skipIf(!HAVE_CHROMIUM)('console in a real browser', () => {
     expect((await status(id)).state).toBe('finished')
   })
 
+  it("follows a running command's output live, then shows its record", async () => {
+    await page.goto(new URL('/', daemon.base).href)
+    const id = await plan(root, 'for i in $(seq 1 20); do echo tick-$i; sleep 0.5; done')
+    await card(page, id).waitFor({timeout: 20_000})
+    await card(page, id).getByRole('button', {name: 'Approve', exact: true}).click()
+    await page.getByRole('button', {name: 'Approve and run'}).click()
+    const runLink = card(page, id).getByRole('link', {name: /View run/})
+    await runLink.waitFor({timeout: 20_000})
+    await runLink.click()
+    await page
+      .locator('#live-out')
+      .filter({hasText: /tick-\d+/})
+      .waitFor({timeout: 20_000})
+    await screenshot(page, 'run-live-1280')
+    // When the run ends the page shows the record, with the whole output.
+    await page.locator('#out-stdout').filter({hasText: 'tick-20'}).waitFor({timeout: 60_000})
+  })
+
   it('denies a request with a comment', async () => {
     await page.goto(new URL('/', daemon.base).href)
     const id = await plan(root, 'echo to-be-denied')
