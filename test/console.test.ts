@@ -174,7 +174,7 @@ describe.skipIf(!HAVE_CHROMIUM)('console in a real browser', () => {
     await page.getByRole('button', {name: 'Approve edited command'}).click()
     const refusal = page.locator('#edit-error')
     await refusal.waitFor({timeout: 20_000})
-    expect(await refusal.innerText()).toMatch(/Refused by the policy/)
+    expect(await refusal.innerText()).toMatch(/refused by the policy/i)
     await screenshot(page, 'edit-refused-1280')
     await page.keyboard.press('Escape')
     expect((await status(id)).state).toBe('pending')

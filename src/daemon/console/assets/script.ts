@@ -262,7 +262,8 @@ edit.querySelector('form').addEventListener('submit', async (e) => {
   if (!failed) { edit.close(); if (current) current.focus(); return }
   const err = $('#edit-error')
   const e2 = failed.json && failed.json.error
-  err.textContent = (e2 && e2.code === 'policy_denied' ? 'Refused by the policy: ' : '') + errorText(failed)
+  const refused = e2 && e2.code === 'policy_denied' && !/policy/i.test(e2.message || '')
+  err.textContent = (refused ? 'Refused by the policy: ' : '') + errorText(failed)
   err.hidden = false
 })
 

@@ -62,6 +62,7 @@ textarea{width:100%;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monos
 dialog{border:1px solid var(--line);border-radius:10px;background:var(--bg);color:var(--fg);width:min(720px,96vw);padding:16px}
 dialog::backdrop{background:rgb(0 0 0 / 45%)}
 dialog label{display:block;margin:8px 0 2px;font-size:.9rem}
+dialog input:not([type=number]){width:100%}
 .pager{display:flex;gap:12px;align-items:center;margin:10px 0;flex-wrap:wrap}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(460px,100%),1fr));gap:14px}
 .panel{border:1px solid var(--line);border-radius:8px;padding:10px 12px;background:var(--card)}
@@ -77,5 +78,8 @@ svg .l-p50{stroke:var(--accent);fill:none;stroke-width:2}svg .l-p95{stroke:var(-
 .status-live{color:var(--ok)}.status-down{color:var(--bad)}
 @media (max-width:600px){main{padding:8px 10px 40px}header.top{padding:6px 10px}
 dl.meta{grid-template-columns:1fr}dl.meta dt{margin-top:4px}.actions button{flex:1 1 30%}
-th,td{padding:4px}}
+th,td{padding:4px}
+table.stack thead{display:none}table.stack tr{display:block;border-bottom:1px solid var(--line);padding:6px 0}
+table.stack td{display:block;border:0;padding:1px 4px}
+table.stack td::before{content:attr(data-label);display:inline-block;min-width:7.5em;color:var(--muted);font-size:.85rem}table.stack td:empty{display:none}}
 `

@@ -108,17 +108,17 @@ export function auditBody(input: {
   const rows = input.rows.map(
     (l) =>
       html`<tr>
-        <td>
+        <td data-label="Time">
           <time datetime="${String(l.ts ?? '')}">${typeof l.ts === 'string' ? utc(l.ts) : ''}</time><br /><span
             class="hint"
             >#${String(l.seq ?? '')}</span
           >
         </td>
-        <td>${l.event}</td>
-        <td>${idCell(l)}</td>
-        <td>${who(l)}</td>
-        <td>${detail(l)}</td>
-        <td>${commandCell(l)}</td>
+        <td data-label="Event">${l.event}</td>
+        <td data-label="Request / run">${idCell(l)}</td>
+        <td data-label="Who">${who(l)}</td>
+        <td data-label="Detail">${detail(l)}</td>
+        <td data-label="Command">${commandCell(l)}</td>
       </tr>`,
   )
   const base = input.query ? `?${input.query}&` : '?'
@@ -152,7 +152,7 @@ export function auditBody(input: {
         : input.rows.length === 0
           ? html`<p class="hint" id="audit-none">No line matches.</p>`
           : html`<div class="table-wrap">
-              <table id="audit-rows">
+              <table id="audit-rows" class="stack">
                 <caption class="sr">
                   Matching audit lines, newest first
                 </caption>
