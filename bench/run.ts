@@ -7,6 +7,7 @@ const benches: Array<[string, () => Promise<{run: () => Promise<void>}>]> = [
   ['policy', () => import('./policy.bench.js')],
   ['audit', () => import('./audit.bench.js')],
   ['daemon', () => import('./daemon.bench.js')],
+  ['run', () => import('./run.bench.js')],
   ['console', () => import('./console.bench.js')],
 ]
 let failed = false

@@ -90,8 +90,14 @@ export async function startDaemonProcess(
   env: Record<string, string> = {},
   ids: {gid?: number; uid?: number} = {},
   args: string[] = [],
+  /** Shell commands run before the daemon starts in the same process (`umask 000`). */
+  prelude?: string,
 ): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+  const argv = [BIN, 'serve', '--port', '0', ...args]
+  const [file, fileArgs] = prelude
+    ? ['/bin/sh', ['-c', `${prelude}; exec "$0" "$@"`, process.execPath, ...argv]]
+    : [process.execPath, argv]
+  const child = spawn(file, fileArgs, {
     cwd: root,
     env: childEnv(root, env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,7 +134,12 @@ export async function startDaemonProcess(
       }
     }
 
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start:\n${out}`)
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // Never leave a daemon behind that a test gave up on.
+      if (child.exitCode === null) child.kill('SIGKILL')
+      throw new Error(`daemon did not start:\n${out}`)
+    }
+
     await sleep(50)
   }
 }

@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {constants as osConstants} from 'node:os'
 
 import type {ConfigOverrides} from '../lib/config.js'
 
@@ -6,8 +7,9 @@ import {BaseCommand, policyFlags} from '../base-command.js'
 
 export default class Serve extends BaseCommand<typeof Serve> {
   static override description = `Listens on AGENT_HUB_HOST:AGENT_HUB_PORT (127.0.0.1:8787). Logs go to standard output as
-"YYYY-MM-DD HH:MM:SS | LEVEL | module | message". SIGINT or SIGTERM stops it gracefully: no new requests,
-running commands get a grace period, then are recorded as interrupted.`
+"YYYY-MM-DD HH:MM:SS | LEVEL | module | message". SIGINT, SIGTERM or SIGHUP stops it gracefully: no new
+requests, running commands get a grace period, then are recorded as interrupted; a second signal stops them at
+once.`
   static override examples = [
     '<%= config.bin %> serve',
     '<%= config.bin %> serve --port 9000 --workspace-dir ./ws',
@@ -40,23 +42,43 @@ running commands get a grace period, then are recorded as interrupted.`
   }
 
   public async run(): Promise<void> {
+    // First, before anything is spawned: no descriptor this process inherited may reach a run.
+    const {closeInheritedDescriptors} = await import('../lib/sandbox/descriptors.js')
+    const descriptors = closeInheritedDescriptors()
     const config = this.hubConfig
+    // Read once into the configuration; nothing later finds them in process.env. (The kernel's copy
+    // in /proc/<pid>/environ stays: only the daemon's user can read it, and no contained run sees it.)
+    delete process.env.AGENT_HUB_TOKEN
+    delete process.env.AGENT_HUB_OPERATOR_TOKEN
     const {createLogger} = await import('../lib/logger.js')
-    const {startDaemon} = await import('../daemon/server.js')
     const log = createLogger({level: config.logLevel, module: 'hub'})
+    if (descriptors.closed.length > 0)
+      log.info(`Closed inherited descriptor(s) ${descriptors.closed.join(', ')}: runs must not get them.`)
+    if (descriptors.kept.length > 0)
+      log.warn(`Descriptor ${descriptors.kept.join(', ')} is Node's IPC channel to the parent; runs may inherit it.`)
+    const {installFatalExitCleanup} = await import('../daemon/fatal-exit.js')
+    installFatalExitCleanup(log)
+    const {startDaemon} = await import('../daemon/server.js')
     const daemon = await startDaemon(config, log)
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
     await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop)
-        process.off('SIGTERM', stop)
+      let stopping = false
+      const stop = (signal: NodeJS.Signals): void => {
+        if (stopping) {
+          // A second signal: the operator does not want to wait. Nothing started may stay behind.
+          log.warn(`${signal} again: stopping every run now.`)
+          // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- the exit handler kills the runs
+          process.exit(128 + (osConstants.signals[signal] ?? 15))
+        }
+
+        stopping = true
         daemon.close(this.flags['grace-seconds'] * 1000).then(resolve, (error: Error) => {
           log.error(`Shutdown failed: ${error.message}`)
           resolve()
         })
       }
 
-      process.on('SIGINT', stop)
-      process.on('SIGTERM', stop)
+      for (const s of signals) process.on(s, stop)
     })
   }
 }

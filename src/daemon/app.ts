@@ -15,7 +15,7 @@ import type {Role, Tokens} from '../lib/tokens.js'
 import type {HubConsole} from './console/index.js'
 import type {EventBuffer} from './event-stream.js'
 
-import {RotateBody} from '../lib/api.js'
+import {PruneBody, RotateBody} from '../lib/api.js'
 import {HubError, isHubError} from '../lib/errors.js'
 import {createAuth, type Env} from './auth.js'
 import {jsonBody} from './body.js'
@@ -127,6 +127,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route('/', requestRoutes({anyone, gateway: deps.gateway, operator, views: deps.views}))
   app.route('/', runRoutes({anyone, views: deps.views}))
   app.route('/', eventRoutes({anyone, events: deps.events, log}))
+  app.post('/prune', operator, limitBody, async (c) => {
+    const body = await jsonBody(c, PruneBody, false)
+    const days = body.days ?? deps.config.retentionDays
+    const before = Date.now() - days * 86_400_000
+    const removed = await deps.gateway.store.pruneDenied(before, c.get('actor'))
+    return c.json({removed, before: new Date(before).toISOString(), days})
+  })
   app.post('/tokens/rotate', operator, limitBody, async (c) => {
     const body = await jsonBody(c, RotateBody, true)
     return c.json(await deps.rotateToken(body.role, c.get('actor')))

@@ -17,7 +17,7 @@ import {HubError} from '../lib/errors.js'
 import {Gateway} from '../lib/gateway.js'
 import {recoverInterruptedRuns} from '../lib/recovery.js'
 import {RequestViews} from '../lib/request-views.js'
-import {detectSandbox} from '../lib/sandbox/index.js'
+import {detectSandbox, INSTALL_HINT, sandboxLayoutProblem, type SandboxStatus} from '../lib/sandbox/index.js'
 import {FileHubStore} from '../lib/stores/files.js'
 import {ensureTokens, rotateToken, tokenPath, type Tokens} from '../lib/tokens.js'
 import {hubVersion} from '../lib/version.js'
@@ -75,16 +75,68 @@ async function checkLayout(config: HubConfig): Promise<{runtimeDir: string; work
     }
   }
 
+  const problem = sandboxLayoutProblem({
+    workspace,
+    runtimeDir,
+    policyFile: config.policyFile ? await realpath(config.policyFile) : undefined,
+    rw: await Promise.all(config.sandboxRw.map((p) => realpath(p).catch(() => p))),
+    hide: await Promise.all(config.sandboxHide.map((p) => realpath(p).catch(() => p))),
+  })
+  if (problem)
+    throw new HubError('config_invalid', problem, {
+      hint: "Narrow AGENT_HUB_SANDBOX_RW / AGENT_HUB_SANDBOX_HIDE so that runs cannot reach hub's own files.",
+    })
+
   return {workspace, runtimeDir}
+}
+
+/** What an operator can do to get runs contained on this machine. */
+function sandboxRemedy(): string {
+  return process.platform === 'linux'
+    ? `Install bubblewrap (${INSTALL_HINT}) and allow user namespaces`
+    : 'Run the daemon on Linux (a VM, WSL 2, a container that allows user namespaces) with bubblewrap'
+}
+
+function uncontainedWarning(reason: string | undefined, chosen: boolean): string[] {
+  const user = process.env.USER ?? 'this user'
+  const remedy = chosen
+    ? 'Unset AGENT_HUB_SANDBOX (bwrap is the default) to contain them.'
+    : `${sandboxRemedy()}; AGENT_HUB_STRICT_MODE=1 refuses to start without it.`
+  return [
+    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+    `Runs are NOT contained: ${reason ?? 'no sandbox'}.`,
+    `Approved commands run as ${user} with all of ${user}'s files, the runtime directory and its tokens`,
+    'included, and what they start in the background can outlive them. /health shows "sandbox": "none".',
+    remedy,
+    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+  ]
+}
+
+/**
+ * Limits that keep the daemon reachable under a flood of connections (issue 10): a client must send
+ * its headers within 10 s and its whole request within 30 s (checked every second, not every 30 s),
+ * idle keep-alive connections close after 5 s, and past `maxConnections` new TCP connections are
+ * closed at once — so half-open connections cannot use up the descriptors, and the operator's Unix
+ * socket (a server of its own) stays reachable.
+ */
+export const CONNECTION_LIMITS = {
+  connectionsCheckingInterval: 1000,
+  headersTimeout: 10_000,
+  keepAliveTimeout: 5000,
+  requestTimeout: 30_000,
 }
 
 function listen(
   app: {fetch: (req: Request) => Promise<Response> | Response},
   host: string,
   port: number,
+  maxConnections: number,
 ): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({fetch: app.fetch, hostname: host, port}, () => resolve(server))
+    const server = serve({fetch: app.fetch, hostname: host, port, serverOptions: CONNECTION_LIMITS}, () =>
+      resolve(server),
+    )
+    ;(server as {maxConnections: number}).maxConnections = maxConnections
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
         reject(
@@ -124,6 +176,11 @@ export interface OpenHub {
 export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> {
   const mainLog = log.child('hub.daemon')
   const {workspace, runtimeDir} = await checkLayout(config)
+  // A trial sandbox takes a few spawns: it runs while the store and the policy load.
+  const detecting = detectSandbox(config, {workspace}).catch((error: Error): SandboxStatus => ({
+    kind: 'none',
+    reason: `the sandbox trial failed: ${error.message}`,
+  }))
   const store = await FileHubStore.open(runtimeDir, mainLog)
 
   const {loadPolicy} = await import('../lib/policy/index.js')
@@ -139,12 +196,18 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
 
   const hub: OpenHub = {} as OpenHub
   hub.tokens = await ensureTokens(runtimeDir, {agent: config.agentToken, operator: config.operatorToken}, mainLog)
-  const sandbox = await detectSandbox(config)
+  const sandbox = await detecting
   if (sandbox.kind === 'none') {
-    mainLog.warn(
-      `Runs are NOT contained: ${sandbox.reason ?? 'no sandbox'}. Approved commands run as ${process.env.USER ?? 'this user'}, with this user's files.`,
-    )
-  }
+    if (config.strict && config.sandbox === 'bwrap') {
+      await store.shutdown()
+      throw new HubError('config_invalid', `Strict mode refuses to run commands uncontained: ${sandbox.reason}.`, {
+        hint: `${sandboxRemedy()}, or leave strict mode.`,
+      })
+    }
+
+    // Loud on purpose: every approved command can read the tokens and act as the operator.
+    for (const line of uncontainedWarning(sandbox.reason, config.sandbox === 'none')) mainLog.warn(line)
+  } else mainLog.info(`Runs are contained with bwrap ${sandbox.version ?? ''} (${sandbox.executable}).`)
 
   const gateway = new Gateway({
     config,
@@ -228,14 +291,18 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
 
 export async function startDaemon(config: HubConfig, log: Logger): Promise<RunningDaemon> {
   const mainLog = log.child('hub.daemon')
+  // Whatever the daemon creates is its user's alone, whatever umask it was started with (issue 10).
+  process.umask(0o077)
   mainLog.info(`hub ${hubVersion()} starting (pid ${process.pid})`)
   const hub = await openHub(config, log)
   const {store, gateway, runtimeDir, workspace} = hub
 
-  const server = await listen(hub.app, config.host, config.port).catch(async (error: unknown) => {
-    await hub.close(0)
-    throw error
-  })
+  const server = await listen(hub.app, config.host, config.port, config.maxConnections).catch(
+    async (error: unknown) => {
+      await hub.close(0)
+      throw error
+    },
+  )
   const address = server.address() as AddressInfo
   const {port} = address
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host
@@ -262,6 +329,21 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
   mainLog.info(`Token required: True`)
   mainLog.info(`Listening on ${base}`)
 
+  // Retention (AGENT_HUB_RETENTION_DAYS): denied/ does not grow forever.
+  const prune = (): void => {
+    if (config.retentionDays === 0) return
+    store
+      .pruneDenied(Date.now() - config.retentionDays * 86_400_000, {role: 'operator', token: 'retention'})
+      .then(
+        (n) =>
+          n > 0 && mainLog.info(`Retention: removed ${n} denied request(s) older than ${config.retentionDays} days.`),
+      )
+      .catch((error: Error) => mainLog.warn(`Retention pruning failed: ${error.message}`))
+  }
+
+  prune()
+  const pruner = setInterval(prune, 3_600_000)
+  pruner.unref()
   const sweep = setInterval(
     () => {
       gateway.expireDue().catch((error: Error) => mainLog.error(`Expiry sweep failed: ${error.message}`))
@@ -275,6 +357,7 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
     closing ??= (async () => {
       mainLog.info('Shutting down: no new requests; waiting for running commands.')
       clearInterval(sweep)
+      clearInterval(pruner)
       const stopped = new Promise<void>((resolve) => {
         server.close(() => resolve())
       })

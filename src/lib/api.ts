@@ -103,6 +103,11 @@ export const OutcomeBody = z.object({
 })
 export type OutcomeInput = z.infer<typeof OutcomeBody>
 
+/** `POST /prune`: retention now, over `days` (default: AGENT_HUB_RETENTION_DAYS). */
+export const PruneBody = z.object({
+  days: z.number({error: 'days must be a number'}).int('days must be whole').min(0).max(36_500).optional(),
+})
+
 export const RotateBody = z.object({
   role: z.enum(['agent', 'operator'], {error: 'role must be "agent" or "operator"'}),
 })

@@ -21,6 +21,10 @@ export interface HubConfig {
   outputLimitBytes: number
   /** Extra variable names the operator lets through to commands (AGENT_HUB_PASS_ENV, comma-separated). */
   passEnv: string[]
+  /** TCP connections the daemon holds at once (AGENT_HUB_MAX_CONNECTIONS); more are closed on arrival. */
+  maxConnections: number
+  /** Days that denied, expired and blocked requests are kept (AGENT_HUB_RETENTION_DAYS); 0 keeps them forever. */
+  retentionDays: number
   /** Containment of runs (SPEC §6.5): bwrap where usable; `none` runs uncontained (AGENT_HUB_SANDBOX). */
   sandbox: 'bwrap' | 'none'
   /** Network for runs unless a request or a rule turns it off (AGENT_HUB_NETWORK=on|off). */
@@ -208,6 +212,8 @@ export function resolveConfig(env: Env = process.env, overrides: ConfigOverrides
     maxPendingPerAgent: integer(pick(undefined, '', env, 'AGENT_HUB_MAX_PENDING_PER_AGENT'), 100, 1, 1_000_000),
     outputLimitBytes: integer(pick(undefined, '', env, 'AGENT_HUB_OUTPUT_LIMIT_BYTES'), 1_048_576, 0, 1_073_741_824),
     passEnv,
+    maxConnections: integer(pick(undefined, '', env, 'AGENT_HUB_MAX_CONNECTIONS'), 512, 8, 1_000_000),
+    retentionDays: integer(pick(undefined, '', env, 'AGENT_HUB_RETENTION_DAYS'), 30, 0, 36_500),
     sandbox,
     network: boolean(networkSrc, true),
     sandboxRw: paths('AGENT_HUB_SANDBOX_RW'),

@@ -114,6 +114,7 @@ export class RunExecutor {
     if (this.o.config.policyFile) hide.push(this.o.config.policyFile)
     return {
       kind: this.o.sandbox.kind,
+      executable: this.o.sandbox.executable,
       network: this.o.config.network && claimed.network !== false,
       hide,
       rw: this.o.config.sandboxRw,

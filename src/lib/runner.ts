@@ -1,29 +1,39 @@
-import {execa} from 'execa'
+import type {Readable} from 'node:stream'
+
 /**
- * Runs one approved command (SPEC §6.2): the configured shell, no TTY, standard input closed, a
- * short allow-listed environment, output kept up to a limit per stream with the rest only counted,
- * and a timeout that stops the whole process group (TERM, then KILL after a grace period).
+ * Runs one approved command (SPEC §6.2, §6.5): the configured shell, no TTY, standard input closed,
+ * a short allow-listed environment, output kept up to a limit per stream with the rest only counted,
+ * and a timeout that stops the run (TERM, then KILL after a grace period).
  *
- * The command gets its own process group, and the group is stopped as soon as the shell exits:
- * a background job (`sleep 1000 &`) must not outlive the run that the record says has ended.
+ * Contained (bwrap), the shell is the first process of its own PID namespace: when it exits or the
+ * timeout fires, every process of the run is gone, whatever it did (`setsid`, double fork, `nohup`).
+ * Uncontained, the command gets its own process group, stopped as soon as the shell exits, so that a
+ * background job (`sleep 1000 &`) does not outlive the run; a process that leaves the group escapes.
+ *
+ * Every live run is in a registry, so that the daemon can stop them all on any exit path
+ * (`killAllRuns`), fatal errors included.
  */
-import {readFile} from 'node:fs/promises'
-import pidusage from 'pidusage'
+import {type ChildProcess, spawn} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {constants as osConstants} from 'node:os'
 
 import type {SandboxPlan} from './sandbox/index.js'
 
+import {UsageSampler} from './process-usage.js'
+import {bwrapArgs} from './sandbox/bwrap.js'
+
 export interface RunSpec {
-  /** Called with each chunk as the command writes it (live output for `hub approve` and the console). */
-  onOutput?: ((stream: 'stderr' | 'stdout', chunk: Buffer) => void) | undefined
-  /** Containment (SPEC §6.5); absent or kind none runs the shell directly. */
-  sandbox?: SandboxPlan | undefined
   command: string
   cwd: string
   env: Record<string, string>
   /** Time between TERM and KILL when stopping the group. */
   killGraceMs?: number
+  /** Called with each chunk as the command writes it (live output for `hub approve` and the console). */
+  onOutput?: ((stream: 'stderr' | 'stdout', chunk: Buffer) => void) | undefined
   onSpawn?: (pid: number) => void
   outputLimitBytes: number
+  /** Containment (SPEC §6.5); absent or kind none runs the shell directly. */
+  sandbox?: SandboxPlan | undefined
   shell: string
   /** Aborting stops the run (daemon shutdown); the result says `interrupted`. */
   signal?: AbortSignal
@@ -50,7 +60,8 @@ export interface RunResult {
 }
 
 export const TIMEOUT_EXIT_CODE = 124
-const SAMPLE_INTERVAL_MS = 50
+/** Where bwrap writes its JSON status in the run's descriptors (never inherited by the command). */
+const STATUS_FD = 3
 
 /** Arguments that make the shell run one command string without reading a profile. */
 export function shellInvocation(shell: string, command: string): {args: string[]; file: string} {
@@ -126,71 +137,6 @@ class Capture {
   }
 }
 
-/** Descendants of a process via /proc (Linux); elsewhere just the process itself. */
-async function processTree(pid: number): Promise<number[]> {
-  const out = [pid]
-  if (process.platform !== 'linux') return out
-  for (let i = 0; i < out.length && out.length < 256; i++) {
-    try {
-      const text = await readFile(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8')
-      for (const c of text.split(' ')) if (c.trim()) out.push(Number(c))
-    } catch {
-      // The process ended between listing and reading: nothing to add.
-    }
-  }
-
-  return out
-}
-
-/** Samples memory and CPU of the command's process tree while it runs. */
-class UsageSampler {
-  private busy = false
-  private readonly cpuByPid = new Map<number, number>()
-  private peakBytes = 0
-  private samples = 0
-  private timer: NodeJS.Timeout | undefined
-
-  constructor(private readonly pid: number) {}
-
-  start(): void {
-    void this.sample()
-    this.timer = setInterval(() => void this.sample(), SAMPLE_INTERVAL_MS)
-    this.timer.unref()
-  }
-
-  stop(): {cpuMs: null | number; peakRssMb: null | number} {
-    if (this.timer) clearInterval(this.timer)
-    if (this.samples === 0) return {peakRssMb: null, cpuMs: null}
-    let cpu = 0
-    for (const v of this.cpuByPid.values()) cpu += v
-    return {peakRssMb: Math.round((this.peakBytes / 1_048_576) * 10) / 10, cpuMs: Math.round(cpu)}
-  }
-
-  private async sample(): Promise<void> {
-    if (this.busy) return
-    this.busy = true
-    try {
-      const pids = await processTree(this.pid)
-      // maxage 0 makes pidusage 4 reopen /proc files forever (EMFILE); a short history is harmless.
-      const stats = await pidusage(pids, {maxage: 2000})
-      let rss = 0
-      for (const [pid, s] of Object.entries(stats)) {
-        if (!s) continue
-        rss += s.memory
-        const prev = this.cpuByPid.get(Number(pid)) ?? 0
-        if (s.ctime > prev) this.cpuByPid.set(Number(pid), s.ctime)
-      }
-
-      this.peakBytes = Math.max(this.peakBytes, rss)
-      this.samples++
-    } catch {
-      // The tree ended mid-sample; earlier samples stand.
-    } finally {
-      this.busy = false
-    }
-  }
-}
-
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(process.platform === 'win32' ? pid : -pid, signal)
@@ -199,115 +145,293 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export async function runCommand(spec: RunSpec): Promise<RunResult> {
-  const startedAt = new Date()
-  if (spec.signal?.aborted) {
-    // Stopped before it started (shutdown while it waited for a slot): nothing is spawned.
-    return {
-      exitCode: null,
-      timedOut: false,
-      interrupted: true,
-      stdout: '',
-      stderr: '',
-      stdoutBytes: 0,
-      stderrBytes: 0,
-      stdoutTruncated: false,
-      stderrTruncated: false,
-      startedAt,
-      finishedAt: startedAt,
-      durationMs: 0,
-      peakRssMb: null,
-      cpuMs: null,
+/** A live run: the spawned process, whether it is bwrap, and the sandboxed command's group once known. */
+interface LiveRun {
+  commandGroup?: number
+  pid: number
+  sandboxed: boolean
+}
+
+const liveRuns = new Set<LiveRun>()
+
+/** How many runs have a process right now. */
+export function liveRunCount(): number {
+  return liveRuns.size
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig)
+  } catch {
+    // ESRCH: already gone.
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)
+  } catch {
+    return []
+  }
+}
+
+/**
+ * Kills a run at once. For a contained run that means its PID namespace: bwrap's first process in it
+ * is the namespace's init, and killing it kills every process inside. bwrap is stopped first, so that
+ * it cannot clone that init between the look at its children and its own death: an init cloned just
+ * before bwrap dies may not have asked to die with its parent yet, and would live on, orphaned.
+ */
+function killRun(run: LiveRun): void {
+  if (run.sandboxed) {
+    signal(run.pid, 'SIGSTOP')
+    for (const child of childrenOf(run.pid)) signal(child, 'SIGKILL')
+    if (run.commandGroup !== undefined) killGroup(run.commandGroup, 'SIGKILL')
+  }
+
+  killGroup(run.pid, 'SIGKILL')
+}
+
+/**
+ * Kills every live run at once, synchronously: for exit paths that cannot wait (an uncaught
+ * exception, `process.exit`). Contained runs die whole with their namespace; uncontained, a process
+ * that left its group (`setsid`) is out of reach. Returns how many runs.
+ */
+export function killAllRuns(): number {
+  const n = liveRuns.size
+  for (const run of liveRuns) killRun(run)
+  liveRuns.clear()
+  return n
+}
+
+/** What bwrap reports on its status descriptor: the sandbox's first process, and the command's exit. */
+class SandboxStatusReader {
+  childPid: number | undefined
+  exitCode: number | undefined
+  private pending = ''
+
+  constructor(
+    stream: Readable,
+    private readonly onChild: (pid: number) => void,
+  ) {
+    stream.setEncoding('utf8')
+    stream.on('data', (chunk: string) => this.push(chunk))
+  }
+
+  private push(chunk: string): void {
+    this.pending += chunk
+    let nl: number
+    while ((nl = this.pending.indexOf('\n')) !== -1) {
+      const line = this.pending.slice(0, nl)
+      this.pending = this.pending.slice(nl + 1)
+      let status: {'child-pid'?: unknown; 'exit-code'?: unknown}
+      try {
+        status = JSON.parse(line) as typeof status
+      } catch {
+        continue
+      }
+
+      if (typeof status['child-pid'] === 'number' && this.childPid === undefined) {
+        this.childPid = status['child-pid']
+        this.onChild(this.childPid)
+      }
+
+      if (typeof status['exit-code'] === 'number') this.exitCode = status['exit-code']
     }
   }
+}
+
+function notStarted(startedAt: Date): RunResult {
+  return {
+    exitCode: null,
+    timedOut: false,
+    interrupted: true,
+    stdout: '',
+    stderr: '',
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    startedAt,
+    finishedAt: startedAt,
+    durationMs: 0,
+    peakRssMb: null,
+    cpuMs: null,
+  }
+}
+
+/** The last line bwrap wrote about itself, which says why the sandbox could not start the command. */
+function bwrapComplaint(stderr: string): string | undefined {
+  const lines = stderr.split('\n').filter((l) => l.startsWith('bwrap: '))
+  return lines.at(-1)
+}
+
+interface Closed {
+  code: null | number
+  error?: Error
+  signal: NodeJS.Signals | null
+}
+
+/** Starts the shell, through bwrap when the run is contained. Throws for arguments Node refuses. */
+function spawnRun(spec: RunSpec, sandbox: SandboxPlan | undefined): ChildProcess {
+  const inner = shellInvocation(spec.shell, spec.command)
+  if (sandbox) {
+    return spawn(sandbox.executable ?? 'bwrap', bwrapArgs(sandbox, spec.cwd, inner, {statusFd: STATUS_FD}), {
+      // bwrap enters the working directory from inside the sandbox; outside, nothing depends on it.
+      cwd: '/',
+      env: spec.env,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      detached: true,
+    })
+  }
+
+  return spawn(inner.file, inner.args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
+    windowsHide: true,
+  })
+}
+
+/** Resolves once the process has exited and its streams are closed, or it could not be started. */
+function closed(child: ChildProcess): Promise<Closed> {
+  return new Promise((resolve) => {
+    let failure: Error | undefined
+    child.once('error', (error) => {
+      failure = error
+      if (child.pid === undefined) resolve({code: null, signal: null, error})
+    })
+    child.once('close', (code, signal) => resolve({code, signal, error: failure}))
+  })
+}
+
+/** The exit code as a shell would report it: 128 + the signal's number for a process killed by one. */
+function shellExitCode(result: Closed): null | number {
+  if (result.code !== null || !result.signal) return result.code
+  const signum = osConstants.signals[result.signal]
+  return signum === undefined ? null : 128 + signum
+}
+
+/** Why the command never ran, if it did not: the shell could not be spawned, or the sandbox failed. */
+function whyNotStarted(result: Closed, child: ChildProcess, watched: Watched, err: Capture): string | undefined {
+  if (result.error && child.pid === undefined) return result.error.message
+  // bwrap reports the command's exit on its status descriptor; without it, the sandbox itself failed.
+  if (!watched.status || watched.status.exitCode !== undefined || watched.timedOut || watched.interrupted)
+    return undefined
+  return bwrapComplaint(err.text()) ?? `the sandbox ended before the command ran (exit ${result.code})`
+}
+
+/**
+ * One started process and everything that watches it: its place in the registry of live runs, the
+ * sandbox's status, the usage sampler, and the stopping (TERM, then KILL after the grace period).
+ */
+class Watched {
+  interrupted = false
+  readonly live: LiveRun
+  sampler: undefined | UsageSampler
+  status: SandboxStatusReader | undefined
+  timedOut = false
+  private killTimer: NodeJS.Timeout | undefined
+  private readonly onAbort = (): void => {
+    this.interrupted = true
+    this.stop()
+  }
+  private readonly timer: NodeJS.Timeout
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly spec: RunSpec,
+    private readonly sandbox: SandboxPlan | undefined,
+  ) {
+    const {pid} = child
+    this.live = {pid: pid ?? -1, sandboxed: sandbox !== undefined}
+    if (pid !== undefined) this.watch(pid)
+    this.timer = setTimeout(() => {
+      this.timedOut = true
+      this.stop()
+    }, spec.timeoutMs)
+    spec.signal?.addEventListener('abort', this.onAbort, {once: true})
+    if (spec.signal?.aborted) this.onAbort()
+  }
+
+  private get grace(): number {
+    return this.spec.killGraceMs ?? 2000
+  }
+
+  /** After the close: out of the registry, timers off, the usage sampled so far. */
+  end(): {cpuMs: null | number; peakRssMb: null | number} {
+    liveRuns.delete(this.live)
+    clearTimeout(this.timer)
+    if (this.killTimer) clearTimeout(this.killTimer)
+    this.spec.signal?.removeEventListener('abort', this.onAbort)
+    return this.sampler?.stop() ?? {peakRssMb: null, cpuMs: null}
+  }
+
+  private stop(): void {
+    const {pid} = this.child
+    if (pid === undefined) return
+    // Contained: TERM the command's session, then KILL the namespace.
+    killGroup(this.status?.childPid ?? pid, 'SIGTERM')
+    this.killTimer ??= setTimeout(() => killRun(this.live), this.grace)
+    this.killTimer.unref()
+  }
+
+  private watch(pid: number): void {
+    liveRuns.add(this.live)
+    this.spec.onSpawn?.(pid)
+    if (this.sandbox) {
+      this.status = new SandboxStatusReader(this.child.stdio[STATUS_FD] as Readable, (sandboxPid) => {
+        // bwrap's first process in the namespace leads the run's session; the shell is its child.
+        this.live.commandGroup = sandboxPid
+        this.sampler = new UsageSampler(sandboxPid, false)
+        this.sampler.start()
+      })
+      return
+    }
+
+    this.sampler = new UsageSampler(pid)
+    this.sampler.start()
+    // Uncontained, whatever the shell left running in its group is stopped when it exits, so that
+    // the streams close and nothing outlives the run. Contained, the namespace is already gone.
+    this.child.once('exit', () => {
+      killGroup(pid, 'SIGTERM')
+      setTimeout(() => killGroup(pid, 'SIGKILL'), this.grace).unref()
+    })
+  }
+}
+
+export async function runCommand(spec: RunSpec): Promise<RunResult> {
+  const startedAt = new Date()
+  // Stopped before it started (shutdown while it waited for a slot): nothing is spawned.
+  if (spec.signal?.aborted) return notStarted(startedAt)
 
   const t0 = performance.now()
   const out = new Capture(spec.outputLimitBytes)
   const err = new Capture(spec.outputLimitBytes)
-  const {file, args} = shellInvocation(spec.shell, spec.command)
-  const grace = spec.killGraceMs ?? 2000
+  const sandbox = spec.sandbox?.kind === 'bwrap' ? spec.sandbox : undefined
+  let child: ChildProcess
+  try {
+    child = spawnRun(spec, sandbox)
+  } catch (error) {
+    return spawnFailed(startedAt, t0, spec.shell, (error as Error).message)
+  }
 
-  const child = execa(file, args, {
-    cwd: spec.cwd,
-    env: spec.env,
-    extendEnv: false,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    detached: process.platform !== 'win32',
-    cleanup: true,
-    windowsHide: true,
-    stripFinalNewline: false,
-  })
-
-  child.stdout?.on('data', (c: Buffer) => {
+  child.stdout!.on('data', (c: Buffer) => {
     out.push(c)
     spec.onOutput?.('stdout', c)
   })
-  child.stderr?.on('data', (c: Buffer) => {
+  child.stderr!.on('data', (c: Buffer) => {
     err.push(c)
     spec.onOutput?.('stderr', c)
   })
+  const finished = closed(child)
+  const watched = new Watched(child, spec, sandbox)
+  const result = await finished
+  const usage = watched.end()
+  const {timedOut, interrupted, status} = watched
 
-  const {pid} = child
-  const sampler = pid === undefined ? undefined : new UsageSampler(pid)
-  if (pid !== undefined) {
-    spec.onSpawn?.(pid)
-    sampler?.start()
-  }
-
-  let timedOut = false
-  let interrupted = false
-  let killTimer: NodeJS.Timeout | undefined
-  const stop = (): void => {
-    if (pid === undefined) return
-    killGroup(pid, 'SIGTERM')
-    killTimer ??= setTimeout(() => killGroup(pid, 'SIGKILL'), grace)
-    killTimer.unref()
-  }
-
-  const timer = setTimeout(() => {
-    timedOut = true
-    stop()
-  }, spec.timeoutMs)
-  const onAbort = (): void => {
-    interrupted = true
-    stop()
-  }
-
-  spec.signal?.addEventListener('abort', onAbort, {once: true})
-  if (spec.signal?.aborted) onAbort()
-
-  // When the shell itself exits, whatever it left running in its group is stopped too, so that
-  // the streams close and nothing outlives the run.
-  child.once('exit', () => {
-    if (pid !== undefined) {
-      killGroup(pid, 'SIGTERM')
-      const t = setTimeout(() => killGroup(pid, 'SIGKILL'), grace)
-      t.unref()
-    }
-  })
-
-  const result = await child
-  clearTimeout(timer)
-  if (killTimer) clearTimeout(killTimer)
-  spec.signal?.removeEventListener('abort', onAbort)
-  const usage = sampler?.stop() ?? {peakRssMb: null, cpuMs: null}
-  const finishedAt = new Date()
-
-  let exitCode: null | number = result.exitCode ?? null
-  if (timedOut) exitCode = TIMEOUT_EXIT_CODE
-  else if (exitCode === null && result.signal) {
-    const signum = (await import('node:os')).constants.signals[result.signal as NodeJS.Signals]
-    exitCode = signum === undefined ? null : 128 + signum
-  }
-
-  const spawnError =
-    result.failed && result.exitCode === undefined && !result.signal && !timedOut && !interrupted
-      ? result.originalMessage || result.shortMessage
-      : undefined
+  const spawnError = whyNotStarted(result, child, watched, err)
+  const exitCode = timedOut ? TIMEOUT_EXIT_CODE : (status?.exitCode ?? shellExitCode(result))
 
   return {
     exitCode: spawnError ? 127 : exitCode,
@@ -320,11 +444,22 @@ export async function runCommand(spec: RunSpec): Promise<RunResult> {
     stdoutTruncated: out.truncated,
     stderrTruncated: err.truncated,
     startedAt,
-    finishedAt,
+    finishedAt: new Date(),
     durationMs: Math.round((performance.now() - t0) * 10) / 10,
     peakRssMb: usage.peakRssMb,
     cpuMs: usage.cpuMs,
     ...(spawnError ? {spawnError} : {}),
+  }
+}
+
+function spawnFailed(startedAt: Date, t0: number, shell: string, message: string): RunResult {
+  return {
+    ...notStarted(startedAt),
+    interrupted: false,
+    exitCode: 127,
+    stderr: `hub: could not start ${shell}: ${message}\n`,
+    durationMs: Math.round((performance.now() - t0) * 10) / 10,
+    spawnError: message,
   }
 }
 
@@ -346,7 +481,9 @@ export class RunQueue {
   async run<T>(task: () => Promise<T>, onWait?: () => void): Promise<T> {
     if (this.active >= this.limit) {
       onWait?.()
-      await new Promise<void>((resolve) => this.waiting.push(resolve))
+      await new Promise<void>((resolve) => {
+        this.waiting.push(resolve)
+      })
     } else {
       this.active++
     }

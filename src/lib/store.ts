@@ -299,6 +299,21 @@ export class RuntimeStore {
     await rm(this.claimedPath(id), {force: true})
   }
 
+  /**
+   * Removes denied, expired and blocked requests decided before `beforeMs` (retention), judged by their
+   * id's time so that no file is opened; returns the ids removed.
+   */
+  async pruneDenied(beforeMs: number): Promise<string[]> {
+    const removed: string[] = []
+    for (const id of await this.listDeniedIds()) {
+      if (idSecond(id) >= beforeMs) continue
+      await rm(this.deniedPath(id), {force: true})
+      removed.push(id)
+    }
+
+    return removed
+  }
+
   async removeDenied(id: string): Promise<void> {
     await rm(this.deniedPath(id), {force: true})
   }

@@ -238,6 +238,20 @@ export class FileHubStore implements HubStore {
     return () => this.audit.off('entry', listener)
   }
 
+  async pruneDenied(beforeMs: number, actor: {role: string; token: string}): Promise<number> {
+    const removed = await this.files.pruneDenied(beforeMs)
+    if (removed.length === 0) return 0
+    this.deniedCount -= removed.length
+    await this.audit.append({
+      event: 'retention_pruned',
+      kind: 'denied',
+      count: removed.length,
+      before: new Date(beforeMs).toISOString(),
+      actor,
+    })
+    return removed.length
+  }
+
   async queue(request: PendingRequest, line: AuditFields, limits: AgentLimits): Promise<AuditEntry> {
     // Counted before the first await, so that concurrent requests cannot all pass the limit.
     this.checkLoad(request.actor, limits)

@@ -123,6 +123,9 @@ export interface HubStore {
 
   /** Takes room for a run's note before the run starts, so that a full disk can still take it. */
   reserveRunNote?(runId: string): Promise<void>
+  /** Retention: forgets denied, expired and blocked requests decided before `beforeMs`; audited. */
+  pruneDenied(beforeMs: number, actor: {role: string; token: string}): Promise<number>
+
   /** Flushes and closes; nothing is written after. */
   shutdown(): Promise<void>
   /** A claimed request's state changes without a run record (agent-executed requests, recovery). */
