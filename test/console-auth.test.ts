@@ -4,6 +4,7 @@
  * another port of the host: cookies ignore ports) reads but cannot decide; agent tokens never get a
  * session or a page; sessions can be listed and ended from the CLI, and end with the operator token.
  */
+import {request} from 'undici'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {agentToken, call, loginUrl, operatorToken, plan} from './console-helpers.js'
@@ -117,8 +118,22 @@ describe('console sessions and CSRF against the real daemon', () => {
     expect(ids).toContain(s.id)
     const table = await hub(['sessions'], {root})
     expect(table.stdout).toContain(s.id)
+    // An event stream the session opened ends with it.
+    const stream = await request(`${daemon.base}/events`, {headers: {cookie: s.cookie}})
+    expect(stream.statusCode).toBe(200)
+    const ended = new Promise<void>((resolve) => {
+      stream.body.on('end', () => resolve())
+      stream.body.on('error', () => resolve())
+      stream.body.resume()
+    })
     const revoke = await hub(['sessions', 'revoke', s.id], {root})
     expect(revoke.code).toBe(0)
+    await Promise.race([
+      ended,
+      new Promise((_, reject) => {
+        setTimeout(() => reject(new Error('the revoked session kept its event stream')), 20_000)
+      }),
+    ])
     expect((await call(daemon, 'GET', '/', {headers: {cookie: s.cookie}})).status).toBe(303)
     expect((await call(daemon, 'GET', '/pending', {headers: {cookie: s.cookie}})).status).toBe(401)
     const unknown = await hub(['sessions', 'revoke', 'abcdefabcdef'], {root})

@@ -49,6 +49,11 @@ export interface HubConsole {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
+/** What a console session is called where a token fingerprint would be (audit lines, open streams). */
+export function sessionToken(id: string): string {
+  return `console:${id}`
+}
+
 function assetName(stem: string, ext: string, text: string): string {
   return `/console/assets/${stem}.${createHash('sha256').update(text).digest('hex').slice(0, 12)}.${ext}`
 }
@@ -73,8 +78,15 @@ export function createConsole(deps: ConsoleDeps): HubConsole {
     const ua = change.info.user_agent
       ? ` (${change.info.user_agent.slice(0, 60).replaceAll(/[^\u0020-\u007E]/g, '?')})`
       : ''
-    if (change.kind === 'started') log.info(`Console session ${change.info.id} started${ua}`)
-    else log.info(`Console session ${change.info.id} ended: ${change.why ?? 'revoked'}`)
+    if (change.kind === 'started') {
+      log.info(`Console session ${change.info.id} started${ua}`)
+      return
+    }
+
+    const closed = deps.events.closeToken(sessionToken(change.info.id))
+    log.info(
+      `Console session ${change.info.id} ended: ${change.why ?? 'revoked'}${closed ? `; closed ${closed} event stream(s)` : ''}`,
+    )
   }
 
   const authenticate = (c: Context): ConsoleActor | undefined => {
@@ -95,11 +107,17 @@ export function createConsole(deps: ConsoleDeps): HubConsole {
         )
     }
 
-    return {role: 'operator', token: operatorFp(), session: session.info.id, via: 'console'}
+    // The session, not the operator token, is what acted: the audit names it, and ending the session
+    // closes the event streams it opened (they are registered under this token).
+    return {role: 'operator', token: sessionToken(session.info.id), session: session.info.id, via: 'console'}
   }
 
   const runs = new RunTracker()
-  deps.events.subscribe((e) => runs.observe(e.data))
+  deps.events.subscribe((e) => {
+    runs.observe(e.data)
+    // The new operator token is in force right after its audit line: end the sessions of the old one then.
+    if (e.type === 'token_rotated' && e.data.role === 'operator') setImmediate(() => sessions.sweep())
+  })
   const ctx: ConsoleContext = {
     deps,
     authenticate,

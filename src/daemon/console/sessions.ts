@@ -184,6 +184,16 @@ export class ConsoleSessions {
     return n
   }
 
+  /** Ends sessions past their time or issued under a rotated operator token, and drops stale codes. */
+  sweep(): void {
+    const now = this.now()
+    for (const [key, c] of this.codes) if (c.expiresAt <= now) this.codes.delete(key)
+    for (const [key, s] of this.sessions) {
+      const why = this.endReason(s, now)
+      if (why) this.end(key, s, why)
+    }
+  }
+
   private end(key: string, s: StoredSession, why: SessionEnd): void {
     if (!this.sessions.delete(key)) return
     this.onChange?.({kind: 'ended', info: this.infoOf(s), why})
@@ -204,15 +214,6 @@ export class ConsoleSessions {
       idle_expires_at: new Date(Math.min(s.expiresAt, s.lastSeen + this.idleMs)).toISOString(),
       operator: s.operator,
       user_agent: s.userAgent,
-    }
-  }
-
-  private sweep(): void {
-    const now = this.now()
-    for (const [key, c] of this.codes) if (c.expiresAt <= now) this.codes.delete(key)
-    for (const [key, s] of this.sessions) {
-      const why = this.endReason(s, now)
-      if (why) this.end(key, s, why)
     }
   }
 }
