@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     // oclif prints through console.log; intercepting it would hide command output from captureOutput.
     disableConsoleIntercept: true,
+    globalSetup: ['test/global-setup.ts'],
     hookTimeout: 60_000,
     // The machine has 2 cores; integration tests spawn daemons and shells, so keep parallelism modest.
     maxWorkers: 2,

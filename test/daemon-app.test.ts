@@ -7,7 +7,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import type {OpenHub} from '../src/daemon/server.js'
 
-import {apiCaller, type Json, openTestHub, readLines, removeRoot, tempRoot} from './helpers.js'
+import {apiCaller, type Json, openTestHub, readLines, removeRoot, tempRoot, waitFor} from './helpers.js'
 
 let root: string
 let hub: OpenHub
@@ -80,7 +80,16 @@ describe('GET /health', () => {
     const r = await call('GET', '/health', {token: null})
     expect(r.status).toBe(200)
     expect(Object.keys(r.body).sort()).toEqual(
-      ['memory_mb', 'pending_count', 'reasons', 'runs_count', 'status', 'timestamp', 'uptime_seconds', 'version'].sort(),
+      [
+        'memory_mb',
+        'pending_count',
+        'reasons',
+        'runs_count',
+        'status',
+        'timestamp',
+        'uptime_seconds',
+        'version',
+      ].sort(),
     )
     expect(JSON.stringify(r.body)).not.toContain(root)
     expect(JSON.stringify(r.body)).not.toContain('/secret/path')
@@ -325,7 +334,9 @@ describe('pending list', () => {
     const ids: string[] = []
     for (let i = 0; i < 3; i++) {
       ids.push((await call('POST', '/plan', {body: {command: `echo ${i}`}})).body.pending_id as string)
-      await new Promise((r) => setTimeout(r, 5))
+      // Ids order by millisecond: the next one must come from a later one.
+      const now = Date.now()
+      await waitFor(() => Date.now() > now, 'the next millisecond')
     }
 
     const list = (await call('GET', '/pending?limit=2')).body as unknown as Array<{pending_id: string}>

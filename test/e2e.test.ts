@@ -9,7 +9,17 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type HubEvent, SseParser} from '../src/lib/client.js'
-import {BIN, childEnv, type DaemonProcess, hub, readLines, removeRoot, startDaemonProcess, tempRoot} from './helpers.js'
+import {
+  BIN,
+  childEnv,
+  type DaemonProcess,
+  hub,
+  readLines,
+  removeRoot,
+  startDaemonProcess,
+  tempRoot,
+  waitFor,
+} from './helpers.js'
 
 let root: string
 let daemon: DaemonProcess
@@ -32,21 +42,22 @@ function planWait(command: string): Promise<{code: number; stderr: string; stdou
     })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString()
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString()
+    })
     child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))
   })
 }
 
 async function waitForPending(n: number): Promise<Array<{command: string; pending_id: string}>> {
-  for (let i = 0; i < 200; i++) {
+  return waitFor(async () => {
     const r = await hub(['pending', '--json'], {root})
     const list = JSON.parse(r.stdout) as Array<{command: string; pending_id: string}>
-    if (list.length >= n) return list
-    await new Promise((res) => setTimeout(res, 100))
-  }
-
-  throw new Error('no pending request appeared')
+    return list.length >= n ? list : undefined
+  }, `${n} pending request(s)`)
 }
 
 describe('a new user, end to end', () => {

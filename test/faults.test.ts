@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {request} from 'undici'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {type DaemonProcess, readLines, removeRoot, startDaemonProcess, tempRoot} from './helpers.js'
+import {type DaemonProcess, readLines, removeRoot, startDaemonProcess, tempRoot, waitFor} from './helpers.js'
 
 let root: string | undefined
 let daemon: DaemonProcess | undefined
@@ -62,7 +62,9 @@ describe('fault injection', () => {
     let stop = false
     const {base} = daemon
     const workers = Array.from({length: 16}, async () => {
-      while (!stop) {
+      // `stop` is set by the test body once the daemon is killed.
+      for (;;) {
+        if (stop) break
         try {
           const r = await post(base, '/plan', t.agent, {command: `echo ${acked.length}`})
           if (r.status === 200) acked.push(r.body.pending_id as string)
@@ -71,7 +73,7 @@ describe('fault injection', () => {
         }
       }
     })
-    while (acked.length < 150) await new Promise((r) => setTimeout(r, 5))
+    await waitFor(() => acked.length >= 150, '150 acknowledged plans', 120_000)
     daemon.child.kill('SIGKILL')
     stop = true
     await Promise.all(workers)
@@ -136,14 +138,18 @@ describe('fault injection', () => {
     const marker = `hubtree${Date.now()}`
     const id = (
       await post(daemon.base, '/plan', t.agent, {
-        command: `(sleep 60; echo ${marker}) & bash -c 'sleep 61 # ${marker}' & sleep 62 # ${marker}`,
+        command: `(sleep 600; echo ${marker}) & bash -c 'sleep 601 # ${marker}' & sleep 602 # ${marker}`,
         timeout_s: 1,
       })
     ).body.pending_id as string
     const run = await post(daemon.base, `/approve/${id}`, t.operator)
     expect(run.body).toMatchObject({timed_out: true, exit_code: 124})
-    await new Promise((r) => setTimeout(r, 2500))
-    expect(execFileSync('ps', ['-eo', 'args']).toString()).not.toContain(marker)
+    // They would live ten minutes if the timeout left them: wait (well under that) for all to be gone.
+    await waitFor(
+      () => !execFileSync('ps', ['-eo', 'args']).toString().includes(marker),
+      'no process of the run left',
+      60_000,
+    )
   })
 
   it('a runtime directory that refuses writes: 503, nothing acknowledged, reads still served', async () => {
@@ -181,8 +187,10 @@ describe('fault injection', () => {
     root = await tempRoot('hub-fault-ttl-')
     daemon = await startDaemonProcess(root, {AGENT_HUB_PENDING_TTL_SECONDS: '1'})
     const t = await tokens(root)
-    const id = (await post(daemon.base, '/plan', t.agent, {command: 'echo late'})).body.pending_id as string
-    await new Promise((r) => setTimeout(r, 1200))
+    const planned = await post(daemon.base, '/plan', t.agent, {command: 'echo late'})
+    const id = planned.body.pending_id as string
+    const expiresAt = Date.parse(planned.body.expires_at as string)
+    await waitFor(() => Date.now() > expiresAt, 'the request’s expiry time')
     const a = await post(daemon.base, `/approve/${id}`, t.operator)
     expect(a.status).toBe(409)
     const denied = JSON.parse(await readFile(join(root, 'runtime', 'denied', `${id}.json`), 'utf8')) as Record<

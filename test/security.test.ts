@@ -9,7 +9,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {openHub, type OpenHub} from '../src/daemon/server.js'
 import {resolveConfig} from '../src/lib/config.js'
 import {createLogger} from '../src/lib/logger.js'
-import {openTestHub, readLines, removeRoot, tempRoot} from './helpers.js'
+import {openTestHub, readLines, removeRoot, tempRoot, waitFor} from './helpers.js'
 
 let root: string
 let hub: OpenHub | undefined
@@ -108,8 +108,13 @@ describe('event streams', () => {
     expect(operator.status).toBe(200)
     await operator.body?.cancel()
     await open.pop()!.body!.cancel()
-    await new Promise((r) => setTimeout(r, 50))
-    const again = await hub.app.request('/events', {headers: {'x-agent-token': hub.tokens.agent}})
+    // The slot frees once the cancelled stream has wound down.
+    const again = await waitFor(async () => {
+      const res = await hub!.app.request('/events', {headers: {'x-agent-token': hub!.tokens.agent}})
+      if (res.status === 200) return res
+      await res.body?.cancel()
+      return undefined
+    }, 'a free event stream slot')
     expect(again.status).toBe(200)
     for (const r of [...open, again]) await r.body?.cancel()
   })

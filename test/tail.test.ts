@@ -8,7 +8,16 @@ import {join} from 'node:path'
 import {request} from 'undici'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {BIN, childEnv, type DaemonProcess, readLines, removeRoot, startDaemonProcess, tempRoot} from './helpers.js'
+import {
+  BIN,
+  childEnv,
+  type DaemonProcess,
+  readLines,
+  removeRoot,
+  startDaemonProcess,
+  tempRoot,
+  waitFor,
+} from './helpers.js'
 
 let root: string | undefined
 let daemon: DaemonProcess | undefined
@@ -31,12 +40,8 @@ async function plan(base: string, r: string, command: string): Promise<void> {
   await res.body.text()
 }
 
-async function until(check: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 50))
-  }
+async function until(check: () => boolean, ms = 90_000): Promise<void> {
+  await waitFor(check, 'hub tail', ms)
 }
 
 describe('hub tail', () => {
@@ -50,11 +55,9 @@ describe('hub tail', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     tail.stdout!.on('data', (c: Buffer) => (out += c.toString()))
-    const seqs = (): number[] =>
-      out
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => (JSON.parse(l) as {seq: number}).seq)
+    // Only whole lines: the last piece may still be arriving.
+    const lines = (): string[] => out.split('\n').slice(0, -1).filter(Boolean)
+    const seqs = (): number[] => lines().map((l) => (JSON.parse(l) as {seq: number}).seq)
 
     await plan(daemon.base, root, 'echo one')
     await plan(daemon.base, root, 'echo two')
@@ -67,10 +70,7 @@ describe('hub tail', () => {
     await until(() => seqs().length >= 4)
     const audit = await readLines(join(root, 'runtime', 'audit.log'))
     expect(seqs()).toEqual(audit.map((l) => l.seq))
-    const types = out
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => (JSON.parse(l) as {type: string}).type)
+    const types = lines().map((l) => (JSON.parse(l) as {type: string}).type)
     expect(types).toEqual(['command_queued', 'command_queued', 'command_queued', 'command_blocked'])
 
     const done = new Promise<null | number>((r) => tail!.once('exit', (code) => r(code)))

@@ -44,7 +44,6 @@ export function installFatalExitCleanup(log: Logger, env: NodeJS.ProcessEnv = pr
       })
     } else {
       // A promise nobody awaits: Node turns its rejection into a fatal error.
-      // eslint-disable-next-line no-void -- the point is a rejection that nothing handles
       void Promise.reject(new Error('AGENT_HUB_TEST_FATAL: unhandled rejection on SIGUSR2'))
     }
   }

@@ -72,9 +72,15 @@ async function writeFileAtomicRaw(
   const bytes = typeof data === 'string' ? Buffer.from(data) : data
   const fd = await openFd(temp, 'wx', opts.mode ?? 0o600)
   try {
-    // One write suffices for these sizes on a regular file; a short write would be an I/O error.
-    const {bytesWritten: written} = await writeFd(fd, bytes)
-    if (written !== bytes.length) throw Object.assign(new Error(`short write to ${temp}`), {code: 'EIO'})
+    // A regular file takes it in one write, except on a nearly full disk: then the write is short and
+    // the next one fails with the real cause (ENOSPC), which is what the caller must report.
+    let offset = 0
+    while (offset < bytes.length) {
+      const {bytesWritten} = await writeFd(fd, bytes.subarray(offset))
+      if (bytesWritten === 0) throw Object.assign(new Error(`no progress writing ${temp}`), {code: 'EIO'})
+      offset += bytesWritten
+    }
+
     if (opts.durable) await fsyncFd(fd)
   } catch (error) {
     await closeFd(fd).catch(() => {})

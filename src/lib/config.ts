@@ -16,29 +16,29 @@ export interface HubConfig {
   host: string
   logLevel: LogLevel
   maxConcurrentRuns: number
+  /** TCP connections the daemon holds at once (AGENT_HUB_MAX_CONNECTIONS); more are closed on arrival. */
+  maxConnections: number
   maxPendingPerAgent: number
+  /** Network for runs unless a request or a rule turns it off (AGENT_HUB_NETWORK=on|off). */
+  network: boolean
   operatorToken: string | undefined
   outputLimitBytes: number
   /** Extra variable names the operator lets through to commands (AGENT_HUB_PASS_ENV, comma-separated). */
   passEnv: string[]
-  /** TCP connections the daemon holds at once (AGENT_HUB_MAX_CONNECTIONS); more are closed on arrival. */
-  maxConnections: number
-  /** Days that denied, expired and blocked requests are kept (AGENT_HUB_RETENTION_DAYS); 0 keeps them forever. */
-  retentionDays: number
-  /** Containment of runs (SPEC §6.5): bwrap where usable; `none` runs uncontained (AGENT_HUB_SANDBOX). */
-  sandbox: 'bwrap' | 'none'
-  /** Network for runs unless a request or a rule turns it off (AGENT_HUB_NETWORK=on|off). */
-  network: boolean
-  /** Extra paths a run may write (AGENT_HUB_SANDBOX_RW) and paths it must not see (AGENT_HUB_SANDBOX_HIDE). */
-  sandboxRw: string[]
-  sandboxHide: string[]
   pendingTtlSeconds: number
   policyFile: string | undefined
   port: number
   rateLimitRequests: number
   rateLimitWindowSeconds: number
+  /** Days that denied, expired and blocked requests are kept (AGENT_HUB_RETENTION_DAYS); 0 keeps them forever. */
+  retentionDays: number
   root: string
   runtimeDir: string
+  /** Containment of runs (SPEC §6.5): bwrap where usable; `none` runs uncontained (AGENT_HUB_SANDBOX). */
+  sandbox: 'bwrap' | 'none'
+  sandboxHide: string[]
+  /** Extra paths a run may write (AGENT_HUB_SANDBOX_RW) and paths it must not see (AGENT_HUB_SANDBOX_HIDE). */
+  sandboxRw: string[]
   shell: string
   strict: boolean
   workspaceDir: string

@@ -39,11 +39,11 @@ export function assertId(value: string, what = 'id'): string {
 /** The whole second an id was made (epoch ms, UTC): a lower bound on when its run started. */
 export function idSecond(id: string): number {
   return Date.UTC(
-    +id.slice(0, 4),
-    +id.slice(4, 6) - 1,
-    +id.slice(6, 8),
-    +id.slice(9, 11),
-    +id.slice(11, 13),
-    +id.slice(13, 15),
+    Number(id.slice(0, 4)),
+    Number(id.slice(4, 6)) - 1,
+    Number(id.slice(6, 8)),
+    Number(id.slice(9, 11)),
+    Number(id.slice(11, 13)),
+    Number(id.slice(13, 15)),
   )
 }

@@ -68,8 +68,33 @@ async function listIds(dir: string, suffix: string): Promise<string[]> {
   return ids.sort().reverse()
 }
 
+/** At most `limit` tasks at once; the rest wait in order. */
+class Slots {
+  private active = 0
+  private readonly waiting: Array<() => void> = []
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) {
+      await new Promise<void>((resolve) => {
+        this.waiting.push(resolve)
+      })
+    } else this.active++
+    try {
+      return await task()
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
+    }
+  }
+}
+
 export class RuntimeStore {
   readonly paths: RuntimePaths
+  private readonly buildSlots = new Slots(2)
+  private readonly summaryBuilds = new Map<string, Promise<Omit<RunRecord, 'stderr' | 'stdout'> | undefined>>()
 
   constructor(readonly runtimeDir: string) {
     this.paths = runtimePaths(runtimeDir)
@@ -81,18 +106,6 @@ export class RuntimeStore {
     await appendFile(this.paths.runsIndex, `${assertId(runId, 'run_id')} ${finishedAt.getTime()} ${who}\n`, {
       mode: 0o600,
     })
-  }
-
-  /** Every run the index names, with the agent that asked for it where known (the daemon's counts at start). */
-  async readRunIndex(): Promise<Array<{agent: string | undefined; id: string}>> {
-    const text = await readFile(this.paths.runsIndex, 'latin1').catch(() => '')
-    const out: Array<{agent: string | undefined; id: string}> = []
-    for (const line of text.split('\n')) {
-      const [id, , agent] = line.split(' ')
-      if (isId(id)) out.push({id, agent: agent && agent !== '-' ? agent : undefined})
-    }
-
-    return out
   }
 
   /**
@@ -146,8 +159,6 @@ export class RuntimeStore {
     return listIds(this.paths.denied, '.json')
   }
 
-  // Pending requests ---------------------------------------------------------------------------
-
   /** Newest first; a file that vanished between listing and reading (decided meanwhile) is skipped. */
   async listPending(limit = Number.POSITIVE_INFINITY): Promise<PendingRequest[]> {
     const out: PendingRequest[] = []
@@ -159,6 +170,8 @@ export class RuntimeStore {
 
     return out
   }
+
+  // Pending requests ---------------------------------------------------------------------------
 
   listPendingIds(): Promise<string[]> {
     return listIds(this.paths.pending, '.json')
@@ -230,8 +243,6 @@ export class RuntimeStore {
     }
   }
 
-  // Claims: approving creates claimed/<id>.json exclusively, so exactly one claimant can win ------
-
   /** Throws the fitting error for an id that is not pending: conflict when it was decided, else not found. */
   async notPending(id: string): Promise<never> {
     if (await this.exists(this.claimedPath(id))) throw new HubError('conflict', `Request ${id} was already approved.`)
@@ -240,8 +251,25 @@ export class RuntimeStore {
     throw new HubError('not_found', `No pending request ${id}.`, {hint: 'List waiting requests with `hub pending`.'})
   }
 
+  // Claims: approving creates claimed/<id>.json exclusively, so exactly one claimant can win ------
+
   pendingPath(id: string): string {
     return join(this.paths.pending, `${assertId(id, 'pending_id')}.json`)
+  }
+
+  /**
+   * Removes denied, expired and blocked requests decided before `beforeMs` (retention), judged by their
+   * id's time so that no file is opened; returns the ids removed.
+   */
+  async pruneDenied(beforeMs: number): Promise<string[]> {
+    const removed: string[] = []
+    for (const id of await this.listDeniedIds()) {
+      if (idSecond(id) >= beforeMs) continue
+      await rm(this.deniedPath(id), {force: true})
+      removed.push(id)
+    }
+
+    return removed
   }
 
   readClaimed(id: string): Promise<ClaimedRequest | undefined> {
@@ -266,9 +294,41 @@ export class RuntimeStore {
     return readJsonFile<RunRecord>(this.recordPath(runId))
   }
 
-  /** A run without its output: what lists read, so that a list never loads megabytes of output. */
-  summaryPath(runId: string): string {
-    return join(this.runDir(runId), 'summary.json')
+  /** Every run the index names, with the agent that asked for it where known (the daemon's counts at start). */
+  async readRunIndex(): Promise<Array<{agent: string | undefined; id: string}>> {
+    const text = await readFile(this.paths.runsIndex, 'latin1').catch(() => '')
+    const out: Array<{agent: string | undefined; id: string}> = []
+    for (const line of text.split('\n')) {
+      const [id, , agent] = line.split(' ')
+      if (isId(id)) out.push({id, agent: agent && agent !== '-' ? agent : undefined})
+    }
+
+    return out
+  }
+
+  /**
+   * The record without its output; built from the record (and kept) for runs written before summaries.
+   * Building one reads a record of up to a few MiB, so builds are shared between concurrent readers of
+   * the same run and at most two run at once: a burst of list requests cannot multiply memory.
+   */
+  async readRunSummary(runId: string): Promise<Omit<RunRecord, 'stderr' | 'stdout'> | undefined> {
+    const path = this.summaryPath(runId)
+    const summary = await readJsonFile<Omit<RunRecord, 'stderr' | 'stdout'>>(path).catch(() => undefined)
+    if (summary) return summary
+    let building = this.summaryBuilds.get(runId)
+    if (!building) {
+      building = this.buildSlots.run(async () => {
+        const record = await this.readRun(runId).catch(() => undefined)
+        if (!record) return undefined
+        const {stdout: _o, stderr: _e, ...rest} = record
+        await writeJsonAtomic(path, rest).catch(() => {})
+        return rest
+      })
+      this.summaryBuilds.set(runId, building)
+      void building.finally(() => this.summaryBuilds.delete(runId)).catch(() => {})
+    }
+
+    return building
   }
 
   recordPath(runId: string): string {
@@ -289,29 +349,14 @@ export class RuntimeStore {
     return true
   }
 
-  async removeDaemonInfo(): Promise<void> {
-    await rm(this.paths.daemon, {force: true})
-  }
-
   // Runs -------------------------------------------------------------------------------------------
 
   async removeClaimed(id: string): Promise<void> {
     await rm(this.claimedPath(id), {force: true})
   }
 
-  /**
-   * Removes denied, expired and blocked requests decided before `beforeMs` (retention), judged by their
-   * id's time so that no file is opened; returns the ids removed.
-   */
-  async pruneDenied(beforeMs: number): Promise<string[]> {
-    const removed: string[] = []
-    for (const id of await this.listDeniedIds()) {
-      if (idSecond(id) >= beforeMs) continue
-      await rm(this.deniedPath(id), {force: true})
-      removed.push(id)
-    }
-
-    return removed
+  async removeDaemonInfo(): Promise<void> {
+    await rm(this.paths.daemon, {force: true})
   }
 
   async removeDenied(id: string): Promise<void> {
@@ -326,10 +371,9 @@ export class RuntimeStore {
     return join(this.paths.runs, assertId(runId, 'run_id'))
   }
 
-  /** Undoes a claim whose approval could not be recorded: the request is pending again, as it was. */
-  async unclaim(req: PendingRequest): Promise<void> {
-    await this.writePending(req)
-    await rm(this.claimedPath(req.pending_id), {force: true})
+  /** A run without its output: what lists read, so that a list never loads megabytes of output. */
+  summaryPath(runId: string): string {
+    return join(this.runDir(runId), 'summary.json')
   }
 
   // The runs index ---------------------------------------------------------------------------------
@@ -338,6 +382,12 @@ export class RuntimeStore {
   // also appends `<run_id> <finished epoch ms>` to runs.index after each record. The index is only
   // a shortcut: a reader trusts it only when it was written after the runs directory last changed
   // (a run directory made or removed since makes the directory newer), and falls back to listing.
+
+  /** Undoes a claim whose approval could not be recorded: the request is pending again, as it was. */
+  async unclaim(req: PendingRequest): Promise<void> {
+    await this.writePending(req)
+    await rm(this.claimedPath(req.pending_id), {force: true})
+  }
 
   async writeClaimed(req: ClaimedRequest, durable = false): Promise<void> {
     await writeJsonAtomic(this.claimedPath(req.pending_id), req, {durable})
@@ -351,11 +401,11 @@ export class RuntimeStore {
     await writeJsonAtomic(this.deniedPath(req.pending_id), req, {durable})
   }
 
+  // daemon.json ------------------------------------------------------------------------------------
+
   async writePending(req: PendingRequest, durable = false): Promise<void> {
     await writeJsonAtomic(this.pendingPath(req.pending_id), req, {durable})
   }
-
-  // daemon.json ------------------------------------------------------------------------------------
 
   async writeRun(record: RunRecord, durable = false): Promise<void> {
     await mkdir(this.runDir(record.run_id), {recursive: true, mode: 0o700}).catch((error: unknown) => {
@@ -365,19 +415,6 @@ export class RuntimeStore {
     // The summary is a derived copy: the record is the truth, and a missing summary is rebuilt from it.
     const {stdout: _o, stderr: _e, ...summary} = record
     await writeJsonAtomic(this.summaryPath(record.run_id), summary).catch(() => {})
-  }
-
-  /** The record without its output; built from the record (and kept) for runs written before summaries. */
-  async readRunSummary(runId: string): Promise<Omit<RunRecord, 'stderr' | 'stdout'> | undefined> {
-    const summary = await readJsonFile<Omit<RunRecord, 'stderr' | 'stdout'>>(this.summaryPath(runId)).catch(
-      () => undefined,
-    )
-    if (summary) return summary
-    const record = await this.readRun(runId).catch(() => undefined)
-    if (!record) return undefined
-    const {stdout: _o, stderr: _e, ...rest} = record
-    await writeJsonAtomic(this.summaryPath(runId), rest).catch(() => {})
-    return rest
   }
 
   private async exists(path: string): Promise<boolean> {

@@ -154,10 +154,10 @@ export async function findToken(
 export interface Rotation {
   file: string
   fingerprint: string
-  /** The new token, for the daemon to switch to; never printed or audited. */
-  token: string
   old: null | string
   role: Role
+  /** The new token, for the daemon to switch to; never printed or audited. */
+  token: string
 }
 
 /**
@@ -166,7 +166,7 @@ export interface Rotation {
  */
 export async function rotateToken(o: {
   actor: {role: Role; token: string}
-  append: (fields: {event: 'token_rotated'} & Record<string, unknown>) => Promise<unknown>
+  append: (fields: Record<string, unknown> & {event: 'token_rotated'}) => Promise<unknown>
   fromEnv: string | undefined
   role: Role
   runtimeDir: string
