@@ -8,6 +8,7 @@ const benches: Array<[string, () => Promise<{run: () => Promise<void>}>]> = [
   ['audit', () => import('./audit.bench.js')],
   ['daemon', () => import('./daemon.bench.js')],
   ['run', () => import('./run.bench.js')],
+  ['console', () => import('./console.bench.js')],
 ]
 let failed = false
 for (const [name, load] of benches) {

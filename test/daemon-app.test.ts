@@ -300,10 +300,13 @@ describe('bad input gets the right status and changes no file', () => {
   it('treats ids that could name a path as not found', async () => {
     for (const id of ['..%2F..%2Fetc%2Fpasswd', '%2e%2e', '20250115_143122_zzzzzzzz', 'x'.repeat(300)]) {
       const before = await snapshot()
-      expect((await call('GET', `/pending/${id}`)).status).toBe(404)
+      // `%2e%2e` is a dot segment: the URL parser resolves `/pending/%2e%2e` to `/`, the console's
+      // queue page, which sends a client without a console session to sign in (303), never a list.
+      const read = id === '%2e%2e' ? 303 : 404
+      expect((await call('GET', `/pending/${id}`)).status).toBe(read)
       expect((await call('POST', `/approve/${id}`, {token: op()})).status).toBe(404)
       expect((await call('POST', `/deny/${id}`, {token: op()})).status).toBe(404)
-      expect((await call('GET', `/runs/${id}`)).status).toBe(404)
+      expect((await call('GET', `/runs/${id}`)).status).toBe(read)
       expect(await snapshot()).toBe(before)
     }
   })

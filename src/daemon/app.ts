@@ -12,6 +12,7 @@ import type {Logger} from '../lib/logger.js'
 import type {Actor} from '../lib/records.js'
 import type {RequestViews} from '../lib/request-views.js'
 import type {Role, Tokens} from '../lib/tokens.js'
+import type {HubConsole} from './console/index.js'
 import type {EventBuffer} from './event-stream.js'
 
 import {PruneBody, RotateBody} from '../lib/api.js'
@@ -28,6 +29,8 @@ export {MAX_BODY_BYTES} from './body.js'
 
 export interface AppDeps {
   config: HubConfig
+  /** The operator's web console (src/daemon/console/): its pages and sign-in routes. */
+  console?: Pick<HubConsole, 'routes'> | undefined
   events: EventBuffer
   gateway: Gateway
   log: Logger
@@ -135,5 +138,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const body = await jsonBody(c, RotateBody, true)
     return c.json(await deps.rotateToken(body.role, c.get('actor')))
   })
+  deps.console?.routes(app, {operator})
   return app
 }

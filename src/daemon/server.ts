@@ -23,6 +23,7 @@ import {ensureTokens, rotateToken, tokenPath, type Tokens} from '../lib/tokens.j
 import {hubVersion} from '../lib/version.js'
 import {isInside} from '../lib/workspace.js'
 import {createApp} from './app.js'
+import {createConsole} from './console/index.js'
 import {EventBuffer} from './event-stream.js'
 
 export interface RunningDaemon {
@@ -154,6 +155,8 @@ function listen(
 
 export interface OpenHub {
   app: ReturnType<typeof createApp>
+  /** Where browsers reach the daemon, once it listens (the console's login links). */
+  base?: string
   /** Stops runs (after the grace period), ends event streams, closes the store. */
   close(graceMs?: number): Promise<void>
   config: HubConfig
@@ -230,8 +233,21 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
 
   const events = new EventBuffer(gateway, (after) => store.auditSince(after))
   const views = new RequestViews(gateway)
+  const hubConsole = createConsole({
+    auditPath: store.files.paths.audit,
+    base: () => hub.base,
+    events,
+    gateway,
+    log: log.child('hub.console'),
+    runtimeDir,
+    tokens: () => hub.tokens,
+    version: hubVersion(),
+    views,
+  })
   const app = createApp({
     config,
+    console: hubConsole,
+    session: (c) => hubConsole.authenticate(c),
     events,
     gateway,
     log: log.child('hub.http'),
@@ -298,6 +314,7 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
   const {port} = address
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host
   const base = `http://${hostForUrl}:${port}`
+  hub.base = base
   await store.files.writeDaemonInfo({
     pid: process.pid,
     host: config.host,
