@@ -4,8 +4,11 @@
  * import and call `run()`).
  *
  * Data (made once, kept in bench/.data/, which git ignores): a 1,000,000-line audit log of mixed
- * events written in the daemon's exact format (sealEntry: seq, prev, hash on every line), and a
- * runtime with 50,000 run records. Every timing is the best of 3 child-process runs with a warm page
+ * events written in the daemon's exact format (sealLine: seq, prev, key_id and an HMAC hash on every
+ * line, with the key and signed head beside it), and a runtime with 50,000 run records.
+ *
+ * HUB_BENCH_BASELINE=<path to another build's bin/run.js> adds that build's figures to the same run,
+ * for a before/after comparison under the same load. Every timing is the best of 3 child-process runs with a warm page
  * cache; stdout of timed runs goes to a scratch file (not /dev/null, see OUT), except one run of each
  * compared pair, whose output is piped back and checked (hub must agree with jq).
  */
@@ -25,7 +28,10 @@ import {availableParallelism, loadavg} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
-import {type AuditFields, GENESIS_HASH, sealEntry} from '../src/lib/audit-log.js'
+import {GENESIS_HASH, sealLine} from '../src/lib/audit/chain.js'
+import {type AuditFields} from '../src/lib/audit/entry.js'
+import {HeadWriter} from '../src/lib/audit/head.js'
+import {auditFiles, AuditKey} from '../src/lib/audit/key.js'
 import {RuntimeStore} from '../src/lib/store.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -35,13 +41,14 @@ const AUDIT = join(RUNTIME, 'audit.log')
 const META = join(DATA, 'meta.json')
 // The built CLI; HUB_BENCH_BIN points at another build (say, one made outside the work tree).
 const HUB = process.env.HUB_BENCH_BIN ? resolve(process.env.HUB_BENCH_BIN) : join(ROOT, 'bin', 'run.js')
+const BASELINE = process.env.HUB_BENCH_BASELINE ? resolve(process.env.HUB_BENCH_BASELINE) : undefined
 // Timed runs write here rather than to /dev/null: GNU grep notices /dev/null and stops at the first
 // match, which would make it look 20 times faster than it is.
 const OUT = join(DATA, 'out.tmp')
 
 const LINES = 1_000_000
 const RUNS = 50_000
-const DATA_VERSION = 1
+const DATA_VERSION = 2
 const REPEAT = 3
 
 // Deterministic data, so figures from two machines describe the same file.
@@ -92,6 +99,9 @@ function idAt(ms: number, rnd: () => number): string {
 
 async function writeAuditLog(): Promise<{blocked: number; executed: number; lines: number}> {
   const rnd = prng(42)
+  // A fixed key, so that two machines' data are the same bytes; written where the daemon keeps it.
+  const key = new AuditKey(Buffer.alloc(32, 42))
+  writeFileSync(auditFiles(AUDIT).key, Buffer.alloc(32, 42), {mode: 0o600})
   const out = createWriteStream(AUDIT)
   let seq = 0
   let prev = GENESIS_HASH
@@ -105,19 +115,25 @@ async function writeAuditLog(): Promise<{blocked: number; executed: number; line
   const operator = {role: 'operator', token: '9f8e7d6c'}
   const emit = (fields: AuditFields): void => {
     at += stepMs * (0.5 + rnd())
-    const entry = sealEntry(fields, ++seq, prev, new Date(at))
-    prev = entry.hash
-    pendingBuf.push(JSON.stringify(entry))
+    const sealed = sealLine(fields, ++seq, prev, key, new Date(at))
+    prev = sealed.entry.hash
+    pendingBuf.push(sealed.line)
   }
 
   const flush = async (): Promise<void> => {
     if (pendingBuf.length === 0) return
     const text = pendingBuf.join('\n') + '\n'
     pendingBuf = []
-    if (!out.write(text)) await new Promise<void>((r) => out.once('drain', r))
+    if (!out.write(text)) {
+      await new Promise<void>((resolve) => {
+        out.once('drain', resolve)
+      })
+    }
   }
 
-  while (seq < LINES) {
+  // emit() moves seq on; the last request may run a few lines past LINES.
+  for (;;) {
+    if (seq >= LINES) break
     const pendingId = idAt(at, rnd)
     const roll = rnd()
     if (roll < 0.09) {
@@ -164,7 +180,11 @@ async function writeAuditLog(): Promise<{blocked: number; executed: number; line
   }
 
   await flush()
-  await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())))
+  await new Promise<void>((resolve, reject) => {
+    out.end((err?: Error | null) => (err ? reject(err) : resolve()))
+  })
+  const head = await HeadWriter.create(auditFiles(AUDIT).head, key, {seq, hash: prev, keyed_from: 1})
+  await head.close()
   // The last request may run a few lines past LINES; the count is what was written.
   return {lines: seq, blocked, executed}
 }
@@ -282,6 +302,35 @@ function time(cmd: string, args: string[], capture = false): Timed {
   return {ms: best, stdout}
 }
 
+/**
+ * Several commands timed side by side: REPEAT rounds, each running every command once, so a change
+ * in the machine's load during the run weighs on all of them alike. Best time of each.
+ */
+function timeTogether(commands: Array<{args: string[]; capture?: boolean; cmd: string}>): Timed[] {
+  const best = commands.map(() => ({ms: Number.POSITIVE_INFINITY, stdout: ''}))
+  for (let round = 0; round < REPEAT; round++) {
+    for (const [k, c] of commands.entries()) {
+      const piped = c.capture === true && round === 0
+      const out = piped ? undefined : openSync(OUT, 'w')
+      const t0 = performance.now()
+      const r = spawnSync(c.cmd, c.args, {
+        cwd: ROOT,
+        env: ENV,
+        stdio: ['ignore', out ?? 'pipe', 'pipe'],
+        maxBuffer: 1 << 30,
+        encoding: 'utf8',
+      })
+      const ms = performance.now() - t0
+      if (out !== undefined) closeSync(out)
+      if (r.status !== 0) throw new Error(`${c.cmd} ${c.args.join(' ')} exited ${r.status}: ${r.stderr}`)
+      if (piped) best[k]!.stdout = r.stdout
+      best[k]!.ms = Math.min(best[k]!.ms, ms)
+    }
+  }
+
+  return best
+}
+
 interface Row {
   figures: string
   goal: string
@@ -302,7 +351,8 @@ export async function run(): Promise<void> {
   const meta = await ensureData()
   const sizeMb = statSync(AUDIT).size / 1_048_576
   console.log(
-    `audit.log: ${meta.lines.toLocaleString('en')} lines, ${sizeMb.toFixed(0)} MiB; ${meta.runs.toLocaleString('en')} run records`,
+    `audit.log: ${meta.lines.toLocaleString('en')} lines, ${sizeMb.toFixed(0)} MiB; ` +
+      `${meta.runs.toLocaleString('en')} run records`,
   )
   // Ratios on a shared machine move with its load; say what it was.
   console.log(
@@ -317,58 +367,94 @@ export async function run(): Promise<void> {
   const rows: Row[] = []
   const checks: string[] = []
 
-  const nodeBare = time(node, ['-e', '0'])
-  const version = time(node, [HUB, '--version'])
+  // This build, and the baseline build when one is given, measured side by side with the tools.
+  const builds: Array<[string, string]> = [['', HUB]]
+  if (BASELINE) builds.push(['baseline: ', BASELINE])
+  const [nodeBare, ...starts] = timeTogether([
+    {cmd: node, args: ['-e', '0']},
+    ...builds.map(([, bin]) => ({cmd: node, args: [bin, '--version']})),
+  ])
+  const version = starts[0]!
   rows.push({
     what: 'hub --version vs node -e 0',
-    figures: `${fmt(version.ms)} vs ${fmt(nodeBare.ms)}`,
-    ratio: version.ms / nodeBare.ms,
+    figures: `${fmt(version.ms)} vs ${fmt(nodeBare!.ms)}`,
+    ratio: version.ms / nodeBare!.ms,
     goal: '≤ 4×',
-    pass: version.ms / nodeBare.ms <= 4,
+    pass: version.ms / nodeBare!.ms <= 4,
   })
 
-  const hubBlocked = time(node, [HUB, 'audit', '--blocked', '--json'], true)
-  const jqBlocked = time('jq', ['-c', 'select(.event=="command_blocked")', AUDIT], true)
-  const grepBlocked = time('grep', ['-F', '"command_blocked"', AUDIT])
-  rows.push({
-    what: 'audit --blocked --json vs jq',
-    figures: `${fmt(hubBlocked.ms)} vs ${fmt(jqBlocked.ms)}`,
-    ratio: jqBlocked.ms / hubBlocked.ms,
-    goal: 'jq/hub ≥ 4×',
-    pass: jqBlocked.ms / hubBlocked.ms >= 4,
-  })
-  const scanMs = Math.max(0, hubBlocked.ms - version.ms)
-  rows.push({
-    what: 'audit --blocked (minus start-up) vs grep -F',
-    figures: `${fmt(scanMs)} vs ${fmt(grepBlocked.ms)}`,
-    ratio: scanMs / grepBlocked.ms,
-    goal: '(hub−start)/grep ≤ 4×',
-    pass: scanMs / grepBlocked.ms <= 4,
-  })
-  const hubCount = (JSON.parse(hubBlocked.stdout) as unknown[]).length
-  const jqCount = jqBlocked.stdout.split('\n').filter((l) => l !== '').length
-  checks.push(
-    `blocked: hub ${hubCount}, jq ${jqCount}, generated ${meta.blocked} — ${hubCount === jqCount && jqCount === meta.blocked ? 'agree' : 'DISAGREE'}`,
-  )
+  const [grepBlocked, jqBlocked, ...hubBlocked] = timeTogether([
+    {cmd: 'grep', args: ['-F', '"command_blocked"', AUDIT]},
+    {cmd: 'jq', args: ['-c', 'select(.event=="command_blocked")', AUDIT], capture: true},
+    ...builds.map(([, bin]) => ({cmd: node, args: [bin, 'audit', '--blocked', '--json'], capture: true})),
+  ])
+  const [jqAvg, ...hubStats] = timeTogether([
+    {
+      cmd: 'jq',
+      args: ['-n', '[inputs|select(.event=="command_executed").duration_ms]|add/length', AUDIT],
+      capture: true,
+    },
+    ...builds.map(([, bin]) => ({cmd: node, args: [bin, 'audit', '--stats', '--json'], capture: true})),
+  ])
+  const jqCount = jqBlocked!.stdout.split('\n').filter((l) => l !== '').length
+  const jqAverage = Number(jqAvg!.stdout.trim())
+  for (const [k, [label]] of builds.entries()) {
+    const blocked = hubBlocked[k]!
+    rows.push({
+      what: `${label}audit --blocked --json vs jq`,
+      figures: `${fmt(blocked.ms)} vs ${fmt(jqBlocked!.ms)}`,
+      ratio: jqBlocked!.ms / blocked.ms,
+      goal: 'jq/hub ≥ 4×',
+      pass: jqBlocked!.ms / blocked.ms >= 4,
+    })
+    const scanMs = Math.max(0, blocked.ms - starts[k]!.ms)
+    rows.push({
+      what: `${label}audit --blocked --json (minus start-up) vs grep -F`,
+      figures: `${fmt(scanMs)} vs ${fmt(grepBlocked!.ms)}`,
+      ratio: scanMs / grepBlocked!.ms,
+      goal: '(hub−start)/grep ≤ 2×',
+      pass: scanMs / grepBlocked!.ms <= 2,
+    })
+    const hubCount = (JSON.parse(blocked.stdout) as unknown[]).length
+    const blockedAgree = hubCount === jqCount && jqCount === meta.blocked
+    checks.push(
+      `${label}blocked: hub ${hubCount}, jq ${jqCount}, generated ${meta.blocked} — ` +
+        (blockedAgree ? 'agree' : 'DISAGREE'),
+    )
 
-  const hubStats = time(node, [HUB, 'audit', '--stats', '--json'], true)
-  const jqAvg = time('jq', ['-n', '[inputs|select(.event=="command_executed").duration_ms]|add/length', AUDIT], true)
-  rows.push({
-    what: 'audit --stats vs jq average',
-    figures: `${fmt(hubStats.ms)} vs ${fmt(jqAvg.ms)}`,
-    ratio: jqAvg.ms / hubStats.ms,
-    goal: 'jq/hub ≥ 3×',
-    pass: jqAvg.ms / hubStats.ms >= 3,
-  })
-  const stats = JSON.parse(hubStats.stdout) as {
-    duration_ms: {average: number; count: number}
-    events: Record<string, number>
+    const statsRun = hubStats[k]!
+    rows.push({
+      what: `${label}audit --stats vs jq average`,
+      figures: `${fmt(statsRun.ms)} vs ${fmt(jqAvg!.ms)}`,
+      ratio: statsRun.ms / jqAvg!.ms,
+      goal: 'hub/jq ≤ 0.2×',
+      pass: statsRun.ms / jqAvg!.ms <= 0.2,
+    })
+    const stats = JSON.parse(statsRun.stdout) as {
+      duration_ms: {average: number; count: number}
+      events: Record<string, number>
+    }
+    const same = Math.abs(stats.duration_ms.average - jqAverage) <= 1e-9 * Math.abs(jqAverage)
+    const executed = stats.events.command_executed ?? 0
+    checks.push(
+      `${label}average duration_ms: hub ${stats.duration_ms.average} over ${stats.duration_ms.count}, ` +
+        `jq ${jqAverage}; executed hub ${executed}, generated ${meta.executed} — ` +
+        (same && executed === meta.executed ? 'agree' : 'DISAGREE'),
+    )
   }
-  const jqAverage = Number(jqAvg.stdout.trim())
-  const same = Math.abs(stats.duration_ms.average - jqAverage) <= 1e-9 * Math.abs(jqAverage)
-  checks.push(
-    `average duration_ms: hub ${stats.duration_ms.average} over ${stats.duration_ms.count}, jq ${jqAverage}; executed hub ${stats.events.command_executed ?? 0}, generated ${meta.executed} — ${same && stats.events.command_executed === meta.executed ? 'agree' : 'DISAGREE'}`,
-  )
+
+  // No goal: how long a full check of a million keyed lines takes, for the record (one run).
+  const t0 = performance.now()
+  const checked = spawnSync(node, [HUB, 'audit', 'verify', '--json'], {cwd: ROOT, env: ENV, encoding: 'utf8'})
+  const verify = {ms: performance.now() - t0, stdout: checked.stdout}
+  const verified = JSON.parse(verify.stdout) as {keyed_lines: number; ok: boolean}
+  rows.push({
+    what: `audit verify (${verified.keyed_lines.toLocaleString('en')} keyed lines) vs jq average`,
+    figures: `${fmt(verify.ms)} vs ${fmt(jqAvg!.ms)}`,
+    ratio: verify.ms / jqAvg!.ms,
+    goal: '(for the record)',
+    pass: verified.ok,
+  })
 
   const runs = time(node, [HUB, 'runs', '--last', '10'])
   rows.push({

@@ -29,7 +29,7 @@ export default class Prune extends BaseCommand<typeof Prune> {
   }
 
   private async pruneOffline(days: number): Promise<{before: string; removed: number}> {
-    const {AuditLog} = await import('../lib/audit-log.js')
+    const {AuditLog} = await import('../lib/audit/log.js')
     const {RuntimeStore} = await import('../lib/store.js')
     const files = new RuntimeStore(this.hubConfig.runtimeDir)
     const before = Date.now() - days * 86_400_000

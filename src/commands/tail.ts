@@ -3,8 +3,8 @@ import {Flags} from '@oclif/core'
 import type {HubEvent} from '../lib/client.js'
 
 import {BaseCommand} from '../base-command.js'
+import {eventTypeOf, formatEventLine} from '../lib/audit/event-format.js'
 import {isHubError} from '../lib/errors.js'
-import {eventTypeOf, formatEventLine} from '../lib/event-format.js'
 
 export default class Tail extends BaseCommand<typeof Tail> {
   static override description = `Follows the daemon's /events stream and reconnects by itself, resuming with Last-Event-ID so that
@@ -68,7 +68,7 @@ no event is missed. With --file, follows runtime/audit.log directly (no daemon n
   }
 
   private async followFile(signal: AbortSignal): Promise<void> {
-    const {followAuditFile} = await import('../lib/audit-follow.js')
+    const {followAuditFile} = await import('../lib/audit/follow.js')
     const {runtimePaths} = await import('../lib/store.js')
     const path = runtimePaths(this.hubConfig.runtimeDir).audit
     await followAuditFile(path, {fromEnd: this.flags.since === undefined, signal}, (entry) => {

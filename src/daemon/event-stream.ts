@@ -3,10 +3,10 @@
  * that reconnects with `Last-Event-ID` is sent what it missed — from memory for recent events, from
  * the store's audit log beyond that. Live output (`run_output`) has no id: it is never replayed.
  */
-import type {AuditEntry} from '../lib/audit-log.js'
+import type {AuditEntry} from '../lib/audit/entry.js'
 import type {Gateway, GatewayEvent} from '../lib/gateway.js'
 
-import {eventTypeOf} from '../lib/event-format.js'
+import {eventTypeOf} from '../lib/audit/event-format.js'
 
 const RING_SIZE = 2048
 
@@ -29,7 +29,7 @@ export class EventBuffer {
 
   constructor(
     gateway: Gateway,
-    private readonly replay: (after: number) => AsyncIterable<AuditEntry>,
+    private readonly replay: (after: number, upTo: number) => AsyncIterable<AuditEntry>,
   ) {
     gateway.on('event', (e) => {
       if (e.id !== undefined) {
@@ -79,10 +79,7 @@ export class EventBuffer {
     }
 
     const lastInRing = this.ring.at(-1)?.id ?? Number.POSITIVE_INFINITY
-    for await (const entry of this.replay(after)) {
-      if (entry.seq > lastInRing) break
-      yield eventFromAudit(entry)
-    }
+    for await (const entry of this.replay(after, lastInRing)) yield eventFromAudit(entry)
   }
 
   subscribe(listener: (e: GatewayEvent) => void): () => void {

@@ -231,7 +231,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
   const expired = await gateway.expireDue()
   if (expired > 0) mainLog.info(`Expired ${expired} request(s) that passed their time while the daemon was down.`)
 
-  const events = new EventBuffer(gateway, (after) => store.auditSince(after))
+  const events = new EventBuffer(gateway, (after, upTo) => store.auditSince(after, upTo))
   const views = new RequestViews(gateway)
   const hubConsole = createConsole({
     auditPath: store.files.paths.audit,

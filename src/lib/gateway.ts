@@ -11,9 +11,9 @@ import type {PolicyContext, PolicyEvaluator, Verdict} from './policy/types.js'
 import type {SandboxStatus} from './sandbox/index.js'
 import type {HubStore} from './stores/types.js'
 
-import {type AuditEntry, cutCommand} from './audit-log.js'
+import {type AuditEntry, cutCommand} from './audit/entry.js'
 import {HubError} from './errors.js'
-import {eventTypeOf} from './event-format.js'
+import {eventTypeOf} from './audit/event-format.js'
 import {assertId, newId} from './ids.js'
 import {
   type Actor,

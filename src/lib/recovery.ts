@@ -8,16 +8,15 @@
  * A clean shutdown writes `checkpoint.json` with the last seq, and the pass is skipped when the log
  * has not grown past it.
  */
-import {createReadStream} from 'node:fs'
 import {join} from 'node:path'
-import {createInterface} from 'node:readline'
 
 import type {Logger} from './logger.js'
 import type {RuntimeStore} from './store.js'
 import type {HubStore} from './stores/types.js'
 
 import {readJsonFile, writeJsonAtomic} from './atomic-file.js'
-import {cutCommand} from './audit-log.js'
+import {cutCommand} from './audit/entry.js'
+import {queryAudit} from './audit/query.js'
 import {isId} from './ids.js'
 import {
   type Actor,
@@ -41,16 +40,16 @@ interface Story {
 }
 
 const STATE_EVENTS = [
-  '"command_queued"',
-  '"command_approved"',
-  '"command_edited"',
-  '"command_withdrawn"',
-  '"command_executed_by_agent"',
-  '"command_denied"',
-  '"command_expired"',
-  '"command_blocked"',
-  '"command_executed"',
-  '"run_interrupted"',
+  'command_queued',
+  'command_approved',
+  'command_edited',
+  'command_withdrawn',
+  'command_executed_by_agent',
+  'command_denied',
+  'command_expired',
+  'command_blocked',
+  'command_executed',
+  'run_interrupted',
 ]
 
 function epoch(iso: unknown): number {
@@ -121,18 +120,9 @@ export async function replayAuditLog(store: RuntimeStore, lastSeq: number, log: 
     return s
   }
 
-  const lines = createInterface({input: createReadStream(store.paths.audit, {encoding: 'utf8'}), crlfDelay: Infinity})
-  for await (const line of lines) {
-    if (!STATE_EVENTS.some((e) => line.includes(e))) continue
-    let e: Record<string, unknown>
-    try {
-      e = JSON.parse(line) as Record<string, unknown>
-    } catch {
-      continue
-    }
-
+  await queryAudit(store.paths.audit, {events: STATE_EVENTS}, (e) => {
     const id = e.pending_id
-    if (!isId(id)) continue
+    if (!isId(id)) return
     const s = story(id)
     switch (e.event) {
       case 'command_queued': {
@@ -169,7 +159,7 @@ export async function replayAuditLog(store: RuntimeStore, lastSeq: number, log: 
         break
       }
     }
-  }
+  })
 
   let repaired = 0
   for (const [id, s] of stories) {

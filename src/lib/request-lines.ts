@@ -6,7 +6,7 @@
 import type {Verdict} from './policy/types.js'
 import type {Actor, ClaimedRequest, DeniedBy, PendingRequest} from './records.js'
 
-import {type AuditFields, cutCommand} from './audit-log.js'
+import {type AuditFields, cutCommand} from './audit/entry.js'
 import {fullCommand, requestFields} from './request-records.js'
 
 export function queuedLine(request: PendingRequest, verdict: Verdict): AuditFields {

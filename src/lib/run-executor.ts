@@ -11,7 +11,7 @@ import type {ClaimedRequest, RunRecord} from './records.js'
 import type {SandboxPlan, SandboxStatus} from './sandbox/index.js'
 import type {HubStore} from './stores/types.js'
 
-import {type AuditFields, cutCommand} from './audit-log.js'
+import {type AuditFields, cutCommand} from './audit/entry.js'
 import {isHubError} from './errors.js'
 import {epochSeconds, requestFields} from './request-records.js'
 import {childEnv, runCommand, RunQueue, type RunResult} from './runner.js'

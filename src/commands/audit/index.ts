@@ -1,19 +1,14 @@
 import {Flags} from '@oclif/core'
 
+import type {AuditFilter, ScanSummary} from '../../lib/audit/query.js'
+import type {AuditStats} from '../../lib/audit/stats.js'
+
 import {BaseCommand} from '../../base-command.js'
-import {AUDIT_EVENTS} from '../../lib/audit-log.js'
-import {
-  type AuditFilter,
-  type AuditLine,
-  auditStats,
-  type AuditStats,
-  JsonArrayWriter,
-  queryAudit,
-} from '../../lib/audit-query.js'
+import {AUDIT_CLIENTS, AUDIT_EVENTS} from '../../lib/audit/entry.js'
+import {auditTsMs, displayZone, formatTime, parseTimeRange, type Zone, zoneLabel} from '../../lib/audit/time-range.js'
 import {HubError} from '../../lib/errors.js'
 import {runtimePaths} from '../../lib/store.js'
-import {clip, formatMs, renderTable} from '../../lib/terminal.js'
-import {auditTsMs, parseTimeRange} from '../../lib/time-range.js'
+import {renderTable} from '../../lib/terminal.js'
 
 let pipeGuarded = false
 
@@ -25,29 +20,69 @@ function guardPipe(): void {
   if (pipeGuarded) return
   pipeGuarded = true
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    // The reader is gone, so there is nothing left to say or to do: end the process where it stands.
+    // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- see above
     if (err.code === 'EPIPE') process.exit(0)
     process.stderr.write(`Error: could not write the output (${err.code ?? err.message}).\n`)
+    // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- see above
     process.exit(1)
   })
 }
 
 function waitDrain(out: NodeJS.WriteStream): Promise<void> {
-  return new Promise((resolve) => out.once('drain', resolve))
+  return new Promise((resolve) => {
+    out.once('drain', resolve)
+  })
 }
 
 function plural(n: number, one: string, many: string): string {
   return `${n.toLocaleString('en')} ${n === 1 ? one : many}`
 }
 
+/** Values of a repeatable flag, also separated by commas. */
+function listFlag(values: string[] | undefined): string[] {
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
+}
+
+/** Terminal width for wrapping: the terminal's, else COLUMNS, else none (a pipe gets whole lines). */
+function terminalWidth(out: NodeJS.WriteStream): number | undefined {
+  if (out.isTTY && out.columns > 0) return out.columns
+  const env = Number(process.env.COLUMNS)
+  return Number.isInteger(env) && env > 0 ? env : undefined
+}
+
 export default class Audit extends BaseCommand<typeof Audit> {
-  static override description = `Reads runtime/audit.log directly (no daemon needed) and streams it, so it works on logs of any size.
-Filters combine with AND; --blocked, --executed and --event combine with OR among themselves.
---limit N keeps the LAST N matching lines (the most recent), shown oldest first; the log is then read backwards from its end and the scan stops once N are found.
-Times: --since/--until take a duration back from now (30s, 15m, 1h, 7d, 2w) or an ISO date/time (UTC unless it ends in Z or an offset); --since is inclusive, --until exclusive.
-Lines that do not parse are skipped and counted (a warning on stderr). With an event filter only the lines that mention the event are looked at, so only those can be counted.
---json prints a bare JSON array of the matching lines exactly as they are in the log (with --stats: one stats object).`
+  static override description = [
+    'Reads runtime/audit.log directly (no daemon needed) and streams it, so it works on logs of any size.',
+    [
+      'Filters combine with AND; --blocked, --executed and --event combine with OR among themselves, as do ',
+      'repeated --client and --agent values.',
+    ].join(''),
+    [
+      '--limit N keeps the LAST N matching lines (the most recent), shown oldest first; the log is then ',
+      'read backwards from its end and the scan stops once N are found.',
+    ].join(''),
+    [
+      'Times: --since/--until take a duration back from now (30s, 15m, 1h, 7d, 2w) or an ISO date/time, ',
+      'read in the local zone (TZ) unless it ends in Z or an offset; --since is inclusive, --until ',
+      'exclusive. The table shows UTC, or local time with --local or when TZ is set; its header says which.',
+    ].join(''),
+    '--grep searches the command, and the whole command (command_full) of lines that carry one.',
+    'Reasons are printed in full under their line, wrapped to the terminal width.',
+    [
+      'Lines that do not parse are skipped and counted (a warning on stderr). With an event filter only the ',
+      'lines that mention the event are looked at, so only those can be counted.',
+    ].join(''),
+    [
+      '--json prints a bare JSON array of the matching lines exactly as they are in the log (with --stats: ',
+      'one stats object).',
+    ].join(''),
+  ].join('\n')
   static override examples = [
-    {description: 'Blocked commands (time, reason, command)', command: '<%= config.bin %> audit --blocked'},
+    {description: 'Blocked commands (time, command, and why)', command: '<%= config.bin %> audit --blocked'},
     {
       description: 'How many commands ran in the last hour',
       command: '<%= config.bin %> audit --executed --since 1h --stats',
@@ -56,6 +91,10 @@ Lines that do not parse are skipped and counted (a warning on stderr). With an e
     {
       description: 'The last 20 lines about git, for a script',
       command: '<%= config.bin %> audit --grep "^git " --limit 20 --json',
+    },
+    {
+      description: 'What Claude Code asked for since 9 this morning, in local time',
+      command: '<%= config.bin %> audit --client claude-code --since 2025-01-15T09:00 --local',
     },
   ]
   static override flags = {
@@ -66,8 +105,18 @@ Lines that do not parse are skipped and counted (a warning on stderr). With an e
       multiple: true,
       helpValue: '<event>',
     }),
+    client: Flags.string({
+      description: `Only lines from this client (repeat or separate with commas): ${AUDIT_CLIENTS.join(', ')}.`,
+      multiple: true,
+      helpValue: '<client>',
+    }),
+    agent: Flags.string({
+      description: "Only lines whose actor is this token fingerprint (as shown in lines' actor.token).",
+      multiple: true,
+      helpValue: '<fingerprint>',
+    }),
     since: Flags.string({
-      description: 'Lines at or after this time: 15m, 1h, 7d … or 2025-01-15, 2025-01-15T14:30 (UTC).',
+      description: 'Lines at or after this time: 15m, 1h, 7d … or 2025-01-15, 2025-01-15T14:30 (local time).',
       helpValue: '<time>',
     }),
     until: Flags.string({description: 'Lines before this time (same forms as --since).', helpValue: '<time>'}),
@@ -80,6 +129,7 @@ Lines that do not parse are skipped and counted (a warning on stderr). With an e
       min: 1,
       helpValue: '<n>',
     }),
+    local: Flags.boolean({description: 'Show times in the local zone (the default when TZ is set), not UTC.'}),
     stats: Flags.boolean({
       description:
         'Counts per event and duration_ms count/average/p50/p95/p99/max of command_executed, over the matching lines.',
@@ -89,17 +139,21 @@ Lines that do not parse are skipped and counted (a warning on stderr). With an e
 
   public async run(): Promise<void> {
     const filter = this.filter()
-    const path = runtimePaths(this.hubConfig.runtimeDir).audit
+    const {root: runtimeDir, audit: path} = runtimePaths(this.hubConfig.runtimeDir)
     guardPipe()
     if (this.flags.stats) {
+      const {auditStats} = await import('../../lib/audit/stats.js')
       const stats = await auditStats(path, filter)
       this.warnSkipped(stats.skipped_lines)
       if (this.jsonMode) this.printJson(stats)
-      else this.printStats(stats, path)
+      else this.printStats(stats)
+      if (stats.matched === 0) this.noteNothing(stats, runtimeDir)
       return
     }
 
-    await (this.jsonMode ? this.streamJson(path, filter) : this.streamTable(path, filter))
+    const summary = await (this.jsonMode ? this.streamJson(path, filter) : this.streamTable(path, filter))
+    this.warnSkipped(summary.skipped_lines)
+    if (summary.matched === 0) this.noteNothing(summary, runtimeDir)
   }
 
   private filter(): AuditFilter {
@@ -107,22 +161,30 @@ Lines that do not parse are skipped and counted (a warning on stderr). With an e
     const events = new Set<string>()
     if (f.blocked) events.add('command_blocked')
     if (f.executed) events.add('command_executed')
-    for (const value of f.event ?? []) {
-      for (const name of value.split(',').map((s) => s.trim())) {
-        if (!(AUDIT_EVENTS as readonly string[]).includes(name)) {
-          throw new HubError(
-            'usage',
-            `--event ${JSON.stringify(name)} is not an audit event; use one of: ${AUDIT_EVENTS.join(', ')}.`,
-            {
-              details: {field: '--event'},
-            },
-          )
-        }
+    for (const name of listFlag(f.event)) {
+      if (!(AUDIT_EVENTS as readonly string[]).includes(name)) {
+        throw new HubError(
+          'usage',
+          `--event ${JSON.stringify(name)} is not an audit event; use one of: ${AUDIT_EVENTS.join(', ')}.`,
+          {details: {field: '--event'}},
+        )
+      }
 
-        events.add(name)
+      events.add(name)
+    }
+
+    const clients = listFlag(f.client)
+    for (const name of clients) {
+      if (!(AUDIT_CLIENTS as readonly string[]).includes(name)) {
+        throw new HubError(
+          'usage',
+          `--client ${JSON.stringify(name)} is not a client; use one of: ${AUDIT_CLIENTS.join(', ')}.`,
+          {details: {field: '--client'}},
+        )
       }
     }
 
+    const agents = listFlag(f.agent)
     const {since, until} = parseTimeRange(f.since, f.until)
     let grep: RegExp | undefined
     if (f.grep !== undefined) {
@@ -132,23 +194,26 @@ Lines that do not parse are skipped and counted (a warning on stderr). With an e
         throw new HubError(
           'usage',
           `--grep ${JSON.stringify(f.grep)} is not a valid regular expression: ${(error as Error).message}.`,
-          {
-            details: {field: '--grep'},
-          },
+          {details: {field: '--grep'}},
         )
       }
     }
 
-    return {events: [...events], since, until, grep, limit: f.limit}
+    return {events: [...events], since, until, grep, limit: f.limit, clients, agents}
   }
 
-  private noteMissing(path: string): void {
-    process.stderr.write(this.style.dim(`No audit log at ${this.safe(path)} yet.`) + '\n')
+  /** Nothing matched: say which file was read, so a wrong directory or runtime shows at once (stderr). */
+  private noteNothing(summary: ScanSummary, runtimeDir: string): void {
+    const where = this.safe(summary.path)
+    const text = summary.missing
+      ? `No audit log at ${where} yet (runtime ${this.safe(runtimeDir)}; set --root or --runtime-dir to read another).`
+      : `Nothing in ${where} matched.`
+    process.stderr.write(this.style.dim(text) + '\n')
   }
 
-  private printStats(stats: AuditStats, path: string): void {
+  private printStats(stats: AuditStats): void {
     const s = this.style
-    if (stats.missing) this.noteMissing(path)
+    const zone: Zone = displayZone(this.flags.local)
     const rows: Array<[string, number]> = Object.entries(stats.events)
     const lines: string[] = []
     if (rows.length > 0) {
@@ -174,85 +239,40 @@ Lines that do not parse are skipped and counted (a warning on stderr). With an e
       lines.push(s.dim('No command_executed lines with a duration_ms among them.'))
     }
 
-    if (stats.first_ts !== null && stats.last_ts !== null)
-      lines.push(s.dim(`From ${this.safe(stats.first_ts)} to ${this.safe(stats.last_ts)}.`))
+    if (stats.first_ts !== null && stats.last_ts !== null) {
+      const show = (ts: string): string => {
+        const at = auditTsMs(ts)
+        return Number.isNaN(at) ? this.safe(ts) : formatTime(at, zone)
+      }
+
+      lines.push(s.dim(`From ${show(stats.first_ts)} to ${show(stats.last_ts)} (${zoneLabel(zone)}).`))
+    }
+
     process.stdout.write(lines.join('\n') + '\n')
   }
 
-  private row(
-    entry: AuditLine,
-    cols: {detail: number; duration: number; event: number; id: number; time: number},
-    commandWidth: number,
-  ): string {
-    const s = this.style
-    const at = auditTsMs(entry.ts)
-    const time = Number.isNaN(at)
-      ? clip(String(entry.ts ?? '-'), cols.time)
-      : new Date(at).toISOString().slice(0, 19).replace('T', ' ')
-    const id =
-      typeof entry.run_id === 'string' ? entry.run_id : typeof entry.pending_id === 'string' ? entry.pending_id : ''
-    let detail = ''
-    let failed = false
-    if (typeof entry.exit_code === 'number') {
-      detail = `exit ${entry.exit_code}${entry.timed_out === true ? ' (timed out)' : ''}`
-      failed = entry.exit_code !== 0
-    } else if (typeof entry.reason === 'string') detail = entry.reason
-    else if (typeof entry.rule === 'string') detail = `rule ${entry.rule}`
-    const duration = typeof entry.duration_ms === 'number' ? formatMs(entry.duration_ms) : ''
-    const event = clip(entry.event, cols.event).padEnd(cols.event)
-    const colouredEvent =
-      entry.event === 'command_blocked' || entry.event === 'command_denied'
-        ? s.red(event)
-        : entry.event === 'command_expired' || entry.event === 'run_interrupted'
-          ? s.yellow(event)
-          : entry.event === 'command_executed'
-            ? failed
-              ? s.red(event)
-              : s.green(event)
-            : event
-    const detailCell = clip(detail, cols.detail).padEnd(cols.detail)
-    return [
-      time.padEnd(cols.time),
-      colouredEvent,
-      clip(id, cols.id).padEnd(cols.id),
-      failed ? s.red(detailCell) : detailCell,
-      duration.padStart(cols.duration),
-      typeof entry.command === 'string' ? clip(entry.command, commandWidth) : '',
-    ]
-      .join('  ')
-      .trimEnd()
-  }
-
-  private async streamJson(path: string, filter: AuditFilter): Promise<void> {
+  private async streamJson(path: string, filter: AuditFilter): Promise<ScanSummary> {
+    const [{queryAuditRaw}, {JsonArrayWriter}] = await Promise.all([
+      import('../../lib/audit/query.js'),
+      import('../../lib/output/json-array-writer.js'),
+    ])
     const writer = new JsonArrayWriter(process.stdout)
-    const summary = await queryAudit(path, filter, (_entry, buf, start, end) => writer.add(buf, start, end), {
+    const summary = await queryAuditRaw(path, filter, (buf, start, end) => writer.add(buf, start, end), {
       afterChunk: () => writer.flush(),
     })
     await writer.end()
-    this.warnSkipped(summary.skipped_lines)
+    return summary
   }
 
-  /**
-   * Fixed column widths, so rows can be written as they are found: a table sized to its content
-   * would need every row first, and a log can have millions.
-   */
-  private async streamTable(path: string, filter: AuditFilter): Promise<void> {
-    const s = this.style
+  /** Rows are written as they are found: a table sized to its content would need every row first. */
+  private async streamTable(path: string, filter: AuditFilter): Promise<ScanSummary> {
+    const [{queryAudit}, table] = await Promise.all([
+      import('../../lib/audit/query.js'),
+      import('../../lib/output/audit-table.js'),
+    ])
     const out = process.stdout
-    const width = out.columns && out.columns > 0 ? out.columns : 160
-    const cols = {time: 19, event: 16, id: 24, detail: 26, duration: 9}
-    const fixed = cols.time + cols.event + cols.id + cols.detail + cols.duration + 2 * 5
-    const commandWidth = Math.max(24, width - fixed)
-    const header = [
-      'Time (UTC)'.padEnd(cols.time),
-      'Event'.padEnd(cols.event),
-      'Id'.padEnd(cols.id),
-      'Exit/Reason'.padEnd(cols.detail),
-      'Duration'.padStart(cols.duration),
-      'Command',
-    ].join('  ')
-    let pending: string[] = [s.bold(header)]
-    let count = 0
+    const opts = {style: this.style, width: terminalWidth(out), zone: displayZone(this.flags.local)}
+    let pending: string[] = [table.auditTableHeader(opts)]
     const flush = async (): Promise<void> => {
       if (pending.length === 0) return
       const text = pending.join('\n') + '\n'
@@ -260,22 +280,15 @@ Lines that do not parse are skipped and counted (a warning on stderr). With an e
       if (!out.write(text)) await waitDrain(out)
     }
 
-    const summary = await queryAudit(
-      path,
-      filter,
-      (entry) => {
-        count++
-        pending.push(this.row(entry, cols, commandWidth))
-      },
-      {afterChunk: flush},
-    )
+    const summary = await queryAudit(path, filter, (entry) => pending.push(table.auditTableRow(entry, opts)), {
+      afterChunk: flush,
+    })
     await flush()
-    if (summary.missing) this.noteMissing(path)
-    let footer = plural(count, 'entry', 'entries')
-    if (filter.limit !== undefined && count === filter.limit)
-      footer += ` (the last ${count.toLocaleString('en')} matching: --limit)`
-    out.write(s.dim(footer) + '\n')
-    this.warnSkipped(summary.skipped_lines)
+    let footer = plural(summary.matched, 'entry', 'entries')
+    if (filter.limit !== undefined && summary.matched === filter.limit)
+      footer += ` (the last ${summary.matched.toLocaleString('en')} matching: --limit)`
+    out.write(this.style.dim(footer) + '\n')
+    return summary
   }
 
   private warnSkipped(n: number): void {

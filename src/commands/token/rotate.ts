@@ -40,7 +40,7 @@ be rotated here: change the variable and restart.`
     }
 
     const {rotateToken} = await import('../../lib/tokens.js')
-    const {AuditLog} = await import('../../lib/audit-log.js')
+    const {AuditLog} = await import('../../lib/audit/log.js')
     const {runtimePaths} = await import('../../lib/store.js')
     const audit = await AuditLog.open(runtimePaths(config.runtimeDir).audit)
     try {

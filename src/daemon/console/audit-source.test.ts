@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {AuditLog} from '../../lib/audit-log.js'
+import {AuditLog} from '../../lib/audit/log.js'
 import {auditPage, ChainStatus} from './audit-source.js'
 
 describe('audit pages for the console (the hub audit engine)', () => {

@@ -1,18 +1,12 @@
 /**
  * The console's one door to the audit log: the same query engine and chain check as `hub audit` and
- * `hub audit verify` (src/lib/audit-query.ts today), so the page and the terminal never disagree.
- * When the engine moves (src/lib/audit/), only the imports here change.
+ * `hub audit verify` (src/lib/audit/), so the page and the terminal never disagree.
  */
 import {stat} from 'node:fs/promises'
 
-import {AUDIT_EVENTS} from '../../lib/audit-log.js'
-import {
-  type AuditFilter,
-  type AuditLine,
-  queryAudit,
-  verifyAuditFile,
-  type VerifyResult,
-} from '../../lib/audit-query.js'
+import {AUDIT_EVENTS, type AuditLine} from '../../lib/audit/entry.js'
+import {type AuditFilter, queryAudit} from '../../lib/audit/query.js'
+import {verifyAuditFile, type VerifyResult} from '../../lib/audit/verify.js'
 
 export const AUDIT_EVENT_NAMES: readonly string[] = AUDIT_EVENTS
 

@@ -4,10 +4,10 @@
  * engine as `hub audit`) the first time someone looks, then kept current from the live events, so a
  * page view never reads the log again.
  */
-import type {AuditLine} from '../../lib/audit-query.js'
+import type {AuditLine} from '../../lib/audit/entry.js'
 
-import {queryAudit} from '../../lib/audit-query.js'
-import {auditTsMs} from '../../lib/time-range.js'
+import {queryAudit} from '../../lib/audit/query.js'
+import {auditTsMs} from '../../lib/audit/time-range.js'
 
 export const WINDOW_HOURS = 24
 const HOUR = 3_600_000

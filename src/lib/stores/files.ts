@@ -4,17 +4,17 @@
  * of it) and then appends its audit line; if the line cannot be written, the file write is undone, so
  * the files never claim what the log does not say.
  */
-import {createReadStream} from 'node:fs'
 import {mkdir, open, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {createInterface} from 'node:readline'
 
 import type {Logger} from '../logger.js'
 import type {RunSummary} from '../record-schemas.js'
 import type {ClaimedRequest, DeniedRequest, PendingRequest, RunRecord} from '../records.js'
 import type {AgentLimits, AuditStatus, HubStore, ListOptions, Page, RunNote, StoreCounts} from './types.js'
 
-import {type AuditEntry, type AuditFields, AuditLog} from '../audit-log.js'
+import {type AuditEntry, type AuditFields} from '../audit/entry.js'
+import {AuditLog} from '../audit/log.js'
+import {entriesAfter} from '../audit/replay.js'
 import {HubError} from '../errors.js'
 import {replayAuditLog, writeCheckpoint} from '../recovery.js'
 import {RuntimeStore} from '../store.js'
@@ -80,26 +80,11 @@ export class FileHubStore implements HubStore {
     return this.audit.append(fields)
   }
 
-  async *auditSince(after: number): AsyncIterable<AuditEntry> {
-    const input = createReadStream(this.files.paths.audit, {encoding: 'utf8'})
-    const lines = createInterface({crlfDelay: Infinity, input})
-    try {
-      for await (const line of lines) {
-        let entry: AuditEntry
-        try {
-          entry = JSON.parse(line) as AuditEntry
-        } catch {
-          continue // a damaged line is for `hub audit verify` to report
-        }
-
-        if (typeof entry.seq === 'number' && entry.seq > after) yield entry
-      }
-    } finally {
-      // Closing readline does not close its stream: a client leaving mid-replay must not leak a descriptor.
-      lines.close()
-      input.destroy()
-    }
+  auditSince(after: number, upTo?: number): AsyncIterable<AuditEntry> {
+    // hub's own lines carry ts/prev/hash beside seq; the reader checks only seq.
+    return entriesAfter(this.files.paths.audit, after, {upTo}) as AsyncIterable<AuditEntry>
   }
+
 
   auditStatus(): AuditStatus {
     return {failure: this.audit.writeFailure, seq: this.audit.lastSeq, size: this.audit.size}
@@ -234,8 +219,7 @@ export class FileHubStore implements HubStore {
   }
 
   onEntry(listener: (entry: AuditEntry) => void): () => void {
-    this.audit.on('entry', listener)
-    return () => this.audit.off('entry', listener)
+    return this.audit.onEntry(listener)
   }
 
   async pruneDenied(beforeMs: number, actor: {role: string; token: string}): Promise<number> {

@@ -7,7 +7,7 @@
  * for the files, one transaction for PostgreSQL — and resolves only once both are durable (SPEC §6.4).
  * A transition that fails leaves nothing behind: no file without its audit line, no count off by one.
  */
-import type {AuditEntry, AuditFields} from '../audit-log.js'
+import type {AuditEntry, AuditFields} from '../audit/entry.js'
 import type {RunSummary} from '../record-schemas.js'
 import type {ClaimedRequest, DeniedRequest, PendingRequest, RunRecord} from '../records.js'
 
@@ -71,7 +71,7 @@ export interface HubStore {
   /** A line that changes no request (run_started, token_rotated, approval_refused …). */
   append(fields: AuditFields): Promise<AuditEntry>
   /** Audit lines with a seq above `after`, oldest first (event replay). */
-  auditSince(after: number): AsyncIterable<AuditEntry>
+  auditSince(after: number, upTo?: number): AsyncIterable<AuditEntry>
   auditStatus(): AuditStatus
   /**
    * pending → claimed, exactly once: a second claim is a conflict. `lines` are written in order

@@ -2,7 +2,7 @@
  * The audit page: `hub audit`'s filters (event, since/until, grep, client, agent) as a plain GET form,
  * the matching lines newest first and paged, and the state of the hash chain.
  */
-import type {AuditLine} from '../../../lib/audit-query.js'
+import type {AuditLine} from '../../../lib/audit/entry.js'
 import type {ChainState} from '../audit-source.js'
 
 import {CLIENT_KINDS} from '../../../lib/records.js'

@@ -1,10 +1,13 @@
 /**
- * `--since` / `--until` values (SPEC §7.2, §7.4): a duration back from now (`30s`, `15m`, `1h`, `7d`,
- * `2w`, or combined like `1h30m`) or an ISO date/time. Times without a zone are UTC, because every
- * time hub writes is UTC and an operator comparing against the log should not get a shift from the
- * machine's zone. Also parses the audit log's own `ts`, which the original tool wrote without a zone.
+ * Times for people (SPEC §7.2, §7.4, issue 13): `--since` / `--until` values are a duration back from
+ * now (`30s`, `15m`, `1h`, `7d`, `2w`, or combined like `1h30m`) or an ISO date/time; one without a
+ * zone is read in the local zone (`TZ`), as a person types a time from their clock. Tables show UTC
+ * unless asked for local time (`--local`, or `TZ` set), and say which.
+ *
+ * The audit log's own `ts` is another matter: hub writes UTC with a `Z`, and the original tool wrote
+ * no zone, which SPEC §3 reads as UTC.
  */
-import {HubError} from './errors.js'
+import {HubError} from '../errors.js'
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,
@@ -22,7 +25,10 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1
 
 const ACCEPTED =
   'use a duration back from now such as 30s, 15m, 1h, 7d, 2w (or 1h30m), or an ISO date/time such as 2025-01-15, ' +
-  '2025-01-15T14:30 or 2025-01-15T14:30:00Z (UTC unless it ends in Z or an offset like +02:00)'
+  '2025-01-15T14:30 or 2025-01-15T14:30:00Z (local time unless it ends in Z or an offset like +02:00)'
+
+/** Which clock a table shows and a zone-less time is read in. */
+export type Zone = 'local' | 'utc'
 
 /** Milliseconds in a duration such as `15m` or `1h30m`; undefined when the text is not one. */
 export function parseDuration(text: string): number | undefined {
@@ -39,6 +45,11 @@ function daysIn(year: number, month: number): number {
 
 /** Epoch milliseconds of an ISO date/time (no zone = UTC); undefined when it is not a valid one. */
 export function parseIsoUtc(text: string): number | undefined {
+  return parseIsoTime(text, 'utc')
+}
+
+/** Epoch milliseconds of an ISO date/time, reading one without a zone in `zoneless`; undefined when invalid. */
+export function parseIsoTime(text: string, zoneless: Zone): number | undefined {
   const m = ISO.exec(text.trim())
   if (!m) return undefined
   const [, y, mo, d, h, mi, s, frac, zone] = m
@@ -52,6 +63,9 @@ export function parseIsoUtc(text: string): number | undefined {
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return undefined
   if (hour > 23 || minute > 59 || second > 59) return undefined
   const ms = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000)
+  // A local time in a daylight-saving gap does not exist; Date moves it forward, as a clock does.
+  if (zone === undefined && zoneless === 'local')
+    return new Date(year, month - 1, day, hour, minute, second, ms).getTime()
   let at = Date.UTC(year, month - 1, day, hour, minute, second, ms)
   if (zone !== undefined && zone.toUpperCase() !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1
@@ -72,7 +86,7 @@ export function parseIsoUtc(text: string): number | undefined {
 export function parseTimeArg(value: string, flag: string, now: number = Date.now()): number {
   const duration = parseDuration(value)
   if (duration !== undefined) return now - duration
-  const at = parseIsoUtc(value)
+  const at = parseIsoTime(value, 'local')
   if (at !== undefined) return at
   throw new HubError('usage', `${flag} ${JSON.stringify(value)} is not a time: ${ACCEPTED}.`, {details: {field: flag}})
 }
@@ -118,4 +132,30 @@ export function auditTsMs(ts: unknown): number {
 
   // Not Date.parse: it would read a time without a zone as local time.
   return parseIsoUtc(ts) ?? Number.NaN
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0')
+
+/** Tables show local time with `--local`, or when the environment sets `TZ`; UTC otherwise. */
+export function displayZone(local: boolean | undefined, env: NodeJS.ProcessEnv = process.env): Zone {
+  return local || (env.TZ !== undefined && env.TZ !== '') ? 'local' : 'utc'
+}
+
+/** The zone's name for a header: `UTC`, or the local zone (`Asia/Tokyo`, else its offset). */
+export function zoneLabel(zone: Zone, at: Date = new Date()): string {
+  if (zone === 'utc') return 'UTC'
+  const name = new Intl.DateTimeFormat().resolvedOptions().timeZone
+  if (name && name !== 'UTC' && name !== 'Etc/UTC') return name
+  const offset = -at.getTimezoneOffset()
+  if (offset === 0) return 'local, UTC'
+  const abs = Math.abs(offset)
+  return `local, UTC${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+}
+
+/** `YYYY-MM-DD HH:MM:SS` of epoch ms in the zone. */
+export function formatTime(ms: number, zone: Zone): string {
+  const d = new Date(ms)
+  if (zone === 'utc') return d.toISOString().slice(0, 19).replace('T', ' ')
+  const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+  return `${date} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
 }

@@ -15,7 +15,8 @@ import {type FSWatcher, watch} from 'node:fs'
 import {type FileHandle, open, stat} from 'node:fs/promises'
 import {basename, dirname} from 'node:path'
 
-import type {AuditLine} from './audit-query.js'
+import {type AuditLine, parseEntry} from './entry.js'
+import {backwardRegions, eachLine, forwardRegions} from './reader.js'
 
 export interface FollowOptions {
   /**
@@ -24,6 +25,11 @@ export interface FollowOptions {
    * not exist yet is read from its beginning once it appears either way.
    */
   fromEnd?: boolean
+  /**
+   * Told after each look at the file: the offset where the next line starts, and the file's size
+   * when the look began (every byte below it was read). Lets a caller wait until a write was seen.
+   */
+  onPass?: (pass: {position: number; size: number}) => void
   /**
    * Called once the starting point is fixed (with fromEnd: the end as it was then), so a caller can
    * tell that what is written from now on will be seen.
@@ -40,7 +46,6 @@ export interface FollowOptions {
 /** Called for each new entry in file order; the next line waits for a returned promise. */
 export type FollowHandler = (entry: AuditLine, line: string) => Promise<void> | void
 
-const NL = 0x0a
 const CHUNK = 1 << 16
 
 function isMissing(err: unknown): boolean {
@@ -49,35 +54,12 @@ function isMissing(err: unknown): boolean {
 
 /** The offset just after the file's last newline: where a complete line would start next. */
 async function endOfLastLine(handle: FileHandle, size: number): Promise<number> {
-  let end = size
-  while (end > 0) {
-    const start = Math.max(0, end - CHUNK)
-    const buf = Buffer.allocUnsafe(end - start)
-    const {bytesRead} = await handle.read(buf, 0, buf.length, start)
-    const nl = buf.subarray(0, bytesRead).lastIndexOf(NL)
-    if (nl !== -1) return start + nl + 1
-    end = start
+  for await (const region of backwardRegions(handle, {chunkSize: CHUNK, end: size})) {
+    const nl = region.buf.lastIndexOf(0x0a)
+    if (nl !== -1) return region.offset + nl + 1
   }
 
   return 0
-}
-
-function parseLine(text: string): AuditLine | undefined {
-  try {
-    const value: unknown = JSON.parse(text)
-    if (
-      typeof value === 'object' &&
-      value !== null &&
-      !Array.isArray(value) &&
-      typeof (value as {event?: unknown}).event === 'string'
-    ) {
-      return value as AuditLine
-    }
-  } catch {
-    // Skipped below, like any line that is not an audit entry.
-  }
-
-  return undefined
 }
 
 export async function followAuditFile(path: string, options: FollowOptions, onEntry: FollowHandler): Promise<void> {
@@ -89,8 +71,8 @@ export async function followAuditFile(path: string, options: FollowOptions, onEn
   let handle: FileHandle | undefined
   let ino: number | undefined
   let lineStart = 0
-  let buf = Buffer.allocUnsafe(CHUNK)
   let first = true
+  let seenSize = 0
 
   let wake: (() => void) | undefined
   const wakeUp = (): void => {
@@ -152,46 +134,38 @@ export async function followAuditFile(path: string, options: FollowOptions, onEn
 
       const opened = await handle.stat()
       ino = opened.ino
+      seenSize = opened.size
       lineStart = first && opts.fromEnd ? await endOfLastLine(handle, opened.size) : 0
       first = false
       return true
     }
 
     if (st.size < lineStart) lineStart = 0 // truncated below what was read
+    seenSize = st.size
     return st.size > lineStart
   }
 
+  /** Delivers the whole lines after lineStart; a partial last line is read again on the next wake-up. */
   const readNew = async (): Promise<void> => {
-    for (;;) {
-      if (!handle || signal.aborted) return
-      const base = lineStart
-      const {bytesRead} = await handle.read(buf, 0, buf.length, base)
-      if (bytesRead === 0) return
-      const data = buf.subarray(0, bytesRead)
-      let start = 0
-      for (let nl = data.indexOf(NL); nl >= 0; nl = data.indexOf(NL, start)) {
-        const end = nl > start && data[nl - 1] === 0x0d ? nl - 1 : nl
-        const text = data.toString('utf8', start, end)
-        start = nl + 1
-        // Advanced before the handler runs, so an abort or a throw in it never delivers a line twice.
-        lineStart = base + start
-        if (text !== '') {
-          const entry = parseLine(text)
-          if (entry) await onEntry(entry, text)
-          else opts.onSkip?.(text)
-        }
-
+    if (!handle) return
+    for await (const region of forwardRegions(handle, {chunkSize: CHUNK, from: lineStart})) {
+      const lines: Array<[number, number]> = []
+      eachLine(region, (s, e, terminated) => {
+        if (terminated) lines.push([s, e])
+      })
+      for (const [s, e] of lines) {
         if (signal.aborted) return
+        const next = region.offset + region.buf.indexOf(0x0a, e) + 1
+        // Advanced before the handler runs, so an abort or a throw in it never delivers a line twice.
+        lineStart = next
+        const entry = parseEntry(region.buf, s, e)
+        if (entry) await onEntry(entry, region.buf.toString('utf8', s, e))
+        else opts.onSkip?.(region.buf.toString('utf8', s, e))
       }
 
-      if (start === 0) {
-        // A full buffer without a newline is one very long line: read it again, whole, into a bigger one.
-        if (bytesRead < buf.length) return
-        buf = Buffer.allocUnsafe(buf.length * 2)
-      } else if (bytesRead < buf.length) {
-        // At the end; a partial last line is read again on the next wake-up.
-        return
-      }
+      // Blank lines carry nothing, but the position moves past them too.
+      if (region.terminated) lineStart = region.offset + region.buf.length
+      if (signal.aborted) return
     }
   }
 
@@ -205,6 +179,7 @@ export async function followAuditFile(path: string, options: FollowOptions, onEn
 
       if (more) await readNew()
       if (signal.aborted) break
+      if (handle) opts.onPass?.({position: lineStart, size: seenSize})
       await new Promise<void>((resolve) => {
         const timer = setTimeout(wakeUp, pollMs)
         wake = () => {

@@ -1,12 +1,12 @@
-import {appendFile, mkdtemp, rename, rm, truncate, writeFile} from 'node:fs/promises'
+import {appendFile, mkdtemp, rename, rm, stat, truncate, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
-import type {AuditLine} from './audit-query.js'
+import type {AuditLine} from './entry.js'
 
-import {followAuditFile, type FollowOptions} from './audit-follow.js'
-import {AuditLog} from './audit-log.js'
+import {followAuditFile, type FollowOptions} from './follow.js'
+import {AuditLog} from './log.js'
 
 let dir: string
 let n = 0
@@ -27,12 +27,19 @@ afterAll(async () => {
   await rm(dir, {recursive: true, force: true})
 })
 
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms)
+  })
+
 const line = (command: string, event = 'command_queued'): string => JSON.stringify({event, command}) + '\n'
 
 interface Following {
   abort: AbortController
   done: Promise<void>
   entries: AuditLine[]
+  /** Looks at the file the follower has made so far. */
+  passes: Array<{position: number; size: number}>
   skipped: string[]
 }
 
@@ -41,29 +48,45 @@ async function follow(path: string, opts: Partial<FollowOptions> = {}): Promise<
   const abort = new AbortController()
   const entries: AuditLine[] = []
   const skipped: string[] = []
+  const passes: Following['passes'] = []
   let ready!: () => void
-  const isReady = new Promise<void>((r) => (ready = r))
+  const isReady = new Promise<void>((resolve) => {
+    ready = resolve
+  })
   const done = followAuditFile(
     path,
-    {pollMs: 20, ...opts, signal: abort.signal, onSkip: (l) => skipped.push(l), onReady: ready},
+    {
+      pollMs: 20,
+      ...opts,
+      signal: abort.signal,
+      onSkip: (l) => skipped.push(l),
+      onReady: ready,
+      onPass: (p) => passes.push(p),
+    },
     (e) => {
       entries.push(e)
     },
   )
   running.push({abort, done})
   await isReady
-  return {entries, skipped, abort, done}
+  return {entries, skipped, passes, abort, done}
 }
 
 async function until(check: () => boolean, what: string, ms = 3000): Promise<void> {
   const deadline = Date.now() + ms
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
+    await sleep(10)
   }
 }
 
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 120))
+/** Waits until the follower has read the file as it is now (whatever it delivered from it). */
+async function caughtUp(f: Following, path: string): Promise<void> {
+  const {size} = await stat(path)
+  const from = f.passes.length
+  await until(() => f.passes.slice(from).some((p) => p.size >= size), `a look at all ${size} bytes`)
+}
+
 const commands = (entries: AuditLine[]): unknown[] => entries.map((e) => e.command)
 
 describe('followAuditFile', () => {
@@ -73,7 +96,7 @@ describe('followAuditFile', () => {
     const f = await follow(path)
     await until(() => f.entries.length === 2, 'existing lines')
     await appendFile(path, '{"event":"command_queued","comm')
-    await settle()
+    await caughtUp(f, path)
     expect(f.entries).toHaveLength(2)
     await appendFile(path, 'and":"three"}\n' + line('four'))
     await until(() => f.entries.length === 4, 'new lines')
@@ -84,7 +107,7 @@ describe('followAuditFile', () => {
     const path = join(dir, `a${++n}.log`)
     await writeFile(path, line('old 1') + line('old 2') + '{"event":"command_queued",')
     const f = await follow(path, {fromEnd: true})
-    await settle()
+    await caughtUp(f, path)
     expect(f.entries).toHaveLength(0)
     await appendFile(path, '"command":"finished"}\n' + line('new'))
     await until(() => f.entries.length === 2, 'new lines')
@@ -94,7 +117,6 @@ describe('followAuditFile', () => {
   it('waits for a file that does not exist yet, then reads it from its beginning', async () => {
     const path = join(dir, `a${++n}.log`)
     const f = await follow(path, {fromEnd: true})
-    await settle()
     await writeFile(path, line('first') + line('second'))
     await until(() => f.entries.length === 2, 'lines of the new file')
     expect(commands(f.entries)).toEqual(['first', 'second'])
@@ -107,12 +129,14 @@ describe('followAuditFile', () => {
     await until(() => f.entries.length === 1, 'first line')
     const size = Buffer.byteLength(line('before'))
     await appendFile(path, '{"event":"command_executed","command":"torn by a cra')
-    await settle()
+    // The follower must have read the torn bytes before they are cut off, or the test proves nothing.
+    await caughtUp(f, path)
+    expect(f.passes.at(-1)!.position).toBe(size)
     // What the daemon does at its next start: cut the torn bytes off, then append.
     await truncate(path, size)
     await appendFile(path, line('after restart', 'run_interrupted'))
     await until(() => f.entries.length === 2, 'line after the repair')
-    await settle()
+    await caughtUp(f, path)
     expect(commands(f.entries)).toEqual(['before', 'after restart'])
     expect(f.skipped).toEqual([])
   })
@@ -127,7 +151,8 @@ describe('followAuditFile', () => {
     await rename(other, path)
     await until(() => f.entries.length === 3, 'replaced file')
     await writeFile(path, '')
-    await settle()
+    const from = f.passes.length
+    await until(() => f.passes.slice(from).some((p) => p.size === 0), 'a look at the emptied file')
     await appendFile(path, line('y'))
     await until(() => f.entries.length === 4, 'truncated file')
     expect(commands(f.entries)).toEqual(['a', 'b', 'x', 'y'])
@@ -159,7 +184,7 @@ describe('followAuditFile', () => {
     const done = followAuditFile(path, {signal: abort.signal, pollMs: 20}, async (e) => {
       seen.push(e.command)
       abort.abort()
-      await new Promise((r) => setTimeout(r, 20))
+      await sleep(20)
     })
     await done
     expect(seen).toEqual(['a'])

@@ -1,7 +1,26 @@
-import {describe, expect, it} from 'vitest'
+import {afterEach, describe, expect, it} from 'vitest'
 
-import {HubError} from './errors.js'
-import {auditTsMs, parseDuration, parseIsoUtc, parseTimeArg, parseTimeRange} from './time-range.js'
+import {HubError} from '../errors.js'
+import {
+  auditTsMs,
+  displayZone,
+  formatTime,
+  parseDuration,
+  parseIsoUtc,
+  parseTimeArg,
+  parseTimeRange,
+  zoneLabel,
+} from './time-range.js'
+
+const ORIGINAL_TZ = process.env.TZ
+
+/** Node reads TZ again whenever it is assigned, so a test can move the machine's zone. */
+function setZone(tz: string | undefined): void {
+  if (tz === undefined) delete process.env.TZ
+  else process.env.TZ = tz
+}
+
+afterEach(() => setZone(ORIGINAL_TZ))
 
 const NOW = Date.UTC(2025, 0, 15, 14, 30, 0)
 
@@ -60,8 +79,18 @@ describe('parseTimeArg', () => {
     expect(parseTimeArg('1h', '--since', NOW)).toBe(NOW - 3_600_000)
   })
 
-  it('reads a time without a zone as UTC, whatever the machine zone', () => {
+  it('reads a time without a zone in the local zone, and one with a zone as it says', () => {
+    setZone('Asia/Tokyo')
+    expect(parseTimeArg('2025-01-15T23:30', '--since', NOW)).toBe(NOW)
+    expect(parseTimeArg('2025-01-15', '--since', NOW)).toBe(Date.UTC(2025, 0, 14, 15, 0, 0))
+    expect(parseTimeArg('2025-01-15T14:30Z', '--since', NOW)).toBe(NOW)
+    expect(parseTimeArg('2025-01-15T15:30+01:00', '--since', NOW)).toBe(NOW)
+    setZone('UTC')
     expect(parseTimeArg('2025-01-15T14:30', '--since', NOW)).toBe(NOW)
+    setZone('America/New_York')
+    expect(parseTimeArg('2025-01-15T09:30', '--since', NOW)).toBe(NOW)
+    // In July New York is on daylight time (UTC-4).
+    expect(parseTimeArg('2025-07-15T10:30', '--since', NOW)).toBe(Date.UTC(2025, 6, 15, 14, 30))
   })
 
   it('names the flag, the value and the accepted forms in a usage error', () => {
@@ -106,5 +135,19 @@ describe('auditTsMs', () => {
     expect(auditTsMs(undefined)).toBeNaN()
     expect(auditTsMs(1_705_329_082)).toBeNaN()
     expect(auditTsMs('soon')).toBeNaN()
+  })
+})
+
+describe('display zone', () => {
+  it('is UTC unless --local or TZ asks for local time, and says which', () => {
+    expect(displayZone(false, {})).toBe('utc')
+    expect(displayZone(true, {})).toBe('local')
+    expect(displayZone(false, {TZ: 'Asia/Tokyo'})).toBe('local')
+    expect(displayZone(false, {TZ: ''})).toBe('utc')
+    setZone('Asia/Tokyo')
+    expect(zoneLabel('local')).toBe('Asia/Tokyo')
+    expect(zoneLabel('utc')).toBe('UTC')
+    expect(formatTime(NOW, 'local')).toBe('2025-01-15 23:30:00')
+    expect(formatTime(NOW, 'utc')).toBe('2025-01-15 14:30:00')
   })
 })

@@ -2,9 +2,10 @@
  * One line per event for `hub tail`: the time, the event, the ids, and what a person wants to know
  * about it (exit code, reason, command). Agent text is escaped here.
  */
-import type {ChalkInstance} from 'chalk'
 
-import {clip} from './terminal.js'
+import {clip, type createStyle} from '../terminal.js'
+
+type ChalkInstance = ReturnType<typeof createStyle>
 
 /** The event type an audit line is announced as on /events: the seed's `run_finished` for an execution. */
 export function eventTypeOf(auditEvent: string): string {
@@ -21,7 +22,9 @@ export function formatEventLine(type: string, data: Record<string, unknown>, sty
     case 'run_finished':
     case 'command_executed': {
       const code = data.exit_code
-      detail = `exit ${String(code)}${data.timed_out ? ' (timed out)' : ''} ${typeof data.duration_ms === 'number' ? `${data.duration_ms}ms` : ''}`
+      const timedOut = data.timed_out ? ' (timed out)' : ''
+      const duration = typeof data.duration_ms === 'number' ? `${data.duration_ms}ms` : ''
+      detail = `exit ${String(code)}${timedOut} ${duration}`
       label = code === 0 ? style.green(type) : style.red(type)
       break
     }
