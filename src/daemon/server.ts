@@ -25,6 +25,7 @@ import {isInside} from '../lib/workspace.js'
 import {createApp} from './app.js'
 import {createConsole} from './console/index.js'
 import {EventBuffer} from './event-stream.js'
+import {listenOnSocket} from './operator-socket.js'
 
 export interface RunningDaemon {
   base: string
@@ -310,6 +311,13 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
       throw error
     },
   )
+  const socketServer = await listenOnSocket(hub.app, store.files.paths.socket, mainLog, CONNECTION_LIMITS).catch(
+    async (error: unknown) => {
+      server.close()
+      await hub.close(0)
+      throw error
+    },
+  )
   const address = server.address() as AddressInfo
   const {port} = address
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host
@@ -322,6 +330,7 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
     started_at: new Date().toISOString(),
     version: hubVersion(),
     base,
+    ...(socketServer ? {socket: store.files.paths.socket} : {}),
   })
 
   const described = gateway.policy.describe()
@@ -334,7 +343,7 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
     `Policy: ${described.file ?? 'built-in packs only'} (${described.packs.join(', ')}; ${described.rules} rules${described.strict ? '; strict' : ''})`,
   )
   mainLog.info(`Token required: True`)
-  mainLog.info(`Listening on ${base}`)
+  mainLog.info(`Listening on ${base}${socketServer ? ` (operator CLI: ${store.files.paths.socket})` : ''}`)
 
   // Retention (AGENT_HUB_RETENTION_DAYS): denied/ does not grow forever.
   const prune = (): void => {
@@ -365,12 +374,19 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
       mainLog.info('Shutting down: no new requests; waiting for running commands.')
       clearInterval(sweep)
       clearInterval(pruner)
-      const stopped = new Promise<void>((resolve) => {
-        server.close(() => resolve())
-      })
+      const servers = socketServer ? [server, socketServer] : [server]
+      const stopped = Promise.all(
+        servers.map(
+          (srv) =>
+            new Promise<void>((resolve) => {
+              srv.close(() => resolve())
+            }),
+        ),
+      )
       await hub.close(graceMs)
-      if ('closeAllConnections' in server) server.closeAllConnections()
+      for (const srv of servers) if ('closeAllConnections' in srv) srv.closeAllConnections()
       await stopped
+      // The socket file itself goes with close(); daemon.json last, so a CLI never finds one without the other.
       await store.files.removeDaemonInfo()
       mainLog.info('Stopped.')
     })()

@@ -12,6 +12,11 @@ import {HubError, isErrorCode} from './errors.js'
 export interface ClientOptions {
   /** e.g. http://127.0.0.1:8787 */
   base: string
+  /**
+   * A Unix socket to reach the daemon through instead of TCP (the operator CLI, SPEC §5); `base` then
+   * only makes the URLs (`http://localhost`).
+   */
+  socketPath?: string | undefined
   /** Per-request time limit in ms for ordinary calls (long-polls add their own wait). */
   timeoutMs?: number
   token?: string | undefined
@@ -90,15 +95,21 @@ export interface HubEvent {
 
 export class HubClient {
   readonly base: string
+  /** Where the daemon is, for people: the socket path or the base URL. */
+  readonly address: string
   private readonly dispatcher: Dispatcher
   private readonly timeoutMs: number
   private readonly token: string | undefined
 
   constructor(opts: ClientOptions) {
     this.base = opts.base.replace(/\/+$/, '')
+    this.address = opts.socketPath ?? this.base
     this.token = opts.token
     this.timeoutMs = opts.timeoutMs ?? 30_000
-    this.dispatcher = new Agent({connect: {timeout: 5000}, keepAliveTimeout: 10_000})
+    this.dispatcher = new Agent({
+      connect: opts.socketPath === undefined ? {timeout: 5000} : {socketPath: opts.socketPath, timeout: 5000},
+      keepAliveTimeout: 10_000,
+    })
   }
 
   /** Approves and waits for the run record (the run's own timeout bounds the wait). */
@@ -138,7 +149,7 @@ export class HubClient {
         bodyTimeout: this.timeoutMs + extraWaitMs,
       })
     } catch (error) {
-      throw unreachable(this.base, error)
+      throw unreachable(this.address, error)
     }
 
     const text = await res.body.text()
@@ -148,7 +159,7 @@ export class HubClient {
     } catch {
       throw new HubError(
         'internal',
-        `The daemon at ${this.base} answered ${res.statusCode} with something that is not JSON.`,
+        `The daemon at ${this.address} answered ${res.statusCode} with something that is not JSON.`,
       )
     }
 
@@ -185,7 +196,7 @@ export class HubClient {
       })
     } catch (error) {
       if (opts.signal?.aborted) return
-      throw unreachable(this.base, error)
+      throw unreachable(this.address, error)
     }
 
     if (res.statusCode >= 400) {
@@ -207,7 +218,7 @@ export class HubClient {
       }
     } catch (error) {
       if (opts.signal?.aborted) return
-      throw unreachable(this.base, error)
+      throw unreachable(this.address, error)
     }
   }
 

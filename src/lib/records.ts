@@ -198,6 +198,8 @@ export interface DaemonInfo {
   host: string
   pid: number
   port: number
+  /** The Unix socket the local CLI uses (absent when the path is too long for a socket). */
+  socket?: string
   started_at: string
   version: string
 }

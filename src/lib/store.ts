@@ -16,6 +16,7 @@ export const AUDIT_FILE = 'audit.log'
 export const RUNS_INDEX_FILE = 'runs.index'
 const INDEX_ORDER_MARGIN_MS = 5000
 export const DAEMON_FILE = 'daemon.json'
+export const SOCKET_FILE = 'hub.sock'
 
 export interface RuntimePaths {
   audit: string
@@ -26,6 +27,8 @@ export interface RuntimePaths {
   root: string
   runs: string
   runsIndex: string
+  /** The operator's Unix socket (SPEC §5): the local CLI's way in, reachable by this user only. */
+  socket: string
 }
 
 export function runtimePaths(runtimeDir: string): RuntimePaths {
@@ -38,6 +41,7 @@ export function runtimePaths(runtimeDir: string): RuntimePaths {
     runs: join(runtimeDir, 'runs'),
     runsIndex: join(runtimeDir, RUNS_INDEX_FILE),
     daemon: join(runtimeDir, DAEMON_FILE),
+    socket: join(runtimeDir, SOCKET_FILE),
   }
 }
 

@@ -18,9 +18,9 @@ be rotated here: change the variable and restart.`
 
   public async run(): Promise<void> {
     const role = this.flags.operator ? 'operator' : 'agent'
-    const client = await this.client('operator', {base: this.flags.base})
     let result: {daemon: boolean; file: string; fingerprint: string; role: string}
     try {
+      const client = await this.client('operator', {base: this.flags.base})
       result = {...(await client.rotateToken(role)), daemon: true}
     } catch (error) {
       if (!isHubError(error) || error.code !== 'daemon_unreachable') throw error
