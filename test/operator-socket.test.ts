@@ -73,7 +73,6 @@ const DAEMON_COMMANDS: string[][] = [
 async function runAll(): Promise<Array<{args: string[]; code: number; stderr: string}>> {
   const results = []
   for (const args of DAEMON_COMMANDS) {
-    // eslint-disable-next-line no-await-in-loop -- one at a time, so the impostor sees each alone
     const r = await hub(args, {root, timeoutMs: 8000})
     results.push({args, code: r.code, stderr: r.stderr})
   }
@@ -97,7 +96,7 @@ describe('the operator socket', () => {
     await new Promise<void>((resolve) => {
       other.listen(0, '127.0.0.1', () => resolve())
     })
-    const port = (other.address() as {port: number}).port
+    const {port} = other.address() as {port: number}
     await new Promise<void>((resolve) => {
       other.close(() => resolve())
     })
@@ -183,12 +182,11 @@ describe('a flood on the TCP port', () => {
     }
 
     // 32 agents sending plans as fast as they are answered (rate limits answer most with 429).
-    let stop = false
+    const flood = {stop: false}
     let agentAnswers = 0
     const agents = Array.from({length: 32}, async () => {
-      while (!stop) {
+      while (!flood.stop) {
         try {
-          // eslint-disable-next-line no-await-in-loop -- each agent waits for its own answer, like a real one
           await fetch(`http://127.0.0.1:${port}/plan`, {
             method: 'POST',
             headers: {'content-type': 'application/json', 'x-agent-token': agentToken},
@@ -202,7 +200,7 @@ describe('a flood on the TCP port', () => {
       }
     })
     cleanups.push(async () => {
-      stop = true
+      flood.stop = true
       await Promise.all(agents)
     })
 
@@ -216,7 +214,7 @@ describe('a flood on the TCP port', () => {
     const times: number[] = []
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now()
-      // eslint-disable-next-line no-await-in-loop -- one call after another, each timed alone
+
       const page = await operator.call<unknown[]>('GET', '/pending?limit=5')
       times.push(performance.now() - t0)
       expect(page.status).toBe(200)
