@@ -41,7 +41,9 @@ async function startDaemon(root: string): Promise<Daemon> {
   let info: undefined | {base: string}
   while (!info) {
     if (Date.now() > deadline) throw new Error('daemon did not start')
-    await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => {
+      setTimeout(r, 50)
+    })
     info = await readFile(join(root, 'runtime', 'daemon.json'), 'utf8').then(
       (t) => JSON.parse(t) as {base: string},
       () => undefined,

@@ -402,16 +402,16 @@ describe('hub audit for an operator (issue 13)', () => {
   })
 })
 
-describe('hub audit verify', () => {
-  async function copyRuntime(name: string, edit?: (text: string) => string): Promise<string> {
-    const dir = join(root, name)
-    await new RuntimeStore(dir).init()
-    const text = await readFile(auditPath, 'utf8')
-    await writeFile(join(dir, 'audit.log'), edit ? edit(text) : text)
-    for (const f of ['audit.key', 'audit.head']) await copyFile(join(runtime, f), join(dir, f))
-    return dir
-  }
+async function copyRuntime(name: string, edit?: (text: string) => string): Promise<string> {
+  const dir = join(root, name)
+  await new RuntimeStore(dir).init()
+  const text = await readFile(auditPath, 'utf8')
+  await writeFile(join(dir, 'audit.log'), edit ? edit(text) : text)
+  for (const f of ['audit.key', 'audit.head']) await copyFile(join(runtime, f), join(dir, f))
+  return dir
+}
 
+describe('hub audit verify', () => {
   it('exits 0 on an intact chain', async () => {
     const r = await run(AuditVerify, [])
     expect(r.code).toBe(0)
@@ -535,17 +535,17 @@ describe('hub runs show', () => {
   })
 })
 
-describe.skipIf(!BUILT)('through the built CLI', () => {
-  const cli = (args: string[]): Result => {
-    const env: NodeJS.ProcessEnv = {}
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AGENT_HUB_')) env[k] = v
-    const r = spawnSync(process.execPath, [BIN, ...args, '--runtime-dir', runtime], {
-      env: {...env, NO_COLOR: '1'},
-      encoding: 'utf8',
-    })
-    return {code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr}
-  }
+const cli = (args: string[]): Result => {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AGENT_HUB_')) env[k] = v
+  const r = spawnSync(process.execPath, [BIN, ...args, '--runtime-dir', runtime], {
+    env: {...env, NO_COLOR: '1'},
+    encoding: 'utf8',
+  })
+  return {code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr}
+}
 
+describe.skipIf(!BUILT)('through the built CLI', () => {
   it('exit codes: 0 for a query, 2 for a bad flag value, 0/1 for verify', async () => {
     const q = cli(['audit', '--blocked', '--json'])
     expect(q.code).toBe(0)

@@ -27,7 +27,9 @@ afterEach(async () => {
   tail?.kill('SIGKILL')
   await daemon?.stop('SIGKILL')
   if (root) await removeRoot(root)
-  root = daemon = tail = undefined
+  root = undefined
+  daemon = undefined
+  tail = undefined
 })
 
 async function plan(base: string, r: string, command: string): Promise<void> {
@@ -54,7 +56,9 @@ describe('hub tail', () => {
       env: childEnv(root),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    tail.stdout!.on('data', (c: Buffer) => (out += c.toString()))
+    tail.stdout!.on('data', (c: Buffer) => {
+      out += c.toString()
+    })
     // Only whole lines: the last piece may still be arriving.
     const lines = (): string[] => out.split('\n').slice(0, -1).filter(Boolean)
     const seqs = (): number[] => lines().map((l) => (JSON.parse(l) as {seq: number}).seq)
@@ -73,7 +77,9 @@ describe('hub tail', () => {
     const types = lines().map((l) => (JSON.parse(l) as {type: string}).type)
     expect(types).toEqual(['command_queued', 'command_queued', 'command_queued', 'command_blocked'])
 
-    const done = new Promise<null | number>((r) => tail!.once('exit', (code) => r(code)))
+    const done = new Promise<null | number>((r) => {
+      tail!.once('exit', (code) => r(code))
+    })
     tail.kill('SIGINT')
     expect(await done).toBe(0)
   })
@@ -88,7 +94,9 @@ describe('hub tail', () => {
       env: childEnv(root),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    tail.stdout!.on('data', (c: Buffer) => (out += c.toString()))
+    tail.stdout!.on('data', (c: Buffer) => {
+      out += c.toString()
+    })
     await until(() => out.includes('command_queued'))
     await plan(daemon.base, root, 'rm -rf /')
     await until(() => out.includes('command_blocked'))

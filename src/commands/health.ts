@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import type {HealthResponse} from '../lib/client.js'
+import type {HealthResponse, HubClient} from '../lib/client.js'
 
 import {BaseCommand} from '../base-command.js'
 import {EXIT, HubError, isHubError} from '../lib/errors.js'
@@ -25,17 +25,21 @@ export default class Health extends BaseCommand<typeof Health> {
     const deadline = Date.now() + this.flags.wait * 1000
     let health: HealthResponse | undefined
     for (;;) {
-      const client = await this.client('any', {base: this.flags.base})
+      let client: HubClient | undefined
       try {
+        // Found again on every attempt: a daemon that is starting writes daemon.json only once it listens.
+        client = await this.client('any', {base: this.flags.base})
         health = await client.health()
         if (health.status !== 'unhealthy' || Date.now() >= deadline) break
       } catch (error) {
         if (!isHubError(error) || error.code !== 'daemon_unreachable' || Date.now() >= deadline) throw error
       } finally {
-        await client.close()
+        await client?.close()
       }
 
-      await new Promise((r) => setTimeout(r, 250))
+      await new Promise((r) => {
+        setTimeout(r, 250)
+      })
     }
 
     if (this.jsonMode) {

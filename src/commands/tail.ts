@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import type {HubEvent} from '../lib/client.js'
+import type {HubClient, HubEvent} from '../lib/client.js'
 
 import {BaseCommand} from '../base-command.js'
 import {eventTypeOf, formatEventLine} from '../lib/audit/event-format.js'
@@ -42,9 +42,10 @@ no event is missed. With --file, follows runtime/audit.log directly (no daemon n
     let delay = 250
     let announced = false
     while (!signal.aborted) {
-      // Found again on every attempt: a restarted daemon may listen on another port (daemon.json).
-      const client = await this.client('any', {base: this.flags.base})
+      let client: HubClient | undefined
       try {
+        // Found again on every attempt: a restarted daemon may listen on another port (daemon.json).
+        client = await this.client('any', {base: this.flags.base})
         for await (const ev of client.events({...(last === undefined ? {} : {lastEventId: last}), signal})) {
           if (ev.id !== undefined) last = ev.id
           delay = 250
@@ -58,11 +59,13 @@ no event is missed. With --file, follows runtime/audit.log directly (no daemon n
           process.stderr.write(this.style.dim(`${this.safe(error.message)} Retrying…\n`))
         announced = true
       } finally {
-        await client.close().catch(() => {})
+        await client?.close().catch(() => {})
       }
 
       if (signal.aborted) break
-      await new Promise((r) => setTimeout(r, delay))
+      await new Promise((r) => {
+        setTimeout(r, delay)
+      })
       delay = Math.min(delay * 2, 5000)
     }
   }

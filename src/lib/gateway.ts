@@ -12,8 +12,8 @@ import type {SandboxStatus} from './sandbox/index.js'
 import type {HubStore} from './stores/types.js'
 
 import {type AuditEntry, cutCommand} from './audit/entry.js'
-import {HubError} from './errors.js'
 import {eventTypeOf} from './audit/event-format.js'
+import {HubError} from './errors.js'
 import {assertId, newId} from './ids.js'
 import {
   type Actor,

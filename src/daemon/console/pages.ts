@@ -8,9 +8,9 @@ import {statfs} from 'node:fs/promises'
 
 import type {Actor, RunRecord} from '../../lib/records.js'
 
+import {parseTimeRange} from '../../lib/audit/time-range.js'
 import {HubError, isHubError} from '../../lib/errors.js'
 import {isId} from '../../lib/ids.js'
-import {parseTimeRange} from '../../lib/audit/time-range.js'
 import {AUDIT_EVENT_NAMES, auditPage} from './audit-source.js'
 import {type ConsoleContext, type ConsoleEnv, securityHeaders, sendCompressed} from './context.js'
 import {type Html, html} from './html.js'

@@ -290,12 +290,6 @@ export class AuditLog {
     return this.lastFailure === undefined ? undefined : {at: this.lastFailure, broken: this.failed !== undefined}
   }
 
-  /** Calls `listener` with every entry once it is on disk, in seq order; returns the unsubscribe. */
-  onEntry(listener: (entry: AuditEntry) => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
-  }
-
   /** Resolves with the sealed entry once it is on disk. */
   append(fields: AuditFields): Promise<AuditEntry> {
     return new Promise((resolve, reject) => {
@@ -326,6 +320,12 @@ export class AuditLog {
 
     await this.head.close().catch(() => {})
     await this.handle.close()
+  }
+
+  /** Calls `listener` with every entry once it is on disk, in seq order; returns the unsubscribe. */
+  onEntry(listener: (entry: AuditEntry) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   private async flush(): Promise<void> {

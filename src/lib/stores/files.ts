@@ -85,7 +85,6 @@ export class FileHubStore implements HubStore {
     return entriesAfter(this.files.paths.audit, after, {upTo}) as AsyncIterable<AuditEntry>
   }
 
-
   auditStatus(): AuditStatus {
     return {failure: this.audit.writeFailure, seq: this.audit.lastSeq, size: this.audit.size}
   }

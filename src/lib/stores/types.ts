@@ -98,33 +98,33 @@ export interface HubStore {
   listRuns(opts: ListOptions): Promise<Page<RunSummary>>
   /** Every audit line once it is durable, in seq order (the daemon's `/events`). */
   onEntry(listener: (entry: AuditEntry) => void): () => void
+  /** Retention: forgets denied, expired and blocked requests decided before `beforeMs`; audited. */
+  pruneDenied(beforeMs: number, actor: {role: string; token: string}): Promise<number>
   /**
    * A new pending request. Rejected with `too_many_pending` when its agent already has its limit of
    * waiting requests and recent refusals; the check and the insert are one step.
    */
   queue(request: PendingRequest, line: AuditFields, limits: AgentLimits): Promise<AuditEntry>
-  /** What is known of a finished run whose record was not written, if a note was left. */
-  readRunNote?(runId: string): Promise<RunNote | undefined>
 
   // The audit log -------------------------------------------------------------------------------------
 
+  /** What is known of a finished run whose record was not written, if a note was left. */
+  readRunNote?(runId: string): Promise<RunNote | undefined>
   /** claimed → finished/interrupted/executed, with its run record. */
   recordRun(claimed: ClaimedRequest, record: RunRecord, line: AuditFields): Promise<AuditEntry>
+
+  // Notes of runs whose record could not be written (SPEC §6.4) -----------------------------------------
+  // Optional: a store that cannot run out of room for them (or that writes records in one step) leaves
+  // them out, and the runs' outcomes then live in memory until written.
+
   /**
    * A request refused before it was ever pending (blocked at plan): kept durably. Refusals count
    * against the agent like waiting requests, so a refused flood cannot fill the disk: past the limit
    * this rejects with `too_many_pending` and writes nothing.
    */
   refuse(denied: DeniedRequest, line: AuditFields, limits: AgentLimits): Promise<AuditEntry>
-
-  // Notes of runs whose record could not be written (SPEC §6.4) -----------------------------------------
-  // Optional: a store that cannot run out of room for them (or that writes records in one step) leaves
-  // them out, and the runs' outcomes then live in memory until written.
-
   /** Takes room for a run's note before the run starts, so that a full disk can still take it. */
   reserveRunNote?(runId: string): Promise<void>
-  /** Retention: forgets denied, expired and blocked requests decided before `beforeMs`; audited. */
-  pruneDenied(beforeMs: number, actor: {role: string; token: string}): Promise<number>
 
   /** Flushes and closes; nothing is written after. */
   shutdown(): Promise<void>
