@@ -137,8 +137,8 @@ describe.runIf(linux)('containment against the real daemon (bwrap)', () => {
   beforeAll(async () => {
     const root = await newRoot()
     await mkdir(join(root, 'runtime'), {recursive: true, mode: 0o700})
-    // The audit key comes with the keyed chain (another branch); the sandbox hides it with the runtime dir.
-    await writeFile(join(root, 'runtime', 'audit.key'), 'audit-key-' + 'k'.repeat(40), {mode: 0o600})
+    // A valid 32-byte key with a marker the runs must never see (the sandbox hides the runtime dir).
+    await writeFile(join(root, 'runtime', 'audit.key'), 'audit-key-' + 'k'.repeat(22), {mode: 0o600})
     await writeFile(join(root, 'hub.policy.json'), JSON.stringify({rules: []}))
     await writeFile(join(root, 'operator-notes.txt'), 'hidden-by-AGENT_HUB_SANDBOX_HIDE')
     // fd 3 and fd 40: Node marks the first few inherited descriptors close-on-exec itself, not fd 40.
