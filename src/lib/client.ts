@@ -94,9 +94,9 @@ export interface HubEvent {
 }
 
 export class HubClient {
-  readonly base: string
   /** Where the daemon is, for people: the socket path or the base URL. */
   readonly address: string
+  readonly base: string
   private readonly dispatcher: Dispatcher
   private readonly timeoutMs: number
   private readonly token: string | undefined
@@ -357,11 +357,7 @@ export class SseParser {
         }
 
         case 'event': {
-          {
-            this.event = value
-            // No default
-          }
-
+          this.event = value
           break
         }
       }
