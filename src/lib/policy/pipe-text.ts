@@ -1,0 +1,101 @@
+/** What flows through a pipe when the engine can see it: text a producer prints, what a shell reads on stdin. */
+
+import type {RawCommand} from './walk.js'
+
+import {type Analyser} from './analyser.js'
+import {type Cmd} from './command.js'
+import {decodeAnsiC, type Word} from './words.js'
+
+/** Code a shell reads on standard input, where the engine can see it. */
+export function stdinTexts(cmd: Cmd, an: Analyser): string[] {
+  const out: string[] = []
+  for (const r of cmd.raw.redirects) {
+    if (r.heredoc) out.push(r.heredoc.body)
+    else if (r.op === '<<<' && r.target) out.push(r.target.value)
+  }
+
+  for (const producer of visibleProducers(an.pipeProducers(cmd.raw), an)) {
+    const text = producedText(producer)
+    if (text !== null) out.push(text)
+  }
+
+  return out
+}
+
+/** `tee f`, `cat`, `cat -`: pass their input on unchanged. */
+export function isPassThrough(p: Cmd): boolean {
+  return (
+    p.name === 'tee' ||
+    (p.name === 'cat' &&
+      p.args.every((w) => w.value === '-') &&
+      !p.raw.redirects.some((r) => r.heredoc || r.op === '<<<'))
+  )
+}
+
+/** Producers, looking through filters that pass their input on unchanged. */
+export function visibleProducers(producers: readonly Cmd[], an: Analyser, depth = 0): Cmd[] {
+  const out: Cmd[] = []
+  for (const p of producers) {
+    if (isPassThrough(p) && depth < 8) out.push(...visibleProducers(an.pipeProducers(p.raw), an, depth + 1))
+    else out.push(p)
+  }
+
+  return out
+}
+
+/** What a producer writes to its output when the engine can tell: `echo`, `printf`, `cat <<EOF`. */
+export function producedText(cmd: Cmd): null | string {
+  if (cmd.name === 'echo') {
+    let i = 0
+    let escapes = false
+    while (i < cmd.args.length && /^-[neE]+$/.test(cmd.args[i]?.value ?? '')) {
+      if ((cmd.args[i] as Word).value.includes('e')) escapes = true
+      i++
+    }
+
+    const words = cmd.args.slice(i)
+    const text = words.map((w) => w.value).join(' ')
+    return escapes ? decodeAnsiC(text) : text
+  }
+
+  if (cmd.name === 'printf') {
+    const [format, ...rest] = cmd.args
+    if (format === undefined) return null
+    let k = 0
+    const out = format.value.replaceAll(/%([%sbdciouxX])/g, (_m, c: string) => {
+      if (c === '%') return '%'
+      const arg = rest[k++]?.value ?? ''
+      return c === 'b' ? decodeAnsiC(arg) : arg
+    })
+    return decodeAnsiC(out)
+  }
+
+  if (cmd.name === 'cat' && cmd.args.every((w) => w.value === '-')) return literalInput(cmd.raw)
+  return null
+}
+
+/** The here-document or here-string a command reads, if it reads one. */
+function literalInput(raw: RawCommand): null | string {
+  for (const r of raw.redirects) {
+    if (r.heredoc) return r.heredoc.body
+    if (r.op === '<<<' && r.target) return `${r.target.value}\n`
+  }
+
+  return null
+}
+
+/** What `tee` writes: the text its producers print, when every one of them is visible. */
+export function teeText(cmd: Cmd, an: Pick<Analyser, 'pipeProducers'>): null | string {
+  const fromRedirect = literalInput(cmd.raw)
+  if (fromRedirect !== null) return fromRedirect
+  const producers = an.pipeProducers(cmd.raw)
+  if (producers.length === 0) return null
+  let out = ''
+  for (const p of producers) {
+    const text = producedText(p)
+    if (text === null) return null
+    out += text
+  }
+
+  return out
+}
