@@ -1,5 +1,5 @@
-import {Flags} from '@oclif/core'
 import {StdioServerTransport} from '@modelcontextprotocol/server/stdio'
+import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {createMcpServer} from '../lib/mcp/server.js'

@@ -1,10 +1,9 @@
+import {McpServer} from '@modelcontextprotocol/server'
 /**
  * The MCP server behind `hub mcp` (issue 14): an agent proposes commands through hub's policy and the
  * operator's approval. It talks to the daemon as an agent; only JSON-RPC goes to stdout.
  */
 import {randomUUID} from 'node:crypto'
-
-import {McpServer} from '@modelcontextprotocol/server'
 import {z} from 'zod'
 
 import type {HubClient} from '../client.js'
@@ -47,7 +46,12 @@ export function createMcpServer(getClient: () => Promise<HubClient>, version: st
       let client: HubClient
       try {
         client = await getClient()
-        const plan = await client.call<{decision: string; pending_id: string; policy: {reason: string}; record?: RunRecord}>(
+        const plan = await client.call<{
+          decision: string
+          pending_id: string
+          policy: {reason: string}
+          record?: RunRecord
+        }>(
           'POST',
           '/plan',
           {
@@ -62,19 +66,23 @@ export function createMcpServer(getClient: () => Promise<HubClient>, version: st
         )
         if (plan.body.record) return text(formatRecord(plan.body.record), plan.body.record.exit_code !== 0)
         const id = plan.body.pending_id
-        const signal = ctx.mcpReq.signal
+        const {signal} = ctx.mcpReq
         const token = ctx.mcpReq._meta?.progressToken
         let step = 0
         for (;;) {
           if (signal.aborted) {
-            await client.call('POST', `/requests/${encodeURIComponent(id)}/withdraw`, {reason: 'cancelled by MCP client'})
+            await client.call('POST', `/requests/${encodeURIComponent(id)}/withdraw`, {
+              reason: 'cancelled by MCP client',
+            })
             return text(`request ${id} withdrawn`, true)
           }
+
           const status = await client.request(id, WAIT_STEP_S)
           if (status.state === 'finished' && status.run_id) return text(formatRecord(await client.run(status.run_id)))
           if (status.state !== 'pending' && status.state !== 'running') {
             return text(`request ${id} ${status.state}${status.reason ? `: ${status.reason}` : ''}`, true)
           }
+
           step += 1
           if (token !== undefined) {
             await ctx.mcpReq.notify({
