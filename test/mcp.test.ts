@@ -32,7 +32,7 @@ async function connect(): Promise<Client> {
 }
 
 function textOf(r: unknown): string {
-  const {content} = (r as {content: Array<{text?: string}>})
+  const {content} = r as {content: Array<{text?: string}>}
   return content.map((b) => b.text ?? '').join('')
 }
 
@@ -65,6 +65,25 @@ describe('hub mcp', () => {
     const result = await call
     expect(result.isError).toBe(false)
     expect(textOf(result)).toContain('hello-mcp')
+  }, 180_000)
+
+  it('withdraws the pending request when the client cancels', async () => {
+    daemon = await startDaemonProcess(root)
+    const c = await connect()
+    const ac = new AbortController()
+    const call = c.callTool({name: 'run_command', arguments: {command: 'echo never'}}, {signal: ac.signal})
+    const id = await waitFor(async () => {
+      const r = await hub(['pending', '--json'], {root})
+      return /"(?:pending_)?id"\s*:\s*"([^"]+)"/.exec(r.stdout)?.[1]
+    }, 'the pending request')
+    ac.abort()
+    await expect(call).rejects.toThrow()
+    await waitFor(async () => {
+      const r = await hub(['pending', '--json'], {root})
+      return r.stdout.includes(id) ? undefined : true
+    }, 'the request to leave the queue')
+    const audit = await hub(['audit', '--json', '--client', 'mcp'], {root})
+    expect(audit.stdout).toContain(id)
   }, 180_000)
 
   it('gives a clear tool error when the daemon is down', async () => {

@@ -68,27 +68,30 @@ export function createMcpServer(getClient: () => Promise<HubClient>, version: st
         const id = plan.body.pending_id
         const {signal} = ctx.mcpReq
         const token = ctx.mcpReq._meta?.progressToken
-        let step = 0
-        for (;;) {
-          if (signal.aborted) {
+        const aborted = new Promise<'aborted'>((resolve) => {
+          if (signal.aborted) resolve('aborted')
+          signal.addEventListener('abort', () => resolve('aborted'), {once: true})
+        })
+        for (let step = 0; ; step++) {
+          if (token !== undefined) {
+            await ctx.mcpReq.notify({
+              method: 'notifications/progress',
+              params: {progressToken: token, progress: step, message: `${id} waiting for approval or the run`},
+            })
+          }
+
+          // The long-poll is raced against the client's cancel so a withdrawal is not delayed by it.
+          const status = await Promise.race([client.request(id, WAIT_STEP_S), aborted])
+          if (status === 'aborted') {
             await client.call('POST', `/requests/${encodeURIComponent(id)}/withdraw`, {
               reason: 'cancelled by MCP client',
             })
             return text(`request ${id} withdrawn`, true)
           }
 
-          const status = await client.request(id, WAIT_STEP_S)
           if (status.state === 'finished' && status.run_id) return text(formatRecord(await client.run(status.run_id)))
           if (status.state !== 'pending' && status.state !== 'running') {
             return text(`request ${id} ${status.state}${status.reason ? `: ${status.reason}` : ''}`, true)
-          }
-
-          step += 1
-          if (token !== undefined) {
-            await ctx.mcpReq.notify({
-              method: 'notifications/progress',
-              params: {progressToken: token, progress: step, message: `${id} ${status.state}`},
-            })
           }
         }
       } catch (error) {
