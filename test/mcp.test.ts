@@ -86,6 +86,22 @@ describe('hub mcp', () => {
     expect(audit.stdout).toContain(id)
   }, 180_000)
 
+  it('answers a tool error for a command the policy refuses and for one the operator denies', async () => {
+    daemon = await startDaemonProcess(root)
+    const c = await connect()
+    const refused = await c.callTool({name: 'run_command', arguments: {command: 'rm -rf /'}})
+    expect(refused.isError).toBe(true)
+    const call = c.callTool({name: 'run_command', arguments: {command: 'echo nope'}})
+    const id = await waitFor(async () => {
+      const r = await hub(['pending', '--json'], {root})
+      return /"(?:pending_)?id"\s*:\s*"([^"]+)"/.exec(r.stdout)?.[1]
+    }, 'the pending request')
+    expect((await hub(['deny', id], {root})).code).toBe(0)
+    const denied = await call
+    expect(denied.isError).toBe(true)
+    expect(textOf(denied)).toContain('denied')
+  }, 180_000)
+
   it('gives a clear tool error when the daemon is down', async () => {
     const c = await connect()
     const result = await c.callTool({name: 'recent_runs', arguments: {}})
