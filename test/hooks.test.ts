@@ -13,8 +13,8 @@ import {
   childEnv,
   type DaemonProcess,
   hub,
-  REPO,
   removeRoot,
+  REPO,
   startDaemonProcess,
   tempRoot,
   waitFor,
@@ -130,7 +130,7 @@ describe('hub hook', () => {
   it('a daemon that never answers: the hook denies at its own deadline', async () => {
     const server: Server = createServer(() => {})
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-    const port = (server.address() as {port: number}).port
+    const {port} = server.address() as {port: number}
     try {
       for (const agent of AGENTS) {
         const started = Date.now()

@@ -25,19 +25,6 @@ events report the agent's outcome (command_executed_by_agent). Uses the agent to
   }
   static override summary = "An agent's shell hook: decide a command through hub (claude-code, codex, cursor, gemini)."
 
-  public async run(): Promise<void> {
-    const {startHook} = await import('../../lib/hooks/run.js')
-    const {deadlineFor} = await import('../../lib/hooks/agents.js')
-    const agent = this.args.agent as (typeof HOOK_AGENTS)[number]
-    await startHook({
-      agent,
-      base: this.flags.base,
-      config: this.hubConfig,
-      deadlineS: this.flags.deadline ?? deadlineFor(agent),
-      stdin: process.stdin,
-    })
-  }
-
   /** A usage or configuration error must still refuse: exit 2 blocks in every agent that reads exit codes. */
   protected override async catch(err: Error): Promise<unknown> {
     process.stderr.write(`hub hook: ${err.message}; refused to be safe\n`)
@@ -51,5 +38,18 @@ events report the agent's outcome (command_executed_by_agent). Uses the agent to
     }
 
     return this.exit(2)
+  }
+
+  public async run(): Promise<void> {
+    const {startHook} = await import('../../lib/hooks/run.js')
+    const {deadlineFor} = await import('../../lib/hooks/agents.js')
+    const agent = this.args.agent as (typeof HOOK_AGENTS)[number]
+    await startHook({
+      agent,
+      base: this.flags.base,
+      config: this.hubConfig,
+      deadlineS: this.flags.deadline ?? deadlineFor(agent),
+      stdin: process.stdin,
+    })
   }
 }

@@ -254,7 +254,7 @@ const GEMINI_PHASES: Record<string, HookPhase> = {BeforeTool: 'pre', AfterTool: 
 function geminiOutcome(response: unknown): ToolOutcome {
   const o = (response && typeof response === 'object' ? response : {}) as Record<string, unknown>
   const text = typeof o.llmContent === 'string' ? o.llmContent : JSON.stringify(o.llmContent ?? '')
-  const error = o.error
+  const {error} = o
   const named = exitCodeIn(text)
   return {
     // The shell tool writes "Exit Code: N" into its result; without it, no error means it succeeded.
@@ -298,11 +298,11 @@ function json(value: unknown): HookAnswer {
 }
 
 export interface AgentAdapter {
+  /** The answer: allow or deny in the agent's format; `call` undefined when the input could not be read. */
+  answer(call: HookCall | undefined, decision: 'allow' | 'deny', reason: string): HookAnswer
   /** What the agent's hook timeout is when the settings do not say (seconds), and what install writes. */
   defaultTimeoutS: number
   installTimeoutS: number
-  /** The answer: allow or deny in the agent's format; `call` undefined when the input could not be read. */
-  answer(call: HookCall | undefined, decision: 'allow' | 'deny', reason: string): HookAnswer
   /** Undefined: not a shell command (the hook has no opinion). Throws MalformedInput. */
   parse(raw: unknown): HookCall | undefined
   /** No opinion: the output that lets the agent go on as it would without hub. */

@@ -12,7 +12,7 @@ import type {HookState} from './state.js'
 
 import {isHubError} from '../errors.js'
 
-export type Decision = {allow: true; pendingId: string; reason: string} | {allow: false; reason: string}
+export type Decision = {allow: false; reason: string} | {allow: true; pendingId: string; reason: string}
 
 export interface DecideDeps {
   client: HubClient

@@ -1,3 +1,4 @@
+/* eslint-disable n/no-process-exit, unicorn/no-process-exit -- a hook must answer and exit with one exact status at once, even while a request hangs */
 /**
  * One invocation of `hub hook <agent>`: read the agent's JSON, decide through the daemon, answer in
  * the agent's format. The caller ({@link startHook}) arms a hard deadline and crash handlers first,
@@ -9,7 +10,7 @@ import {writeSync} from 'node:fs'
 import type {HubConfig} from '../config.js'
 
 import {ADAPTERS, type AgentAdapter, type HookAgent, type HookAnswer, type HookCall, MalformedInput} from './agents.js'
-import {type Decision, decide, report} from './decide.js'
+import {decide, type Decision, report} from './decide.js'
 import {HookState, hookStateDir} from './state.js'
 
 /** Hook input is a small JSON object; anything larger is not an agent's hook call. */
