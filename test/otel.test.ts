@@ -1,10 +1,10 @@
+import {readFile} from 'node:fs/promises'
 /**
  * The audit as OpenTelemetry log records (issue 16, SPEC §7.8): a real daemon, started by the CLI with
  * the standard OTEL_* variables, exports a full lifecycle to a local OTLP/HTTP receiver; a collector
  * that is not there changes nothing else.
  */
 import {createServer, type IncomingHttpHeaders, type Server} from 'node:http'
-import {readFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -36,7 +36,8 @@ interface Received {
 function plain(kvs: KeyValue[]): Record<string, boolean | number | string | undefined> {
   const out: Record<string, boolean | number | string | undefined> = {}
   for (const {key, value} of kvs)
-    out[key] = value.stringValue ?? value.boolValue ?? (value.intValue === undefined ? undefined : Number(value.intValue))
+    out[key] =
+      value.stringValue ?? value.boolValue ?? (value.intValue === undefined ? undefined : Number(value.intValue))
   return out
 }
 
@@ -155,10 +156,11 @@ describe('audit export to an OTLP/HTTP receiver', () => {
     const audit = await readLines(join(root, 'runtime', 'audit.log'))
     const mine = audit.filter((l) => l.pending_id === id)
     expect(mine.map((l) => l.event)).toEqual(['command_queued', 'command_approved', 'run_started', 'command_executed'])
-    await waitFor(
-      () => audit.every((l) => receiver.records.some((r) => r.attrs['hub.seq'] === l.seq)),
-      'every audit line at the receiver',
-    )
+    const seqs = audit.map((l) => l.seq)
+    await waitFor(() => {
+      const got = new Set(receiver.records.map((r) => r.attrs['hub.seq']))
+      return seqs.every((s) => got.has(s as number))
+    }, 'every audit line at the receiver')
     // Once each, and as the local log has it.
     expect(receiver.records.map((r) => r.attrs['hub.seq'])).toEqual(audit.map((l) => l.seq))
     for (const line of audit) {
