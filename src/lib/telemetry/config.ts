@@ -61,6 +61,13 @@ function checkedUrl(name: string, raw: string): string {
   return parsed.data
 }
 
+/** The general endpoint with the logs path appended to its path (not after a query). */
+function withLogsPath(url: string): string {
+  const u = new URL(url)
+  u.pathname = u.pathname.replace(/\/?$/, '/v1/logs')
+  return u.toString()
+}
+
 /** The URL without what may hold a secret, for /health and the daemon log. */
 export function showableUrl(url: string): string {
   const u = new URL(url)
@@ -84,7 +91,7 @@ export function telemetryConfig(env: Env): TelemetryConfig | undefined {
   // As the OTLP exporter specification says: the signal's own variable is used as it is, the
   // general one gets the signal's path appended.
   if (logs) url = checkedUrl('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', logs)
-  else if (base) url = checkedUrl('OTEL_EXPORTER_OTLP_ENDPOINT', base).replace(/\/?$/, '/v1/logs')
+  else if (base) url = withLogsPath(checkedUrl('OTEL_EXPORTER_OTLP_ENDPOINT', base))
   else return undefined
 
   const protocol = (env.OTEL_EXPORTER_OTLP_LOGS_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim()
