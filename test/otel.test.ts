@@ -11,7 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type DaemonProcess, hub, readLines, removeRoot, startDaemonProcess, tempRoot, waitFor} from './helpers.js'
 
-type AnyValue = {boolValue?: boolean; intValue?: number | string; stringValue?: string}
+type AnyValue = {boolValue?: boolean; doubleValue?: number; intValue?: number | string; stringValue?: string}
 interface KeyValue {
   key: string
   value: AnyValue

@@ -18,7 +18,7 @@ export const TEXT_MAX = 200
 /** Identifiers (ids, names, fingerprints) are short; a longer value is cut just the same. */
 const ID_MAX = 64
 
-type Kind = 'bool' | 'fingerprint' | 'id' | 'int' | 'text'
+type Kind = 'bool' | 'fingerprint' | 'id' | 'int' | 'number' | 'text'
 
 /** Audit field → attribute name and kind. The names are a contract: add, never rename. */
 export const EXPORTED_FIELDS: Readonly<Record<string, readonly [string, Kind]>> = {
@@ -37,7 +37,7 @@ export const EXPORTED_FIELDS: Readonly<Record<string, readonly [string, Kind]>> 
   by: ['hub.by', 'id'],
   at: ['hub.at', 'id'],
   exit_code: ['hub.exit_code', 'int'],
-  duration_ms: ['hub.duration_ms', 'int'],
+  duration_ms: ['hub.duration_ms', 'number'],
   timed_out: ['hub.timed_out', 'bool'],
   recorded_late: ['hub.recorded_late', 'bool'],
   network: ['hub.network', 'bool'],
@@ -93,6 +93,10 @@ function convert(value: unknown, kind: Kind): AttributeValue | undefined {
 
     case 'int': {
       return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined
+    }
+
+    case 'number': {
+      return typeof value === 'number' && Number.isFinite(value) ? value : undefined
     }
 
     default: {
