@@ -37,7 +37,10 @@ function plain(kvs: KeyValue[]): Record<string, boolean | number | string | unde
   const out: Record<string, boolean | number | string | undefined> = {}
   for (const {key, value} of kvs)
     out[key] =
-      value.stringValue ?? value.boolValue ?? (value.intValue === undefined ? undefined : Number(value.intValue))
+      value.stringValue ??
+      value.boolValue ??
+      value.doubleValue ??
+      (value.intValue === undefined ? undefined : Number(value.intValue))
   return out
 }
 
