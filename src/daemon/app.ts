@@ -11,6 +11,7 @@ import type {Gateway} from '../lib/gateway.js'
 import type {Logger} from '../lib/logger.js'
 import type {Actor} from '../lib/records.js'
 import type {RequestViews} from '../lib/request-views.js'
+import type {TelemetryStatus} from '../lib/telemetry/index.js'
 import type {Role, Tokens} from '../lib/tokens.js'
 import type {HubConsole} from './console/index.js'
 import type {EventBuffer} from './event-stream.js'
@@ -38,6 +39,8 @@ export interface AppDeps {
   runtimeDir: string
   /** A console session as the operator (cookie + CSRF token), for requests that carry no token. */
   session?: ((c: Context) => Actor | undefined) | undefined
+  /** The OpenTelemetry export's counts, when the audit is exported (`/health` with a token). */
+  telemetry?: (() => TelemetryStatus) | undefined
   /** Tokens are read through a getter so that rotation takes effect at once. */
   tokens: () => Tokens
   version: string
@@ -119,6 +122,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       gateway: deps.gateway,
       minFreeBytes: Number.isFinite(minFree) && minFree >= 0 ? minFree * 1_048_576 : DEFAULT_MIN_FREE_BYTES,
       runtimeDir: deps.runtimeDir,
+      telemetry: deps.telemetry,
       tokens: deps.tokens,
       version: deps.version,
       writes,

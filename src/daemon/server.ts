@@ -19,6 +19,7 @@ import {recoverInterruptedRuns} from '../lib/recovery.js'
 import {RequestViews} from '../lib/request-views.js'
 import {detectSandbox, INSTALL_HINT, sandboxLayoutProblem, type SandboxStatus} from '../lib/sandbox/index.js'
 import {FileHubStore} from '../lib/stores/files.js'
+import {startTelemetry} from '../lib/telemetry/index.js'
 import {ensureTokens, rotateToken, tokenPath, type Tokens} from '../lib/tokens.js'
 import {hubVersion} from '../lib/version.js'
 import {isInside} from '../lib/workspace.js'
@@ -217,6 +218,17 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
     for (const line of uncontainedWarning(sandbox.reason, config.sandbox === 'none')) mainLog.warn(line)
   } else mainLog.info(`Runs are contained with bwrap ${sandbox.version ?? ''} (${sandbox.executable}).`)
 
+  // Subscribed before recovery, so that the lines recovery writes are exported too.
+  const telemetry = await startTelemetry(process.env, {
+    host: hostname(),
+    log: log.child('hub.otel'),
+    subscribe: (listener) => store.onEntry(listener),
+    version: hubVersion(),
+  }).catch(async (error: unknown) => {
+    await policy.close()
+    await store.shutdown()
+    throw error
+  })
   const gateway = new Gateway({
     config,
     host: hostname(),
@@ -269,6 +281,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
       return {role, fingerprint: rotation.fingerprint, file: rotation.file}
     },
     runtimeDir,
+    telemetry: telemetry && (() => telemetry.status()),
     tokens: () => hub.tokens,
     version: hubVersion(),
     views,
@@ -289,6 +302,8 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
         await gateway.close(graceMs)
         events.closeAll()
         await store.shutdown()
+        // Last, so that the lines written while stopping go out too; bounded, whatever the collector does.
+        await telemetry?.shutdown()
         await policy.close()
       })()
       return closing

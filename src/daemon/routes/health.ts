@@ -8,6 +8,7 @@ import {Hono} from 'hono'
 import {statfs} from 'node:fs/promises'
 
 import type {Gateway} from '../../lib/gateway.js'
+import type {TelemetryStatus} from '../../lib/telemetry/index.js'
 import type {Tokens} from '../../lib/tokens.js'
 import type {Env} from '../auth.js'
 import type {EventBuffer} from '../event-stream.js'
@@ -20,6 +21,8 @@ export interface HealthDeps {
   /** Free space on the runtime directory's disk below which hub is degraded (bytes). */
   minFreeBytes: number
   runtimeDir: string
+  /** The OpenTelemetry export's counts, when the audit is exported. */
+  telemetry?: (() => TelemetryStatus) | undefined
   tokens: () => Tokens
   version: string
   /** When a write last failed and when one last succeeded (ISO times). */
@@ -108,6 +111,8 @@ export function healthRoutes(d: HealthDeps): Hono<Env> {
         disk_free_bytes: space?.free ?? null,
         disk_total_bytes: space?.total ?? null,
         last_write_failure_at: failedAt ?? null,
+        // A collector that is down never changes the status: the local audit is the record.
+        ...(d.telemetry ? {telemetry: d.telemetry()} : {}),
       })
     }
 
