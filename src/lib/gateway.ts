@@ -35,6 +35,7 @@ import {
   storedVerdict,
 } from './request-records.js'
 import {RunExecutor} from './run-executor.js'
+import {awaitRunElsewhere} from './stores/elsewhere.js'
 import {resolveCwd} from './workspace.js'
 
 export type PlanOutcome =
@@ -162,6 +163,12 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
     }
 
     if (claimed.state === 'approved') return {approved: claimed}
+    if (this.o.store.shared && claimed.host !== undefined && claimed.host !== this.o.host) {
+      // Team mode (SPEC §7.8): it runs only on the host that received it; this daemon recorded the approval.
+      this.o.log.info(`Approved ${id}: it runs on ${claimed.host}`)
+      return opts.wait === false ? {started: claimed} : awaitRunElsewhere(this, claimed)
+    }
+
     if (this.closing) {
       // Shutdown began while this approval was being recorded: the run is not started, and
       // recovery at the next start records it as interrupted, never as run.
