@@ -93,7 +93,7 @@ describe.skipIf(!PG_BIN)('team mode: two daemons on one PostgreSQL', () => {
     expect(table.stdout).toContain('host-a')
 
     const approved = await hub(['approve', id, '--json'], {root: b.root})
-    expect(approved.code, approved.stderr).toBe(0)
+    expect(approved.code, approved.stderr + approved.stdout + a.daemon.output() + b.daemon.output()).toBe(0)
     const record = JSON.parse(approved.stdout) as {cwd: string; exit_code: number; stdout: string}
     expect(record.exit_code).toBe(0)
     // It ran in A's workspace, by A's daemon.
@@ -119,7 +119,7 @@ describe.skipIf(!PG_BIN)('team mode: two daemons on one PostgreSQL', () => {
         return res.status
       }),
     )
-    expect(answers.filter((s) => s === 200 || s === 202)).toHaveLength(1)
+    expect(answers.filter((s) => s === 200 || s === 202), JSON.stringify(answers)).toHaveLength(1)
     expect(answers.filter((s) => s === 409)).toHaveLength(29)
     await waitFor(async () => {
       const {rows} = await db.query('SELECT 1 FROM hub_runs WHERE pending_id = $1', [id])

@@ -90,12 +90,17 @@ async function checkLayout(config: HubConfig): Promise<{runtimeDir: string; work
   return {workspace, runtimeDir}
 }
 
-async function startHostRuns(store: LocalHubStore, gateway: Gateway, log: Logger): Promise<() => void> {
+async function startHostRuns(
+  store: LocalHubStore,
+  gateway: Gateway,
+  workspace: string,
+  log: Logger,
+): Promise<() => void> {
   if (!store.shared) return () => {}
   const {PostgresHubStore} = await import('../lib/stores/postgres/store.js')
   if (!(store instanceof PostgresHubStore)) return () => {}
   const {startHostRunner} = await import('../lib/stores/postgres/host-runner.js')
-  return startHostRunner(store, gateway, log)
+  return startHostRunner(store, gateway, workspace, log)
 }
 
 /** What an operator can do to get runs contained on this machine. */
@@ -239,7 +244,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
   const expired = await gateway.expireDue()
   if (expired > 0) mainLog.info(`Expired ${expired} request(s) that passed their time while the daemon was down.`)
   // Team mode: runs approved on other hosts (or while this daemon was down) start here, after recovery.
-  const stopHostRunner = await startHostRuns(store, gateway, mainLog)
+  const stopHostRunner = await startHostRuns(store, gateway, workspace, mainLog)
 
   const events = new EventBuffer(gateway, (after, upTo) => store.auditSince(after, upTo))
   const views = new RequestViews(gateway)

@@ -5,11 +5,40 @@
  */
 import type {Gateway} from '../../gateway.js'
 import type {Logger} from '../../logger.js'
+import type {ClaimedRequest} from '../../records.js'
 import type {PostgresHubStore} from './store.js'
+
+import {requestFields} from '../../request-records.js'
+import {resolveCwd} from '../../workspace.js'
 
 const POLL_MS = 2000
 
-export function startHostRunner(store: PostgresHubStore, gateway: Gateway, log: Logger): () => void {
+/**
+ * The approving daemon could not look at this host's workspace: the cwd is checked here, where it
+ * runs, and a cwd that now leads outside is refused (recorded interrupted, never run).
+ */
+async function startOne(store: PostgresHubStore, gateway: Gateway, workspace: string, claimed: ClaimedRequest) {
+  const where = await resolveCwd(workspace, claimed.cwd).catch(() => ({outside: claimed.cwd}))
+  if ('outside' in where) {
+    await store.updateClaim({...claimed, state: 'interrupted'})
+    await store.append({
+      event: 'run_interrupted',
+      ...requestFields(claimed),
+      run_id: claimed.run_id,
+      reason: 'cwd:outside-workspace',
+    })
+    return
+  }
+
+  await gateway.runs.execute({...claimed, cwd: where.cwd})
+}
+
+export function startHostRunner(
+  store: PostgresHubStore,
+  gateway: Gateway,
+  workspace: string,
+  log: Logger,
+): () => void {
   let busy = false
   let again = false
   let stopped = false
@@ -28,9 +57,7 @@ export function startHostRunner(store: PostgresHubStore, gateway: Gateway, log: 
           // An agent runs its own approved commands; only hub's runs start here.
           if (claimed.state !== 'running') continue
           log.info(`Starting run ${claimed.run_id} of ${claimed.pending_id}, approved by ${claimed.approved_by.role}`)
-          gateway.runs
-            .execute(claimed)
-            .catch((error: Error) => log.error(`Run ${claimed.run_id} failed: ${error.message}`))
+          startOne(store, gateway, workspace, claimed).catch((error: Error) => log.error(`Run ${claimed.run_id} failed: ${error.message}`))
         }
       })
       .catch((error: Error) => log.warn(`Could not look for runs to start: ${error.message}`))
