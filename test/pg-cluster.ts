@@ -64,7 +64,7 @@ export async function startCluster(bin: string): Promise<PgCluster> {
     await chmod(base, 0o700)
   }
 
-  await run(join(bin, 'initdb'), ['-D', dir, '-U', 'hub', '--auth=trust', '-E', 'UTF8', '--no-sync'], {
+  await run(join(bin, 'initdb'), ['-D', dir, '-U', 'hub', '--auth=trust', '-E', 'utf8', '--no-sync'], {
     ...as,
     cwd: base,
   })
@@ -98,9 +98,7 @@ export async function startCluster(bin: string): Promise<PgCluster> {
       return `postgres://hub@127.0.0.1:${port}/${database}`
     },
     async stop(): Promise<void> {
-      await run(join(bin, 'pg_ctl'), ['-D', dir, '-m', 'immediate', '-w', 'stop'], {...as, cwd: base}).catch(
-        () => {},
-      )
+      await run(join(bin, 'pg_ctl'), ['-D', dir, '-m', 'immediate', '-w', 'stop'], {...as, cwd: base}).catch(() => {})
       await rm(base, {recursive: true, force: true})
     },
   }

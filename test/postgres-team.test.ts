@@ -119,7 +119,10 @@ describe.skipIf(!PG_BIN)('team mode: two daemons on one PostgreSQL', () => {
         return res.status
       }),
     )
-    expect(answers.filter((s) => s === 200 || s === 202), JSON.stringify(answers)).toHaveLength(1)
+    expect(
+      answers.filter((s) => s === 200 || s === 202),
+      JSON.stringify(answers),
+    ).toHaveLength(1)
     expect(answers.filter((s) => s === 409)).toHaveLength(29)
     await waitFor(async () => {
       const {rows} = await db.query('SELECT 1 FROM hub_runs WHERE pending_id = $1', [id])
@@ -135,9 +138,9 @@ describe.skipIf(!PG_BIN)('team mode: two daemons on one PostgreSQL', () => {
 
   it('kill -9 of one daemon mid-burst loses no acknowledged request; the chain verifies', async () => {
     const acknowledged: string[] = []
-    let stop = false
+    const state = {stop: false}
     const burst = async (node: Node, tag: string): Promise<void> => {
-      for (let i = 0; !stop && i < 400; i++) {
+      for (let i = 0; !state.stop && i < 400; i++) {
         try {
           const r = await plan(node, `echo ${tag}-${i}`)
           if (r.status === 200) acknowledged.push(r.body.pending_id as string)
@@ -147,19 +150,17 @@ describe.skipIf(!PG_BIN)('team mode: two daemons on one PostgreSQL', () => {
       }
     }
 
-    const clients = [
-      ...Array.from({length: 4}, () => burst(a, 'a')),
-      ...Array.from({length: 4}, () => burst(b, 'b')),
-    ]
+    const clients = [...Array.from({length: 4}, () => burst(a, 'a')), ...Array.from({length: 4}, () => burst(b, 'b'))]
     await waitFor(() => acknowledged.length >= 80, 'the burst to get going')
     a.daemon.child.kill('SIGKILL')
     await waitFor(() => acknowledged.length >= 160, 'more acknowledged on B')
-    stop = true
+    state.stop = true
     await Promise.all(clients)
 
-    const {rows} = await db.query<{pending_id: string}>('SELECT pending_id FROM hub_requests WHERE pending_id = ANY($1)', [
-      acknowledged,
-    ])
+    const {rows} = await db.query<{pending_id: string}>(
+      'SELECT pending_id FROM hub_requests WHERE pending_id = ANY($1)',
+      [acknowledged],
+    )
     expect(rows.length).toBe(acknowledged.length)
     const queued = await db.query<{n: string}>(
       "SELECT count(DISTINCT pending_id) AS n FROM hub_audit WHERE event = 'command_queued' AND pending_id = ANY($1)",

@@ -1,5 +1,4 @@
 import type {ChainBreak, VerifyResult} from '../../lib/audit/verify.js'
-
 import type {ConfigOverrides} from '../../lib/config.js'
 
 import {BaseCommand, storeFlags} from '../../base-command.js'
@@ -60,18 +59,6 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
     if (!result.ok) this.exit(1)
   }
 
-  /** The team store's chain (SPEC §7.8), reported in the same shape. */
-  private async verifyDatabase(url: string): Promise<VerifyResult> {
-    const {connectPool} = await import('../../lib/stores/postgres/pool.js')
-    const {verifyPostgresChain} = await import('../../lib/stores/postgres/verify.js')
-    const pool = await connectPool(url, 1)
-    try {
-      return await verifyPostgresChain(pool, url)
-    } finally {
-      await pool.end()
-    }
-  }
-
   private print(result: VerifyResult): void {
     const s = this.style
     const out: string[] = []
@@ -109,5 +96,17 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
     }
 
     process.stdout.write(out.join('\n') + '\n')
+  }
+
+  /** The team store's chain (SPEC §7.8), reported in the same shape. */
+  private async verifyDatabase(url: string): Promise<VerifyResult> {
+    const {connectPool} = await import('../../lib/stores/postgres/pool.js')
+    const {verifyPostgresChain} = await import('../../lib/stores/postgres/verify.js')
+    const pool = await connectPool(url, 1)
+    try {
+      return await verifyPostgresChain(pool, url)
+    } finally {
+      await pool.end()
+    }
   }
 }

@@ -33,12 +33,7 @@ async function startOne(store: PostgresHubStore, gateway: Gateway, workspace: st
   await gateway.runs.execute({...claimed, cwd: where.cwd})
 }
 
-export function startHostRunner(
-  store: PostgresHubStore,
-  gateway: Gateway,
-  workspace: string,
-  log: Logger,
-): () => void {
+export function startHostRunner(store: PostgresHubStore, gateway: Gateway, workspace: string, log: Logger): () => void {
   let busy = false
   let again = false
   let stopped = false
@@ -57,7 +52,9 @@ export function startHostRunner(
           // An agent runs its own approved commands; only hub's runs start here.
           if (claimed.state !== 'running') continue
           log.info(`Starting run ${claimed.run_id} of ${claimed.pending_id}, approved by ${claimed.approved_by.role}`)
-          startOne(store, gateway, workspace, claimed).catch((error: Error) => log.error(`Run ${claimed.run_id} failed: ${error.message}`))
+          startOne(store, gateway, workspace, claimed).catch((error: Error) =>
+            log.error(`Run ${claimed.run_id} failed: ${error.message}`),
+          )
         }
       })
       .catch((error: Error) => log.warn(`Could not look for runs to start: ${error.message}`))

@@ -13,7 +13,7 @@ import type {PoolClient} from 'pg'
 import {HubError} from '../../errors.js'
 
 /** Keys of advisory locks; one namespace so that nothing else in the database collides by chance. */
-export const LOCKS = {audit: 0x6875_6201, migrate: 0x6875_6202} as const
+export const LOCKS = {audit: 0x68_75_62_01, migrate: 0x68_75_62_02} as const
 
 export const NOTIFY_CHANNEL = 'hub_audit'
 

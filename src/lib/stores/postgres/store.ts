@@ -24,9 +24,16 @@ import {RuntimeStore} from '../../store.js'
 import {EntryFeed} from './feed.js'
 import {connectPool, describeUrl, loadAuditKey} from './pool.js'
 import {migrate} from './schema.js'
-import {unavailable, AuditWriter} from './writer.js'
+import {AuditWriter, unavailable} from './writer.js'
 
 const HEARTBEAT_MS = 10_000
+
+/** The lists, newest first as the file store gives them (ids begin with their UTC time). */
+const LISTS = {
+  denied: {table: 'hub_decisions', column: 'doc', where: 'TRUE', order: 'pending_id DESC'},
+  pending: {table: 'hub_requests', column: 'doc', where: 'waiting', order: 'pending_id DESC'},
+  runs: {table: 'hub_runs', column: 'summary', where: 'TRUE', order: 'run_id DESC'},
+} as const
 
 type Tx = pg.PoolClient
 
@@ -48,17 +55,30 @@ export interface PostgresOpenOptions {
 }
 
 export class PostgresHubStore implements HubStore {
+  readonly files: RuntimeStore
+  readonly host: string
   readonly shared = true
+  private readonly feed: EntryFeed
   private heartbeat: NodeJS.Timeout | undefined
+  private readonly log: Logger
+  private readonly pool: pg.Pool
+  private readonly writer: AuditWriter
 
-  private constructor(
-    readonly files: RuntimeStore,
-    readonly host: string,
-    private readonly pool: pg.Pool,
-    private readonly feed: EntryFeed,
-    private readonly writer: AuditWriter,
-    private readonly log: Logger,
-  ) {}
+  private constructor(parts: {
+    feed: EntryFeed
+    files: RuntimeStore
+    host: string
+    log: Logger
+    pool: pg.Pool
+    writer: AuditWriter
+  }) {
+    this.files = parts.files
+    this.host = parts.host
+    this.pool = parts.pool
+    this.feed = parts.feed
+    this.writer = parts.writer
+    this.log = parts.log
+  }
 
   static async open(o: PostgresOpenOptions): Promise<PostgresHubStore> {
     const files = new RuntimeStore(o.runtimeDir)
@@ -68,7 +88,8 @@ export class PostgresHubStore implements HubStore {
       const client = await pool.connect()
       try {
         const applied = await migrate(client)
-        if (applied.length > 0) o.log.info(`Applied schema migration(s) ${applied.join(', ')} to ${describeUrl(o.url)}.`)
+        if (applied.length > 0)
+          o.log.info(`Applied schema migration(s) ${applied.join(', ')} to ${describeUrl(o.url)}.`)
       } finally {
         client.release()
       }
@@ -77,7 +98,7 @@ export class PostgresHubStore implements HubStore {
       const {rows} = await pool.query<{seq: null | string}>('SELECT max(seq) AS seq FROM hub_audit')
       const feed = new EntryFeed(pool, o.url, Number(rows[0]?.seq ?? 0), o.log)
       const writer = new AuditWriter(pool, key, (entries) => feed.committed(entries), o.log)
-      const store = new PostgresHubStore(files, o.host, pool, feed, writer, o.log)
+      const store = new PostgresHubStore({files, host: o.host, pool, feed, writer, log: o.log})
       await feed.start()
       await store.register(o.base ?? '')
       return store
@@ -184,15 +205,15 @@ export class PostgresHubStore implements HubStore {
   }
 
   async listDenied(opts: ListOptions): Promise<Page<DeniedRequest>> {
-    return this.page<DeniedRequest>('hub_decisions', 'doc', 'TRUE', 'pending_id DESC', opts)
+    return this.page<DeniedRequest>(LISTS.denied, opts)
   }
 
   async listPending(opts: ListOptions): Promise<Page<PendingRequest>> {
-    return this.page<PendingRequest>('hub_requests', 'doc', 'waiting', 'pending_id DESC', opts)
+    return this.page<PendingRequest>(LISTS.pending, opts)
   }
 
   async listRuns(opts: ListOptions): Promise<Page<RunSummary>> {
-    return this.page<RunSummary>('hub_runs', 'summary', 'TRUE', 'run_id DESC', opts)
+    return this.page<RunSummary>(LISTS.runs, opts)
   }
 
   onEntry(listener: (entry: AuditEntry) => void): () => void {
@@ -343,7 +364,8 @@ export class PostgresHubStore implements HubStore {
     return rows[0] ? (JSON.parse(rows[0].doc) as T) : undefined
   }
 
-  private async page<T>(table: string, column: string, where: string, order: string, opts: ListOptions): Promise<Page<T>> {
+  private async page<T>(list: (typeof LISTS)[keyof typeof LISTS], opts: ListOptions): Promise<Page<T>> {
+    const {column, order, table, where} = list
     const params: unknown[] = [opts.limit, opts.offset ?? 0]
     let filter = where
     if (opts.agent !== undefined) {

@@ -36,10 +36,14 @@ const MAX_BATCH = 128
 export function unavailable(error: unknown): HubError {
   if (error instanceof HubError) return error
   const {message} = error as Error
-  return new HubError('storage_unavailable', `The PostgreSQL store refused the write (${message}); nothing was acknowledged.`, {
-    hint: 'Check that the database is up and reachable (AGENT_HUB_STORE), then try again.',
-    cause: error as Error,
-  })
+  return new HubError(
+    'storage_unavailable',
+    `The PostgreSQL store refused the write (${message}); nothing was acknowledged.`,
+    {
+      hint: 'Check that the database is up and reachable (AGENT_HUB_STORE), then try again.',
+      cause: error as Error,
+    },
+  )
 }
 
 function stringOrNull(v: unknown): null | string {
