@@ -30,6 +30,13 @@ export const policyFlags = {
   }),
 }
 
+/** `--store`, for the commands that open the store themselves (serve, audit, runs, store migrate). */
+export const storeFlags = {
+  store: Flags.string({
+    description: 'postgres://… to use a team database instead of the runtime files [env: AGENT_HUB_STORE].',
+  }),
+}
+
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
     json: Flags.boolean({

@@ -36,6 +36,7 @@ export default class Pending extends BaseCommand<typeof Pending> {
         process.stdout.write(`  command: ${this.safe(r.command)}\n`)
         if (r.note) process.stdout.write(`  note:    ${this.safe(r.note)}\n`)
         process.stdout.write(`  cwd:     ${this.safe(r.cwd)}   timeout: ${r.timeout_s}s\n`)
+        if (r.host) process.stdout.write(`  host:    ${this.safe(r.host)} (runs there)\n`)
         process.stdout.write(
           `  policy:  ${r.policy.decision}${r.policy.rule ? ` (${this.safe(r.policy.rule)})` : ''} — ${this.safe(r.policy.reason)}\n`,
         )
@@ -49,15 +50,23 @@ export default class Pending extends BaseCommand<typeof Pending> {
       return
     }
 
+    // Team mode: where each runs, as a column once any runs on a host other than this one.
+    const here = this.hubConfig.hostName
+    const showHost = list.some((r) => r.host !== undefined && r.host !== here)
     const rows = list.map((r) => [
       r.pending_id,
+      ...(showHost ? [clip(r.host ?? '', 20)] : []),
       formatAge(new Date(r.queued_at)),
       clip(r.command, 60),
       clip(r.note, 30),
       r.policy.rule ? `${r.policy.decision}: ${clip(r.policy.rule, 30)}` : r.policy.decision,
     ])
     process.stdout.write(
-      renderTable({head: ['PendingId', 'Queued', 'Command', 'Note', 'Policy'], rows, style: s}) + '\n',
+      renderTable({
+        head: ['PendingId', ...(showHost ? ['Host'] : []), 'Queued', 'Command', 'Note', 'Policy'],
+        rows,
+        style: s,
+      }) + '\n',
     )
     process.stdout.write(
       s.dim(

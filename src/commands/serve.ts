@@ -3,7 +3,7 @@ import {constants as osConstants} from 'node:os'
 
 import type {ConfigOverrides} from '../lib/config.js'
 
-import {BaseCommand, policyFlags} from '../base-command.js'
+import {BaseCommand, policyFlags, storeFlags} from '../base-command.js'
 
 export default class Serve extends BaseCommand<typeof Serve> {
   static override description = `Listens on AGENT_HUB_HOST:AGENT_HUB_PORT (127.0.0.1:8787). Logs go to standard output as
@@ -20,6 +20,7 @@ once.`
     port: Flags.integer({description: 'Port to listen on; 0 picks a free one [env: AGENT_HUB_PORT].'}),
     'workspace-dir': Flags.string({description: 'The only tree commands may run in [env: AGENT_HUB_WORKSPACE_DIR].'}),
     ...policyFlags,
+    ...storeFlags,
     'log-level': Flags.string({description: 'DEBUG, INFO, WARNING or ERROR [env: AGENT_HUB_LOG_LEVEL].'}),
     'grace-seconds': Flags.integer({
       description: 'On shutdown, how long running commands may finish.',
@@ -38,6 +39,7 @@ once.`
       policyFile: this.flags.policy,
       strict: this.flags.strict,
       logLevel: this.flags['log-level'],
+      store: this.flags.store,
     }
   }
 
@@ -50,6 +52,8 @@ once.`
     // in /proc/<pid>/environ stays: only the daemon's user can read it, and no contained run sees it.)
     delete process.env.AGENT_HUB_TOKEN
     delete process.env.AGENT_HUB_OPERATOR_TOKEN
+    // The store URL can carry the database password.
+    delete process.env.AGENT_HUB_STORE
     const {createLogger} = await import('../lib/logger.js')
     const log = createLogger({level: config.logLevel, module: 'hub'})
     if (descriptors.closed.length > 0)

@@ -7,7 +7,6 @@ import {serve, type ServerType} from '@hono/node-server'
  * daemon.json; `close()` undoes it in order.
  */
 import {mkdir, realpath} from 'node:fs/promises'
-import {hostname} from 'node:os'
 
 import type {HubConfig} from '../lib/config.js'
 import type {Logger} from '../lib/logger.js'
@@ -18,7 +17,7 @@ import {Gateway} from '../lib/gateway.js'
 import {recoverInterruptedRuns} from '../lib/recovery.js'
 import {RequestViews} from '../lib/request-views.js'
 import {detectSandbox, INSTALL_HINT, sandboxLayoutProblem, type SandboxStatus} from '../lib/sandbox/index.js'
-import {FileHubStore} from '../lib/stores/files.js'
+import {type LocalHubStore, openStore} from '../lib/stores/open.js'
 import {startTelemetry} from '../lib/telemetry/index.js'
 import {ensureTokens, rotateToken, tokenPath, type Tokens} from '../lib/tokens.js'
 import {hubVersion} from '../lib/version.js'
@@ -34,7 +33,7 @@ export interface RunningDaemon {
   gateway: Gateway
   host: string
   port: number
-  store: FileHubStore
+  store: LocalHubStore
   tokens: Tokens
 }
 
@@ -90,6 +89,19 @@ async function checkLayout(config: HubConfig): Promise<{runtimeDir: string; work
     })
 
   return {workspace, runtimeDir}
+}
+
+async function startHostRuns(
+  store: LocalHubStore,
+  gateway: Gateway,
+  workspace: string,
+  log: Logger,
+): Promise<() => void> {
+  if (!store.shared) return () => {}
+  const {PostgresHubStore} = await import('../lib/stores/postgres/store.js')
+  if (!(store instanceof PostgresHubStore)) return () => {}
+  const {startHostRunner} = await import('../lib/stores/postgres/host-runner.js')
+  return startHostRunner(store, gateway, workspace, log)
 }
 
 /** What an operator can do to get runs contained on this machine. */
@@ -165,7 +177,7 @@ export interface OpenHub {
   events: EventBuffer
   gateway: Gateway
   runtimeDir: string
-  store: FileHubStore
+  store: LocalHubStore
   tokens: Tokens
   views: RequestViews
   workspace: string
@@ -183,7 +195,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
     kind: 'none',
     reason: `the sandbox trial failed: ${error.message}`,
   }))
-  const store = await FileHubStore.open(runtimeDir, mainLog)
+  const store = await openStore(config, runtimeDir, mainLog)
 
   // Evaluation runs on worker threads, so a hostile command can never hold the event loop (issue 10).
   const {createPolicyPool} = await import('../lib/policy/pool.js')
@@ -231,7 +243,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
   })
   const gateway = new Gateway({
     config,
-    host: hostname(),
+    host: config.hostName,
     log: log.child('hub.gateway'),
     policy,
     runtimeDir,
@@ -243,6 +255,8 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
   if (recovered.interrupted > 0) mainLog.warn(`Recovered ${recovered.interrupted} interrupted run(s).`)
   const expired = await gateway.expireDue()
   if (expired > 0) mainLog.info(`Expired ${expired} request(s) that passed their time while the daemon was down.`)
+  // Team mode: runs approved on other hosts (or while this daemon was down) start here, after recovery.
+  const stopHostRunner = await startHostRuns(store, gateway, workspace, mainLog)
 
   const events = new EventBuffer(gateway, (after, upTo) => store.auditSince(after, upTo))
   const views = new RequestViews(gateway)
@@ -298,6 +312,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
     runtimeDir,
     close(graceMs = 10_000) {
       closing ??= (async () => {
+        stopHostRunner()
         events.closeAll()
         await gateway.close(graceMs)
         events.closeAll()

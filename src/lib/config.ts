@@ -3,6 +3,7 @@
  * with a message naming the variable or flag and the value — never a silent fallback.
  */
 import {existsSync} from 'node:fs'
+import {hostname} from 'node:os'
 import {isAbsolute, resolve} from 'node:path'
 
 import {HubError} from './errors.js'
@@ -14,6 +15,8 @@ export interface HubConfig {
   base: string
   baseExplicit: boolean
   host: string
+  /** This daemon's host name in a team (AGENT_HUB_HOST_NAME, default the machine's): requests it receives run here. */
+  hostName: string
   logLevel: LogLevel
   maxConcurrentRuns: number
   /** TCP connections the daemon holds at once (AGENT_HUB_MAX_CONNECTIONS); more are closed on arrival. */
@@ -40,6 +43,8 @@ export interface HubConfig {
   /** Extra paths a run may write (AGENT_HUB_SANDBOX_RW) and paths it must not see (AGENT_HUB_SANDBOX_HIDE). */
   sandboxRw: string[]
   shell: string
+  /** Where requests, runs and the audit live (AGENT_HUB_STORE / --store): a postgres:// URL, or undefined for the files. */
+  store: string | undefined
   strict: boolean
   workspaceDir: string
 }
@@ -53,6 +58,7 @@ export interface ConfigOverrides {
   port?: number | undefined
   root?: string | undefined
   runtimeDir?: string | undefined
+  store?: string | undefined
   strict?: boolean | undefined
   workspaceDir?: string | undefined
 }
@@ -191,9 +197,23 @@ export function resolveConfig(env: Env = process.env, overrides: ConfigOverrides
     return v
   }
 
+  const storeSrc = pick(overrides.store, '--store', env, 'AGENT_HUB_STORE')
+  const storeValue = storeSrc?.value.trim()
+  if (storeSrc && storeValue !== 'files' && !/^postgres(?:ql)?:\/\/\S+$/i.test(storeValue ?? ''))
+    throw new HubError('config_invalid', `${storeSrc.name} is not valid: expected files or a postgres:// URL.`, {
+      // The value may carry a password: it is not repeated.
+      details: {field: storeSrc.name},
+    })
+  const hostNameSrc = pick(undefined, '', env, 'AGENT_HUB_HOST_NAME')
+  const hostName = hostNameSrc?.value.trim() ?? hostname()
+  if (hostNameSrc && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(hostName))
+    throw bad(hostNameSrc, 'expected a host name (letters, digits, dot, dash, underscore)')
+
   return {
     root,
     runtimeDir,
+    store: storeValue === 'files' ? undefined : storeValue,
+    hostName,
     workspaceDir,
     host,
     port,

@@ -35,6 +35,7 @@ import {
   storedVerdict,
 } from './request-records.js'
 import {RunExecutor} from './run-executor.js'
+import {awaitRunElsewhere} from './stores/elsewhere.js'
 import {resolveCwd} from './workspace.js'
 
 export type PlanOutcome =
@@ -162,6 +163,12 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
     }
 
     if (claimed.state === 'approved') return {approved: claimed}
+    if (this.o.store.shared && claimed.host !== undefined && claimed.host !== this.o.host) {
+      // Team mode (SPEC §7.8): it runs only on the host that received it; this daemon recorded the approval.
+      this.o.log.info(`Approved ${id}: it runs on ${claimed.host}`)
+      return opts.wait === false ? {started: claimed} : awaitRunElsewhere(this, claimed)
+    }
+
     if (this.closing) {
       // Shutdown began while this approval was being recorded: the run is not started, and
       // recovery at the next start records it as interrupted, never as run.
@@ -431,8 +438,16 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
   private async prepareClaim(req: PendingRequest, opts: ApproveOptions): Promise<ClaimedRequest> {
     const command = opts.edit?.command ?? req.command
     const edited = command !== req.command || (opts.edit?.cwd !== undefined && opts.edit.cwd !== req.cwd)
+    // Team mode: another host's workspace is not here to look at; its daemon checks the cwd before it runs.
+    const remote = this.o.store.shared === true && req.host !== undefined && req.host !== this.o.host
+    if (remote && opts.edit?.cwd !== undefined)
+      throw new HubError('validation_failed', `Request ${req.pending_id} runs on ${req.host}: edit its cwd there.`, {
+        details: {field: 'cwd'},
+      })
     // A directory on the way may have been swapped for a symlink since the request was queued.
-    const where = await resolveCwd(this.o.workspace, opts.edit?.cwd ?? req.cwd).catch(() => ({outside: req.cwd}))
+    const where = remote
+      ? {cwd: req.cwd}
+      : await resolveCwd(this.o.workspace, opts.edit?.cwd ?? req.cwd).catch(() => ({outside: req.cwd}))
     if ('outside' in where) {
       if (edited)
         throw new HubError('validation_failed', `cwd ${opts.edit?.cwd} is outside the workspace.`, {

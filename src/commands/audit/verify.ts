@@ -1,6 +1,7 @@
 import type {ChainBreak, VerifyResult} from '../../lib/audit/verify.js'
+import type {ConfigOverrides} from '../../lib/config.js'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, storeFlags} from '../../base-command.js'
 import {HubError} from '../../lib/errors.js'
 import {runtimePaths} from '../../lib/store.js'
 
@@ -29,13 +30,23 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
     'Needs no daemon, but must read the key: run it as the user that runs the daemon.',
     'Exit codes: 0 intact, 1 broken (or the key cannot be read), 4 no audit log.',
   ].join('\n')
-  static override examples = ['<%= config.bin %> audit verify', '<%= config.bin %> audit verify --json']
+  static override examples = [
+    '<%= config.bin %> audit verify',
+    '<%= config.bin %> audit verify --json',
+    '<%= config.bin %> audit verify --store postgres://hub@db.example/hub',
+  ]
+  static override flags = {...storeFlags}
   static override summary = 'Check the audit log: hash chain, key and signed checkpoint; exit 1 at the first break.'
 
+  protected override configOverrides(): ConfigOverrides {
+    return {store: this.flags.store}
+  }
+
   public async run(): Promise<void> {
+    const {store} = this.hubConfig
     const {verifyAuditFile} = await import('../../lib/audit/verify.js')
     const path = runtimePaths(this.hubConfig.runtimeDir).audit
-    const result = await verifyAuditFile(path)
+    const result = store ? await this.verifyDatabase(store) : await verifyAuditFile(path)
     if (result.missing && result.ok) {
       throw new HubError('not_found', `No audit log at ${path}: nothing to verify.`, {
         hint: 'The daemon creates it on its first start (`hub serve`).',
@@ -85,5 +96,17 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
     }
 
     process.stdout.write(out.join('\n') + '\n')
+  }
+
+  /** The team store's chain (SPEC §7.8), reported in the same shape. */
+  private async verifyDatabase(url: string): Promise<VerifyResult> {
+    const {connectPool} = await import('../../lib/stores/postgres/pool.js')
+    const {verifyPostgresChain} = await import('../../lib/stores/postgres/verify.js')
+    const pool = await connectPool(url, 1)
+    try {
+      return await verifyPostgresChain(pool, url)
+    } finally {
+      await pool.end()
+    }
   }
 }

@@ -126,6 +126,12 @@ export interface HubStore {
   /** Takes room for a run's note before the run starts, so that a full disk can still take it. */
   reserveRunNote?(runId: string): Promise<void>
 
+  /**
+   * Many daemons on many hosts share this store (team mode, SPEC §7.8): a request runs only on the
+   * host that received it, whichever daemon approves it.
+   */
+  readonly shared?: boolean
+
   /** Flushes and closes; nothing is written after. */
   shutdown(): Promise<void>
   /** A claimed request's state changes without a run record (agent-executed requests, recovery). */

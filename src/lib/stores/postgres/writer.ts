@@ -1,0 +1,196 @@
+/**
+ * Every write of the PostgreSQL store goes through here: a state change and its audit line(s) in one
+ * transaction, the audit chain extended under an advisory lock so that one writer at a time, across
+ * every daemon on the database, reads the chain's tail and appends to it (SPEC §7.8).
+ *
+ * Group commit, as the file log does it: the transitions waiting when a transaction starts share it,
+ * so 32 clients share one lock, one chain read and one WAL flush instead of queueing behind each
+ * other's. A transition that is refused (a conflict, a limit) throws a HubError before it writes
+ * anything, so the others in its transaction go on; an SQL error aborts the transaction, and the
+ * transitions not yet settled are then tried again one transaction each, so one bad row cannot sink
+ * its neighbours. A caller's promise resolves only after COMMIT.
+ */
+import type {Pool, PoolClient} from 'pg'
+
+import type {AuditKey} from '../../audit/key.js'
+import type {Logger} from '../../logger.js'
+
+import {GENESIS_HASH, sealLine} from '../../audit/chain.js'
+import {type AuditEntry, type AuditFields} from '../../audit/entry.js'
+import {HubError} from '../../errors.js'
+import {LOCKS, NOTIFY_CHANNEL} from './schema.js'
+
+/** The transition: its statements (which must throw before writing when they refuse) and its lines. */
+export type Work = (tx: PoolClient) => Promise<AuditFields[]>
+
+interface Job {
+  reject: (err: unknown) => void
+  resolve: (entries: AuditEntry[]) => void
+  settled: boolean
+  work: Work
+}
+
+/** More than this in one transaction only makes each caller wait longer. */
+const MAX_BATCH = 128
+
+export function unavailable(error: unknown): HubError {
+  if (error instanceof HubError) return error
+  const {message} = error as Error
+  return new HubError(
+    'storage_unavailable',
+    `The PostgreSQL store refused the write (${message}); nothing was acknowledged.`,
+    {
+      hint: 'Check that the database is up and reachable (AGENT_HUB_STORE), then try again.',
+      cause: error as Error,
+    },
+  )
+}
+
+function stringOrNull(v: unknown): null | string {
+  return typeof v === 'string' ? v : null
+}
+
+export class AuditWriter {
+  /** Set after a failed transaction: when; cleared by the next one that commits. */
+  failedAt: string | undefined
+  private closed = false
+  private flushing: Promise<void> | undefined
+  private queue: Job[] = []
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly key: AuditKey,
+    private readonly committed: (entries: AuditEntry[]) => void,
+    private readonly log: Logger,
+  ) {}
+
+  /** Waits for the queued transitions, then takes no more. */
+  async close(): Promise<void> {
+    this.closed = true
+    while (this.flushing) await this.flushing
+  }
+
+  /** Runs `work` in a transaction with others and resolves with its sealed lines once committed. */
+  run(work: Work): Promise<AuditEntry[]> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) {
+        reject(new HubError('shutting_down', 'The store is closed; the daemon is shutting down.'))
+        return
+      }
+
+      this.queue.push({work, resolve, reject, settled: false})
+      if (!this.flushing) {
+        // On a microtask, so that every transition started in this turn shares the transaction.
+        this.flushing = new Promise<void>((done) => {
+          queueMicrotask(() => {
+            this.flush()
+              .catch((error: Error) => this.log.error(`The PostgreSQL writer stopped: ${error.message}`))
+              .finally(() => {
+                this.flushing = undefined
+                done()
+              })
+          })
+        })
+      }
+    })
+  }
+
+  private async commit(batch: Job[]): Promise<void> {
+    const client = await this.pool.connect()
+    let broken = false
+    try {
+      await client.query('BEGIN')
+      await client.query('SELECT pg_advisory_xact_lock($1)', [LOCKS.audit])
+      const tail = await client.query<{hash: string; seq: string}>(
+        "SELECT seq, line::json->>'hash' AS hash FROM hub_audit ORDER BY seq DESC LIMIT 1",
+      )
+      let seq = tail.rows[0] ? Number(tail.rows[0].seq) : 0
+      let prev = tail.rows[0]?.hash ?? GENESIS_HASH
+      const done: Array<{entries: AuditEntry[]; job: Job}> = []
+      const rows: {event: string[]; line: string[]; pending: Array<null | string>; run: Array<null | string>} = {
+        event: [],
+        line: [],
+        pending: [],
+        run: [],
+      }
+      const seqs: number[] = []
+      const stamps: string[] = []
+      const now = new Date()
+      for (const job of batch) {
+        let lines: AuditFields[]
+        try {
+          lines = await job.work(client)
+        } catch (error) {
+          if (!(error instanceof HubError)) throw error
+          job.settled = true
+          job.reject(error)
+          continue
+        }
+
+        const entries = lines.map((fields) => {
+          const sealed = sealLine(fields, ++seq, prev, this.key, now)
+          prev = sealed.entry.hash
+          seqs.push(seq)
+          stamps.push(sealed.entry.ts)
+          rows.event.push(sealed.entry.event)
+          rows.pending.push(stringOrNull(sealed.entry.pending_id))
+          rows.run.push(stringOrNull(sealed.entry.run_id))
+          rows.line.push(sealed.line)
+          return sealed.entry
+        })
+        done.push({job, entries})
+      }
+
+      if (seqs.length > 0) {
+        await client.query(
+          `INSERT INTO hub_audit (seq, ts, event, pending_id, run_id, line)
+           SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+          [seqs, stamps, rows.event, rows.pending, rows.run, rows.line],
+        )
+        // Delivered at COMMIT, to every daemon and CLI that listens: a hint, the table is the record.
+        await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(seq)])
+      }
+
+      await client.query('COMMIT')
+      this.failedAt = undefined
+      for (const {job, entries} of done) {
+        job.settled = true
+        job.resolve(entries)
+      }
+
+      this.committed(done.flatMap((d) => d.entries))
+    } catch (error) {
+      broken = (error as {code?: string}).code === undefined
+      await client.query('ROLLBACK').catch(() => {
+        broken = true
+      })
+      throw error
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH)
+      try {
+        await this.commit(batch)
+      } catch (error) {
+        this.failedAt = new Date().toISOString()
+        const open = batch.filter((j) => !j.settled)
+        if (open.length < 2) {
+          for (const job of open) job.reject(unavailable(error))
+          continue
+        }
+
+        // One transition's bad statement must not refuse its neighbours: each alone, once more.
+        for (const job of open) {
+          await this.commit([job]).catch((error_: unknown) => {
+            this.failedAt = new Date().toISOString()
+            if (!job.settled) job.reject(unavailable(error_))
+          })
+        }
+      }
+    }
+  }
+}
