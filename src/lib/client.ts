@@ -99,12 +99,12 @@ export interface HubEvent {
 }
 
 export class HubClient {
-  readonly base: string
   /** Where the daemon is, for people: the socket path or the base URL. */
   readonly address: string
-  private readonly transport: HttpTransport
+  readonly base: string
   private readonly timeoutMs: number
   private readonly token: string | undefined
+  private readonly transport: HttpTransport
 
   constructor(opts: ClientOptions) {
     this.base = opts.base.replace(/\/+$/, '')
@@ -130,6 +130,11 @@ export class HubClient {
   /** Approves without waiting: the daemon answers 202 with the run id as soon as the run starts. */
   async approveNoWait(id: string, opts: {note?: string} = {}): Promise<ApproveAccepted> {
     const body = opts.note === undefined ? {} : {note: opts.note}
+    return (await this.call<ApproveAccepted>('POST', `/approve/${encodeURIComponent(id)}?wait=0`, body)).body
+  }
+
+  /** Approves with the body the API takes (note, `command_sha256` of what was shown, edits); `?wait=0`. */
+  async approveShown(id: string, body: Record<string, unknown>): Promise<ApproveAccepted> {
     return (await this.call<ApproveAccepted>('POST', `/approve/${encodeURIComponent(id)}?wait=0`, body)).body
   }
 
@@ -171,6 +176,11 @@ export class HubClient {
 
   async close(): Promise<void> {
     this.transport.close()
+  }
+
+  /** Refused, denied, expired and withdrawn requests, newest first, with the total. */
+  async denied(opts: {limit?: number; offset?: number} = {}): Promise<ListPage<DeniedRequest>> {
+    return this.page<DeniedRequest>('/denied', opts)
   }
 
   async deny(id: string, opts: {reason?: string} = {}): Promise<DeniedRequest> {
@@ -239,16 +249,6 @@ export class HubClient {
   /** One page of waiting requests and how many wait in all (`X-Total-Count`). */
   async pendingPage(opts: {limit?: number; offset?: number} = {}): Promise<ListPage<PendingRequest>> {
     return this.page<PendingRequest>('/pending', opts)
-  }
-
-  /** Refused, denied, expired and withdrawn requests, newest first, with the total. */
-  async denied(opts: {limit?: number; offset?: number} = {}): Promise<ListPage<DeniedRequest>> {
-    return this.page<DeniedRequest>('/denied', opts)
-  }
-
-  /** Approves with the body the API takes (note, `command_sha256` of what was shown, edits); `?wait=0`. */
-  async approveShown(id: string, body: Record<string, unknown>): Promise<ApproveAccepted> {
-    return (await this.call<ApproveAccepted>('POST', `/approve/${encodeURIComponent(id)}?wait=0`, body)).body
   }
 
   async plan(input: PlanInput): Promise<PlanResponse> {
@@ -321,6 +321,13 @@ export class HubClient {
     }
   }
 
+  private headers(json: boolean): Record<string, string> {
+    const h: Record<string, string> = {accept: 'application/json'}
+    if (this.token) h['x-agent-token'] = this.token
+    if (json) h['content-type'] = 'application/json'
+    return h
+  }
+
   private async page<T>(path: string, opts: {limit?: number; offset?: number}): Promise<ListPage<T>> {
     const q = new URLSearchParams()
     if (opts.limit !== undefined) q.set('limit', String(opts.limit))
@@ -328,13 +335,6 @@ export class HubClient {
     const qs = q.size > 0 ? `?${q.toString()}` : ''
     const answer = await this.call<T[]>('GET', path + qs)
     return {items: answer.body, total: answer.total ?? answer.body.length}
-  }
-
-  private headers(json: boolean): Record<string, string> {
-    const h: Record<string, string> = {accept: 'application/json'}
-    if (this.token) h['x-agent-token'] = this.token
-    if (json) h['content-type'] = 'application/json'
-    return h
   }
 }
 
@@ -382,11 +382,7 @@ export class SseParser {
         }
 
         case 'event': {
-          {
-            this.event = value
-            // No default
-          }
-
+          this.event = value
           break
         }
       }

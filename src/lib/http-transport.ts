@@ -4,7 +4,7 @@
  * one-shot command needs one request over one socket (TCP or the operator's Unix socket) and nothing
  * left behind when it is done.
  */
-import {Agent as HttpAgent, type IncomingMessage, request as httpRequest} from 'node:http'
+import {Agent as HttpAgent, request as httpRequest, type IncomingMessage} from 'node:http'
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
 
 export interface TransportOptions {
@@ -61,7 +61,7 @@ export class HttpTransport {
       const req = (this.secure ? httpsRequest : httpRequest)({
         agent: this.agent,
         headers: o.body === undefined ? o.headers : {...o.headers, 'content-length': Buffer.byteLength(o.body)},
-        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        hostname: url.hostname.replaceAll(/^\[|\]$/g, ''),
         method: o.method,
         path: url.pathname + url.search,
         port: url.port,
@@ -74,9 +74,8 @@ export class HttpTransport {
         this.opts.connectTimeoutMs,
       )
       req.on('socket', (socket) => {
-        const connected = (): void => clearTimeout(connectTimer)
-        if ((socket as {connecting?: boolean}).connecting) socket.once('connect', connected)
-        else connected()
+        if ((socket as {connecting?: boolean}).connecting) socket.once('connect', () => clearTimeout(connectTimer))
+        else clearTimeout(connectTimer)
       })
       req.setTimeout(o.timeoutMs, () =>
         req.destroy(codedError(`no answer within ${Math.round(o.timeoutMs / 1000)} s`, 'UND_ERR_HEADERS_TIMEOUT')),
