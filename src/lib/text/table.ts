@@ -55,7 +55,10 @@ export function fitCell(text: string, width: number | undefined, more?: string):
   keep = sliceToWidth(shown, Math.max(0, width - displayWidth(markFor(total - [...keep].length))))
   if ([...keep].length >= Math.min(12, width / 3)) return keep + markFor(total - [...keep].length)
   const first = sliceToWidth(shown, Math.max(1, width - 1))
-  return `${first}…\n${sliceToWidth(markFor(total - [...first].length), width)}`
+  const hidden = total - [...first].length
+  // A mark cut short would name a wrong id: without room for it, only the count.
+  const mark = displayWidth(markFor(hidden)) <= width ? markFor(hidden) : `… +${hidden} chars`
+  return `${first}…\n${sliceToWidth(mark, width)}`
 }
 
 /** Wraps prose at spaces where it can (else mid-word) into lines of at most `width` columns. */
