@@ -48,6 +48,13 @@ export default class Approve extends BaseCommand<typeof Approve> {
       const record = await client.approve(this.args.id, note)
       if (spinner) process.stderr.write('\r\u001B[K')
       if (this.jsonMode) return this.printJson(record)
+      // A request whose agent runs the command itself (hooks): the answer is an approval, not a record.
+      const answer = record as typeof record & {executor?: string; state?: string}
+      if (answer.executor === 'agent') {
+        process.stdout.write(`${s.green('approved')} ${this.args.id}; the agent runs it itself and reports back.\n`)
+        return
+      }
+
       const ok = record.exit_code === 0
       const status = record.timed_out
         ? s.red(`timed out (exit ${record.exit_code})`)

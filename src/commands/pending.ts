@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {clip, formatAge, formatIn, renderTable} from '../lib/terminal.js'
 
 export default class Pending extends BaseCommand<typeof Pending> {
   static override examples = [
@@ -14,63 +13,38 @@ export default class Pending extends BaseCommand<typeof Pending> {
     full: Flags.boolean({
       description: 'Show every request whole (command, note, cwd, parsed commands) instead of a table.',
     }),
+    local: Flags.boolean({description: 'Show times in the local zone (the default when TZ is set).'}),
     base: Flags.string({description: 'Daemon URL [env: AGENT_HUB_BASE].'}),
   }
   static override summary = 'List requests waiting for an operator, newest first, with the policy verdict.'
 
   public async run(): Promise<void> {
     const client = await this.client('any', {base: this.flags.base})
-    const list = await client.pending(this.flags.limit)
+    const {items: list, total} = await client.pendingPage({limit: this.flags.limit})
     if (this.jsonMode) return this.printJson(list)
     const s = this.style
     if (list.length === 0) {
-      process.stdout.write(s.dim('No requests waiting.\n'))
+      process.stdout.write(s.dim(`No requests waiting (daemon at ${client.address}).\n`))
       return
     }
 
+    const {describePending, pendingTable} = await import('../lib/output/request-view.js')
+    const {terminalColumns} = await import('../lib/text/table.js')
+    const {displayZone} = await import('../lib/audit/time-range.js')
+    const view = {hostHere: this.hubConfig.hostName, style: s, width: terminalColumns(), zone: displayZone(this.flags.local)}
     if (this.flags.full) {
-      for (const r of list) {
-        process.stdout.write(
-          `${s.bold(r.pending_id)}  ${s.dim(`queued ${formatAge(new Date(r.queued_at))}, expires ${formatIn(new Date(r.expires_at))}`)}\n`,
-        )
-        process.stdout.write(`  command: ${this.safe(r.command)}\n`)
-        if (r.note) process.stdout.write(`  note:    ${this.safe(r.note)}\n`)
-        process.stdout.write(`  cwd:     ${this.safe(r.cwd)}   timeout: ${r.timeout_s}s\n`)
-        if (r.host) process.stdout.write(`  host:    ${this.safe(r.host)} (runs there)\n`)
-        process.stdout.write(
-          `  policy:  ${r.policy.decision}${r.policy.rule ? ` (${this.safe(r.policy.rule)})` : ''} — ${this.safe(r.policy.reason)}\n`,
-        )
-        for (const c of r.policy.commands)
-          process.stdout.write(
-            s.dim(`    · ${this.safe(c.text)}${c.via.length > 0 ? ` (via ${this.safe(c.via.join(' → '))})` : ''}\n`),
-          )
-        process.stdout.write('\n')
-      }
-
-      return
+      for (const r of list) process.stdout.write(describePending(r, {...view, explain: true}) + '\n\n')
+    } else {
+      process.stdout.write(pendingTable(list, view) + '\n')
     }
 
-    // Team mode: where each runs, as a column once any runs on a host other than this one.
-    const here = this.hubConfig.hostName
-    const showHost = list.some((r) => r.host !== undefined && r.host !== here)
-    const rows = list.map((r) => [
-      r.pending_id,
-      ...(showHost ? [clip(r.host ?? '', 20)] : []),
-      formatAge(new Date(r.queued_at)),
-      clip(r.command, 60),
-      clip(r.note, 30),
-      r.policy.rule ? `${r.policy.decision}: ${clip(r.policy.rule, 30)}` : r.policy.decision,
-    ])
-    process.stdout.write(
-      renderTable({
-        head: ['PendingId', ...(showHost ? ['Host'] : []), 'Queued', 'Command', 'Note', 'Policy'],
-        rows,
-        style: s,
-      }) + '\n',
-    )
+    const count =
+      list.length < total
+        ? `${list.length} of ${total} waiting (newest first; --limit ${total} shows all)`
+        : `${total} waiting`
     process.stdout.write(
       s.dim(
-        `${list.length} waiting. Approve with \`hub approve <id>\`, deny with \`hub deny <id> --reason …\`; --full shows everything.\n`,
+        `${count}. Approve with \`hub approve <id>\`, deny with \`hub deny <id> --reason …\`; --full shows everything.\n`,
       ),
     )
   }

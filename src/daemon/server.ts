@@ -232,7 +232,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
 
   // Subscribed before recovery, so that the lines recovery writes are exported too.
   const telemetry = await startTelemetry(process.env, {
-    host: hostname(),
+    host: config.hostName,
     log: log.child('hub.otel'),
     subscribe: (listener) => store.onEntry(listener),
     version: hubVersion(),

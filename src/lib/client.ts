@@ -2,12 +2,11 @@
  * The daemon's HTTP client. The CLI uses it, and it is the package's export (the Node SDK), so an
  * agent written in Node can `plan()` a command and wait for its result without writing HTTP.
  */
-import {Agent, type Dispatcher, request} from 'undici'
-
 import type {Decision} from './policy/types.js'
 import type {DeniedRequest, PendingRequest, RunRecord} from './records.js'
 
 import {HubError, isErrorCode} from './errors.js'
+import {type Answer, HttpTransport} from './http-transport.js'
 
 export interface ClientOptions {
   /** e.g. http://127.0.0.1:8787 */
@@ -86,6 +85,12 @@ export interface ApproveAccepted {
   state: 'running'
 }
 
+/** A list answer: the items asked for and how many there are in all. */
+export interface ListPage<T> {
+  items: T[]
+  total: number
+}
+
 /** One event from `GET /events`. */
 export interface HubEvent {
   data: Record<string, unknown>
@@ -97,19 +102,16 @@ export class HubClient {
   /** Where the daemon is, for people: the socket path or the base URL. */
   readonly address: string
   readonly base: string
-  private readonly dispatcher: Dispatcher
   private readonly timeoutMs: number
   private readonly token: string | undefined
+  private readonly transport: HttpTransport
 
   constructor(opts: ClientOptions) {
     this.base = opts.base.replace(/\/+$/, '')
     this.address = opts.socketPath ?? this.base
     this.token = opts.token
     this.timeoutMs = opts.timeoutMs ?? 30_000
-    this.dispatcher = new Agent({
-      connect: opts.socketPath === undefined ? {timeout: 5000} : {socketPath: opts.socketPath, timeout: 5000},
-      keepAliveTimeout: 10_000,
-    })
+    this.transport = new HttpTransport(this.base, {connectTimeoutMs: 5000, socketPath: opts.socketPath})
   }
 
   /** Approves and waits for the run record (the run's own timeout bounds the wait). */
@@ -131,44 +133,54 @@ export class HubClient {
     return (await this.call<ApproveAccepted>('POST', `/approve/${encodeURIComponent(id)}?wait=0`, body)).body
   }
 
+  /** Approves with the body the API takes (note, `command_sha256` of what was shown, edits); `?wait=0`. */
+  async approveShown(id: string, body: Record<string, unknown>): Promise<ApproveAccepted> {
+    return (await this.call<ApproveAccepted>('POST', `/approve/${encodeURIComponent(id)}?wait=0`, body)).body
+  }
+
   /** One JSON call; non-2xx answers become the daemon's HubError, connection failures `daemon_unreachable`. */
   async call<T>(
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
     extraWaitMs = 0,
-  ): Promise<{body: T; status: number}> {
-    let res: Dispatcher.ResponseData
+  ): Promise<{body: T; status: number; total?: number}> {
+    let res: Answer
+    let text: string
     try {
-      res = await request(this.base + path, {
+      res = await this.transport.send(path, {
         method,
         headers: this.headers(body !== undefined),
         body: body === undefined ? undefined : JSON.stringify(body),
-        dispatcher: this.dispatcher,
-        headersTimeout: this.timeoutMs + extraWaitMs,
-        bodyTimeout: this.timeoutMs + extraWaitMs,
+        timeoutMs: this.timeoutMs + extraWaitMs,
       })
+      text = await res.text()
     } catch (error) {
       throw unreachable(this.address, error)
     }
 
-    const text = await res.body.text()
     let parsed: unknown
     try {
       parsed = text === '' ? undefined : JSON.parse(text)
     } catch {
       throw new HubError(
         'internal',
-        `The daemon at ${this.address} answered ${res.statusCode} with something that is not JSON.`,
+        `The daemon at ${this.address} answered ${res.status} with something that is not JSON.`,
       )
     }
 
-    if (res.statusCode >= 400) throw errorFromBody(res.statusCode, parsed, res.headers['retry-after'])
-    return {status: res.statusCode, body: parsed as T}
+    if (res.status >= 400) throw errorFromBody(res.status, parsed, res.headers['retry-after'])
+    const total = Number(res.headers['x-total-count'])
+    return {status: res.status, body: parsed as T, ...(Number.isFinite(total) && total >= 0 ? {total} : {})}
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close()
+    this.transport.close()
+  }
+
+  /** Refused, denied, expired and withdrawn requests, newest first, with the total. */
+  async denied(opts: {limit?: number; offset?: number} = {}): Promise<ListPage<DeniedRequest>> {
+    return this.page<DeniedRequest>('/denied', opts)
   }
 
   async deny(id: string, opts: {reason?: string} = {}): Promise<DeniedRequest> {
@@ -180,27 +192,23 @@ export class HubClient {
    * Follows `GET /events`, yielding each event. Returns when the server closes the stream or the
    * signal aborts; reconnecting (with the last id) is the caller's choice.
    */
-  async *events(opts: {lastEventId?: number; signal?: AbortSignal} = {}): AsyncGenerator<HubEvent> {
+  async *events(
+    opts: {lastEventId?: number; onOpen?: () => void; output?: boolean; signal?: AbortSignal} = {},
+  ): AsyncGenerator<HubEvent> {
+    const path = opts.output ? '/events?output=1' : '/events'
     const headers: Record<string, string> = {accept: 'text/event-stream'}
     if (this.token) headers['x-agent-token'] = this.token
     if (opts.lastEventId !== undefined) headers['last-event-id'] = String(opts.lastEventId)
-    let res: Dispatcher.ResponseData
+    let res: Answer
     try {
-      res = await request(this.base + '/events', {
-        method: 'GET',
-        headers,
-        dispatcher: this.dispatcher,
-        bodyTimeout: 0,
-        headersTimeout: this.timeoutMs,
-        signal: opts.signal,
-      })
+      res = await this.transport.send(path, {method: 'GET', headers, timeoutMs: this.timeoutMs, signal: opts.signal})
     } catch (error) {
       if (opts.signal?.aborted) return
       throw unreachable(this.address, error)
     }
 
-    if (res.statusCode >= 400) {
-      const text = await res.body.text()
+    if (res.status >= 400) {
+      const text = await res.text().catch(() => '')
       let parsed: unknown
       try {
         parsed = JSON.parse(text)
@@ -208,12 +216,15 @@ export class HubClient {
         parsed = undefined
       }
 
-      throw errorFromBody(res.statusCode, parsed, undefined)
+      throw errorFromBody(res.status, parsed, undefined)
     }
 
+    // An event stream is quiet for as long as nothing happens: no time limit once it is open.
+    res.stream.socket?.setTimeout(0)
+    opts.onOpen?.()
     const parser = new SseParser()
     try {
-      for await (const chunk of res.body) {
+      for await (const chunk of res.stream) {
         for (const ev of parser.push(chunk as Buffer)) yield ev
       }
     } catch (error) {
@@ -233,6 +244,11 @@ export class HubClient {
   async pending(limit?: number): Promise<PendingRequest[]> {
     const q = limit === undefined ? '' : `?limit=${limit}`
     return (await this.call<PendingRequest[]>('GET', `/pending${q}`)).body
+  }
+
+  /** One page of waiting requests and how many wait in all (`X-Total-Count`). */
+  async pendingPage(opts: {limit?: number; offset?: number} = {}): Promise<ListPage<PendingRequest>> {
+    return this.page<PendingRequest>('/pending', opts)
   }
 
   async plan(input: PlanInput): Promise<PlanResponse> {
@@ -310,6 +326,15 @@ export class HubClient {
     if (this.token) h['x-agent-token'] = this.token
     if (json) h['content-type'] = 'application/json'
     return h
+  }
+
+  private async page<T>(path: string, opts: {limit?: number; offset?: number}): Promise<ListPage<T>> {
+    const q = new URLSearchParams()
+    if (opts.limit !== undefined) q.set('limit', String(opts.limit))
+    if (opts.offset !== undefined) q.set('offset', String(opts.offset))
+    const qs = q.size > 0 ? `?${q.toString()}` : ''
+    const answer = await this.call<T[]>('GET', path + qs)
+    return {items: answer.body, total: answer.total ?? answer.body.length}
   }
 }
 
