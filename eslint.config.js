@@ -38,7 +38,7 @@ export default [
       // A generator's yield type is in its TypeScript signature; a @yields tag would repeat it.
       'jsdoc/require-yields': 'off',
       // chalk 5's named `Chalk` class makes an instance that honours NO_COLOR and the stream's own colour level.
-      'unicorn/import-style': ['error', {styles: {chalk: {named: true}}}],
+      'unicorn/import-style': ['error', {styles: {chalk: {named: true}, 'node:path': {named: true}}}],
       // fetch, Request and Response are stable in Node 20 (the rule still calls them experimental).
       'n/no-unsupported-features/node-builtins': [
         'error',
