@@ -31,7 +31,12 @@ export default class Pending extends BaseCommand<typeof Pending> {
     const {describePending, pendingTable} = await import('../lib/output/request-view.js')
     const {terminalColumns} = await import('../lib/text/table.js')
     const {displayZone} = await import('../lib/audit/time-range.js')
-    const view = {hostHere: this.hubConfig.hostName, style: s, width: terminalColumns(), zone: displayZone(this.flags.local)}
+    const view = {
+      hostHere: this.hubConfig.hostName,
+      style: s,
+      width: terminalColumns(),
+      zone: displayZone(this.flags.local),
+    }
     if (this.flags.full) {
       for (const r of list) process.stdout.write(describePending(r, {...view, explain: true}) + '\n\n')
     } else {
