@@ -208,8 +208,9 @@ export class RunExecutor {
 
   private async run(claimed: ClaimedRequest): Promise<RunRecord> {
     const {pending_id: pendingId, run_id: runId} = claimed
-    // A note's room is taken before the run: if the disk fills meanwhile, what happened still fits.
-    await this.o.store.reserveRunNote?.(runId).catch((error: Error) => {
+    // A note's room is taken as the run starts, beside the spawn rather than before it (a directory and
+    // a few blocks, while the shell starts): if the command then fills the disk, what happened still fits.
+    const reserved = this.o.store.reserveRunNote?.(runId).catch((error: Error) => {
       this.o.log.warn(`[${runId}] Could not reserve room for the run's note: ${error.message}`)
     })
     // Not awaited: nothing is acknowledged on it, and the audit log writes in order, so the fsync of
@@ -241,6 +242,7 @@ export class RunExecutor {
       })
     } finally {
       this.running.delete(runId)
+      await reserved
     }
 
     const record = this.buildRecord(claimed, result, sandbox)

@@ -264,12 +264,14 @@ export class FileHubStore implements HubStore {
     const known = await quietly(() => this.files.readRunSummary(record.run_id))
     await this.files.writeRun(record, true)
     if (!known) this.countRun(record.requested_by?.token)
-    // The index is a shortcut for lists; failing to extend it only makes readers list the directory.
-    await this.files
-      .appendRunIndex(record.run_id, new Date(record.finished_at), record.requested_by?.token)
-      .catch((error: Error) => this.log.warn(`Could not extend the runs index: ${error.message}`))
-    // The claim says how it ended before the line is announced: whoever it wakes reads the end state.
-    await this.files.writeClaimed(claimed)
+    await Promise.all([
+      // The index is a shortcut for lists; failing to extend it only makes readers list the directory.
+      this.files
+        .appendRunIndex(record.run_id, new Date(record.finished_at), record.requested_by?.token)
+        .catch((error: Error) => this.log.warn(`Could not extend the runs index: ${error.message}`)),
+      // The claim says how it ended before the line is announced: whoever it wakes reads the end state.
+      this.files.writeClaimed(claimed),
+    ])
     return this.audit.append(line)
   }
 
