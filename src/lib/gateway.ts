@@ -11,6 +11,7 @@ import type {PolicyContext, PolicyEvaluator, Verdict} from './policy/types.js'
 import type {SandboxStatus} from './sandbox/index.js'
 import type {HubStore} from './stores/types.js'
 
+import {claimFor} from './approval-claim.js'
 import {type AuditEntry, cutCommand} from './audit/entry.js'
 import {eventTypeOf} from './audit/event-format.js'
 import {HubError} from './errors.js'
@@ -25,15 +26,7 @@ import {
   type RunRecord,
 } from './records.js'
 import {admittedLine, approvedLine, blockedLine, closedLine, editedLine, queuedLine} from './request-lines.js'
-import {
-  agentRunRecord,
-  deniedFrom,
-  epochSeconds,
-  fullCommand,
-  requestFields,
-  sha256,
-  storedVerdict,
-} from './request-records.js'
+import {agentRunRecord, deniedFrom, epochSeconds, requestFields, sha256, storedVerdict} from './request-records.js'
 import {RunExecutor} from './run-executor.js'
 import {awaitRunElsewhere} from './stores/elsewhere.js'
 import {resolveCwd} from './workspace.js'
@@ -434,81 +427,18 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
     return {cwd, policyFile: this.o.config.policyFile, runtimeDir: this.o.runtimeDir, workspace: this.o.workspace}
   }
 
-  /** The claim an approval makes: edits applied, cwd and policy checked again. */
+  /** The claim an approval makes (see approval-claim.ts); a refusal is recorded here, then thrown. */
   private async prepareClaim(req: PendingRequest, opts: ApproveOptions): Promise<ClaimedRequest> {
-    const command = opts.edit?.command ?? req.command
-    const edited = command !== req.command || (opts.edit?.cwd !== undefined && opts.edit.cwd !== req.cwd)
-    // Team mode: another host's workspace is not here to look at; its daemon checks the cwd before it runs.
     const remote = this.o.store.shared === true && req.host !== undefined && req.host !== this.o.host
-    if (remote && opts.edit?.cwd !== undefined)
-      throw new HubError('validation_failed', `Request ${req.pending_id} runs on ${req.host}: edit its cwd there.`, {
-        details: {field: 'cwd'},
-      })
-    // A directory on the way may have been swapped for a symlink since the request was queued.
-    const where = remote
-      ? {cwd: req.cwd}
-      : await resolveCwd(this.o.workspace, opts.edit?.cwd ?? req.cwd).catch(() => ({outside: req.cwd}))
-    if ('outside' in where) {
-      if (edited)
-        throw new HubError('validation_failed', `cwd ${opts.edit?.cwd} is outside the workspace.`, {
-          details: {field: 'cwd'},
-        })
-      await this.closeRequest(req, {
-        by: 'policy',
-        reason: 'cwd:outside-workspace',
-        rule: 'cwd:outside-workspace',
-        actor: opts.actor,
-      })
-      throw new HubError(
-        'policy_denied',
-        `Blocked at run time: the working directory ${req.cwd} now leads outside the workspace`,
-        {
-          details: {reason: 'cwd:outside-workspace', rule: 'cwd:outside-workspace', pending_id: req.pending_id},
-        },
-      )
-    }
-
-    const verdict = await this.o.policy.evaluate(command, this.policyContext(where.cwd))
-    if (verdict.decision === 'deny') {
-      const reason = `deny:${verdict.rule ?? 'policy'}`
-      if (edited) {
-        // The operator's edit is refused; the request itself stays as the agent asked, still pending.
-        await this.o.store.append({
-          event: 'approval_refused',
-          ...requestFields(req),
-          reason,
-          rule: verdict.rule ?? null,
-          command: cutCommand(command),
-          ...fullCommand(command),
-          actor: opts.actor,
-        })
-        throw new HubError('policy_denied', `The edited command is refused by the policy: ${verdict.reason}`, {
-          details: {reason, rule: verdict.rule ?? null, pending_id: req.pending_id},
-          hint: 'A deny stays a deny: edit it into something the policy allows, or deny the request.',
-        })
-      }
-
-      await this.closeRequest(req, {by: 'policy', reason, rule: verdict.rule ?? null, verdict, actor: opts.actor})
-      throw new HubError('policy_denied', `Blocked at run time: ${verdict.reason}`, {
-        details: {reason, rule: verdict.rule ?? null, pending_id: req.pending_id},
-      })
-    }
-
-    return {
-      ...req,
-      command,
-      cwd: where.cwd,
-      timeout_s: opts.edit?.timeout_s ?? req.timeout_s,
-      command_sha256: sha256(command),
-      ...(command === req.command ? {} : {original_command: req.command}),
-      ...(verdict.network === false ? {network: false} : {}),
-      policy: storedVerdict(verdict),
-      run_id: newId(),
-      approved_by: opts.actor,
-      approved_at: new Date().toISOString(),
-      approve_note: opts.note ?? '',
-      state: req.executor === 'agent' ? 'approved' : 'running',
-    }
+    const outcome = await claimFor(req, opts, {
+      remote,
+      policy: this.o.policy,
+      context: (cwd) => this.policyContext(cwd),
+      workspace: this.o.workspace,
+    })
+    if (outcome.kind === 'claim') return outcome.claimed
+    await (outcome.kind === 'edit-refused' ? this.o.store.append(outcome.line) : this.closeRequest(req, outcome.close))
+    throw outcome.error
   }
 
   /** Refuses a request at plan time: kept (by policy), audited `command_blocked`, answered 403. */
