@@ -1,131 +1,18 @@
 /**
  * Containment (issue 9, SPEC §6.5) against the real daemon process: every case is a hostile command
  * that an operator approves through the API, and the proof that it found nothing, changed nothing
- * and left nothing running. The root lives outside /tmp on purpose: the sandbox's /tmp is its own, so
- * a runtime directory under /tmp would be out of sight without any hiding at all.
+ * and left nothing running. How a daemon that fails or has no sandbox behaves: containment-failures.
  */
-import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {chmod, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile} from 'node:fs/promises'
+import {mkdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
 import {createServer, type Server} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import type {RunRecord} from '../src/lib/records.js'
 
-import {HubClient} from '../src/lib/client.js'
-import {BIN, childEnv} from './helpers.js'
-
-const linux = process.platform === 'linux'
-
-interface Daemon {
-  agent: HubClient
-  child: ChildProcess
-  exited: Promise<{code: null | number; signal: NodeJS.Signals | null}>
-  operator: HubClient
-  output: () => string
-  pid: number
-  root: string
-  runtime: string
-  stop(): Promise<void>
-  workspace: string
-}
-
-/** Polls until `check` holds, for up to `ms` (generous: the machine may be busy). */
-async function eventually(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<boolean> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    if (await check()) return true
-    if (Date.now() > deadline) return false
-    await new Promise((r) => {
-      setTimeout(r, 50)
-    })
-  }
-}
-
-async function newRoot(): Promise<string> {
-  await mkdir('/var/tmp', {recursive: true})
-  return realpath(await mkdtemp('/var/tmp/hub-contain-'))
-}
-
-/**
- * `hub serve` in `root`; `extraFds` puts pipes at those descriptor numbers, as a careless supervisor
- * would leave them open.
- */
-async function startDaemon(root: string, env: Record<string, string> = {}, extraFds: number[] = []): Promise<Daemon> {
-  const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'pipe', 'pipe']
-  for (const fd of extraFds) {
-    while (stdio.length < fd) stdio.push('ignore')
-    stdio[fd] = 'pipe'
-  }
-
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {cwd: root, env: childEnv(root, env), stdio})
-  let out = ''
-  const collect = (c: Buffer): void => {
-    out += c.toString()
-  }
-
-  child.stdout!.on('data', collect)
-  child.stderr!.on('data', collect)
-  const exited = new Promise<{code: null | number; signal: NodeJS.Signals | null}>((resolve) => {
-    child.once('exit', (code, signal) => resolve({code, signal}))
-  })
-  // A start on a machine whose two cores are shared by several test suites can take tens of seconds.
-  const started = await eventually(() => /Listening on http:\/\/\S+/.test(out) || child.exitCode !== null, 90_000)
-  const base = /Listening on (http:\/\/\S+)/.exec(out)?.[1]
-  if (!started || !base) {
-    // Never leave a daemon behind, even one that was merely slow.
-    child.kill('SIGKILL')
-    throw new Error(`daemon did not start:\n${out}`)
-  }
-
-  const runtime = join(root, 'runtime')
-  const token = async (name: string, file: string): Promise<string> =>
-    env[name] ?? (await readFile(join(runtime, file), 'utf8')).trim()
-  const agent = new HubClient({base, token: await token('AGENT_HUB_TOKEN', 'agent_hub_token.txt')})
-  const operator = new HubClient({base, token: await token('AGENT_HUB_OPERATOR_TOKEN', 'operator_token.txt')})
-  return {
-    agent,
-    operator,
-    child,
-    exited,
-    pid: child.pid!,
-    root,
-    runtime,
-    workspace: join(root, 'workspace'),
-    output: () => out,
-    async stop() {
-      await agent.close()
-      await operator.close()
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-      await exited
-    },
-  }
-}
-
-/** What an agent does: plan the command; what a careless operator does: approve it. */
-async function approved(d: Daemon, command: string, extra: {cwd?: string; network?: boolean} = {}): Promise<RunRecord> {
-  const planned = await d.agent.plan({command, timeout_s: 120, ...extra})
-  expect(planned.pending_id, JSON.stringify(planned)).toBeTruthy()
-  return d.operator.approve(planned.pending_id!)
-}
-
-/** A script in the workspace: the policy sees `bash x.sh`, as it sees `npm test`, never what it does. */
-async function script(d: Daemon, name: string, body: string): Promise<string> {
-  await writeFile(join(d.workspace, name), body)
-  return `bash ${name}`
-}
-
-function sleepers(m: string): number {
-  return execFileSync('ps', ['-eo', 'args'])
-    .toString()
-    .split('\n')
-    .filter((l) => l.trim() === `sleep ${m}`).length
-}
-
-function marker(): string {
-  return String(700_000 + Math.floor(Math.random() * 99_999))
-}
+import {approved, type Daemon, linux, marker, newRoot, script, sleepers, startDaemon} from './containment-helpers.js'
 
 // Each case starts daemons; on a saturated machine a start alone can take tens of seconds.
 vi.setConfig({testTimeout: 240_000, hookTimeout: 240_000})
@@ -209,7 +96,8 @@ describe.runIf(linux)('containment against the real daemon (bwrap)', () => {
         'find.sh',
         [
           // Everywhere a runtime directory could be; /usr and /work (the checkouts) only cost time.
-          String.raw`find / \( -path /proc -o -path /sys -o -path /dev -o -path /usr -o -path /work \) -prune -o -name '*token*' -type f -print 2>/dev/null > /tmp/found`,
+          String.raw`find / \( -path /proc -o -path /sys -o -path /dev -o -path /usr -o -path /work \) -prune` +
+            ` -o -name '*token*' -type f -print 2>/dev/null > /tmp/found`,
           `grep -c . /tmp/found`,
           // The head of each: a token is one line, and the output limit must not hide the one that matters.
           `while read -r f; do echo "== $f"; head -c 200 "$f"; echo; done < /tmp/found 2>/dev/null`,
@@ -332,7 +220,14 @@ describe.runIf(linux)('containment against the real daemon (bwrap)', () => {
       'bash',
       [
         '-c',
-        `cd ${d.workspace}; while :; do mv -T real real.away && ln -s ${d.runtime} real; rm -f real; mv -T real.away real; for j in {1..3000}; do :; done; done`,
+        [
+          `cd ${d.workspace}`,
+          `while :; do mv -T real real.away && ln -s ${d.runtime} real`,
+          'rm -f real',
+          'mv -T real.away real',
+          'for j in {1..3000}; do :; done',
+          'done',
+        ].join('; '),
       ],
       {stdio: 'ignore'},
     )
@@ -402,104 +297,5 @@ describe.runIf(linux)('containment against the real daemon (bwrap)', () => {
       expect(off.stdout).toBe('')
       expect(connections).toBe(before)
     })
-  })
-})
-
-describe.runIf(linux)('a daemon that dies of a fatal error stops every run it started', () => {
-  for (const [sandbox, hook] of [
-    ['bwrap', 'exception'],
-    ['none', 'exception'],
-    ['none', 'rejection'],
-  ] as const) {
-    it(`${sandbox}, uncaught ${hook}`, async () => {
-      const root = await newRoot()
-      const d = await startDaemon(root, {AGENT_HUB_SANDBOX: sandbox, AGENT_HUB_TEST_FATAL: hook})
-      try {
-        const m = marker()
-        // Uncontained, a process that leaves the group (setsid) is out of reach: the group is what is stopped.
-        const detached = sandbox === 'bwrap' ? `(setsid sleep ${m} &); ` : ''
-        const planned = await d.agent.plan({command: `${detached}sleep ${m} & sleep ${m}`})
-        await d.operator.approveNoWait(planned.pending_id!)
-        const expected = sandbox === 'bwrap' ? 3 : 2
-        expect(await eventually(() => sleepers(m) === expected)).toBe(true)
-        process.kill(d.pid, 'SIGUSR2')
-        const {code} = await d.exited
-        expect(code).toBe(1)
-        expect(d.output()).toMatch(/Fatal (uncaughtException|unhandledRejection)/)
-        expect(await eventually(() => sleepers(m) === 0, 5000)).toBe(true)
-      } finally {
-        await d.stop()
-        await rm(root, {recursive: true, force: true})
-      }
-    })
-  }
-
-  it('ignores SIGUSR2 unless the test hook was armed at start', async () => {
-    const root = await newRoot()
-    const d = await startDaemon(root)
-    try {
-      expect(d.output()).not.toContain('Test hook armed')
-      // Unarmed, Node's default for SIGUSR2 applies: the process is terminated by the signal, not by a
-      // thrown error, so nothing an agent sends can reach the hook.
-      process.kill(d.pid, 'SIGUSR2')
-      const {signal} = await d.exited
-      expect(signal).toBe('SIGUSR2')
-      expect(d.output()).not.toMatch(/Fatal/)
-    } finally {
-      await d.stop()
-      await rm(root, {recursive: true, force: true})
-    }
-  })
-})
-
-describe.runIf(linux)('without a usable bwrap', () => {
-  let bin: string
-  beforeAll(async () => {
-    // A PATH with a shell and nothing else: no bwrap.
-    bin = await mkdtemp('/var/tmp/hub-nobwrap-')
-    await symlink(execFileSync('bash', ['-c', 'command -v bash']).toString().trim(), join(bin, 'bash'))
-    await chmod(bin, 0o755)
-  })
-  afterAll(async () => {
-    await rm(bin, {recursive: true, force: true})
-  })
-
-  it('starts loudly degraded, runs uncontained and records it', async () => {
-    const root = await newRoot()
-    const d = await startDaemon(root, {PATH: bin})
-    try {
-      expect(d.output()).toContain('Runs are NOT contained: bwrap not found: apt-get install bubblewrap')
-      const health = await d.operator.health()
-      expect(health).toMatchObject({sandbox: 'none', sandbox_reason: 'bwrap not found: apt-get install bubblewrap'})
-      const r = await approved(d, 'echo uncontained')
-      expect(r).toMatchObject({sandbox: 'none', stdout: 'uncontained\n'})
-    } finally {
-      await d.stop()
-      await rm(root, {recursive: true, force: true})
-    }
-  })
-
-  it('refuses to start in strict mode', async () => {
-    const root = await newRoot()
-    try {
-      await expect(startDaemon(root, {PATH: bin, AGENT_HUB_STRICT_MODE: '1'})).rejects.toThrow(
-        /Strict mode refuses to run commands uncontained: bwrap not found/,
-      )
-    } finally {
-      await rm(root, {recursive: true, force: true})
-    }
-  })
-
-  it('with AGENT_HUB_SANDBOX=none, says so and records it', async () => {
-    const root = await newRoot()
-    const d = await startDaemon(root, {AGENT_HUB_SANDBOX: 'none'})
-    try {
-      expect(d.output()).toContain('Runs are NOT contained: AGENT_HUB_SANDBOX=none')
-      expect(await d.operator.health()).toMatchObject({sandbox: 'none', sandbox_reason: 'AGENT_HUB_SANDBOX=none'})
-      expect(await approved(d, 'true')).toMatchObject({sandbox: 'none', exit_code: 0})
-    } finally {
-      await d.stop()
-      await rm(root, {recursive: true, force: true})
-    }
   })
 })

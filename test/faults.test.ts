@@ -54,7 +54,7 @@ async function get(
 const burstEnv = {AGENT_HUB_RATE_LIMIT_REQUESTS: '100000', AGENT_HUB_MAX_PENDING_PER_AGENT: '100000'}
 
 describe('fault injection', () => {
-  it('kill -9 in the middle of a burst: every acknowledged request is on disk with its audit line after restart', async () => {
+  it('kill -9 mid-burst: every acknowledged request is on disk with its audit line after restart', async () => {
     root = await tempRoot('hub-fault-kill-')
     daemon = await startDaemonProcess(root, burstEnv)
     const t = await tokens(root)
@@ -183,7 +183,7 @@ describe('fault injection', () => {
     }
   })
 
-  it('expiry: an undecided request moves to denied/ as expired, is audited and announced, and cannot be approved', async () => {
+  it('expiry: an undecided request moves to denied/ as expired, audited and announced; approval fails', async () => {
     root = await tempRoot('hub-fault-ttl-')
     daemon = await startDaemonProcess(root, {AGENT_HUB_PENDING_TTL_SECONDS: '1'})
     const t = await tokens(root)

@@ -306,7 +306,9 @@ export async function recoverInterruptedRuns(
         ts: Date.parse(note.started_at) / 1000,
         stdout_truncated: note.stdout_bytes > 0,
         stderr_truncated: note.stderr_bytes > 0,
-        record_error: `${note.record_error ?? 'ran; its record could not be written'}; recorded from its note at ${now}, the output was lost`,
+        record_error:
+          `${note.record_error ?? 'ran; its record could not be written'}; ` +
+          `recorded from its note at ${now}, the output was lost`,
       }
       await store.recordRun({...claimed, state: note.interrupted ? 'interrupted' : 'finished'}, record, {
         event: note.interrupted ? 'run_interrupted' : 'command_executed',
@@ -318,7 +320,8 @@ export async function recoverInterruptedRuns(
         reason: record.record_error,
       })
       log.warn(
-        `Run ${claimed.run_id} had finished (exit ${record.exit_code}) but was never recorded; recorded it from its note.`,
+        `Run ${claimed.run_id} had finished (exit ${record.exit_code}) but was never recorded; ` +
+          'recorded it from its note.',
       )
       late++
       continue
@@ -346,7 +349,8 @@ export async function recoverInterruptedRuns(
       reason: 'daemon stopped while the command was running',
     })
     log.warn(
-      `Run ${claimed.run_id} (request ${claimed.pending_id}) was in flight when the daemon stopped; recorded as interrupted.`,
+      `Run ${claimed.run_id} (request ${claimed.pending_id}) was in flight when the daemon stopped; ` +
+        'recorded as interrupted.',
     )
     interrupted++
   }

@@ -15,8 +15,11 @@
  * - lone surrogates, private-use and unassigned code points (a terminal may draw them as anything).
  */
 
-const FORBIDDEN_CLASS = String.raw`[[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Bidi_Control}\p{Zs}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}⠀]--[	
- ]]`
+// Written with escapes (U+2800 included) so that no character of the class is itself invisible here;
+// tab, line feed and the plain space are taken back out of it.
+const FORBIDDEN_CLASS =
+  String.raw`[[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Bidi_Control}` +
+  String.raw`\p{Zs}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}\u{2800}]--[\t\n ]]`
 
 /** Matches one forbidden character. */
 export const FORBIDDEN = new RegExp(FORBIDDEN_CLASS, 'v')
@@ -93,5 +96,8 @@ export function allForbidden(text: string): ForbiddenCharacter[] {
 
 /** A message a person can act on: which character, where, and what to do. */
 export function forbiddenMessage(field: string, found: ForbiddenCharacter): string {
-  return `${field} contains ${found.label} at position ${found.index}, an invisible or control character that would make it read differently from how it runs; remove it`
+  return (
+    `${field} contains ${found.label} at position ${found.index}, an invisible or control character ` +
+    'that would make it read differently from how it runs; remove it'
+  )
 }

@@ -18,14 +18,21 @@ const page = body.dataset.page
 const $ = (s, el) => (el || document).querySelector(s)
 const $$ = (s, el) => Array.from((el || document).querySelectorAll(s))
 const CSRF_KEY = 'hub.csrf'
-const announce = (text) => { const el = $('#announce'); if (el) { el.textContent = ''; setTimeout(() => { el.textContent = text }, 50) } }
+// Emptied first and refilled a moment later, so a screen reader announces the same text twice.
+function announce(text) {
+  const el = $('#announce')
+  if (!el) return
+  el.textContent = ''
+  setTimeout(() => { el.textContent = text }, 50)
+}
 
 async function api(method, path, payload) {
   const headers = {'X-CSRF-Token': localStorage.getItem(CSRF_KEY) || ''}
   if (payload !== undefined) headers['Content-Type'] = 'application/json'
   let res
   try {
-    res = await fetch(path, {method, headers, credentials: 'same-origin', body: payload === undefined ? undefined : JSON.stringify(payload)})
+    const sent = payload === undefined ? undefined : JSON.stringify(payload)
+    res = await fetch(path, {method, headers, credentials: 'same-origin', body: sent})
   } catch (e) {
     return {status: 0, json: {error: {code: 'daemon_unreachable', message: 'The daemon did not answer: ' + e.message}}}
   }
@@ -215,7 +222,9 @@ async function submitDecision(li, act, extra) {
   const id = li.dataset.id
   const note = extra.note
   const path = act === 'deny' ? '/deny/' + encodeURIComponent(id) : '/approve/' + encodeURIComponent(id) + '?wait=0'
-  const payload = act === 'deny' ? (note ? {reason: note} : {}) : Object.assign({command_sha256: li.dataset.sha256}, note ? {note} : {}, extra.edit || {})
+  const payload = act === 'deny'
+    ? (note ? {reason: note} : {})
+    : Object.assign({command_sha256: li.dataset.sha256}, note ? {note} : {}, extra.edit || {})
   // While this page's own decision is in flight, its answer (not the live event) describes the card.
   li.dataset.deciding = '1'
   const r = await api('POST', path, payload)
@@ -226,7 +235,8 @@ async function submitDecision(li, act, extra) {
     else {
       const runId = r.json && r.json.run_id
       const what = extra.edit && extra.edit.command !== undefined ? 'Approved with your edit' : 'Approved'
-      markDecided(li, runId ? what + ' — running.' : what + (r.json && r.json.executor === 'agent' ? '; the agent runs it.' : '.'), runId)
+      const byAgent = r.json && r.json.executor === 'agent'
+      markDecided(li, runId ? what + ' — running.' : what + (byAgent ? '; the agent runs it.' : '.'), runId)
       announce(what + ' ' + id)
     }
     return null
@@ -294,7 +304,10 @@ queue.addEventListener('click', (e) => {
   const b = e.target.closest('button[data-act]')
   if (b) act(b.closest('li.req'), b.dataset.act)
 })
-queue.addEventListener('focusin', (e) => { const li = e.target.closest('li.req'); if (li && !li.classList.contains('decided')) setCurrent(li, false) })
+queue.addEventListener('focusin', (e) => {
+  const li = e.target.closest('li.req')
+  if (li && !li.classList.contains('decided')) setCurrent(li, false)
+})
 
 document.addEventListener('keydown', (e) => {
   if (e.altKey || e.ctrlKey || e.metaKey || decide.open || edit.open) return
@@ -321,15 +334,24 @@ async function addRequest(id) {
   announce('New request ' + id)
 }
 
-const DONE = {command_denied: 'Denied', command_expired: 'Expired: not decided in time.', command_blocked: 'Blocked by the policy.', command_withdrawn: 'Withdrawn by the agent.'}
+const DONE = {
+  command_denied: 'Denied',
+  command_expired: 'Expired: not decided in time.',
+  command_blocked: 'Blocked by the policy.',
+  command_withdrawn: 'Withdrawn by the agent.',
+}
 openEvents('', (d) => {
   const id = d.pending_id
   if (!id) return
   const li = document.getElementById('req-' + id)
   if (li && li.dataset.deciding) return
   if (d.type === 'command_queued' && page === 'queue') addRequest(id)
-  else if (li && d.type === 'command_approved') markDecided(li, 'Approved' + (d.by === 'policy' ? ' by a rule.' : ' (here or elsewhere).'), d.run_id)
-  else if (li && DONE[d.type]) markDecided(li, DONE[d.type] + (d.reason && d.type === 'command_denied' ? ': ' + d.reason : d.type === 'command_denied' ? '.' : ''))
+  else if (li && d.type === 'command_approved') {
+    markDecided(li, 'Approved' + (d.by === 'policy' ? ' by a rule.' : ' (here or elsewhere).'), d.run_id)
+  } else if (li && DONE[d.type]) {
+    const denied = d.type === 'command_denied'
+    markDecided(li, DONE[d.type] + (denied && d.reason ? ': ' + d.reason : denied ? '.' : ''))
+  }
 })
 const first = cards()[0]
 if (first) setCurrent(first, false)

@@ -15,10 +15,12 @@ a{color:var(--accent)}
 :focus-visible{outline:3px solid var(--focus);outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:var(--bg);padding:4px 8px;z-index:9}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
-header.top{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;padding:8px 16px;border-bottom:1px solid var(--line)}
+header.top{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;padding:8px 16px;
+border-bottom:1px solid var(--line)}
 header.top .brand{font-weight:700}
 nav ul{display:flex;flex-wrap:wrap;gap:4px 14px;list-style:none;margin:0;padding:0}
-nav a{text-decoration:none;padding:4px 2px}nav a[aria-current=page]{font-weight:700;border-bottom:2px solid var(--accent)}
+nav a{text-decoration:none;padding:4px 2px}
+nav a[aria-current=page]{font-weight:700;border-bottom:2px solid var(--accent)}
 header.top .end{margin-left:auto;display:flex;gap:8px;align-items:center}
 main{padding:12px 16px 48px;max-width:1100px;margin:0 auto}
 h1{font-size:1.4rem;margin:.4rem 0 .6rem}h2{font-size:1.05rem;margin:0}h3{font-size:1rem;margin:.8rem 0 .3rem}
@@ -47,7 +49,8 @@ pre.out{max-height:70vh;overflow:auto}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:6px 0;font-size:.92rem}
 dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;overflow-wrap:anywhere}
 .warn{border-left:4px solid var(--warn);background:var(--warnbg);padding:6px 10px;margin:6px 0;border-radius:4px}
-.refusal,.error{border-left:4px solid var(--bad);background:var(--badbg);padding:6px 10px;margin:6px 0;border-radius:4px}
+.refusal,.error{border-left:4px solid var(--bad);background:var(--badbg);padding:6px 10px;margin:6px 0;
+border-radius:4px}
 .okbox{border-left:4px solid var(--ok);background:var(--okbg);padding:6px 10px;margin:6px 0;border-radius:4px}
 details.why{margin:6px 0}details.why summary{cursor:pointer;color:var(--accent)}
 .actions{display:flex;flex-wrap:wrap;gap:8px;margin-top:8px}
@@ -55,11 +58,14 @@ table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 td code,td .cell{overflow-wrap:anywhere}
 .table-wrap{overflow-x:auto}
-form.filters{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:8px;align-items:end;margin:8px 0}
+form.filters{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:8px;align-items:end;
+margin:8px 0}
 form.filters label{display:flex;flex-direction:column;font-size:.85rem;color:var(--muted)}
-input,select,textarea{font:inherit;padding:5px 8px;border-radius:6px;border:1px solid var(--line);background:var(--bg);color:var(--fg)}
+input,select,textarea{font:inherit;padding:5px 8px;border-radius:6px;border:1px solid var(--line);background:var(--bg);
+color:var(--fg)}
 textarea{width:100%;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
-dialog{border:1px solid var(--line);border-radius:10px;background:var(--bg);color:var(--fg);width:min(720px,96vw);padding:16px}
+dialog{border:1px solid var(--line);border-radius:10px;background:var(--bg);color:var(--fg);width:min(720px,96vw);
+padding:16px}
 dialog::backdrop{background:rgb(0 0 0 / 45%)}
 dialog label{display:block;margin:8px 0 2px;font-size:.9rem}
 dialog input:not([type=number]){width:100%}
@@ -70,10 +76,12 @@ svg.chart{width:100%;height:auto;display:block}
 svg.chart text{fill:var(--muted);font-size:13px}
 svg .ax{stroke:var(--line)}svg .c-approved{fill:var(--ok)}svg .c-denied{fill:var(--bad)}
 svg .c-blocked{fill:#8250df}svg .c-expired{fill:var(--warn)}svg .c-bar{fill:var(--accent)}
-svg .l-p50{stroke:var(--accent);fill:none;stroke-width:2}svg .l-p95{stroke:var(--bad);fill:none;stroke-width:2;stroke-dasharray:4 3}
+svg .l-p50{stroke:var(--accent);fill:none;stroke-width:2}
+svg .l-p95{stroke:var(--bad);fill:none;stroke-width:2;stroke-dasharray:4 3}
 .legend{display:flex;gap:10px;flex-wrap:wrap;font-size:.85rem;color:var(--muted);margin:4px 0}
 .legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
-.k-approved{background:var(--ok)}.k-denied{background:var(--bad)}.k-blocked{background:#8250df}.k-expired{background:var(--warn)}
+.k-approved{background:var(--ok)}.k-denied{background:var(--bad)}
+.k-blocked{background:#8250df}.k-expired{background:var(--warn)}
 .k-p50{background:var(--accent)}.k-p95{background:var(--bad)}
 .status-live{color:var(--ok)}.status-down{color:var(--bad)}
 @media (max-width:600px){main{padding:8px 10px 40px}header.top{padding:6px 10px}
@@ -81,5 +89,7 @@ dl.meta{grid-template-columns:1fr}dl.meta dt{margin-top:4px}.actions button{flex
 th,td{padding:4px}
 table.stack thead{display:none}table.stack tr{display:block;border-bottom:1px solid var(--line);padding:6px 0}
 table.stack td{display:block;border:0;padding:1px 4px}
-table.stack td::before{content:attr(data-label);display:inline-block;min-width:7.5em;color:var(--muted);font-size:.85rem}table.stack td:empty{display:none}}
+table.stack td::before{content:attr(data-label);display:inline-block;min-width:7.5em;color:var(--muted);
+font-size:.85rem}
+table.stack td:empty{display:none}}
 `

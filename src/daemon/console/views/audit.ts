@@ -57,7 +57,9 @@ function idCell(line: AuditLine): Html | string {
 function who(line: AuditLine): Html {
   const actor = line.actor as undefined | {role?: unknown; token?: unknown}
   const client = typeof line.client === 'string' ? line.client : ''
-  return html`${client}${actor && typeof actor.role === 'string' ? html` ${actor.role} <code>${String(actor.token ?? '')}</code>` : ''}`
+  const role =
+    actor && typeof actor.role === 'string' ? html` ${actor.role} <code>${String(actor.token ?? '')}</code>` : ''
+  return html`${client}${role}`
 }
 
 export function chainPanel(chain: ChainState): Html {
@@ -122,6 +124,8 @@ export function auditBody(input: {
       </tr>`,
   )
   const base = input.query ? `?${input.query}&` : '?'
+  const skipped =
+    input.skipped > 0 ? html`<p class="warn">${count(input.skipped)} lines could not be read and were skipped.</p>` : ''
   return html`<h1>Audit</h1>
     <form class="filters" method="get" action="/console/audit" role="search" aria-label="Filter the audit log">
       <label
@@ -144,8 +148,7 @@ export function auditBody(input: {
       /></label>
       <div><button type="submit">Search</button> <a href="/console/audit">Clear</a></div>
     </form>
-    ${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''}
-    ${input.skipped > 0 ? html`<p class="warn">${count(input.skipped)} lines could not be read and were skipped.</p>` : ''}
+    ${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''} ${skipped}
     ${
       input.missing
         ? html`<p class="hint">No audit log yet.</p>`

@@ -62,6 +62,13 @@ function legend(keys: string[]): Html {
   </p>`
 }
 
+/** The sandbox by name, or a plain warning (with the reason, when known) that runs are not contained. */
+function sandboxCell(h: HealthFigures): Html | string {
+  if (h.sandbox !== 'none') return h.sandbox
+  const reason = h.sandboxReason ? html`: ${truthful(h.sandboxReason)}` : ''
+  return html`<strong>none</strong> — runs are not contained${reason}`
+}
+
 export function healthPanel(h: HealthFigures): Html {
   const disk =
     h.diskFree === null || h.diskTotal === null
@@ -71,9 +78,7 @@ export function healthPanel(h: HealthFigures): Html {
     <h2 id="h-health">Health</h2>
     <dl class="meta">
       <dt>Sandbox</dt>
-      <dd>
-        ${h.sandbox === 'none' ? html`<strong>none</strong> — runs are not contained${h.sandboxReason ? html`: ${truthful(h.sandboxReason)}` : ''}` : h.sandbox}
-      </dd>
+      <dd>${sandboxCell(h)}</dd>
       <dt>Disk (runtime)</dt>
       <dd>${disk}</dd>
       <dt>Audit log</dt>
@@ -89,6 +94,9 @@ export function healthPanel(h: HealthFigures): Html {
 }
 
 export function insightsBody(s: InsightSnapshot, health: HealthFigures): Html {
+  const sampled = s.sampled
+    ? html`<p class="hint">Busy hours: percentiles are over the first ${count(MAX_SAMPLES)} samples of each hour.</p>`
+    : ''
   return html`<h1>Insights <span class="count">last 24 hours, hours in UTC</span></h1>
     <div class="grid">
       <section class="panel" aria-labelledby="h-dec">
@@ -111,6 +119,5 @@ export function insightsBody(s: InsightSnapshot, health: HealthFigures): Html {
       </section>
       ${healthPanel(health)}
     </div>
-    ${s.sampled ? html`<p class="hint">Busy hours: percentiles are over the first ${count(MAX_SAMPLES)} samples of each hour.</p>` : ''}
-    ${hourTable(s.hours)}`
+    ${sampled} ${hourTable(s.hours)}`
 }

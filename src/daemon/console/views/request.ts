@@ -42,16 +42,17 @@ function notAnalysed(req: PendingRequest): Html | string {
 
 export function explanation(req: PendingRequest): Html {
   const p = req.policy
-  const commands = (p.commands ?? []).map(
-    (c) =>
-      html`<li>
-        <code>${truthful(c.normalised ?? [c.program ?? '‹unknown›', ...c.args].join(' '))}</code>${
-          c.via.length > 0 ? html` <span class="hint">via ${truthful(c.via.join(' → '))}</span>` : ''
-        }${c.text === (c.normalised ?? '') ? '' : html`<br /><span class="hint">written</span> <code>${truthful(c.text)}</code>`}${
-          c.opaque ? html`<br /><strong>not analysed:</strong> ${truthful(c.opaque)}` : ''
-        }
-      </li>`,
-  )
+  const commands = (p.commands ?? []).map((c) => {
+    const parsed = c.normalised ?? [c.program ?? '‹unknown›', ...c.args].join(' ')
+    const via = c.via.length > 0 ? html` <span class="hint">via ${truthful(c.via.join(' → '))}</span>` : ''
+    // The command as the agent wrote it, shown too when it reads differently from the parsed form.
+    const written =
+      c.text === (c.normalised ?? '')
+        ? ''
+        : html`<br /><span class="hint">written</span> <code>${truthful(c.text)}</code>`
+    const opaque = c.opaque ? html`<br /><strong>not analysed:</strong> ${truthful(c.opaque)}` : ''
+    return html`<li><code>${truthful(parsed)}</code>${via}${written}${opaque}</li>`
+  })
   const matches = (p.matches ?? []).map(
     (m) =>
       html`<tr>

@@ -189,6 +189,8 @@ export function runsBody(rows: RunRow[], page: number, hasMore: boolean, total: 
         </td>
       </tr>`,
   )
+  const newer = page > 0 ? html`<a href="?page=${page - 1}" rel="prev">Newer</a>` : ''
+  const older = hasMore ? html`<a href="?page=${page + 1}" rel="next">Older</a>` : ''
   return html`<h1>Runs <span class="count">${count(total)} in all</span></h1>
     ${
       rows.length === 0
@@ -209,7 +211,5 @@ export function runsBody(rows: RunRow[], page: number, hasMore: boolean, total: 
             </table>
           </div>`
     }
-    <div class="pager">
-      ${page > 0 ? html`<a href="?page=${page - 1}" rel="prev">Newer</a>` : ''}${hasMore ? html`<a href="?page=${page + 1}" rel="next">Older</a>` : ''}
-    </div>`
+    <div class="pager">${newer}${older}</div>`
 }
