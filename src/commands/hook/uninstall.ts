@@ -9,7 +9,10 @@ export default class HookUninstall extends BaseCommand<typeof HookUninstall> {
   }
   static override description = `Removes only hub's hook entries from the agent's settings file and keeps everything else
 (an event or "hooks" key left empty by it goes too). Backs the file up first and prints the diff.`
-  static override examples = ['<%= config.bin %> hook uninstall claude-code', '<%= config.bin %> hook uninstall cursor --user']
+  static override examples = [
+    '<%= config.bin %> hook uninstall claude-code',
+    '<%= config.bin %> hook uninstall cursor --user',
+  ]
   static override flags = {
     project: Flags.boolean({description: "The project's settings in this directory (default).", exclusive: ['user']}),
     user: Flags.boolean({description: 'Your own settings under your home directory.', exclusive: ['project']}),

@@ -20,18 +20,19 @@ function command(agent: HookAgent, runtimeDir = '/srv/hub/runtime', deadlineS = 
 }
 
 /** A settings file as people have them: other hooks on the same events, other keys, 4-space indent. */
-const USER_CLAUDE = JSON.stringify(
-  {
-    model: 'opus',
-    hooks: {
-      PreToolUse: [{matcher: 'Edit|Write', hooks: [{type: 'command', command: './lint.sh', timeout: 30}]}],
-      Stop: [{hooks: [{type: 'command', command: 'notify-send done'}]}],
+const USER_CLAUDE =
+  JSON.stringify(
+    {
+      model: 'opus',
+      hooks: {
+        PreToolUse: [{matcher: 'Edit|Write', hooks: [{type: 'command', command: './lint.sh', timeout: 30}]}],
+        Stop: [{hooks: [{type: 'command', command: 'notify-send done'}]}],
+      },
+      permissions: {allow: ['Bash(ls:*)']},
     },
-    permissions: {allow: ['Bash(ls:*)']},
-  },
-  null,
-  4,
-) + '\n'
+    null,
+    4,
+  ) + '\n'
 
 function install(agent: HookAgent, before: string | undefined, cmd = command(agent)) {
   return planInstall(agent, {before, file: FILE, command: cmd, timeoutS: 600})
@@ -187,9 +188,24 @@ describe('unifiedDiff', () => {
     const a = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].join('\n') + '\n'
     const b = ['a', 'b', 'c', 'D', 'e', 'f', 'g', 'h', 'i', 'j', 'k'].join('\n') + '\n'
     expect(unifiedDiff(a, b, {from: 'x', to: 'x'})).toBe(
-      ['--- x', '+++ x', '@@ -1,10 +1,11 @@', ' a', ' b', ' c', '-d', '+D', ' e', ' f', ' g', ' h', ' i', ' j', '+k', ''].join(
-        '\n',
-      ),
+      [
+        '--- x',
+        '+++ x',
+        '@@ -1,10 +1,11 @@',
+        ' a',
+        ' b',
+        ' c',
+        '-d',
+        '+D',
+        ' e',
+        ' f',
+        ' g',
+        ' h',
+        ' i',
+        ' j',
+        '+k',
+        '',
+      ].join('\n'),
     )
     expect(unifiedDiff('', 'x\n', {from: 'f', to: 'f'})).toBe('--- f\n+++ f\n@@ -0,0 +1,1 @@\n+x\n')
     expect(unifiedDiff('same', 'same', {from: 'f', to: 'f'})).toBe('')

@@ -156,9 +156,13 @@ function parseSettings(file: string, text: string | undefined): Json {
   try {
     doc = JSON.parse(text)
   } catch (error) {
-    throw new HubError('config_invalid', `${file} is not valid JSON (${(error as Error).message}); nothing was changed.`, {
-      hint: 'Fix the file (comments and trailing commas are not JSON), or move it away and run the command again.',
-    })
+    throw new HubError(
+      'config_invalid',
+      `${file} is not valid JSON (${(error as Error).message}); nothing was changed.`,
+      {
+        hint: 'Fix the file (comments and trailing commas are not JSON), or move it away and run the command again.',
+      },
+    )
   }
 
   if (!isObject(doc)) throw new HubError('config_invalid', `${file} holds JSON but not an object; nothing was changed.`)
@@ -307,7 +311,8 @@ export function findInstalled(agent: HookAgent, o: {file: string; text: string |
   if (!isObject(doc.hooks)) return found
   for (const [event, list] of Object.entries(doc.hooks)) {
     if (!Array.isArray(list)) continue
-    const hooks = agent === 'cursor' ? list : list.flatMap((g) => (isObject(g) && Array.isArray(g.hooks) ? g.hooks : []))
+    const hooks =
+      agent === 'cursor' ? list : list.flatMap((g) => (isObject(g) && Array.isArray(g.hooks) ? g.hooks : []))
     for (const h of hooks) {
       if (!isObject(h)) continue
       const parsed = parseHookCommand(h.command)

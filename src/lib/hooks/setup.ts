@@ -59,7 +59,10 @@ async function readIfThere(file: string): Promise<string | undefined> {
 }
 
 function stamp(now = new Date()): string {
-  return now.toISOString().replaceAll(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  return now
+    .toISOString()
+    .replaceAll(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
 }
 
 export async function applyInstall(r: InstallRequest): Promise<InstallResult> {
@@ -84,7 +87,7 @@ export async function applyInstall(r: InstallRequest): Promise<InstallResult> {
   const diff = escapeControl(plan.diff, {multiline: true})
   const base = {file, changed: plan.changed, diff: plan.diff, dry_run: r.dryRun}
   if (!plan.changed) {
-    const what = r.action === 'install' ? "hub's hooks are already installed" : "there are no hub hooks to remove"
+    const what = r.action === 'install' ? "hub's hooks are already installed" : 'there are no hub hooks to remove'
     return {...base, text: `${escapeControl(file)}: ${what}; nothing changed.\n`}
   }
 
@@ -94,7 +97,10 @@ export async function applyInstall(r: InstallRequest): Promise<InstallResult> {
   if (before !== undefined) {
     backup = `${file}.hub-backup-${stamp()}`
     await copyFile(file, backup, constants.COPYFILE_EXCL).catch((error: NodeJS.ErrnoException) => {
-      throw new HubError('storage_unavailable', `Could not back up ${file} to ${backup} (${error.code ?? 'error'}); nothing was changed.`)
+      throw new HubError(
+        'storage_unavailable',
+        `Could not back up ${file} to ${backup} (${error.code ?? 'error'}); nothing was changed.`,
+      )
     })
     mode = (await stat(file)).mode & 0o777
   } else {
@@ -169,7 +175,10 @@ function timeoutCheck(agent: HookAgent, hook: FoundHook): Check {
   const deadline = hook.parsed.deadlineS ?? deadlineFor(agent)
   const unit = agent === 'gemini' ? ' (ms in the file)' : ''
   if (deadline < timeout) {
-    return {ok: true, detail: `${hook.event}: the hook answers by ${deadline}s, before the agent's ${timeout}s timeout${unit}`}
+    return {
+      ok: true,
+      detail: `${hook.event}: the hook answers by ${deadline}s, before the agent's ${timeout}s timeout${unit}`,
+    }
   }
 
   return {
