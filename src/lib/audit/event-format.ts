@@ -20,7 +20,8 @@ export function formatEventLine(type: string, data: Record<string, unknown>, sty
   let label = type
   switch (type) {
     case 'run_finished':
-    case 'command_executed': {
+    case 'command_executed':
+    case 'command_executed_by_agent': {
       const code = data.exit_code
       const timedOut = data.timed_out ? ' (timed out)' : ''
       const duration = typeof data.duration_ms === 'number' ? `${data.duration_ms}ms` : ''
@@ -46,6 +47,8 @@ export function formatEventLine(type: string, data: Record<string, unknown>, sty
 
     case 'command_approved':
     case 'run_started': {
+      // A hook's command runs in the agent, not in hub: say so, since hub only hears back if the agent reports.
+      if (data.executor !== undefined && data.executor !== 'hub') detail = `run by ${String(data.executor)}`
       label = style.cyan(type)
       break
     }
@@ -56,5 +59,8 @@ export function formatEventLine(type: string, data: Record<string, unknown>, sty
   }
 
   const seq = typeof data.seq === 'number' ? style.dim(`#${data.seq}`) : ''
-  return [style.dim(ts), seq, label, id, detail, command].filter((p) => p !== '').join('  ')
+  // Which integration asked (claude-code, codex, cursor, gemini, mcp); plain API clients are the default.
+  const client =
+    typeof data.client === 'string' && data.client !== 'http' ? style.magenta(`[${clip(data.client, 20)}]`) : ''
+  return [style.dim(ts), seq, label, id, client, detail, command].filter((p) => p !== '').join('  ')
 }
