@@ -44,10 +44,13 @@ interface Fill {
   output?: string
 }
 
+/** A value to put inside a JSON string: encoded as JSON does, without the quotes. */
+function enc(s: string): string {
+  return JSON.stringify(s).slice(1, -1)
+}
+
 function fixture(file: string, v: Fill): string {
   const text = readFileSync(join(FIX, file), 'utf8')
-  // Values go inside JSON strings: encode them as JSON does, without the quotes.
-  const enc = (s: string) => JSON.stringify(s).slice(1, -1)
   return text
     .replaceAll('{cwd}', enc(v.cwd))
     .replaceAll('{command}', enc(v.command))
@@ -75,8 +78,12 @@ function runHook(
     })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString()
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString()
+    })
     child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))
     child.stdin.end(stdin)
   })
@@ -235,7 +242,9 @@ describe('hub hook', () => {
 
       it(`${agent}: a daemon that never answers: the hook denies at its own deadline`, async () => {
         const server: Server = createServer(() => {})
-        await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+        await new Promise<void>((r) => {
+          server.listen(0, '127.0.0.1', () => r())
+        })
         const {port} = server.address() as {port: number}
         try {
           const started = Date.now()

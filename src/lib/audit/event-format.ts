@@ -12,6 +12,16 @@ export function eventTypeOf(auditEvent: string): string {
   return auditEvent === 'command_executed' ? 'run_finished' : auditEvent
 }
 
+/** A hook's command runs in the agent, not in hub: said on approval, since hub only hears back if the agent reports. */
+function runBy(data: Record<string, unknown>): string {
+  return typeof data.executor === 'string' && data.executor !== 'hub' ? `run by ${clip(data.executor, 20)}` : ''
+}
+
+/** Which integration asked (claude-code, codex, cursor, gemini, mcp); plain API clients are the default, unnamed. */
+function clientTag(data: Record<string, unknown>, style: ChalkInstance): string {
+  return typeof data.client === 'string' && data.client !== 'http' ? style.magenta(`[${clip(data.client, 20)}]`) : ''
+}
+
 export function formatEventLine(type: string, data: Record<string, unknown>, style: ChalkInstance): string {
   const ts = typeof data.ts === 'string' ? data.ts.slice(11, 19) : new Date().toISOString().slice(11, 19)
   const id = String(data.run_id ?? data.pending_id ?? '')
@@ -47,8 +57,7 @@ export function formatEventLine(type: string, data: Record<string, unknown>, sty
 
     case 'command_approved':
     case 'run_started': {
-      // A hook's command runs in the agent, not in hub: say so, since hub only hears back if the agent reports.
-      if (data.executor !== undefined && data.executor !== 'hub') detail = `run by ${String(data.executor)}`
+      detail = runBy(data)
       label = style.cyan(type)
       break
     }
@@ -59,8 +68,5 @@ export function formatEventLine(type: string, data: Record<string, unknown>, sty
   }
 
   const seq = typeof data.seq === 'number' ? style.dim(`#${data.seq}`) : ''
-  // Which integration asked (claude-code, codex, cursor, gemini, mcp); plain API clients are the default.
-  const client =
-    typeof data.client === 'string' && data.client !== 'http' ? style.magenta(`[${clip(data.client, 20)}]`) : ''
-  return [style.dim(ts), seq, label, id, client, detail, command].filter((p) => p !== '').join('  ')
+  return [style.dim(ts), seq, label, id, clientTag(data, style), detail, command].filter((p) => p !== '').join('  ')
 }

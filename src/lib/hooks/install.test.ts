@@ -92,19 +92,33 @@ describe('planInstall', () => {
   it.each([...HOOK_AGENTS])('%s: writes its own shape and events, and uninstall gives back the original', (agent) => {
     const fresh = install(agent, undefined)
     const doc = JSON.parse(fresh.after)
-    if (agent === 'cursor') {
-      expect(doc.version).toBe(1)
-      expect(doc.hooks.beforeShellExecution).toEqual([{command: command(agent), timeout: 600, failClosed: true}])
-      expect(doc.hooks.afterShellExecution).toEqual([{command: command(agent), timeout: 600}])
-    } else if (agent === 'gemini') {
-      // Gemini counts milliseconds.
-      expect(doc.hooks.BeforeTool[0]).toEqual({
-        matcher: 'run_shell_command',
-        hooks: [{type: 'command', command: command(agent), timeout: 600_000}],
-      })
-      expect(Object.keys(doc.hooks)).toEqual(['BeforeTool', 'AfterTool'])
-    } else if (agent === 'codex') {
-      expect(Object.keys(doc.hooks)).toEqual(['PreToolUse', 'PermissionRequest', 'PostToolUse'])
+    switch (agent) {
+      case 'cursor': {
+        expect(doc.version).toBe(1)
+        expect(doc.hooks.beforeShellExecution).toEqual([{command: command(agent), timeout: 600, failClosed: true}])
+        expect(doc.hooks.afterShellExecution).toEqual([{command: command(agent), timeout: 600}])
+        break
+      }
+
+      case 'gemini': {
+        // Gemini counts milliseconds.
+        expect(doc.hooks.BeforeTool[0]).toEqual({
+          matcher: 'run_shell_command',
+          hooks: [{type: 'command', command: command(agent), timeout: 600_000}],
+        })
+        expect(Object.keys(doc.hooks)).toEqual(['BeforeTool', 'AfterTool'])
+        break
+      }
+
+      case 'codex': {
+        expect(Object.keys(doc.hooks)).toEqual(['PreToolUse', 'PermissionRequest', 'PostToolUse'])
+        break
+      }
+
+      case 'claude-code': {
+        expect(Object.keys(doc.hooks)).toEqual(['PreToolUse', 'PostToolUse', 'PostToolUseFailure'])
+        break
+      }
     }
 
     // Cursor's file always says its version (install adds it); the rest must come back byte for byte.

@@ -60,7 +60,7 @@ export function shellQuote(word: string): string {
 export function shellWords(line: string): string[] {
   const words: string[] = []
   let word: string | undefined
-  let quote: '"' | "'" | undefined
+  let quote: "'" | '"' | undefined
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!
     if (quote) {

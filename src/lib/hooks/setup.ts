@@ -94,7 +94,9 @@ export async function applyInstall(r: InstallRequest): Promise<InstallResult> {
   if (r.dryRun) return {...base, text: `${diff}(dry run: ${escapeControl(file)} was not changed)\n`}
   let backup: string | undefined
   let mode = 0o644
-  if (before !== undefined) {
+  if (before === undefined) {
+    await mkdir(dirname(file), {recursive: true})
+  } else {
     backup = `${file}.hub-backup-${stamp()}`
     await copyFile(file, backup, constants.COPYFILE_EXCL).catch((error: NodeJS.ErrnoException) => {
       throw new HubError(
@@ -103,8 +105,6 @@ export async function applyInstall(r: InstallRequest): Promise<InstallResult> {
       )
     })
     mode = (await stat(file)).mode & 0o777
-  } else {
-    await mkdir(dirname(file), {recursive: true})
   }
 
   await writeFileAtomic(file, plan.after, {mode})
@@ -131,10 +131,10 @@ export interface Check {
 export interface DoctorRequest {
   agent?: HookAgent | undefined
   config: HubConfig
-  cwd?: string
-  home?: string
   /** Resolves the configuration a hook gets from its --runtime-dir, as the hook itself would. */
   configFor: (runtimeDir: string | undefined) => HubConfig
+  cwd?: string
+  home?: string
 }
 
 async function onPath(name: string): Promise<boolean> {
