@@ -12,6 +12,13 @@ export function eventTypeOf(auditEvent: string): string {
   return auditEvent === 'command_executed' ? 'run_finished' : auditEvent
 }
 
+/** A run's exit code, timeout and duration. */
+function outcome(data: Record<string, unknown>): string {
+  const timedOut = data.timed_out ? ' (timed out)' : ''
+  const duration = typeof data.duration_ms === 'number' ? `${data.duration_ms}ms` : ''
+  return `exit ${String(data.exit_code)}${timedOut} ${duration}`
+}
+
 /** A hook's command runs in the agent, not in hub: said on approval, since hub only hears back if the agent reports. */
 function runBy(data: Record<string, unknown>): string {
   return typeof data.executor === 'string' && data.executor !== 'hub' ? `run by ${clip(data.executor, 20)}` : ''
@@ -32,11 +39,8 @@ export function formatEventLine(type: string, data: Record<string, unknown>, sty
     case 'run_finished':
     case 'command_executed':
     case 'command_executed_by_agent': {
-      const code = data.exit_code
-      const timedOut = data.timed_out ? ' (timed out)' : ''
-      const duration = typeof data.duration_ms === 'number' ? `${data.duration_ms}ms` : ''
-      detail = `exit ${String(code)}${timedOut} ${duration}`
-      label = code === 0 ? style.green(type) : style.red(type)
+      detail = outcome(data)
+      label = data.exit_code === 0 ? style.green(type) : style.red(type)
       break
     }
 
