@@ -2,7 +2,7 @@
  * `hub hook install|uninstall|doctor` with the real binary on real settings files, and a real daemon
  * for doctor; `hub hook <agent>` still routes to the hook itself beside these subcommands.
  */
-import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
+import {lstat, mkdir, readdir, readFile, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -92,7 +92,12 @@ describe('hub hook install / uninstall / doctor', () => {
     expect((await run(['hook', 'uninstall', 'claude-code'])).stdout).toMatch(/no hub hooks to remove/)
   })
 
-  it('--user writes under HOME; each agent gets its own file and format', async () => {
+  it('--user writes under HOME; each agent gets its own file and format; a symlinked file stays a symlink', async () => {
+    // Gemini's settings kept in a dotfiles directory and linked into place.
+    await mkdir(join(home(), 'dotfiles'), {recursive: true})
+    await mkdir(join(home(), '.gemini'), {recursive: true})
+    await writeFile(join(home(), 'dotfiles', 'gemini.json'), '{"theme": "dark"}\n')
+    await symlink(join(home(), 'dotfiles', 'gemini.json'), join(home(), '.gemini', 'settings.json'))
     for (const agent of ['codex', 'cursor', 'gemini'] as const) {
       const r = await run(['hook', 'install', agent, '--user', '--timeout', '120'])
       expect(r.code, r.stderr).toBe(0)
@@ -105,7 +110,9 @@ describe('hub hook install / uninstall / doctor', () => {
     expect(cursor.version).toBe(1)
     expect(cursor.hooks.beforeShellExecution[0]).toMatchObject({timeout: 120, failClosed: true})
     expect(cursor.hooks.beforeShellExecution[0].command).toMatch(/ hook cursor --deadline 108 /)
-    const gemini = JSON.parse(await readFile(join(home(), '.gemini', 'settings.json'), 'utf8'))
+    expect((await lstat(join(home(), '.gemini', 'settings.json'))).isSymbolicLink()).toBe(true)
+    const gemini = JSON.parse(await readFile(join(home(), 'dotfiles', 'gemini.json'), 'utf8'))
+    expect(gemini.theme).toBe('dark')
     expect(gemini.hooks.BeforeTool[0]).toMatchObject({matcher: 'run_shell_command'})
     expect(gemini.hooks.BeforeTool[0].hooks[0].timeout).toBe(120_000)
 

@@ -3,7 +3,7 @@
  * applies {@link planInstall} / {@link planUninstall}, backs the file up and writes it atomically; and
  * checks, for `doctor`, what a hook would meet when the agent starts it.
  */
-import {access, constants, copyFile, mkdir, readFile, stat} from 'node:fs/promises'
+import {access, constants, copyFile, mkdir, readFile, realpath, stat} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {delimiter, dirname, join} from 'node:path'
 
@@ -58,11 +58,9 @@ async function readIfThere(file: string): Promise<string | undefined> {
   }
 }
 
+/** 20261202T031907.123Z: sorts by time, and two runs in one second do not collide. */
 function stamp(now = new Date()): string {
-  return now
-    .toISOString()
-    .replaceAll(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')
+  return now.toISOString().replaceAll(/[-:]/g, '')
 }
 
 export async function applyInstall(r: InstallRequest): Promise<InstallResult> {
@@ -107,7 +105,9 @@ export async function applyInstall(r: InstallRequest): Promise<InstallResult> {
     mode = (await stat(file)).mode & 0o777
   }
 
-  await writeFileAtomic(file, plan.after, {mode})
+  // A settings file kept as a symlink (dotfiles) stays one: the rename goes to the file it points to.
+  const target = before === undefined ? file : await realpath(file).catch(() => file)
+  await writeFileAtomic(target, plan.after, {mode})
   const done =
     r.action === 'install'
       ? `Installed hub's ${r.agent} hooks in ${escapeControl(file)}`
