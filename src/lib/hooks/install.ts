@@ -12,6 +12,7 @@ import {isAbsolute, join} from 'node:path'
 
 import {HubError} from '../errors.js'
 import {unifiedDiff} from './diff.js'
+import {rewriteJson} from './json-edit.js'
 import {HOOK_AGENTS, type HookAgent} from './names.js'
 
 export type InstallScope = 'project' | 'user'
@@ -175,16 +176,18 @@ function parseSettings(file: string, text: string | undefined): Json {
   return doc
 }
 
-/** The file's own indentation (tabs or n spaces) and final newline, so that a rewrite looks like the original. */
-function styleOf(text: string | undefined): {indent: number | string; newline: boolean} {
-  if (text === undefined || text.trim() === '') return {indent: 2, newline: true}
-  const m = /\n([\t ]+)\S/.exec(text)
-  const indent = m ? (m[1]!.includes('\t') ? '\t' : m[1]!.length) : 2
-  return {indent, newline: text.endsWith('\n')}
+/** The file's own indentation: tabs or n spaces (2 for a new file). */
+function indentOf(text: string | undefined): string {
+  const m = text ? /\n([\t ]+)\S/.exec(text) : null
+  if (!m) return '  '
+  return m[1]!.includes('\t') ? '\t' : m[1]!
 }
 
-function serialize(doc: Json, style: {indent: number | string; newline: boolean}): string {
-  return JSON.stringify(doc, null, style.indent) + (style.newline ? '\n' : '')
+/** The new text: the old one with only what changed laid out again, or a fresh file. */
+function serialize(before: string | undefined, doc: Json): string {
+  const indent = indentOf(before)
+  if (before === undefined || before.trim() === '') return JSON.stringify(doc, null, indent) + '\n'
+  return rewriteJson(before, doc, indent)
 }
 
 function eventList(file: string, hooks: Json, event: string): unknown[] {
@@ -243,7 +246,7 @@ export interface Plan {
 
 function finish(file: string, before: string | undefined, doc: Json, original: Json): Plan {
   if (JSON.stringify(doc) === JSON.stringify(original)) return {after: before ?? '', changed: false, diff: ''}
-  const after = serialize(doc, styleOf(before))
+  const after = serialize(before, doc)
   return {after, changed: true, diff: unifiedDiff(before ?? '', after, {from: file, to: file})}
 }
 
