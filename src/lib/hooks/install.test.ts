@@ -178,7 +178,17 @@ describe('hook command lines', () => {
   it("recognises hub's commands only", () => {
     expect(parseHookCommand('hub hook codex --runtime-dir=/r')).toMatchObject({agent: 'codex', runtimeDir: '/r'})
     expect(parseHookCommand('npx hub hook cursor')).toMatchObject({agent: 'cursor', argv0: ['npx', 'hub']})
-    for (const other of ['./lint.sh', 'git hook claude-code', 'hub hook nobody', 'hub plan ls', 42, undefined]) {
+    const others = [
+      './lint.sh',
+      'git hook claude-code',
+      'hub hook nobody',
+      'hub plan ls',
+      'my-wrapper.sh && hub hook claude-code',
+      'env X=1 node /opt/hub/bin/run.js hook codex',
+      42,
+      undefined,
+    ]
+    for (const other of others) {
       expect(parseHookCommand(other)).toBeUndefined()
     }
   })

@@ -8,7 +8,7 @@
  * Which entries are hub's is read from the command itself (`… hub hook <agent>` or
  * `… bin/run.js hook <agent>`): the agents validate their settings, so no marker key is added.
  */
-import {isAbsolute, join} from 'node:path'
+import {basename, isAbsolute, join} from 'node:path'
 
 import {HubError} from '../errors.js'
 import {unifiedDiff} from './diff.js'
@@ -121,8 +121,11 @@ export function parseHookCommand(command: unknown): InstalledCommand | undefined
   )
   if (at < 1) return undefined
   const program = words.slice(0, at)
-  const last = program.at(-1)!
-  if (!/(?:^|\/)(?:hub|run\.js)$/.test(last)) return undefined
+  // Only hub started directly (`hub`, `npx hub`, `node …/run.js`): a user's own script or pipeline that
+  // calls hub somewhere is theirs, never rewritten or removed.
+  const launcher = program.length === 2 ? basename(program[0]!) : 'hub'
+  if (program.length > 2 || !/^(?:node\d*|nodejs|npx|bunx?|hub)(?:\.exe)?$/.test(launcher)) return undefined
+  if (!/(?:^|\/)(?:hub|run\.js)$/.test(program.at(-1)!)) return undefined
   const flag = (name: string): string | undefined => {
     const i = words.indexOf(name, at + 2)
     if (i > 0) return words[i + 1]
