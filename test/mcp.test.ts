@@ -65,6 +65,14 @@ describe('hub mcp', () => {
     const result = await call
     expect(result.isError).toBe(false)
     expect(textOf(result)).toContain('hello-mcp')
+    // The audit names the client, this server's session and the JSON-RPC id of the tool call.
+    const lines = JSON.parse((await hub(['audit', '--json', '--client', 'mcp'], {root})).stdout) as Array<
+      Record<string, unknown>
+    >
+    const queued = lines.find((l) => l.pending_id === id && l.event === 'command_queued')
+    expect(queued).toMatchObject({client: 'mcp'})
+    expect(queued?.session_id).toMatch(/^[\da-f-]{36}$/)
+    expect(queued?.tool_use_id).toMatch(/^jsonrpc:\d+$/)
   }, 180_000)
 
   it('withdraws the pending request when the client cancels', async () => {
@@ -91,15 +99,17 @@ describe('hub mcp', () => {
     const c = await connect()
     const refused = await c.callTool({name: 'run_command', arguments: {command: 'rm -rf /'}})
     expect(refused.isError).toBe(true)
+    // The policy's whole reason, the rule and the request, so that the agent can say why.
+    expect(textOf(refused)).toMatch(/^hub: Blocked by policy: .+ \(rule .+, request .+\)/)
     const call = c.callTool({name: 'run_command', arguments: {command: 'echo nope'}})
     const id = await waitFor(async () => {
       const r = await hub(['pending', '--json'], {root})
       return /"(?:pending_)?id"\s*:\s*"([^"]+)"/.exec(r.stdout)?.[1]
     }, 'the pending request')
-    expect((await hub(['deny', id], {root})).code).toBe(0)
+    expect((await hub(['deny', id, '--reason', 'use the staging database instead'], {root})).code).toBe(0)
     const denied = await call
     expect(denied.isError).toBe(true)
-    expect(textOf(denied)).toContain('denied')
+    expect(textOf(denied)).toBe(`request ${id} was denied by the hub operator: use the staging database instead`)
   }, 180_000)
 
   it('gives a clear tool error when the daemon is down', async () => {

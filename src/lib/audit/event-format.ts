@@ -12,6 +12,23 @@ export function eventTypeOf(auditEvent: string): string {
   return auditEvent === 'command_executed' ? 'run_finished' : auditEvent
 }
 
+/** A run's exit code, timeout and duration. */
+function outcome(data: Record<string, unknown>): string {
+  const timedOut = data.timed_out ? ' (timed out)' : ''
+  const duration = typeof data.duration_ms === 'number' ? `${data.duration_ms}ms` : ''
+  return `exit ${String(data.exit_code)}${timedOut} ${duration}`
+}
+
+/** A hook's command runs in the agent, not in hub: said on approval, since hub only hears back if the agent reports. */
+function runBy(data: Record<string, unknown>): string {
+  return typeof data.executor === 'string' && data.executor !== 'hub' ? `run by ${clip(data.executor, 20)}` : ''
+}
+
+/** Which integration asked (claude-code, codex, cursor, gemini, mcp); plain API clients are the default, unnamed. */
+function clientTag(data: Record<string, unknown>, style: ChalkInstance): string {
+  return typeof data.client === 'string' && data.client !== 'http' ? style.magenta(`[${clip(data.client, 20)}]`) : ''
+}
+
 export function formatEventLine(type: string, data: Record<string, unknown>, style: ChalkInstance): string {
   const ts = typeof data.ts === 'string' ? data.ts.slice(11, 19) : new Date().toISOString().slice(11, 19)
   const id = String(data.run_id ?? data.pending_id ?? '')
@@ -20,12 +37,10 @@ export function formatEventLine(type: string, data: Record<string, unknown>, sty
   let label = type
   switch (type) {
     case 'run_finished':
-    case 'command_executed': {
-      const code = data.exit_code
-      const timedOut = data.timed_out ? ' (timed out)' : ''
-      const duration = typeof data.duration_ms === 'number' ? `${data.duration_ms}ms` : ''
-      detail = `exit ${String(code)}${timedOut} ${duration}`
-      label = code === 0 ? style.green(type) : style.red(type)
+    case 'command_executed':
+    case 'command_executed_by_agent': {
+      detail = outcome(data)
+      label = data.exit_code === 0 ? style.green(type) : style.red(type)
       break
     }
 
@@ -46,6 +61,7 @@ export function formatEventLine(type: string, data: Record<string, unknown>, sty
 
     case 'command_approved':
     case 'run_started': {
+      detail = runBy(data)
       label = style.cyan(type)
       break
     }
@@ -56,5 +72,5 @@ export function formatEventLine(type: string, data: Record<string, unknown>, sty
   }
 
   const seq = typeof data.seq === 'number' ? style.dim(`#${data.seq}`) : ''
-  return [style.dim(ts), seq, label, id, detail, command].filter((p) => p !== '').join('  ')
+  return [style.dim(ts), seq, label, id, clientTag(data, style), detail, command].filter((p) => p !== '').join('  ')
 }

@@ -56,15 +56,20 @@ const NOTE_CHARS = 1000
 const str = z.string().optional()
 const ShellInput = z.looseObject({command: z.string(), description: str, dir_path: str, directory: str})
 
-/** Claude Code and Codex share one wire format (Codex documents that it follows Claude's). */
-const ClaudeLike = z.looseObject({
+/** The fields every tool-call hook shares: Claude Code's format, which Codex and Gemini CLI follow. */
+const TOOL_CALL = {
   hook_event_name: z.string(),
   session_id: str,
   cwd: str,
   tool_name: z.string(),
   tool_input: z.unknown(),
-  tool_use_id: str,
   tool_response: z.unknown().optional(),
+}
+
+/** Claude Code and Codex share one wire format (Codex documents that it follows Claude's). */
+const ClaudeLike = z.looseObject({
+  ...TOOL_CALL,
+  tool_use_id: str,
   error: z.unknown().optional(),
   is_interrupt: z.boolean().optional(),
 })
@@ -80,14 +85,7 @@ const Cursor = z.looseObject({
   duration: z.number().optional(),
 })
 
-const Gemini = z.looseObject({
-  hook_event_name: z.string(),
-  session_id: str,
-  cwd: str,
-  tool_name: z.string(),
-  tool_input: z.unknown(),
-  tool_response: z.unknown().optional(),
-})
+const Gemini = z.looseObject(TOOL_CALL)
 
 export class MalformedInput extends Error {}
 

@@ -128,7 +128,7 @@ export async function decide(call: HookCall, d: DecideDeps): Promise<Decision> {
   try {
     // The approval step of a call whose pre-tool hook already asked: the same request, not a second one.
     if (call.phase === 'permission') {
-      const known = await d.state.find(call.keys)
+      const known = await d.state.lookup(call.keys)
       if (known && known.command === call.command) {
         const status = (await d.client.call<RequestStatus>('GET', `/requests/${encodeURIComponent(known.pending_id)}`))
           .body
@@ -160,7 +160,7 @@ export async function decide(call: HookCall, d: DecideDeps): Promise<Decision> {
 
 /** The post-tool hook: what the agent says happened, for the run record and `command_executed_by_agent`. */
 export async function report(call: HookCall, d: DecideDeps): Promise<void> {
-  const known = await d.state.find(call.keys, true)
+  const known = await d.state.take(call.keys)
   if (!known || !call.outcome) {
     d.log('hub: no hub request for this command (not decided by hub); nothing reported')
     return

@@ -77,7 +77,11 @@ export async function startHook(o: HookRun): Promise<never> {
     refuse(`hub hook crashed (${(error as Error)?.message ?? String(error)}); refused to be safe`),
   )
   try {
-    finish(await runHook(o, adapter, deadline, (c) => (call = c)))
+    finish(
+      await runHook(o, adapter, deadline, (c) => {
+        call = c
+      }),
+    )
   } catch (error) {
     refuse(`hub hook failed (${(error as Error).message}); refused to be safe`)
   } finally {

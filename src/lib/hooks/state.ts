@@ -27,8 +27,27 @@ const PENDING_ID = /^[\w-]{1,64}$/
 export class HookState {
   constructor(private readonly dir: string) {}
 
-  /** The first key that names a request, removing it when `take` (the post-tool hook uses it once). */
-  async find(keys: string[], take = false): Promise<HookStateEntry | undefined> {
+  async forget(keys: string[]): Promise<void> {
+    await Promise.all(keys.map((k) => rm(this.path(k), {force: true}).catch(() => {})))
+  }
+
+  /** The first key that names a request (the approval hook asks again for the same request). */
+  async lookup(keys: string[]): Promise<HookStateEntry | undefined> {
+    return this.first(keys, false)
+  }
+
+  async save(keys: string[], entry: Omit<HookStateEntry, 'saved_at'>): Promise<void> {
+    await mkdir(this.dir, {recursive: true, mode: 0o700})
+    const text = JSON.stringify({...entry, saved_at: new Date().toISOString()})
+    await Promise.all(keys.map((k) => writeFile(this.path(k), text, {mode: 0o600})))
+  }
+
+  /** Like `lookup`, and forgets the keys: the post-tool hook reports a request once. */
+  async take(keys: string[]): Promise<HookStateEntry | undefined> {
+    return this.first(keys, true)
+  }
+
+  private async first(keys: string[], take: boolean): Promise<HookStateEntry | undefined> {
     for (const key of keys) {
       const path = this.path(key)
       const text = await readFile(path, 'utf8').catch(() => undefined)
@@ -47,16 +66,6 @@ export class HookState {
     }
 
     return undefined
-  }
-
-  async forget(keys: string[]): Promise<void> {
-    await Promise.all(keys.map((k) => rm(this.path(k), {force: true}).catch(() => {})))
-  }
-
-  async save(keys: string[], entry: Omit<HookStateEntry, 'saved_at'>): Promise<void> {
-    await mkdir(this.dir, {recursive: true, mode: 0o700})
-    const text = JSON.stringify({...entry, saved_at: new Date().toISOString()})
-    await Promise.all(keys.map((k) => writeFile(this.path(k), text, {mode: 0o600})))
   }
 
   private path(key: string): string {

@@ -7,7 +7,9 @@ import {randomUUID} from 'node:crypto'
 import {z} from 'zod'
 
 import type {HubClient} from '../client.js'
-import type {RunRecord} from '../records.js'
+import type {RequestStatus, RunRecord} from '../records.js'
+
+import {isHubError} from '../errors.js'
 
 const WAIT_STEP_S = 10
 
@@ -15,8 +17,41 @@ function text(s: string, isError = false): {content: {text: string; type: 'text'
   return {content: [{type: 'text', text: s}], isError}
 }
 
+/** The whole reason, with the rule and the next step: the agent can only act on what it is told. */
 function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  if (!isHubError(error)) return error instanceof Error ? error.message : String(error)
+  const {rule, pending_id: id} = error.details ?? {}
+  const where = [typeof rule === 'string' ? `rule ${rule}` : '', typeof id === 'string' ? `request ${id}` : '']
+    .filter(Boolean)
+    .join(', ')
+  return `${error.message}${where ? ` (${where})` : ''}${error.hint ? `. ${error.hint}` : ''}`
+}
+
+/** Why a request ended without a run, said in full (the operator's or the policy's own words). */
+function endedWithoutRun(s: RequestStatus): string {
+  const id = s.pending_id
+  const because = s.reason ? `: ${s.reason}` : ''
+  switch (s.state) {
+    case 'denied': {
+      return `request ${id} was denied by the hub operator${because}`
+    }
+
+    case 'expired': {
+      return `request ${id} expired: no operator decided in time`
+    }
+
+    case 'blocked': {
+      return `request ${id} was blocked by hub policy${because}${s.rule ? ` (rule ${s.rule})` : ''}`
+    }
+
+    case 'withdrawn': {
+      return `request ${id} was withdrawn${because}`
+    }
+
+    default: {
+      return `request ${id} is ${s.state}${because}`
+    }
+  }
 }
 
 function formatRecord(r: RunRecord): string {
@@ -57,7 +92,12 @@ export function createMcpServer(getClient: () => Promise<HubClient>, version: st
           {
             command: args.command,
             client: 'mcp',
-            session_id: sessionId,
+            // The transport's session when it has one (HTTP), else this process's; the JSON-RPC id ties
+            // the audit lines to this one tool call.
+            session_id: ctx.sessionId ?? sessionId,
+            tool_use_id: `jsonrpc:${String(ctx.mcpReq.id)
+              .replaceAll(/[^\w.:-]/g, '_')
+              .slice(0, 120)}`,
             ...(args.cwd === undefined ? {} : {cwd: args.cwd}),
             ...(args.note === undefined ? {} : {note: args.note}),
             ...(args.timeout === undefined ? {} : {timeout_s: args.timeout}),
@@ -89,10 +129,12 @@ export function createMcpServer(getClient: () => Promise<HubClient>, version: st
             return text(`request ${id} withdrawn`, true)
           }
 
-          if (status.state === 'finished' && status.run_id) return text(formatRecord(await client.run(status.run_id)))
-          if (status.state !== 'pending' && status.state !== 'running') {
-            return text(`request ${id} ${status.state}${status.reason ? `: ${status.reason}` : ''}`, true)
+          if ((status.state === 'finished' || status.state === 'interrupted') && status.run_id) {
+            const record = await client.run(status.run_id)
+            return text(formatRecord(record), record.exit_code !== 0)
           }
+
+          if (status.state !== 'pending' && status.state !== 'running') return text(endedWithoutRun(status), true)
         }
       } catch (error) {
         return text(`hub: ${describeError(error)}`, true)

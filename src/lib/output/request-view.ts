@@ -110,9 +110,14 @@ export function describeDenied(d: DeniedRequest, o: ViewOptions): string {
 
 /** The pending table: every column to the terminal's width, the command cut only with a mark. */
 export function pendingTable(list: PendingRequest[], o: ViewOptions): string {
+  // A Client column once any request came through an integration (a hook, MCP) rather than the plain API:
+  // the operator should know which agent is asking.
+  const clientOf = (r: PendingRequest): string => r.client ?? 'http'
+  const showClient = list.some((r) => clientOf(r) !== 'http')
   const columns = [
     {head: 'PendingId'},
     {head: 'Queued'},
+    ...(showClient ? [{head: 'Client'}] : []),
     {head: 'Command', flex: 3, min: 20},
     {head: 'Note', flex: 1, min: 8},
     {head: 'Policy', flex: 1, min: 8},
@@ -122,17 +127,20 @@ export function pendingTable(list: PendingRequest[], o: ViewOptions): string {
   const natural = [
     24,
     Math.max(6, ...list.map((r) => formatAge(new Date(r.queued_at)).length)),
+    ...(showClient ? [Math.max(6, ...list.map((r) => displayWidth(renderPlain(clientOf(r)))))] : []),
     Math.max(7, ...list.map((r) => displayWidth(renderPlain(r.command)))),
     Math.max(4, ...list.map((r) => displayWidth(renderPlain(r.note)))),
     Math.max(6, ...list.map((r) => displayWidth(renderPlain(policyOf(r))))),
   ]
   const w = flexWidths(columns, natural, o.width)
+  const c = showClient ? 1 : 0
   const rows = list.map((r) => [
     r.pending_id,
     formatAge(new Date(r.queued_at)),
-    fitCell(r.command, w[2], `hub pending ${r.pending_id.slice(-8)}`),
-    fitCell(r.note, w[3]),
-    fitCell(policyOf(r), w[4]),
+    ...(showClient ? [renderPlain(clientOf(r))] : []),
+    fitCell(r.command, w[2 + c], `hub pending ${r.pending_id.slice(-8)}`),
+    fitCell(r.note, w[3 + c]),
+    fitCell(policyOf(r), w[4 + c]),
   ])
   // Team mode: a Host column once any request runs on a host other than this one.
   if (list.some((r) => r.host !== undefined && r.host !== o.hostHere)) {
