@@ -46,8 +46,12 @@ export function spawnPty(
 
   child.stdout!.on('data', onData)
   child.stderr!.on('data', onData)
+  let closed = false
   const exited = new Promise<number>((resolve) => {
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : -1)))
+    child.on('close', (code, signal) => {
+      closed = true
+      resolve(code ?? (signal ? 128 : -1))
+    })
   })
   return {
     child,
@@ -72,9 +76,10 @@ export function spawnPty(
           if (m) return from + m.index + m[0].length
         }
 
-        if (child.exitCode !== null || Date.now() > deadline)
+        // `closed`, not the exit: output still in the pipe after the exit is read before giving up.
+        if (closed || Date.now() > deadline)
           throw new Error(
-            `gave up waiting for ${String(pattern)} (${child.exitCode === null ? 'timed out' : `exited ${child.exitCode}`}); the screen:\n${screen}`,
+            `gave up waiting for ${String(pattern)} (${closed ? `exited ${child.exitCode}` : 'timed out'}); the screen:\n${screen}`,
           )
         await new Promise((resolve) => {
           setTimeout(resolve, 25)
