@@ -7,7 +7,8 @@ import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {type DaemonProcess, hub, removeRoot, startDaemonProcess, tempRoot} from './helpers.js'
+import {type HubEvent, SseParser} from '../src/lib/client.js'
+import {type DaemonProcess, hub, removeRoot, startDaemonProcess, tempRoot, waitFor} from './helpers.js'
 
 let root: string
 let daemon: DaemonProcess
@@ -218,5 +219,50 @@ describe('hub denied', () => {
     } finally {
       await removeRoot(empty)
     }
+  })
+})
+
+/** Reads an event stream into `got` until `stop` aborts it. */
+async function follow(path: string, got: HubEvent[], stop: AbortSignal, opened: () => void): Promise<void> {
+  const token = (await readFile(join(root, 'runtime', 'operator_token.txt'), 'utf8')).trim()
+  const res = await fetch(`${daemon.base}${path}`, {headers: {'x-agent-token': token}, signal: stop})
+  opened()
+  const parser = new SseParser()
+  try {
+    for await (const chunk of res.body!) got.push(...parser.push(Buffer.from(chunk as Uint8Array)))
+  } catch {
+    // aborted: the test is done with it
+  }
+}
+
+describe('live output on /events', () => {
+  it('?output=1 carries run_output chunks before run_finished, a character split between chunks arriving whole', async () => {
+    const withOutput: HubEvent[] = []
+    const without: HubEvent[] = []
+    const stop = new AbortController()
+    let open = 0
+    const streams = [
+      follow('/events?output=1', withOutput, stop.signal, () => open++),
+      follow('/events', without, stop.signal, () => open++),
+    ]
+    await waitFor(() => open === 2, 'both streams open')
+    // "x" and the first byte of "é" (C3 A9), then — once the test saw "x" — the second byte.
+    const id = await plan(String.raw`printf 'x\303'; while [ ! -e go-utf8 ]; do sleep 0.05; done; printf '\251y\n'`)
+    expect((await hub(['approve', id, '--yes', '--no-wait'], {root})).code).toBe(0)
+    const mine = (e: HubEvent): boolean => e.data.pending_id === id
+    await waitFor(() => withOutput.some((e) => mine(e) && e.type === 'run_output'), 'the first chunk')
+    await writeFile(join(root, 'workspace', 'go-utf8'), '')
+    await waitFor(() => withOutput.some((e) => mine(e) && e.type === 'run_finished'), 'run_finished')
+    await waitFor(() => without.some((e) => mine(e) && e.type === 'run_finished'), 'run_finished without output')
+    stop.abort()
+    await Promise.all(streams)
+    const types = withOutput.filter((e) => mine(e)).map((e) => e.type)
+    expect(types.lastIndexOf('run_output')).toBeLessThan(types.indexOf('run_finished'))
+    const text = withOutput
+      .filter((e) => mine(e) && e.type === 'run_output')
+      .map((e) => e.data.data)
+      .join('')
+    expect(text).toBe('x\u00E9y\n')
+    expect(without.filter((e) => e.type === 'run_output')).toEqual([])
   })
 })

@@ -2,7 +2,8 @@
  * Live output of an approved run for `hub approve` (issue 13): the daemon's `/events?output=1` stream
  * carries `run_output` chunks as the command writes them, then `run_finished` (or `run_interrupted`)
  * once the record is on disk. The stream is opened before the approval is sent, so no chunk is
- * written before anyone listens; the events are picked by pending id, known before the run id is.
+ * written before anyone listens (the daemon subscribes before it sends the stream's headers, which is
+ * when `onOpen` fires); the events are picked by pending id, known before the run id is.
  *
  * The record stays the truth: the result comes from `GET /requests/:id` and `GET /runs/:id`, and the
  * stream only shows what happens meanwhile. When the stream is lost, the caller prints the record.
