@@ -224,6 +224,22 @@ describe('hub approve <id> on a terminal', () => {
   })
 })
 
+describe('hub deny on a terminal', () => {
+  it('several ids are listed and confirmed once; n denies nothing', async () => {
+    const a = await plan('echo keep-a')
+    const b = await plan('echo keep-b')
+    const s = pty(['deny', a.slice(-8), b.slice(-8)])
+    await s.waitFor('Deny these 2 requests? [y yes · n no]')
+    expect(s.text()).toContain('echo keep-a')
+    expect(s.text()).toContain('echo keep-b')
+    s.send('n')
+    await s.waitFor('Nothing denied.')
+    expect(await s.exited).toBe(0)
+    expect((await waiting()).sort()).toEqual([a, b].sort())
+    expect((await hub(['deny', a, b], {root})).code).toBe(0)
+  })
+})
+
 describe('hub review', () => {
   it('walks the queue oldest first (y, n, s), takes what arrives meanwhile, and ends with the counts', async () => {
     expect(await waiting()).toEqual([])
@@ -260,6 +276,21 @@ describe('hub review', () => {
     }, 'the approved request to run')
     expect(ran.stdout).toBe('review-1\n')
     for (const id of [r3, r4]) await hub(['deny', id], {root})
+  })
+
+  it('Ctrl-C at a reason goes back to the question; Ctrl-C at the question ends the review with 130 and the counts', async () => {
+    const id = await plan('echo review-interrupted')
+    const s = pty(['review'])
+    let at = await s.waitFor('Approve?')
+    s.send('n')
+    at = await s.waitFor('Reason', {from: at})
+    s.send('\u0003')
+    at = await s.waitFor('Approve?', {from: at})
+    s.send('\u0003')
+    await s.waitFor('0 approved, 0 denied, 0 skipped; 1 waiting.', {from: at})
+    expect(await s.exited).toBe(130)
+    expect(await waiting()).toEqual([id])
+    expect((await hub(['deny', id], {root})).code).toBe(0)
   })
 
   it('says it needs a terminal when there is none', async () => {
