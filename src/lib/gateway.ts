@@ -4,6 +4,7 @@
  * each transition durable before it resolves (SPEC §6.4). Queries live in `request-views.ts`.
  */
 import {EventEmitter} from 'node:events'
+import {StringDecoder} from 'node:string_decoder'
 
 import type {HubConfig} from './config.js'
 import type {Logger} from './logger.js'
@@ -86,6 +87,8 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
   /** Ids being decided right now: a second approve/deny of the same id gets 409 at once. */
   private readonly deciding = new Set<string>()
   private lastEventAt: string | undefined
+  /** Live output decoders, per run (the executor passes the same claimed object for every chunk of a run). */
+  private readonly outputDecoders = new WeakMap<ClaimedRequest, Record<'stderr' | 'stdout', StringDecoder>>()
 
   constructor(private readonly o: GatewayOptions) {
     super()
@@ -353,6 +356,16 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
 
   private announceOutput(claimed: ClaimedRequest, stream: 'stderr' | 'stdout', chunk: Buffer): void {
     if (this.listenerCount('event') === 0) return
+    // One decoder per run and stream: a character split between two chunks is sent whole with the
+    // second, never as two U+FFFD that the live view would show while the record holds the character.
+    let decoders = this.outputDecoders.get(claimed)
+    if (!decoders) {
+      decoders = {stderr: new StringDecoder('utf8'), stdout: new StringDecoder('utf8')}
+      this.outputDecoders.set(claimed, decoders)
+    }
+
+    const data = decoders[stream].write(chunk)
+    if (data === '') return
     this.emit('event', {
       type: 'run_output',
       data: {
@@ -361,7 +374,7 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
         pending_id: claimed.pending_id,
         agent: claimed.actor.token,
         stream,
-        data: chunk.toString('utf8'),
+        data,
       },
     })
   }

@@ -59,7 +59,7 @@ export function describePending(req: PendingRequest, o: ViewOptions): string {
     label('command') + valueLines(req.command, s),
     label('cwd') + renderPlain(req.cwd),
   ]
-  if (req.host) out.push(label('host') + `${renderPlain(req.host)} (runs there)`)
+  if (req.host && req.host !== o.hostHere) out.push(label('host') + `${renderPlain(req.host)} (runs there)`)
   if (req.note) out.push(prose('note', req.note, o))
   const limits = [`timeout ${req.timeout_s}s`]
   if (req.network === false) limits.push('no network')
@@ -104,8 +104,48 @@ export function describeDenied(d: DeniedRequest, o: ViewOptions): string {
   ]
   if (d.note) out.push(prose('note', d.note, o))
   out.push(prose('reason', d.reason || '(none given)', o))
-  if (d.policy?.rule) out.push(label('rule') + renderPlain(d.policy.rule))
+  // The rule that refused it; for a request an operator decided, the verdict that sent it to them.
+  if (d.policy?.rule && d.by === 'policy') out.push(label('rule') + renderPlain(d.policy.rule))
+  else if (d.policy?.rule)
+    out.push(label('policy') + `${renderPlain(d.policy.decision)} (rule ${renderPlain(d.policy.rule)})`)
+  if (d.denied_by) out.push(label('by') + `${d.denied_by.role} ${renderPlain(d.denied_by.token)}`)
+  const asked = new Date(d.ts * 1000)
+  const queued = Number.isNaN(asked.getTime()) ? '' : `, queued ${when(asked.toISOString(), o.zone, formatAge)}`
+  out.push(
+    label('from') +
+      `${d.actor.role} ${renderPlain(d.actor.token)}${d.client ? ` (${renderPlain(d.client)})` : ''}${queued}`,
+  )
   return out.join('\n')
+}
+
+/**
+ * An operator's edit, before it is approved: the command that would run instead, whole, beside the
+ * one the agent asked for, so the difference is seen before `y`.
+ */
+export function describeEdit(original: string, edited: string | undefined, o: ViewOptions): string {
+  const s = o.style
+  if (edited === undefined) return s.dim('  The command is back to what the agent asked.')
+  return [
+    label('edited') + valueLines(edited, s),
+    s.dim(label('was')) + valueLines(original, s),
+    s.dim('  The policy checks the edited command again when you approve it.'),
+  ].join('\n')
+}
+
+/**
+ * What a bulk `hub approve`/`hub deny` is about to act on, oldest first: one entry per request with
+ * who asked and the command whole (continuation lines indented under it), so a confirmation is given
+ * to exactly what is listed.
+ */
+export function selectionList(list: readonly PendingRequest[], o: ViewOptions): string {
+  const s = o.style
+  return list
+    .map((r) => {
+      const who = `${r.actor.role} ${renderPlain(r.actor.token)}${r.client ? ` (${renderPlain(r.client)})` : ''}`
+      const command = renderPlain(r.command, {multiline: true, indent: '    ', style: s.yellow})
+      return `  ${s.bold(r.pending_id)}  ${s.dim(who)}\n    ${command}`
+    })
+    .join('\n')
 }
 
 /** The pending table: every column to the terminal's width, the command cut only with a mark. */
