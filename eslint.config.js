@@ -59,15 +59,9 @@ export default [
     rules: {'no-template-curly-in-string': 'off'},
   },
   {
-    // Debt from this stop's merges, listed so that lint runs clean and nothing new slips in: the policy
-    // modules split this stop and the hook tests still need these rewritten (issue 11 tracks it).
-    files: [
-      'src/lib/policy/**/*.ts',
-      'src/lib/hooks/*.ts',
-      'test/hooks.test.ts',
-      'test/policy-load.test.ts',
-      'bench/policy.bench.ts',
-    ],
+    // Debt from an earlier stop's merges, listed so that lint runs clean and nothing new slips in: the
+    // policy modules split then still need these rewritten (issue 11 tracks it).
+    files: ['src/lib/policy/**/*.ts', 'test/policy-load.test.ts', 'bench/policy.bench.ts'],
     rules: {
       'no-control-regex': 'off',
       'no-promise-executor-return': 'off',
