@@ -21,9 +21,10 @@ import type {AgentLimits, AuditStatus, HubStore, ListOptions, Page, StoreCounts}
 import {type AuditEntry, type AuditFields} from '../../audit/entry.js'
 import {HubError} from '../../errors.js'
 import {RuntimeStore} from '../../store.js'
+import {hostAuditKey, readMeta, readSignedHead} from './audit-key.js'
 import {EntryFeed} from './feed.js'
-import {connectPool, describeUrl, loadAuditKey} from './pool.js'
-import {migrate} from './schema.js'
+import {connectPool, describeUrl} from './pool.js'
+import {META, migrate} from './schema.js'
 import {AuditWriter, unavailable} from './writer.js'
 
 const HEARTBEAT_MS = 10_000
@@ -37,7 +38,12 @@ const LISTS = {
 
 type Tx = pg.PoolClient
 
-function agentOf(actor: {role: string; token: string}): null | string {
+/** As `hub runs --failed` says: a non-zero (or no) exit code, a timeout, or an interruption. */
+export function isFailedRun(r: Pick<RunRecord, 'exit_code' | 'interrupted' | 'timed_out'>): boolean {
+  return r.exit_code !== 0 || r.timed_out === true || r.interrupted === true
+}
+
+export function agentOf(actor: {role: string; token: string}): null | string {
   return actor.role === 'agent' ? actor.token : null
 }
 
@@ -94,10 +100,14 @@ export class PostgresHubStore implements HubStore {
         client.release()
       }
 
-      const key = await loadAuditKey(pool)
+      const key = await hostAuditKey(pool, o.runtimeDir)
+      const headText = await readMeta(pool, META.head)
+      const head = headText === undefined ? undefined : readSignedHead(key, headText)
+      // A head that does not verify is left for `hub audit verify` to report; the chain goes on keyed.
+      const keyedFrom = head === undefined || typeof head === 'string' ? 1 : head.keyed_from
       const {rows} = await pool.query<{seq: null | string}>('SELECT max(seq) AS seq FROM hub_audit')
       const feed = new EntryFeed(pool, o.url, Number(rows[0]?.seq ?? 0), o.log)
-      const writer = new AuditWriter(pool, key, (entries) => feed.committed(entries), o.log)
+      const writer = new AuditWriter(pool, key, keyedFrom, (entries) => feed.committed(entries), o.log)
       const store = new PostgresHubStore({files, host: o.host, pool, feed, writer, log: o.log})
       await feed.start()
       await store.register(o.base ?? '')
@@ -252,9 +262,9 @@ export class PostgresHubStore implements HubStore {
     const {stdout: _o, stderr: _e, ...summary} = record
     return this.last(async (tx) => {
       await tx.query(
-        `INSERT INTO hub_runs (run_id, pending_id, agent, host, finished_at, summary, doc)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (run_id) DO UPDATE SET finished_at = $5, summary = $6, doc = $7`,
+        `INSERT INTO hub_runs (run_id, pending_id, agent, host, finished_at, summary, doc, failed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (run_id) DO UPDATE SET finished_at = $5, summary = $6, doc = $7, failed = $8`,
         [
           record.run_id,
           record.pending_id,
@@ -263,6 +273,7 @@ export class PostgresHubStore implements HubStore {
           record.finished_at,
           JSON.stringify(summary),
           JSON.stringify(record),
+          isFailedRun(record),
         ],
       )
       await tx.query('UPDATE hub_claims SET state = $2, doc = $3 WHERE pending_id = $1', [

@@ -18,7 +18,8 @@ import type {Logger} from '../../logger.js'
 import {GENESIS_HASH, sealLine} from '../../audit/chain.js'
 import {type AuditEntry, type AuditFields} from '../../audit/entry.js'
 import {HubError} from '../../errors.js'
-import {LOCKS, NOTIFY_CHANNEL} from './schema.js'
+import {signHead} from './audit-key.js'
+import {LOCKS, META, NOTIFY_CHANNEL} from './schema.js'
 
 /** The transition: its statements (which must throw before writing when they refuse) and its lines. */
 export type Work = (tx: PoolClient) => Promise<AuditFields[]>
@@ -60,6 +61,8 @@ export class AuditWriter {
   constructor(
     private readonly pool: Pool,
     private readonly key: AuditKey,
+    /** From which seq the chain is keyed (1, or after the unkeyed lines of a migrated log). */
+    private readonly keyedFrom: number,
     private readonly committed: (entries: AuditEntry[]) => void,
     private readonly log: Logger,
   ) {}
@@ -99,20 +102,19 @@ export class AuditWriter {
     const client = await this.pool.connect()
     let broken = false
     try {
-      await client.query('BEGIN')
-      await client.query('SELECT pg_advisory_xact_lock($1)', [LOCKS.audit])
-      const tail = await client.query<{hash: string; seq: string}>(
-        "SELECT seq, line::json->>'hash' AS hash FROM hub_audit ORDER BY seq DESC LIMIT 1",
-      )
+      // One round trip: the transaction, the chain's lock and its tail (constants only, so one text).
+      const opened = (await client.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(${LOCKS.audit}); ` +
+          "SELECT seq, line::json->>'hash' AS hash FROM hub_audit ORDER BY seq DESC LIMIT 1",
+      )) as unknown as Array<{rows: Array<{hash: string; seq: string}>}>
+      const tail = opened[2]!
       let seq = tail.rows[0] ? Number(tail.rows[0].seq) : 0
       let prev = tail.rows[0]?.hash ?? GENESIS_HASH
       const done: Array<{entries: AuditEntry[]; job: Job}> = []
-      const rows: {event: string[]; line: string[]; pending: Array<null | string>; run: Array<null | string>} = {
-        event: [],
-        line: [],
-        pending: [],
-        run: [],
-      }
+      const rows: Record<'actor' | 'client' | 'pending' | 'run', Array<null | string>> & {
+        event: string[]
+        line: string[]
+      } = {actor: [], client: [], event: [], line: [], pending: [], run: []}
       const seqs: number[] = []
       const stamps: string[] = []
       const now = new Date()
@@ -135,6 +137,8 @@ export class AuditWriter {
           rows.event.push(sealed.entry.event)
           rows.pending.push(stringOrNull(sealed.entry.pending_id))
           rows.run.push(stringOrNull(sealed.entry.run_id))
+          rows.client.push(stringOrNull(sealed.entry.client))
+          rows.actor.push(stringOrNull((sealed.entry.actor as undefined | {token?: unknown})?.token))
           rows.line.push(sealed.line)
           return sealed.entry
         })
@@ -142,13 +146,32 @@ export class AuditWriter {
       }
 
       if (seqs.length > 0) {
+        // The lines, the signed head and the wake-up in one statement. The notification is delivered
+        // at COMMIT to every daemon and CLI that listens: a hint, the table is the record.
         await client.query(
-          `INSERT INTO hub_audit (seq, ts, event, pending_id, run_id, line)
-           SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])`,
-          [seqs, stamps, rows.event, rows.pending, rows.run, rows.line],
+          `WITH lines AS (
+             INSERT INTO hub_audit (seq, ts, event, pending_id, run_id, client, actor, line)
+             SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[], $7::text[], $8::text[])),
+           head AS (
+             INSERT INTO hub_meta (name, value) VALUES ($9, $10)
+             ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value)
+           SELECT pg_notify($11, $12)`,
+          [
+            seqs,
+            stamps,
+            rows.event,
+            rows.pending,
+            rows.run,
+            rows.client,
+            rows.actor,
+            rows.line,
+            META.head,
+            signHead(this.key, {seq, hash: prev, keyed_from: this.keyedFrom}),
+            NOTIFY_CHANNEL,
+            String(seq),
+          ],
         )
-        // Delivered at COMMIT, to every daemon and CLI that listens: a hint, the table is the record.
-        await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(seq)])
       }
 
       await client.query('COMMIT')

@@ -1,0 +1,324 @@
+/**
+ * History on PostgreSQL (issue 16), on a real throwaway cluster:
+ * - `hub audit` (filters, --json, --stats) and `hub runs` (list, show, --json) with --store answer
+ *   what they answer on the files for the same lifecycle: bytes compared after normalising ids,
+ *   times, hashes and tokens, which differ between two runs by nature;
+ * - `hub tail` on daemon A sees events written by daemon B, also after its LISTEN connection is cut;
+ * - `hub audit verify --store` catches rows rewritten with recomputed hashes, rows cut off the end,
+ *   and a removed or forged head; a daemon without the team's key is refused;
+ * - `hub store migrate --to` copies a runtime directory: the same bytes from `hub audit --json` and
+ *   `hub runs --json`, the chain verified, and a daemon that goes on from there.
+ */
+import {type ChildProcess, spawn} from 'node:child_process'
+import {createHmac, randomBytes} from 'node:crypto'
+import {copyFile, mkdir, readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import pg from 'pg'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {BIN, childEnv, type DaemonProcess, hub, removeRoot, startDaemonProcess, tempRoot, waitFor} from './helpers.js'
+import {findPostgres, type PgCluster, startCluster} from './pg-cluster.js'
+
+const PG_BIN = findPostgres()
+if (!PG_BIN) {
+  process.stderr.write(
+    '\n!!! SKIPPING test/postgres-queries.test.ts: no PostgreSQL server binaries (initdb, pg_ctl) found.\n' +
+      '!!! Install the Debian `postgresql` package or set HUB_TEST_PG_BIN.\n\n',
+  )
+}
+
+const BASE_ENV = {
+  AGENT_HUB_HOST_NAME: 'host-q',
+  AGENT_HUB_SANDBOX: 'none',
+  AGENT_HUB_MAX_PENDING_PER_AGENT: '1000',
+  AGENT_HUB_RATE_LIMIT_REQUESTS: '100000',
+}
+
+interface Node {
+  agent: string
+  daemon: DaemonProcess
+  env: Record<string, string>
+  root: string
+}
+
+async function token(root: string, file: string): Promise<string> {
+  return (await readFile(join(root, 'runtime', file), 'utf8')).trim()
+}
+
+async function startNode(root: string, env: Record<string, string>, keyFrom?: string): Promise<Node> {
+  if (keyFrom) {
+    await mkdir(join(root, 'runtime'), {recursive: true, mode: 0o700})
+    await copyFile(join(keyFrom, 'runtime', 'audit.key'), join(root, 'runtime', 'audit.key'))
+  }
+
+  const daemon = await startDaemonProcess(root, {...BASE_ENV, ...env})
+  return {root, env, daemon, agent: await token(root, 'agent_hub_token.txt')}
+}
+
+async function plan(node: Node, command: string): Promise<{body: Record<string, unknown>; status: number}> {
+  const res = await fetch(`${node.daemon.base}/plan`, {
+    method: 'POST',
+    headers: {'content-type': 'application/json', 'x-agent-token': node.agent},
+    body: JSON.stringify({command, note: 'query test'}),
+  })
+  return {status: res.status, body: (await res.json()) as Record<string, unknown>}
+}
+
+async function cli(node: {env: Record<string, string>; root: string}, args: string[]): Promise<string> {
+  const r = await hub(args, {root: node.root, env: node.env})
+  expect(r.code, `hub ${args.join(' ')}: ${r.stderr}${r.stdout}`).toBe(0)
+  return r.stdout
+}
+
+/** The same steps on any store: run, refused by policy, denied, failed run, left waiting. */
+async function lifecycle(node: Node): Promise<void> {
+  const ok = await plan(node, 'echo one')
+  await cli(node, ['approve', ok.body.pending_id as string, '--json'])
+  const blocked = await plan(node, 'rm -rf /')
+  expect(blocked.status).toBeGreaterThanOrEqual(400)
+  const denied = await plan(node, 'echo two')
+  await cli(node, ['deny', denied.body.pending_id as string, '--reason', 'not now'])
+  const failing = await plan(node, 'ls /nonexistent-dir-for-hub-test')
+  await cli(node, ['approve', failing.body.pending_id as string, '--json'])
+  expect((await plan(node, 'echo three')).status).toBe(200)
+}
+
+/** What differs between two runs by nature: ids, times, hashes, keys, tokens, measured figures, roots. */
+function normalise(text: string, root: string): string {
+  const ids = new Map<string, string>()
+  return text
+    .replaceAll(root, '<root>')
+    .replaceAll(/\d{8}_\d{6}_[\da-f]{8}/g, (id) => {
+      if (!ids.has(id)) ids.set(id, `<id${ids.size + 1}>`)
+      return ids.get(id)!
+    })
+    .replaceAll(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<time>')
+    .replaceAll(/\b[\da-f]{64}\b/g, '<hash>')
+    .replaceAll(/"key_id":"[\da-f]{16}"/g, '"key_id":"<key>"')
+    .replaceAll(/"token":"[^"]*"/g, '"token":"<token>"')
+    .replaceAll(
+      /"(duration_ms|cpu_ms|peak_rss_mb|ts|denied_ts|average|p50|p95|p99|max|min|total)":[\d.e+-]+/g,
+      '"$1":<n>',
+    )
+}
+
+describe.skipIf(!PG_BIN)('history on PostgreSQL', () => {
+  let cluster: PgCluster
+  const roots: string[] = []
+  const daemons: DaemonProcess[] = []
+  let files: Node
+  let team: Node
+  let teamUrl: string
+
+  const newRoot = async (name: string): Promise<string> => {
+    const root = await tempRoot(`hub-pgq-${name}-`)
+    roots.push(root)
+    return root
+  }
+
+  const started = async (root: string, env: Record<string, string>, keyFrom?: string): Promise<Node> => {
+    const node = await startNode(root, env, keyFrom)
+    daemons.push(node.daemon)
+    return node
+  }
+
+  beforeAll(async () => {
+    cluster = await startCluster(PG_BIN!)
+    teamUrl = await cluster.url('hub_compat')
+    ;[files, team] = await Promise.all([
+      started(await newRoot('files'), {}),
+      started(await newRoot('pg'), {AGENT_HUB_STORE: teamUrl}),
+    ])
+    await Promise.all([lifecycle(files), lifecycle(team)])
+    // Stopped, so that both histories hold still while they are compared.
+    await Promise.all([files.daemon.stop(), team.daemon.stop()])
+  }, 180_000)
+
+  afterAll(async () => {
+    for (const d of daemons) await d.stop('SIGKILL')
+    await cluster?.stop()
+    for (const root of roots) await removeRoot(root)
+  })
+
+  it('hub audit and hub runs print the same JSON from PostgreSQL as from the files', async () => {
+    const fp = async (node: Node): Promise<string> => {
+      const lines = JSON.parse(await cli(node, ['audit', '--json', '--event', 'command_queued'])) as Array<{
+        actor: {token: string}
+      }>
+      return lines[0]!.actor.token
+    }
+
+    const queries: Array<(node: Node) => Promise<string[]>> = [
+      async () => ['audit', '--json'],
+      async () => ['audit', '--json', '--blocked'],
+      async () => ['audit', '--json', '--executed'],
+      async () => ['audit', '--json', '--event', 'command_denied,command_approved'],
+      async () => ['audit', '--json', '--client', 'http'],
+      async (n) => ['audit', '--json', '--agent', await fp(n)],
+      async () => ['audit', '--json', '--since', '1h'],
+      async () => ['audit', '--json', '--until', '2000-01-01'],
+      async () => ['audit', '--json', '--grep', '^echo t'],
+      async () => ['audit', '--json', '--limit', '3'],
+      async () => ['audit', '--json', '--executed', '--limit', '1'],
+      async () => ['audit', '--json', '--stats'],
+      async () => ['audit', '--json', '--stats', '--executed', '--grep', 'echo'],
+      async () => ['runs', '--json'],
+      async () => ['runs', '--json', '--failed'],
+      async () => ['runs', '--json', '--last', '1'],
+    ]
+    for (const query of queries) {
+      const fileArgs = await query(files)
+      const pgArgs = await query(team)
+      const fromFiles = normalise(await cli(files, fileArgs), files.root)
+      const fromPg = normalise(await cli(team, pgArgs), team.root)
+      expect(fromPg, `hub ${pgArgs.join(' ')}`).toBe(fromFiles)
+      expect(fromFiles.length, `hub ${fileArgs.join(' ')}`).toBeGreaterThan(2)
+    }
+
+    // The table and `runs show` read the database too.
+    const [newest] = JSON.parse(await cli(team, ['runs', '--json', '--last', '1'])) as Array<{run_id: string}>
+    const show = await cli(team, ['runs', 'show', newest!.run_id, '--json'])
+    expect(JSON.parse(show)).toMatchObject({run_id: newest!.run_id})
+    expect(await cli(team, ['audit', '--blocked'])).toContain('rm -rf /')
+    const missing = await hub(['runs', 'show', '20000101_000000_00000000'], {root: team.root, env: team.env})
+    expect(missing.code).not.toBe(0)
+    expect(missing.stderr).toContain('No run')
+  })
+
+  it('hub tail on daemon A sees what daemon B writes, also after its LISTEN connection is cut', async () => {
+    const url = await cluster.url('hub_tail')
+    const a = await started(await newRoot('ta'), {AGENT_HUB_STORE: url, AGENT_HUB_HOST_NAME: 'host-ta'})
+    const b = await started(await newRoot('tb'), {AGENT_HUB_STORE: url, AGENT_HUB_HOST_NAME: 'host-tb'}, a.root)
+    let out = ''
+    const tail: ChildProcess = spawn(process.execPath, [BIN, 'tail', '--json'], {
+      cwd: a.root,
+      env: childEnv(a.root, a.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    tail.stdout!.on('data', (c: Buffer) => {
+      out += c.toString()
+    })
+    try {
+      // The tail is connected once a line written on A reaches it.
+      const first = await plan(a, 'echo from-a')
+      await waitFor(() => out.includes(first.body.pending_id as string), 'the tail to connect')
+      const fromB = await plan(b, 'echo from-b')
+      await waitFor(() => out.includes(fromB.body.pending_id as string), "B's line on A's tail")
+
+      // A missed notification: every LISTEN connection is cut; A catches up from the table.
+      const db = new pg.Client({connectionString: url})
+      await db.connect()
+      const cut = await db.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+      )
+      await db.end()
+      expect(cut.rows.length).toBeGreaterThanOrEqual(2)
+      const after = await plan(b, 'echo after-the-cut')
+      await waitFor(() => out.includes(after.body.pending_id as string), "B's line after the cut on A's tail")
+      const events = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as {pending_id?: string; type?: string})
+      expect(events.filter((e) => e.pending_id === after.body.pending_id).length).toBeGreaterThanOrEqual(1)
+    } finally {
+      tail.kill('SIGTERM')
+    }
+
+    // A host without the team's key is refused: it could only write lines nobody can verify.
+    await expect(
+      startNode(await newRoot('tc'), {AGENT_HUB_STORE: url, AGENT_HUB_HOST_NAME: 'host-tc'}),
+    ).rejects.toThrow(/keyed with key_id [\da-f]{16}/)
+  })
+
+  it('hub audit verify --store catches rewritten rows, rows cut off the end and a forged head', async () => {
+    const db = new pg.Pool({connectionString: teamUrl, max: 2})
+    const verify = async (): Promise<{code: number; kind?: string}> => {
+      const r = await hub(['audit', 'verify', '--json', '--store', teamUrl], {root: team.root})
+      const report = JSON.parse(r.stdout) as {first_break?: {kind: string}; ok: boolean}
+      expect(report.ok).toBe(r.code === 0)
+      return {code: r.code, kind: report.first_break?.kind}
+    }
+
+    const saved = await db.query<{line: string; seq: string}>('SELECT seq, line FROM hub_audit ORDER BY seq')
+    const head = await db.query<{value: string}>("SELECT value FROM hub_meta WHERE name = 'audit_head'")
+    const restore = async (): Promise<void> => {
+      await db.query('DELETE FROM hub_audit WHERE seq > 0')
+      for (const r of saved.rows)
+        await db.query("INSERT INTO hub_audit (seq, ts, event, line) VALUES ($1, now(), 'x', $2)", [r.seq, r.line])
+      await db.query("UPDATE hub_meta SET value = $1 WHERE name = 'audit_head'", [head.rows[0]!.value])
+    }
+
+    try {
+      expect(await verify()).toEqual({code: 0, kind: undefined})
+
+      // Rewritten from a line on, every hash recomputed: with a guessed key, then with plain SHA-256.
+      const victim = saved.rows.find((r) => r.line.includes('"echo two"'))!
+      for (const hashOf of [
+        (body: string): string => createHmac('sha256', randomBytes(32)).update(body).digest('hex'),
+        (body: string): string => createHmac('sha256', '').update(body).digest('hex'),
+      ]) {
+        let prev: string | undefined
+        for (const r of saved.rows.filter((x) => Number(x.seq) >= Number(victim.seq))) {
+          let body = r.line.slice(0, r.line.lastIndexOf(',"hash":"')) + '}'
+          if (r === victim) body = body.replace('"echo two"', '"echo TWO"')
+          if (prev) body = body.replace(/"prev":"[\da-f]{64}"/, `"prev":"${prev}"`)
+          prev = hashOf(body)
+          await db.query('UPDATE hub_audit SET line = $2 WHERE seq = $1', [
+            r.seq,
+            `${body.slice(0, -1)},"hash":"${prev}"}`,
+          ])
+        }
+
+        expect(await verify()).toEqual({code: 1, kind: 'hash_mismatch'})
+        await restore()
+      }
+
+      expect((await verify()).code).toBe(0)
+      await db.query('DELETE FROM hub_audit WHERE seq > $1', [saved.rows.length - 3])
+      expect(await verify()).toEqual({code: 1, kind: 'truncated'})
+      await db.query('TRUNCATE hub_audit')
+      expect(await verify()).toEqual({code: 1, kind: 'truncated'})
+      await restore()
+
+      await db.query("DELETE FROM hub_meta WHERE name = 'audit_head'")
+      expect(await verify()).toEqual({code: 1, kind: 'checkpoint_missing'})
+      const forged = {...(JSON.parse(head.rows[0]!.value) as Record<string, unknown>), seq: 1}
+      await db.query("INSERT INTO hub_meta (name, value) VALUES ('audit_head', $1)", [JSON.stringify(forged)])
+      expect(await verify()).toEqual({code: 1, kind: 'checkpoint_invalid'})
+      await restore()
+      expect(await verify()).toEqual({code: 0, kind: undefined})
+    } finally {
+      await db.end()
+    }
+  })
+
+  it('hub store migrate copies a runtime directory; the same bytes come back; a daemon goes on from there', async () => {
+    const url = await cluster.url('hub_migrated')
+    const report = JSON.parse(await cli(files, ['store', 'migrate', '--to', url, '--json'])) as Record<string, number>
+    expect(report).toMatchObject({pending: 1, claimed: 2, decided: 2, runs: 2})
+    expect(report.audit_lines).toBeGreaterThan(8)
+    const withStore = {env: {AGENT_HUB_STORE: url}, root: files.root}
+    for (const args of [
+      ['audit', '--json'],
+      ['audit', '--json', '--stats'],
+      ['runs', '--json'],
+    ])
+      expect(await cli(withStore, args), args.join(' ')).toBe(await cli(files, args))
+    const fileVerify = JSON.parse(await cli(files, ['audit', 'verify', '--json'])) as {last_hash: string}
+    const pgVerify = JSON.parse(await cli(withStore, ['audit', 'verify', '--json'])) as {last_hash: string; ok: boolean}
+    expect(pgVerify).toMatchObject({ok: true, last_hash: fileVerify.last_hash})
+
+    const again = await hub(['store', 'migrate', '--to', url], {root: files.root})
+    expect(again.code).not.toBe(0)
+    expect(again.stderr).toContain('already holds hub data')
+
+    // The migrated host's daemon goes on with the chain in the database.
+    const node = await started(files.root, {AGENT_HUB_STORE: url})
+    const waiting = JSON.parse(await cli(node, ['pending', '--json'])) as Array<{command: string}>
+    expect(waiting.map((w) => w.command)).toEqual(['echo three'])
+    expect((await plan(node, 'echo after-migration')).status).toBe(200)
+    const after = JSON.parse(await cli(withStore, ['audit', 'verify', '--json'])) as {last_seq: number; ok: boolean}
+    expect(after.ok).toBe(true)
+    expect(after.last_seq).toBe(report.last_seq! + 1)
+  })
+})
