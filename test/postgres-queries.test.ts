@@ -315,6 +315,7 @@ describe.skipIf(!PG_BIN)('history on PostgreSQL', () => {
       const fromPg = (await cli(withStore, args)).replace(where, '')
       expect(fromPg, args.join(' ')).toBe((await cli(files, args)).replace(where, ''))
     }
+
     const fileVerify = JSON.parse(await cli(files, ['audit', 'verify', '--json'])) as {last_hash: string}
     const pgVerify = JSON.parse(await cli(withStore, ['audit', 'verify', '--json'])) as {last_hash: string; ok: boolean}
     expect(pgVerify).toMatchObject({ok: true, last_hash: fileVerify.last_hash})

@@ -29,6 +29,24 @@ import {AuditWriter, unavailable} from './writer.js'
 
 const HEARTBEAT_MS = 10_000
 
+/**
+ * An agent ($3) may add a request while its waiting requests plus its refusals since $6 are fewer
+ * than $7. Each count stops at the limit, so a flood of waiting requests never makes the check slower.
+ */
+const UNDER_LIMIT = `($3::text IS NULL OR
+  (SELECT count(*) FROM (SELECT 1 FROM hub_requests WHERE waiting AND agent = $3 LIMIT $7) w) +
+  (SELECT count(*) FROM (SELECT 1 FROM hub_decisions WHERE refused AND agent = $3 AND decided_ms > $6 LIMIT $7) d)
+  < $7)`
+
+function tooMany(limits: AgentLimits): HubError {
+  return new HubError(
+    'too_many_pending',
+    `This agent already has ${limits.maxPerAgent} requests waiting for an operator or refused in the last ` +
+      `${Math.round(limits.refusalWindowMs / 60_000)} minutes; wait for decisions before sending more.`,
+    {details: {limit: limits.maxPerAgent, retry_after: 30}},
+  )
+}
+
 /** The lists, newest first as the file store gives them (ids begin with their UTC time). */
 const LISTS = {
   denied: {table: 'hub_decisions', column: 'doc', where: 'TRUE', order: 'pending_id DESC'},
@@ -250,12 +268,20 @@ export class PostgresHubStore implements HubStore {
   }
 
   async queue(request: PendingRequest, line: AuditFields, limits: AgentLimits): Promise<AuditEntry> {
-    return this.last(async (tx) => {
-      // Under the writer's lock: every daemon's count and insert are one step.
-      await this.checkLoad(tx, request.actor, limits)
-      await this.insertRequest(tx, request, true)
-      return [line]
+    // Under the writer's lock, with the other requests of its transaction: every daemon's count and
+    // insert are one step.
+    const entries = await this.writer.runQueued({
+      agent: agentOf(request.actor),
+      doc: JSON.stringify(request),
+      expiresMs: Date.parse(request.expires_at),
+      host: request.host ?? this.host,
+      lines: [line],
+      maxPerAgent: limits.maxPerAgent,
+      pendingId: request.pending_id,
+      refusalsSince: Date.now() - limits.refusalWindowMs,
+      tooMany: () => tooMany(limits),
     })
+    return entries.at(-1)!
   }
 
   async recordRun(claimed: ClaimedRequest, record: RunRecord, line: AuditFields): Promise<AuditEntry> {
@@ -287,8 +313,20 @@ export class PostgresHubStore implements HubStore {
 
   async refuse(denied: DeniedRequest, line: AuditFields, limits: AgentLimits): Promise<AuditEntry> {
     return this.last(async (tx) => {
-      await this.checkLoad(tx, denied.actor, limits)
-      await this.insertDecision(tx, denied, true)
+      const r = await tx.query(
+        `INSERT INTO hub_decisions (pending_id, agent, refused, decided_ms, doc)
+         SELECT $1, $3, $5::boolean, $4, $2 WHERE ${UNDER_LIMIT}`,
+        [
+          denied.pending_id,
+          JSON.stringify(denied),
+          agentOf(denied.actor),
+          Date.parse(denied.denied_at),
+          true,
+          Date.now() - limits.refusalWindowMs,
+          limits.maxPerAgent,
+        ],
+      )
+      if (r.rowCount !== 1) throw tooMany(limits)
       return [line]
     })
   }
@@ -318,22 +356,6 @@ export class PostgresHubStore implements HubStore {
       claimed.state,
       JSON.stringify(claimed),
     ])
-  }
-
-  private async checkLoad(tx: Tx, actor: {role: string; token: string}, limits: AgentLimits): Promise<void> {
-    if (actor.role !== 'agent') return
-    const {rows} = await tx.query<{n: string}>(
-      `SELECT (SELECT count(*) FROM hub_requests WHERE waiting AND agent = $1) +
-              (SELECT count(*) FROM hub_decisions WHERE refused AND agent = $1 AND decided_ms > $2) AS n`,
-      [actor.token, Date.now() - limits.refusalWindowMs],
-    )
-    if (Number(rows[0]?.n ?? 0) < limits.maxPerAgent) return
-    throw new HubError(
-      'too_many_pending',
-      `This agent already has ${limits.maxPerAgent} requests waiting for an operator or refused in the last ` +
-        `${Math.round(limits.refusalWindowMs / 60_000)} minutes; wait for decisions before sending more.`,
-      {details: {limit: limits.maxPerAgent, retry_after: 30}},
-    )
   }
 
   private async insertClaim(tx: Tx, claimed: ClaimedRequest): Promise<void> {

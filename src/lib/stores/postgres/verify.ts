@@ -78,7 +78,7 @@ export async function verifyPostgresChain(pool: pg.Pool, url: string, runtimeDir
   const total = await pool.query<{n: string}>('SELECT count(*) AS n FROM hub_audit')
   const result: VerifyResult = {
     checkpoint: checkpoint ?? null,
-    checkpoint_status: key ? head === undefined ? 'missing' : checkpoint ? 'ok' : 'invalid' : 'not_checked',
+    checkpoint_status: key ? (head === undefined ? 'missing' : checkpoint ? 'ok' : 'invalid') : 'not_checked',
     files,
     key: keyState.state,
     key_id: key?.id ?? null,

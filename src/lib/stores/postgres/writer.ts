@@ -24,12 +24,38 @@ import {LOCKS, META, NOTIFY_CHANNEL} from './schema.js'
 /** The transition: its statements (which must throw before writing when they refuse) and its lines. */
 export type Work = (tx: PoolClient) => Promise<AuditFields[]>
 
+/**
+ * A new waiting request, the hot path (`POST /plan`): inserted with the others of its transaction in
+ * one statement, after one count per agent for the whole batch, so a batch of 32 costs two round
+ * trips instead of 32 (the round trips under the chain's lock are what limits throughput).
+ */
+export interface QueuedRow {
+  agent: null | string
+  doc: string
+  expiresMs: number
+  host: string
+  lines: AuditFields[]
+  maxPerAgent: number
+  pendingId: string
+  /** Refusals after this (epoch ms) count against the agent. */
+  refusalsSince: number
+  /** The error for an agent over its limit. */
+  tooMany: () => HubError
+}
+
 interface Job {
+  queued?: QueuedRow
   reject: (err: unknown) => void
   resolve: (entries: AuditEntry[]) => void
   settled: boolean
-  work: Work
+  work?: Work
 }
+
+/** Waiting requests plus recent refusals per agent, each count stopping at the limit. */
+const LOAD_SQL = `SELECT a.agent,
+  (SELECT count(*) FROM (SELECT 1 FROM hub_requests WHERE waiting AND agent = a.agent LIMIT $3) w) +
+  (SELECT count(*) FROM (SELECT 1 FROM hub_decisions WHERE refused AND agent = a.agent AND decided_ms > $2 LIMIT $3) d)
+  AS n FROM unnest($1::text[]) AS a(agent)`
 
 /** More than this in one transaction only makes each caller wait longer. */
 const MAX_BATCH = 128
@@ -49,6 +75,14 @@ export function unavailable(error: unknown): HubError {
 
 function stringOrNull(v: unknown): null | string {
   return typeof v === 'string' ? v : null
+}
+
+/** Counts a new request against its agent, or throws the agent's limit error (before anything is written). */
+function admitQueued(row: QueuedRow, load: Map<string, number>): void {
+  if (row.agent === null) return
+  const n = load.get(row.agent) ?? 0
+  if (n >= row.maxPerAgent) throw row.tooMany()
+  load.set(row.agent, n + 1)
 }
 
 export class AuditWriter {
@@ -75,27 +109,26 @@ export class AuditWriter {
 
   /** Runs `work` in a transaction with others and resolves with its sealed lines once committed. */
   run(work: Work): Promise<AuditEntry[]> {
-    return new Promise((resolve, reject) => {
-      if (this.closed) {
-        reject(new HubError('shutting_down', 'The store is closed; the daemon is shutting down.'))
-        return
-      }
+    return this.enqueue({work})
+  }
 
-      this.queue.push({work, resolve, reject, settled: false})
-      if (!this.flushing) {
-        // On a microtask, so that every transition started in this turn shares the transaction.
-        this.flushing = new Promise<void>((done) => {
-          queueMicrotask(() => {
-            this.flush()
-              .catch((error: Error) => this.log.error(`The PostgreSQL writer stopped: ${error.message}`))
-              .finally(() => {
-                this.flushing = undefined
-                done()
-              })
-          })
-        })
-      }
-    })
+  /** Queues a new waiting request (see QueuedRow); resolves with its lines once committed. */
+  runQueued(row: QueuedRow): Promise<AuditEntry[]> {
+    return this.enqueue({queued: row})
+  }
+
+  /** How many waiting requests and recent refusals each agent of the batch's new requests has. */
+  private async agentLoad(client: PoolClient, batch: Job[]): Promise<Map<string, number>> {
+    const rows = batch.flatMap((j) => (j.queued?.agent ? [j.queued] : []))
+    const load = new Map<string, number>()
+    if (rows.length === 0) return load
+    const {rows: counts} = await client.query<{agent: string; n: string}>(LOAD_SQL, [
+      [...new Set(rows.map((r) => r.agent))],
+      Math.min(...rows.map((r) => r.refusalsSince)),
+      Math.max(...rows.map((r) => r.maxPerAgent)),
+    ])
+    for (const c of counts) load.set(c.agent, Number(c.n))
+    return load
   }
 
   private async commit(batch: Job[]): Promise<void> {
@@ -118,10 +151,16 @@ export class AuditWriter {
       const seqs: number[] = []
       const stamps: string[] = []
       const now = new Date()
+      const load = await this.agentLoad(client, batch)
+      const queued: QueuedRow[] = []
       for (const job of batch) {
         let lines: AuditFields[]
         try {
-          lines = await job.work(client)
+          if (job.queued) {
+            lines = job.queued.lines
+            admitQueued(job.queued, load)
+            queued.push(job.queued)
+          } else lines = await job.work!(client)
         } catch (error) {
           if (!(error instanceof HubError)) throw error
           job.settled = true
@@ -143,6 +182,21 @@ export class AuditWriter {
           return sealed.entry
         })
         done.push({job, entries})
+      }
+
+      if (queued.length > 0) {
+        await client.query(
+          `INSERT INTO hub_requests (pending_id, host, agent, waiting, expires_ms, doc)
+           SELECT p, h, a, TRUE, e, d FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])
+             AS r(p, h, a, e, d)`,
+          [
+            queued.map((q) => q.pendingId),
+            queued.map((q) => q.host),
+            queued.map((q) => q.agent),
+            queued.map((q) => q.expiresMs),
+            queued.map((q) => q.doc),
+          ],
+        )
       }
 
       if (seqs.length > 0) {
@@ -191,6 +245,30 @@ export class AuditWriter {
     } finally {
       client.release(broken)
     }
+  }
+
+  private enqueue(what: Pick<Job, 'queued' | 'work'>): Promise<AuditEntry[]> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) {
+        reject(new HubError('shutting_down', 'The store is closed; the daemon is shutting down.'))
+        return
+      }
+
+      this.queue.push({...what, resolve, reject, settled: false})
+      if (!this.flushing) {
+        // On a microtask, so that every transition started in this turn shares the transaction.
+        this.flushing = new Promise<void>((done) => {
+          queueMicrotask(() => {
+            this.flush()
+              .catch((error: Error) => this.log.error(`The PostgreSQL writer stopped: ${error.message}`))
+              .finally(() => {
+                this.flushing = undefined
+                done()
+              })
+          })
+        })
+      }
+    })
   }
 
   private async flush(): Promise<void> {
