@@ -237,6 +237,18 @@ describe.skipIf(!PG_BIN)('history on PostgreSQL', () => {
     ).rejects.toThrow(/keyed with key_id [\da-f]{16}/)
   })
 
+  it("an agent's limit holds across a transaction's requests: 6 at once with a limit of 3 give 3", async () => {
+    const url = await cluster.url('hub_limit')
+    const node = await started(await newRoot('lim'), {AGENT_HUB_STORE: url, AGENT_HUB_MAX_PENDING_PER_AGENT: '3'})
+    const answers = await Promise.all(Array.from({length: 6}, (_, i) => plan(node, `echo limit-${i}`)))
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 429, 429, 429])
+    expect((await plan(node, 'echo one more')).status).toBe(429)
+    // A decision frees a place.
+    const id = answers.find((a) => a.status === 200)!.body.pending_id as string
+    await cli(node, ['deny', id])
+    expect((await plan(node, 'echo after a decision')).status).toBe(200)
+  })
+
   it('hub audit verify --store catches rewritten rows, rows cut off the end and a forged head', async () => {
     const db = new pg.Pool({connectionString: teamUrl, max: 2})
     const verify = async (): Promise<{code: number; kind?: string}> => {
