@@ -101,8 +101,8 @@ function normalise(text: string, root: string): string {
       // Where it was read from (--stats names it): a file path or the database.
       .replace(/"path": "[^"]*"/, '"path": <where>')
       .replaceAll(
-        /"(duration_ms|cpu_ms|peak_rss_mb|ts|denied_ts|average|p50|p95|p99|max|min|total)":[\d.e+-]+/g,
-        '"$1":<n>',
+        /"(duration_ms|cpu_ms|peak_rss_mb|ts|denied_ts|average|p50|p95|p99|max|min|total)":(\s*)[\d.e+-]+/g,
+        '"$1":$2<n>',
       )
   )
 }
