@@ -16,6 +16,7 @@ import type pg from 'pg'
 
 import {chmod, open, rm} from 'node:fs/promises'
 
+import {GENESIS_HASH} from '../../audit/chain.js'
 import {AUDIT_KEY_BYTES, auditFiles, AuditKey, createAuditKey, type KeyState, readAuditKey} from '../../audit/key.js'
 import {HubError} from '../../errors.js'
 import {runtimePaths} from '../../store.js'
@@ -143,9 +144,12 @@ export async function hostAuditKey(pool: pg.Pool, runtimeDir: string): Promise<A
   }
 
   if (dbId === undefined && local.state === 'ok') {
-    await pool.query('INSERT INTO hub_meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
+    // With a head at seq 0, so that a database emptied later does not pass for a new one.
+    await pool.query(`INSERT INTO hub_meta (name, value) VALUES ($1, $2), ($3, $4) ON CONFLICT (name) DO NOTHING`, [
       META.keyId,
       local.key.id,
+      META.head,
+      signHead(local.key, {seq: 0, hash: GENESIS_HASH, keyed_from: 1}),
     ])
     dbId = await meta(pool, META.keyId)
   }

@@ -125,7 +125,13 @@ export class PostgresHubStore implements HubStore {
       const keyedFrom = head === undefined || typeof head === 'string' ? 1 : head.keyed_from
       const {rows} = await pool.query<{seq: null | string}>('SELECT max(seq) AS seq FROM hub_audit')
       const feed = new EntryFeed(pool, o.url, Number(rows[0]?.seq ?? 0), o.log)
-      const writer = new AuditWriter(pool, key, keyedFrom, (entries) => feed.committed(entries), o.log)
+      const writer = new AuditWriter({
+        pool,
+        key,
+        keyedFrom,
+        committed: (entries) => feed.committed(entries),
+        log: o.log,
+      })
       const store = new PostgresHubStore({files, host: o.host, pool, feed, writer, log: o.log})
       await feed.start()
       await store.register(o.base ?? '')

@@ -57,12 +57,23 @@ function checkLine(w: Walk, key: AuditKey | undefined, rowSeq: number, text: str
     return 'unkeyed'
   }
 
-  const id = typeof line.key_id === 'string' ? line.key_id : JSON.stringify(line.key_id)
-  if (!key) return fail('key_missing', {key_id: id})
-  if (id !== key.id) return fail('unknown_key', {key_id: id})
-  if (bodyHash(buf, 0, split.bodyEnd, key) !== split.hash) return fail('hash_mismatch')
+  return checkKeyed(w, key, line.key_id, {buf, ...split})
+}
+
+/** A keyed line: named by this host's key and hashed under it. */
+function checkKeyed(
+  w: Walk,
+  key: AuditKey | undefined,
+  keyId: unknown,
+  text: {bodyEnd: number; buf: Buffer; hash: string},
+): Facts | undefined {
+  const at = {line: w.expected, seq: w.expected}
+  const id = typeof keyId === 'string' ? keyId : JSON.stringify(keyId)
+  if (!key) return {kind: 'key_missing', ...at, key_id: id}
+  if (id !== key.id) return {kind: 'unknown_key', ...at, key_id: id}
+  if (bodyHash(text.buf, 0, text.bodyEnd, key) !== text.hash) return {kind: 'hash_mismatch', ...at}
   w.keyed = true
-  w.hash = split.hash
+  w.hash = text.hash
   return undefined
 }
 
@@ -102,6 +113,23 @@ export async function verifyPostgresChain(pool: pg.Pool, url: string, runtimeDir
     return fail({kind, line: null, seq: null})
   }
 
+  const walked = await walk(pool, key, checkpoint, result)
+  if (walked.broken) return fail(walked.broken)
+  if (!key) return result
+  // A head is written as soon as the key is named (seq 0): a database named but without a head was
+  // emptied, not new.
+  const named = (await readMeta(pool, META.keyId)) !== undefined
+  const end = checkEnd(result, {atCheckpoint: walked.atCheckpoint, checkpoint, head, named})
+  return end ? fail(end) : result
+}
+
+/** The rows in seq order, checked line by line; the first break, and the hash found at the head's seq. */
+async function walk(
+  pool: pg.Pool,
+  key: AuditKey | undefined,
+  checkpoint: SignedHead | undefined,
+  result: VerifyResult,
+): Promise<{atCheckpoint?: string; broken?: Facts}> {
   const w: Walk = {expected: 1, hash: GENESIS_HASH, keyed: false, keyedFrom: checkpoint?.keyed_from ?? 1}
   let atCheckpoint: string | undefined
   let after = 0
@@ -113,7 +141,7 @@ export async function verifyPostgresChain(pool: pg.Pool, url: string, runtimeDir
     for (const row of rows) {
       const seq = Number(row.seq)
       const found = checkLine(w, key, seq, row.line)
-      if (typeof found === 'object') return fail(found)
+      if (typeof found === 'object') return {broken: found}
       if (found === 'unkeyed') result.unkeyed_lines++
       else {
         result.keyed_from ??= seq
@@ -126,20 +154,29 @@ export async function verifyPostgresChain(pool: pg.Pool, url: string, runtimeDir
       w.expected = seq + 1
     }
 
-    if (rows.length < PAGE) break
+    if (rows.length < PAGE) return {atCheckpoint}
     after = Number(rows.at(-1)!.seq)
   }
+}
 
-  if (!key) return result
-  if (head === undefined) {
-    return result.lines > 0 ? fail({kind: 'checkpoint_missing', line: null, seq: null}) : result
-  }
-
-  if (!checkpoint) return fail({kind: 'checkpoint_invalid', line: null, seq: null})
+/** The end of the chain against the signed head. */
+function checkEnd(
+  result: VerifyResult,
+  found: {
+    atCheckpoint: string | undefined
+    checkpoint: SignedHead | undefined
+    head: SignedHead | string | undefined
+    named: boolean
+  },
+): Facts | undefined {
+  const {atCheckpoint, checkpoint, head, named} = found
+  if (head === undefined)
+    return result.lines > 0 || named ? {kind: 'checkpoint_missing', line: null, seq: null} : undefined
+  if (!checkpoint) return {kind: 'checkpoint_invalid', line: null, seq: null}
   const cp = {seq: checkpoint.seq, hash: checkpoint.hash}
   // Rows cut off the end (a DELETE, a TRUNCATE): the chain that is left is intact but ends early.
-  if (result.last_seq < cp.seq) return fail({kind: 'truncated', line: null, seq: result.last_seq + 1, checkpoint: cp})
+  if (result.last_seq < cp.seq) return {kind: 'truncated', line: null, seq: result.last_seq + 1, checkpoint: cp}
   if (cp.seq > 0 && atCheckpoint !== cp.hash)
-    return fail({kind: 'checkpoint_mismatch', line: cp.seq, seq: cp.seq, checkpoint: cp})
-  return result
+    return {kind: 'checkpoint_mismatch', line: cp.seq, seq: cp.seq, checkpoint: cp}
+  return undefined
 }

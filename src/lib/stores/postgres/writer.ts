@@ -89,17 +89,28 @@ export class AuditWriter {
   /** Set after a failed transaction: when; cleared by the next one that commits. */
   failedAt: string | undefined
   private closed = false
+  private readonly committed: (entries: AuditEntry[]) => void
   private flushing: Promise<void> | undefined
+  private readonly key: AuditKey
+  /** From which seq the chain is keyed (1, or after the unkeyed lines of a migrated log). */
+  private readonly keyedFrom: number
+  private readonly log: Logger
+  private readonly pool: Pool
   private queue: Job[] = []
 
-  constructor(
-    private readonly pool: Pool,
-    private readonly key: AuditKey,
-    /** From which seq the chain is keyed (1, or after the unkeyed lines of a migrated log). */
-    private readonly keyedFrom: number,
-    private readonly committed: (entries: AuditEntry[]) => void,
-    private readonly log: Logger,
-  ) {}
+  constructor(o: {
+    committed: (entries: AuditEntry[]) => void
+    key: AuditKey
+    keyedFrom: number
+    log: Logger
+    pool: Pool
+  }) {
+    this.pool = o.pool
+    this.key = o.key
+    this.keyedFrom = o.keyedFrom
+    this.committed = o.committed
+    this.log = o.log
+  }
 
   /** Waits for the queued transitions, then takes no more. */
   async close(): Promise<void> {
