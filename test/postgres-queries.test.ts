@@ -83,7 +83,10 @@ async function lifecycle(node: Node): Promise<void> {
   expect((await plan(node, 'echo three')).status).toBe(200)
 }
 
-/** What differs between two runs by nature: ids, times, hashes, keys, tokens, measured figures, roots. */
+/**
+ * What differs between two runs by nature: ids, times, hashes, keys, tokens, roots, and measured
+ * figures (a run too short to be sampled has null for its peak RSS and CPU).
+ */
 function normalise(text: string, root: string): string {
   const ids = new Map<string, string>()
   return (
@@ -96,12 +99,12 @@ function normalise(text: string, root: string): string {
       .replaceAll(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<time>')
       .replaceAll(/\b[\da-f]{64}\b/g, '<hash>')
       .replaceAll(/"key_id":"[\da-f]{16}"/g, '"key_id":"<key>"')
-      .replaceAll(/"token":"[^"]*"/g, '"token":"<token>"')
+      .replaceAll(/"token":(\s*)"[^"]*"/g, '"token":$1"<token>"')
       .replaceAll(/"agent":"[\da-f]{8}"/g, '"agent":"<agent>"')
       // Where it was read from (--stats names it): a file path or the database.
       .replace(/"path": "[^"]*"/, '"path": <where>')
       .replaceAll(
-        /"(duration_ms|cpu_ms|peak_rss_mb|ts|denied_ts|average|p50|p95|p99|max|min|total)":(\s*)[\d.e+-]+/g,
+        /"(duration_ms|cpu_ms|peak_rss_mb|ts|denied_ts|average|p50|p95|p99|max|min|total)":(\s*)(?:[\d.e+-]+|null)/g,
         '"$1":$2<n>',
       )
   )
@@ -235,6 +238,20 @@ describe.skipIf(!PG_BIN)('history on PostgreSQL', () => {
     await expect(
       startNode(await newRoot('tc'), {AGENT_HUB_STORE: url, AGENT_HUB_HOST_NAME: 'host-tc'}),
     ).rejects.toThrow(/keyed with key_id [\da-f]{16}/)
+
+    // A database made by an earlier hub kept the key in hub_meta: the first daemon moves it to its host.
+    const keyBytes = await readFile(join(a.root, 'runtime', 'audit.key'))
+    const db = new pg.Client({connectionString: url})
+    await db.connect()
+    await db.query("DELETE FROM hub_meta WHERE name = 'audit_key_id'")
+    await db.query("INSERT INTO hub_meta (name, value) VALUES ('audit_key', $1)", [keyBytes.toString('base64')])
+    const d = await started(await newRoot('td'), {AGENT_HUB_STORE: url, AGENT_HUB_HOST_NAME: 'host-td'})
+    expect((await readFile(join(d.root, 'runtime', 'audit.key'))).equals(keyBytes)).toBe(true)
+    const meta = await db.query<{name: string}>("SELECT name FROM hub_meta WHERE name LIKE 'audit_key%' ORDER BY name")
+    await db.end()
+    expect(meta.rows.map((r) => r.name)).toEqual(['audit_key_id'])
+    expect((await plan(d, 'echo with the moved key')).status).toBe(200)
+    expect((await hub(['audit', 'verify', '--store', url], {root: d.root})).code).toBe(0)
   })
 
   it("an agent's limit holds across a transaction's requests: 6 at once with a limit of 3 give 3", async () => {
@@ -264,7 +281,10 @@ describe.skipIf(!PG_BIN)('history on PostgreSQL', () => {
       await db.query('DELETE FROM hub_audit WHERE seq > 0')
       for (const r of saved.rows)
         await db.query("INSERT INTO hub_audit (seq, ts, event, line) VALUES ($1, now(), 'x', $2)", [r.seq, r.line])
-      await db.query("UPDATE hub_meta SET value = $1 WHERE name = 'audit_head'", [head.rows[0]!.value])
+      await db.query(
+        "INSERT INTO hub_meta (name, value) VALUES ('audit_head', $1) ON CONFLICT (name) DO UPDATE SET value = $1",
+        [head.rows[0]!.value],
+      )
     }
 
     try {
@@ -304,6 +324,10 @@ describe.skipIf(!PG_BIN)('history on PostgreSQL', () => {
       const forged = {...(JSON.parse(head.rows[0]!.value) as Record<string, unknown>), seq: 1}
       await db.query("INSERT INTO hub_meta (name, value) VALUES ('audit_head', $1)", [JSON.stringify(forged)])
       expect(await verify()).toEqual({code: 1, kind: 'checkpoint_invalid'})
+      // Emptied altogether, head included: not mistaken for a new database.
+      await db.query("DELETE FROM hub_meta WHERE name = 'audit_head'")
+      await db.query('TRUNCATE hub_audit')
+      expect(await verify()).toEqual({code: 1, kind: 'checkpoint_missing'})
       await restore()
       expect(await verify()).toEqual({code: 0, kind: undefined})
     } finally {
