@@ -11,7 +11,7 @@
  */
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createHmac, randomBytes} from 'node:crypto'
-import {copyFile, mkdir, readFile} from 'node:fs/promises'
+import {copyFile, mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -100,7 +100,7 @@ function normalise(text: string, root: string): string {
       .replaceAll(/\b[\da-f]{64}\b/g, '<hash>')
       .replaceAll(/"key_id":"[\da-f]{16}"/g, '"key_id":"<key>"')
       .replaceAll(/"token":(\s*)"[^"]*"/g, '"token":$1"<token>"')
-      .replaceAll(/"agent":"[\da-f]{8}"/g, '"agent":"<agent>"')
+      .replaceAll(/"agent":(\s*)"[\da-f]{8}"/g, '"agent":$1"<agent>"')
       // Where it was read from (--stats names it): a file path or the database.
       .replace(/"path": "[^"]*"/, '"path": <where>')
       .replaceAll(
@@ -355,6 +355,22 @@ describe.skipIf(!PG_BIN)('history on PostgreSQL', () => {
     const fileVerify = JSON.parse(await cli(files, ['audit', 'verify', '--json'])) as {last_hash: string}
     const pgVerify = JSON.parse(await cli(withStore, ['audit', 'verify', '--json'])) as {last_hash: string; ok: boolean}
     expect(pgVerify).toMatchObject({ok: true, last_hash: fileVerify.last_hash})
+
+    // Refused, writing nothing: a running daemon, a broken chain, not a database URL.
+    const busy = await newRoot('busy')
+    await mkdir(join(busy, 'runtime'), {recursive: true})
+    const info = {pid: process.pid, base: 'http://127.0.0.1:1', host: 'x', port: 1, started_at: '', version: ''}
+    await writeFile(join(busy, 'runtime', 'daemon.json'), JSON.stringify(info))
+    const running = await hub(['store', 'migrate', '--to', url], {root: busy})
+    expect(running.code).not.toBe(0)
+    expect(running.stderr).toContain('is running')
+    const broken = await newRoot('broken')
+    await mkdir(join(broken, 'runtime'), {recursive: true})
+    await writeFile(join(broken, 'runtime', 'audit.log'), 'not a line\n')
+    const torn = await hub(['store', 'migrate', '--to', await cluster.url('hub_never')], {root: broken})
+    expect(torn.code).not.toBe(0)
+    expect(torn.stderr).toContain('is broken')
+    expect((await hub(['store', 'migrate', '--to', 'mysql://x'], {root: broken})).code).toBe(2)
 
     const again = await hub(['store', 'migrate', '--to', url], {root: files.root})
     expect(again.code).not.toBe(0)
