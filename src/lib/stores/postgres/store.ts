@@ -21,6 +21,7 @@ import type {AgentLimits, AuditStatus, HubStore, ListOptions, Page, StoreCounts}
 import {type AuditEntry, type AuditFields} from '../../audit/entry.js'
 import {HubError} from '../../errors.js'
 import {RuntimeStore} from '../../store.js'
+import {isFailedRun} from '../history.js'
 import {hostAuditKey, readMeta, readSignedHead} from './audit-key.js'
 import {EntryFeed} from './feed.js'
 import {connectPool, describeUrl} from './pool.js'
@@ -55,11 +56,6 @@ const LISTS = {
 } as const
 
 type Tx = pg.PoolClient
-
-/** As `hub runs --failed` says: a non-zero (or no) exit code, a timeout, or an interruption. */
-export function isFailedRun(r: Pick<RunRecord, 'exit_code' | 'interrupted' | 'timed_out'>): boolean {
-  return r.exit_code !== 0 || r.timed_out === true || r.interrupted === true
-}
 
 export function agentOf(actor: {role: string; token: string}): null | string {
   return actor.role === 'agent' ? actor.token : null
