@@ -16,6 +16,7 @@ import {join} from 'node:path'
 import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {migrate} from '../src/lib/stores/postgres/schema.js'
 import {BIN, childEnv, type DaemonProcess, hub, removeRoot, startDaemonProcess, tempRoot, waitFor} from './helpers.js'
 import {findPostgres, type PgCluster, startCluster} from './pg-cluster.js'
 
@@ -262,6 +263,41 @@ describe.skipIf(!PG_BIN)('history on PostgreSQL', () => {
     const id = answers.find((a) => a.status === 200)!.body.pending_id as string
     await cli(node, ['deny', id])
     expect((await plan(node, 'echo after a decision')).status).toBe(200)
+  })
+
+  it('an older schema is brought up to date (version 2 fills the new columns from the rows)', async () => {
+    const url = await cluster.url('hub_upgrade')
+    const root = await newRoot('up')
+    const none = await hub(['audit', '--json', '--store', url], {root})
+    expect(none.code, none.stdout + none.stderr).toBe(4)
+    expect(none.stdout + none.stderr).toContain('No hub tables')
+
+    // Version 1 as an earlier hub left it: no client/actor/failed columns.
+    const db = new pg.Client({connectionString: url})
+    await db.connect()
+    // migrate() opens and commits its own transaction; it takes a pool's client, which a Client serves as.
+    await migrate(db as unknown as pg.PoolClient)
+    await db.query('DELETE FROM hub_schema WHERE version > 1')
+    await db.query('ALTER TABLE hub_audit DROP COLUMN client, DROP COLUMN actor')
+    await db.query('ALTER TABLE hub_runs DROP COLUMN failed')
+    const line = JSON.stringify({event: 'command_queued', client: 'mcp', actor: {role: 'agent', token: 'ab12'}, seq: 1})
+    await db.query("INSERT INTO hub_audit (seq, ts, event, line) VALUES (1, now(), 'command_queued', $1)", [line])
+    const summary = JSON.stringify({run_id: '20250101_000000_00000001', exit_code: 3})
+    await db.query(
+      "INSERT INTO hub_runs (run_id, finished_at, summary, doc) VALUES ('20250101_000000_00000001', now(), $1, $1)",
+      [summary],
+    )
+
+    expect(JSON.parse(await cli({root, env: {AGENT_HUB_STORE: url}}, ['audit', '--json', '--client', 'mcp']))).toEqual([
+      JSON.parse(line),
+    ])
+    const agent = await cli({root, env: {AGENT_HUB_STORE: url}}, ['audit', '--json', '--agent', 'ab12'])
+    expect(JSON.parse(agent)).toHaveLength(1)
+    const failed = await cli({root, env: {AGENT_HUB_STORE: url}}, ['runs', '--failed', '--json'])
+    expect(JSON.parse(failed)).toEqual([JSON.parse(summary)])
+    const versions = await db.query<{version: number}>('SELECT version FROM hub_schema ORDER BY version')
+    await db.end()
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2])
   })
 
   it('hub audit verify --store catches rewritten rows, rows cut off the end and a forged head', async () => {

@@ -73,10 +73,12 @@ export class PostgresHistory implements HubHistory {
   static async open(url: string, runtimeDir: string): Promise<PostgresHistory> {
     const pool = await connectPool(url, 2)
     try {
-      const {rows} = await pool.query<{v: null | number}>(
-        "SELECT CASE WHEN to_regclass('hub_schema') IS NULL THEN NULL ELSE (SELECT max(version) FROM hub_schema) END AS v",
-      )
-      const version = rows[0]?.v ?? null
+      // Asked in two steps: a query naming a table that does not exist fails as a whole.
+      const {rows: exists} = await pool.query<{t: null | string}>("SELECT to_regclass('hub_schema')::text AS t")
+      const version =
+        exists[0]?.t === null || exists[0]?.t === undefined
+          ? null
+          : ((await pool.query<{v: null | number}>('SELECT max(version) AS v FROM hub_schema')).rows[0]?.v ?? 0)
       if (version === null) {
         throw new HubError('not_found', `No hub tables in ${describeUrl(url)}: nothing has been recorded there yet.`, {
           hint: 'Start a daemon on it (`hub serve --store …`) or copy a runtime directory in (`hub store migrate --to …`).',
