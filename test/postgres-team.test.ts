@@ -4,7 +4,7 @@
  * concurrent approvals from both give one run; kill -9 of one daemon mid-burst loses no acknowledged
  * request; the audit chain verifies.
  */
-import {readFile} from 'node:fs/promises'
+import {copyFile, mkdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -50,6 +50,12 @@ describe.skipIf(!PG_BIN)('team mode: two daemons on one PostgreSQL', () => {
 
   async function startNode(name: string, root?: string): Promise<Node> {
     const dir = root ?? (await tempRoot(`hub-team-${name}-`))
+    // The chain's key stays on the hosts, never in the database: every host after the first gets a copy.
+    if (!root && nodes.length > 0) {
+      await mkdir(join(dir, 'runtime'), {recursive: true, mode: 0o700})
+      await copyFile(join(nodes[0]!.root, 'runtime', 'audit.key'), join(dir, 'runtime', 'audit.key'))
+    }
+
     const env = {
       AGENT_HUB_STORE: url,
       AGENT_HUB_HOST_NAME: `host-${name}`,

@@ -2,12 +2,14 @@ import {Flags} from '@oclif/core'
 
 import type {AuditFilter, ScanSummary} from '../../lib/audit/query.js'
 import type {AuditStats} from '../../lib/audit/stats.js'
+import type {ConfigOverrides} from '../../lib/config.js'
+import type {HubHistory} from '../../lib/stores/history.js'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, storeFlags} from '../../base-command.js'
 import {AUDIT_CLIENTS, AUDIT_EVENTS} from '../../lib/audit/entry.js'
 import {auditTsMs, displayZone, formatTime, parseTimeRange, type Zone, zoneLabel} from '../../lib/audit/time-range.js'
 import {HubError} from '../../lib/errors.js'
-import {runtimePaths} from '../../lib/store.js'
+import {openHistory} from '../../lib/stores/open.js'
 import {renderTable} from '../../lib/terminal.js'
 
 let pipeGuarded = false
@@ -80,6 +82,7 @@ export default class Audit extends BaseCommand<typeof Audit> {
       '--json prints a bare JSON array of the matching lines exactly as they are in the log (with --stats: ',
       'one stats object).',
     ].join(''),
+    'With --store postgres://… (or AGENT_HUB_STORE) the team database is read instead, with the same output.',
   ].join('\n')
   static override examples = [
     {description: 'Blocked commands (time, command, and why)', command: '<%= config.bin %> audit --blocked'},
@@ -98,6 +101,7 @@ export default class Audit extends BaseCommand<typeof Audit> {
     },
   ]
   static override flags = {
+    ...storeFlags,
     blocked: Flags.boolean({description: 'Only command_blocked lines (refused by policy).'}),
     executed: Flags.boolean({description: 'Only command_executed lines (finished runs).'}),
     event: Flags.string({
@@ -137,23 +141,18 @@ export default class Audit extends BaseCommand<typeof Audit> {
   }
   static override summary = 'Query the audit log: filter, list, count and time commands.'
 
+  protected override configOverrides(): ConfigOverrides {
+    return {store: this.flags.store}
+  }
+
   public async run(): Promise<void> {
     const filter = this.filter()
-    const {root: runtimeDir, audit: path} = runtimePaths(this.hubConfig.runtimeDir)
-    guardPipe()
-    if (this.flags.stats) {
-      const {auditStats} = await import('../../lib/audit/stats.js')
-      const stats = await auditStats(path, filter)
-      this.warnSkipped(stats.skipped_lines)
-      if (this.jsonMode) this.printJson(stats)
-      else this.printStats(stats)
-      if (stats.matched === 0) this.noteNothing(stats, runtimeDir)
-      return
+    const history = await openHistory(this.hubConfig)
+    try {
+      await this.query(history, filter)
+    } finally {
+      await history.close()
     }
-
-    const summary = await (this.jsonMode ? this.streamJson(path, filter) : this.streamTable(path, filter))
-    this.warnSkipped(summary.skipped_lines)
-    if (summary.matched === 0) this.noteNothing(summary, runtimeDir)
   }
 
   private filter(): AuditFilter {
@@ -202,9 +201,10 @@ export default class Audit extends BaseCommand<typeof Audit> {
     return {events: [...events], since, until, grep, limit: f.limit, clients, agents}
   }
 
-  /** Nothing matched: say which file was read, so a wrong directory or runtime shows at once (stderr). */
-  private noteNothing(summary: ScanSummary, runtimeDir: string): void {
+  /** Nothing matched: say which log was read, so a wrong directory or runtime shows at once (stderr). */
+  private noteNothing(summary: ScanSummary): void {
     const where = this.safe(summary.path)
+    const {runtimeDir} = this.hubConfig
     const text = summary.missing
       ? `No audit log at ${where} yet (runtime ${this.safe(runtimeDir)}; set --root or --runtime-dir to read another).`
       : `Nothing in ${where} matched.`
@@ -251,13 +251,26 @@ export default class Audit extends BaseCommand<typeof Audit> {
     process.stdout.write(lines.join('\n') + '\n')
   }
 
-  private async streamJson(path: string, filter: AuditFilter): Promise<ScanSummary> {
-    const [{queryAuditRaw}, {JsonArrayWriter}] = await Promise.all([
-      import('../../lib/audit/query.js'),
-      import('../../lib/output/json-array-writer.js'),
-    ])
+  private async query(history: HubHistory, filter: AuditFilter): Promise<void> {
+    guardPipe()
+    if (this.flags.stats) {
+      const stats = await history.auditStats(filter)
+      this.warnSkipped(stats.skipped_lines)
+      if (this.jsonMode) this.printJson(stats)
+      else this.printStats(stats)
+      if (stats.matched === 0) this.noteNothing(stats)
+      return
+    }
+
+    const summary = await (this.jsonMode ? this.streamJson(history, filter) : this.streamTable(history, filter))
+    this.warnSkipped(summary.skipped_lines)
+    if (summary.matched === 0) this.noteNothing(summary)
+  }
+
+  private async streamJson(history: HubHistory, filter: AuditFilter): Promise<ScanSummary> {
+    const {JsonArrayWriter} = await import('../../lib/output/json-array-writer.js')
     const writer = new JsonArrayWriter(process.stdout)
-    const summary = await queryAuditRaw(path, filter, (buf, start, end) => writer.add(buf, start, end), {
+    const summary = await history.auditLines(filter, (buf, start, end) => writer.add(buf, start, end), {
       afterChunk: () => writer.flush(),
     })
     await writer.end()
@@ -265,11 +278,8 @@ export default class Audit extends BaseCommand<typeof Audit> {
   }
 
   /** Rows are written as they are found: a table sized to its content would need every row first. */
-  private async streamTable(path: string, filter: AuditFilter): Promise<ScanSummary> {
-    const [{queryAudit}, table] = await Promise.all([
-      import('../../lib/audit/query.js'),
-      import('../../lib/output/audit-table.js'),
-    ])
+  private async streamTable(history: HubHistory, filter: AuditFilter): Promise<ScanSummary> {
+    const table = await import('../../lib/output/audit-table.js')
     const out = process.stdout
     const opts = {style: this.style, width: terminalWidth(out), zone: displayZone(this.flags.local)}
     let pending: string[] = [table.auditTableHeader(opts)]
@@ -280,7 +290,7 @@ export default class Audit extends BaseCommand<typeof Audit> {
       if (!out.write(text)) await waitDrain(out)
     }
 
-    const summary = await queryAudit(path, filter, (entry) => pending.push(table.auditTableRow(entry, opts)), {
+    const summary = await history.auditEntries(filter, (entry) => pending.push(table.auditTableRow(entry, opts)), {
       afterChunk: flush,
     })
     await flush()

@@ -3,7 +3,6 @@ import type {ConfigOverrides} from '../../lib/config.js'
 
 import {BaseCommand, storeFlags} from '../../base-command.js'
 import {HubError} from '../../lib/errors.js'
-import {runtimePaths} from '../../lib/store.js'
 
 function where(b: ChainBreak): string {
   const seq = b.seq === null ? 'no seq' : `seq ${b.seq}`
@@ -28,6 +27,10 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
       'reported as unkeyed.',
     ].join(''),
     'Needs no daemon, but must read the key: run it as the user that runs the daemon.',
+    [
+      "With --store postgres://… (or AGENT_HUB_STORE) it walks the team database's chain (table hub_audit) with ",
+      "this host's runtime/audit.key and checks the signed head in hub_meta.",
+    ].join(''),
     'Exit codes: 0 intact, 1 broken (or the key cannot be read), 4 no audit log.',
   ].join('\n')
   static override examples = [
@@ -43,12 +46,11 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
   }
 
   public async run(): Promise<void> {
-    const {store} = this.hubConfig
-    const {verifyAuditFile} = await import('../../lib/audit/verify.js')
-    const path = runtimePaths(this.hubConfig.runtimeDir).audit
-    const result = store ? await this.verifyDatabase(store) : await verifyAuditFile(path)
+    const {openHistory} = await import('../../lib/stores/open.js')
+    const history = await openHistory(this.hubConfig)
+    const result = await history.verifyAudit().finally(() => history.close())
     if (result.missing && result.ok) {
-      throw new HubError('not_found', `No audit log at ${path}: nothing to verify.`, {
+      throw new HubError('not_found', `No audit log at ${result.files.log}: nothing to verify.`, {
         hint: 'The daemon creates it on its first start (`hub serve`).',
       })
     }
@@ -96,17 +98,5 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
     }
 
     process.stdout.write(out.join('\n') + '\n')
-  }
-
-  /** The team store's chain (SPEC §7.8), reported in the same shape. */
-  private async verifyDatabase(url: string): Promise<VerifyResult> {
-    const {connectPool} = await import('../../lib/stores/postgres/pool.js')
-    const {verifyPostgresChain} = await import('../../lib/stores/postgres/verify.js')
-    const pool = await connectPool(url, 1)
-    try {
-      return await verifyPostgresChain(pool, url)
-    } finally {
-      await pool.end()
-    }
   }
 }

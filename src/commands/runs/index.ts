@@ -1,15 +1,12 @@
 import {Flags} from '@oclif/core'
 
+import type {ConfigOverrides} from '../../lib/config.js'
 import type {RunRecord} from '../../lib/records.js'
 
-import {BaseCommand} from '../../base-command.js'
-import {RuntimeStore} from '../../lib/store.js'
+import {BaseCommand, storeFlags} from '../../base-command.js'
+import {isFailedRun} from '../../lib/stores/history.js'
+import {openHistory} from '../../lib/stores/open.js'
 import {clip, formatAge, renderTable} from '../../lib/terminal.js'
-
-/** A run that did not succeed: a non-zero (or no) exit code, a timeout, or an interruption. */
-function isFailedRun(r: RunRecord): boolean {
-  return r.exit_code !== 0 || r.timed_out === true || r.interrupted === true
-}
 
 function startedAt(r: RunRecord): Date | undefined {
   if (typeof r.ts === 'number' && Number.isFinite(r.ts)) return new Date(r.ts * 1000)
@@ -23,41 +20,29 @@ function startedAt(r: RunRecord): Date | undefined {
 
 export default class Runs extends BaseCommand<typeof Runs> {
   static override description = `Reads runtime/runs/ directly (no daemon needed). Runs are listed newest first by id (ids start with the UTC time), and only the records shown are opened, so the listing costs the same among 50,000 runs as among 50.
---failed keeps runs with a non-zero exit code, a timeout or an interruption. --json prints the full records (with stdout and stderr).`
+--failed keeps runs with a non-zero exit code, a timeout or an interruption. --json prints the full records (with stdout and stderr).
+With --store postgres://… (or AGENT_HUB_STORE) the team database's runs are listed, every host's.`
   static override examples = [
     '<%= config.bin %> runs',
     '<%= config.bin %> runs --last 50 --failed',
     '<%= config.bin %> runs --json --last 1',
   ]
   static override flags = {
+    ...storeFlags,
     last: Flags.integer({description: 'How many runs to show.', default: 10, min: 1, helpValue: '<n>'}),
     failed: Flags.boolean({description: 'Only runs that failed, timed out or were interrupted.'}),
   }
   static override summary = 'List the newest run records.'
 
+  protected override configOverrides(): ConfigOverrides {
+    return {store: this.flags.store}
+  }
+
   public async run(): Promise<void> {
-    const store = new RuntimeStore(this.hubConfig.runtimeDir)
-    const collect = async (ids: string[]): Promise<{missing: number; records: RunRecord[]}> => {
-      const records: RunRecord[] = []
-      let missing = 0
-      // Opens records newest first and stops at N: older records are never read.
-      for (const id of ids) {
-        if (records.length >= this.flags.last) break
-        // A record being written, removed meanwhile or damaged is left out rather than failing the list.
-        const rec = await store.readRun(id).catch(() => undefined)
-        if (!rec) missing++
-        else if (!this.flags.failed || isFailedRun(rec)) records.push(rec)
-      }
-
-      return {records, missing}
-    }
-
-    // The daemon's runs index saves listing every run directory; it is used only when it is fresh,
-    // and any doubt (a record it names is gone) falls back to the listing.
-    const fromIndex = this.flags.failed ? undefined : await store.newestRunIdsFromIndex(this.flags.last)
-    let result = fromIndex ? await collect(fromIndex) : undefined
-    if (!result || result.missing > 0) result = await collect(await store.listRunIds())
-    const {records} = result
+    const history = await openHistory(this.hubConfig)
+    const records = await history
+      .runs({limit: this.flags.last, failed: this.flags.failed})
+      .finally(() => history.close())
     if (this.jsonMode) {
       this.printJson(records)
       return

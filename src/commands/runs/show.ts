@@ -1,11 +1,12 @@
 import {Args} from '@oclif/core'
 
+import type {ConfigOverrides} from '../../lib/config.js'
 import type {Actor, RunRecord} from '../../lib/records.js'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, storeFlags} from '../../base-command.js'
 import {HubError} from '../../lib/errors.js'
 import {assertId} from '../../lib/ids.js'
-import {RuntimeStore} from '../../lib/store.js'
+import {openHistory} from '../../lib/stores/open.js'
 import {formatAge, formatMs} from '../../lib/terminal.js'
 
 function bytes(n: unknown): string {
@@ -29,23 +30,31 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
     run_id: Args.string({description: 'The run id (YYYYMMDD_HHMMSS_<8 hex>), as `hub runs` lists it.', required: true}),
   }
   static override description =
-    'Reads runtime/runs/<run_id>/record.json directly (no daemon needed). Control characters in the command and the output are shown escaped, so nothing a command printed can move the cursor or hide text.'
+    'Reads runtime/runs/<run_id>/record.json directly (no daemon needed), or the team database with --store. Control characters in the command and the output are shown escaped, so nothing a command printed can move the cursor or hide text.'
   static override examples = [
     '<%= config.bin %> runs show 20250115_143122_e5f6a7b8',
     '<%= config.bin %> runs show 20250115_143122_e5f6a7b8 --json',
   ]
+  static override flags = {...storeFlags}
   static override summary = 'Show one run record with its full stdout and stderr.'
+
+  protected override configOverrides(): ConfigOverrides {
+    return {store: this.flags.store}
+  }
 
   public async run(): Promise<void> {
     const id = assertId(this.args.run_id, 'run_id')
-    const store = new RuntimeStore(this.hubConfig.runtimeDir)
+    const history = await openHistory(this.hubConfig)
     let record: RunRecord | undefined
     try {
-      record = await store.readRun(id)
+      record = await history.run(id)
     } catch (error) {
+      if (error instanceof HubError) throw error
       throw new HubError('internal', `The record of run ${id} could not be read (${(error as Error).message}).`, {
         cause: error,
       })
+    } finally {
+      await history.close()
     }
 
     if (!record) throw new HubError('not_found', `No run ${id}.`, {hint: 'List recent runs with `hub runs`.'})

@@ -111,7 +111,7 @@ class EventNames {
 }
 
 /** The accumulator shared by both paths. */
-class StatsTally {
+export class StatsTally {
   readonly durations = new NumberSample()
   readonly events = new Map<string, number>()
   firstTs: null | string = null

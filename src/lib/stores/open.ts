@@ -6,6 +6,7 @@
 import type {HubConfig} from '../config.js'
 import type {Logger} from '../logger.js'
 import type {RuntimeStore} from '../store.js'
+import type {HubHistory} from './history.js'
 import type {HubStore} from './types.js'
 
 export type LocalHubStore = HubStore & {readonly files: RuntimeStore}
@@ -21,4 +22,19 @@ export async function openStore(config: HubConfig, runtimeDir: string, log: Logg
 
   const {FileHubStore} = await import('./files.js')
   return FileHubStore.open(runtimeDir, log)
+}
+
+/**
+ * The history that commands read without a daemon (`hub audit`, `hub runs`): the database when a
+ * store is configured, else the runtime directory. The runtime directory is passed either way: it
+ * holds this host's audit key, which verifies a database's chain too.
+ */
+export async function openHistory(config: HubConfig): Promise<HubHistory> {
+  if (config.store) {
+    const {PostgresHistory} = await import('./postgres/history.js')
+    return PostgresHistory.open(config.store, config.runtimeDir)
+  }
+
+  const {FileHistory} = await import('./history.js')
+  return new FileHistory(config.runtimeDir)
 }

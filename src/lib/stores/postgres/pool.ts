@@ -1,15 +1,8 @@
 /**
- * Connecting to the team database, and the audit key kept in it.
- *
- * The key: every daemon on the database extends one chain, so they need one key. It is made by the
- * first daemon that finds none and kept in `hub_meta`, readable by whoever can read the database —
- * so in PostgreSQL the chain proves that lines were not edited, removed or reordered by anyone who
- * cannot read `hub_meta` (grant it to the hub role alone), and by no one else. docs/team.md says so.
+ * Connecting to the team database. (The audit key is not kept in it: audit-key.ts.)
  */
-import {randomBytes} from 'node:crypto'
 import pg from 'pg'
 
-import {AUDIT_KEY_BYTES, AuditKey} from '../../audit/key.js'
 import {HubError} from '../../errors.js'
 
 /** Whether a store setting names PostgreSQL. */
@@ -45,17 +38,4 @@ export async function connectPool(url: string, max = 10): Promise<pg.Pool> {
   }
 
   return pool
-}
-
-export async function loadAuditKey(pool: pg.Pool): Promise<AuditKey> {
-  await pool.query("INSERT INTO hub_meta (name, value) VALUES ('audit_key', $1) ON CONFLICT (name) DO NOTHING", [
-    randomBytes(AUDIT_KEY_BYTES).toString('base64'),
-  ])
-  const {rows} = await pool.query<{value: string}>("SELECT value FROM hub_meta WHERE name = 'audit_key'")
-  const bytes = Buffer.from(rows[0]?.value ?? '', 'base64')
-  if (bytes.length !== AUDIT_KEY_BYTES)
-    throw new HubError('storage_unavailable', 'The audit key in hub_meta is not 32 bytes; the chain cannot be kept.', {
-      hint: 'Restore hub_meta from a backup; never replace the key of a chain that has lines.',
-    })
-  return new AuditKey(bytes)
 }

@@ -17,6 +17,9 @@ export const LOCKS = {audit: 0x68_75_62_01, migrate: 0x68_75_62_02} as const
 
 export const NOTIFY_CHANNEL = 'hub_audit'
 
+/** hub_meta rows: the audit key's id (never the key) and the chain's signed head. */
+export const META = {head: 'audit_head', keyId: 'audit_key_id', legacyKey: 'audit_key'} as const
+
 const MIGRATIONS: ReadonlyArray<{sql: string; version: number}> = [
   {
     version: 1,
@@ -82,6 +85,21 @@ CREATE INDEX hub_audit_ts ON hub_audit (ts);
 CREATE INDEX hub_audit_event ON hub_audit (event, seq);
 CREATE INDEX hub_audit_pending ON hub_audit (pending_id) WHERE pending_id IS NOT NULL;
 CREATE INDEX hub_audit_run ON hub_audit (run_id) WHERE run_id IS NOT NULL;
+`,
+  },
+  {
+    // Queries (`hub audit --client/--agent`, `hub runs --failed`) filter in SQL with an index, and the
+    // audit key leaves the database: only its id is kept (audit-key.ts moves a key found there).
+    version: 2,
+    sql: `
+ALTER TABLE hub_audit ADD COLUMN client text, ADD COLUMN actor text;
+UPDATE hub_audit SET client = line::json->>'client', actor = line::json->'actor'->>'token';
+CREATE INDEX hub_audit_client ON hub_audit (client, seq) WHERE client IS NOT NULL;
+CREATE INDEX hub_audit_actor ON hub_audit (actor, seq) WHERE actor IS NOT NULL;
+ALTER TABLE hub_runs ADD COLUMN failed boolean NOT NULL DEFAULT FALSE;
+UPDATE hub_runs SET failed = coalesce(summary::json->>'exit_code', '') <> '0'
+  OR summary::json->>'timed_out' = 'true' OR summary::json->>'interrupted' = 'true';
+CREATE INDEX hub_runs_failed ON hub_runs (run_id DESC) WHERE failed;
 `,
   },
 ]

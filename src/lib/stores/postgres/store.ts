@@ -21,12 +21,32 @@ import type {AgentLimits, AuditStatus, HubStore, ListOptions, Page, StoreCounts}
 import {type AuditEntry, type AuditFields} from '../../audit/entry.js'
 import {HubError} from '../../errors.js'
 import {RuntimeStore} from '../../store.js'
+import {isFailedRun} from '../history.js'
+import {hostAuditKey, readMeta, readSignedHead} from './audit-key.js'
 import {EntryFeed} from './feed.js'
-import {connectPool, describeUrl, loadAuditKey} from './pool.js'
-import {migrate} from './schema.js'
+import {connectPool, describeUrl} from './pool.js'
+import {META, migrate} from './schema.js'
 import {AuditWriter, unavailable} from './writer.js'
 
 const HEARTBEAT_MS = 10_000
+
+/**
+ * An agent ($3) may add a request while its waiting requests plus its refusals since $6 are fewer
+ * than $7. Each count stops at the limit, so a flood of waiting requests never makes the check slower.
+ */
+const UNDER_LIMIT = `($3::text IS NULL OR
+  (SELECT count(*) FROM (SELECT 1 FROM hub_requests WHERE waiting AND agent = $3 LIMIT $7) w) +
+  (SELECT count(*) FROM (SELECT 1 FROM hub_decisions WHERE refused AND agent = $3 AND decided_ms > $6 LIMIT $7) d)
+  < $7)`
+
+function tooMany(limits: AgentLimits): HubError {
+  return new HubError(
+    'too_many_pending',
+    `This agent already has ${limits.maxPerAgent} requests waiting for an operator or refused in the last ` +
+      `${Math.round(limits.refusalWindowMs / 60_000)} minutes; wait for decisions before sending more.`,
+    {details: {limit: limits.maxPerAgent, retry_after: 30}},
+  )
+}
 
 /** The lists, newest first as the file store gives them (ids begin with their UTC time). */
 const LISTS = {
@@ -37,7 +57,7 @@ const LISTS = {
 
 type Tx = pg.PoolClient
 
-function agentOf(actor: {role: string; token: string}): null | string {
+export function agentOf(actor: {role: string; token: string}): null | string {
   return actor.role === 'agent' ? actor.token : null
 }
 
@@ -94,10 +114,20 @@ export class PostgresHubStore implements HubStore {
         client.release()
       }
 
-      const key = await loadAuditKey(pool)
+      const key = await hostAuditKey(pool, o.runtimeDir)
+      const headText = await readMeta(pool, META.head)
+      const head = headText === undefined ? undefined : readSignedHead(key, headText)
+      // A head that does not verify is left for `hub audit verify` to report; the chain goes on keyed.
+      const keyedFrom = head === undefined || typeof head === 'string' ? 1 : head.keyed_from
       const {rows} = await pool.query<{seq: null | string}>('SELECT max(seq) AS seq FROM hub_audit')
       const feed = new EntryFeed(pool, o.url, Number(rows[0]?.seq ?? 0), o.log)
-      const writer = new AuditWriter(pool, key, (entries) => feed.committed(entries), o.log)
+      const writer = new AuditWriter({
+        pool,
+        key,
+        keyedFrom,
+        committed: (entries) => feed.committed(entries),
+        log: o.log,
+      })
       const store = new PostgresHubStore({files, host: o.host, pool, feed, writer, log: o.log})
       await feed.start()
       await store.register(o.base ?? '')
@@ -240,21 +270,29 @@ export class PostgresHubStore implements HubStore {
   }
 
   async queue(request: PendingRequest, line: AuditFields, limits: AgentLimits): Promise<AuditEntry> {
-    return this.last(async (tx) => {
-      // Under the writer's lock: every daemon's count and insert are one step.
-      await this.checkLoad(tx, request.actor, limits)
-      await this.insertRequest(tx, request, true)
-      return [line]
+    // Under the writer's lock, with the other requests of its transaction: every daemon's count and
+    // insert are one step.
+    const entries = await this.writer.runQueued({
+      agent: agentOf(request.actor),
+      doc: JSON.stringify(request),
+      expiresMs: Date.parse(request.expires_at),
+      host: request.host ?? this.host,
+      lines: [line],
+      maxPerAgent: limits.maxPerAgent,
+      pendingId: request.pending_id,
+      refusalsSince: Date.now() - limits.refusalWindowMs,
+      tooMany: () => tooMany(limits),
     })
+    return entries.at(-1)!
   }
 
   async recordRun(claimed: ClaimedRequest, record: RunRecord, line: AuditFields): Promise<AuditEntry> {
     const {stdout: _o, stderr: _e, ...summary} = record
     return this.last(async (tx) => {
       await tx.query(
-        `INSERT INTO hub_runs (run_id, pending_id, agent, host, finished_at, summary, doc)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (run_id) DO UPDATE SET finished_at = $5, summary = $6, doc = $7`,
+        `INSERT INTO hub_runs (run_id, pending_id, agent, host, finished_at, summary, doc, failed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (run_id) DO UPDATE SET finished_at = $5, summary = $6, doc = $7, failed = $8`,
         [
           record.run_id,
           record.pending_id,
@@ -263,6 +301,7 @@ export class PostgresHubStore implements HubStore {
           record.finished_at,
           JSON.stringify(summary),
           JSON.stringify(record),
+          isFailedRun(record),
         ],
       )
       await tx.query('UPDATE hub_claims SET state = $2, doc = $3 WHERE pending_id = $1', [
@@ -276,8 +315,20 @@ export class PostgresHubStore implements HubStore {
 
   async refuse(denied: DeniedRequest, line: AuditFields, limits: AgentLimits): Promise<AuditEntry> {
     return this.last(async (tx) => {
-      await this.checkLoad(tx, denied.actor, limits)
-      await this.insertDecision(tx, denied, true)
+      const r = await tx.query(
+        `INSERT INTO hub_decisions (pending_id, agent, refused, decided_ms, doc)
+         SELECT $1, $3, $5::boolean, $4, $2 WHERE ${UNDER_LIMIT}`,
+        [
+          denied.pending_id,
+          JSON.stringify(denied),
+          agentOf(denied.actor),
+          Date.parse(denied.denied_at),
+          true,
+          Date.now() - limits.refusalWindowMs,
+          limits.maxPerAgent,
+        ],
+      )
+      if (r.rowCount !== 1) throw tooMany(limits)
       return [line]
     })
   }
@@ -307,22 +358,6 @@ export class PostgresHubStore implements HubStore {
       claimed.state,
       JSON.stringify(claimed),
     ])
-  }
-
-  private async checkLoad(tx: Tx, actor: {role: string; token: string}, limits: AgentLimits): Promise<void> {
-    if (actor.role !== 'agent') return
-    const {rows} = await tx.query<{n: string}>(
-      `SELECT (SELECT count(*) FROM hub_requests WHERE waiting AND agent = $1) +
-              (SELECT count(*) FROM hub_decisions WHERE refused AND agent = $1 AND decided_ms > $2) AS n`,
-      [actor.token, Date.now() - limits.refusalWindowMs],
-    )
-    if (Number(rows[0]?.n ?? 0) < limits.maxPerAgent) return
-    throw new HubError(
-      'too_many_pending',
-      `This agent already has ${limits.maxPerAgent} requests waiting for an operator or refused in the last ` +
-        `${Math.round(limits.refusalWindowMs / 60_000)} minutes; wait for decisions before sending more.`,
-      {details: {limit: limits.maxPerAgent, retry_after: 30}},
-    )
   }
 
   private async insertClaim(tx: Tx, claimed: ClaimedRequest): Promise<void> {
