@@ -15,6 +15,7 @@ import type {RuleMatch} from '../lib/policy/types.js'
 import {HubError} from '../lib/errors.js'
 import {Gateway} from '../lib/gateway.js'
 import {recoverInterruptedRuns} from '../lib/recovery.js'
+import {registerDaemon, unregisterDaemon} from '../lib/registry.js'
 import {RequestViews} from '../lib/request-views.js'
 import {detectSandbox, INSTALL_HINT, sandboxLayoutProblem, type SandboxStatus} from '../lib/sandbox/index.js'
 import {type LocalHubStore, openStore} from '../lib/stores/open.js'
@@ -353,15 +354,38 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host
   const base = `http://${hostForUrl}:${port}`
   hub.base = base
+  const startedAt = new Date().toISOString()
+  const socket = socketServer ? store.files.paths.socket : undefined
   await store.files.writeDaemonInfo({
     pid: process.pid,
     host: config.host,
     port,
-    started_at: new Date().toISOString(),
+    started_at: startedAt,
     version: hubVersion(),
     base,
-    ...(socketServer ? {socket: store.files.paths.socket} : {}),
+    ...(socket ? {socket} : {}),
   })
+  // After daemon.json, which the entry must agree with: the user's CLI finds this daemon from any directory.
+  const registered = await registerDaemon({
+    root: await realpath(config.root).catch(() => config.root),
+    runtime_dir: runtimeDir,
+    pid: process.pid,
+    base,
+    ...(socket ? {socket} : {}),
+    started_at: startedAt,
+    version: hubVersion(),
+  }).then(
+    (path) => {
+      mainLog.info(`Registered for this user's hub commands in any directory: ${path}`)
+      return path
+    },
+    (error: Error) => {
+      mainLog.warn(
+        `Could not register in this user's daemon registry (${error.message}); hub commands find this daemon only in ${config.root} or with --root.`,
+      )
+      return undefined
+    },
+  )
 
   const described = gateway.policy.describe()
   mainLog.info(`Runtime: ${runtimeDir}`)
@@ -416,7 +440,9 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
       await hub.close(graceMs)
       for (const srv of servers) if ('closeAllConnections' in srv) srv.closeAllConnections()
       await stopped
-      // The socket file itself goes with close(); daemon.json last, so a CLI never finds one without the other.
+      // The registry entry first (it points at daemon.json); the socket file itself goes with close();
+      // daemon.json last, so a CLI never finds one without the other.
+      if (registered) await unregisterDaemon(registered, process.pid).catch(() => {})
       await store.files.removeDaemonInfo()
       mainLog.info('Stopped.')
     })()

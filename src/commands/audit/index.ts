@@ -139,7 +139,7 @@ export default class Audit extends BaseCommand<typeof Audit> {
 
   public async run(): Promise<void> {
     const filter = this.filter()
-    const {root: runtimeDir, audit: path} = runtimePaths(this.hubConfig.runtimeDir)
+    const {root: runtimeDir, audit: path} = runtimePaths((await this.runtime('files')).runtimeDir)
     guardPipe()
     if (this.flags.stats) {
       const {auditStats} = await import('../../lib/audit/stats.js')

@@ -43,9 +43,9 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
   }
 
   public async run(): Promise<void> {
-    const {store} = this.hubConfig
+    const {store, runtimeDir} = await this.runtime('files')
     const {verifyAuditFile} = await import('../../lib/audit/verify.js')
-    const path = runtimePaths(this.hubConfig.runtimeDir).audit
+    const path = runtimePaths(runtimeDir).audit
     const result = store ? await this.verifyDatabase(store) : await verifyAuditFile(path)
     if (result.missing && result.ok) {
       throw new HubError('not_found', `No audit log at ${path}: nothing to verify.`, {

@@ -1,12 +1,14 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import type {Actor, RunRecord} from '../../lib/records.js'
 
 import {BaseCommand} from '../../base-command.js'
+import {auditTsMs, displayZone, formatTime, zoneLabel} from '../../lib/audit/time-range.js'
 import {HubError} from '../../lib/errors.js'
 import {assertId} from '../../lib/ids.js'
 import {RuntimeStore} from '../../lib/store.js'
-import {formatAge, formatMs} from '../../lib/terminal.js'
+import {formatAge} from '../../lib/terminal.js'
+import {formatDuration} from '../../lib/text/duration.js'
 
 function bytes(n: unknown): string {
   if (typeof n !== 'number' || !Number.isFinite(n)) return '-'
@@ -29,16 +31,19 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
     run_id: Args.string({description: 'The run id (YYYYMMDD_HHMMSS_<8 hex>), as `hub runs` lists it.', required: true}),
   }
   static override description =
-    'Reads runtime/runs/<run_id>/record.json directly (no daemon needed). Control characters in the command and the output are shown escaped, so nothing a command printed can move the cursor or hide text.'
+    'Reads runtime/runs/<run_id>/record.json directly (no daemon needed): the runtime of the current directory, else the one of the daemon registered by this user. Control characters in the command and the output are shown escaped, so nothing a command printed can move the cursor or hide text. Times are UTC, or local with --local or when TZ is set.\nExit codes: 0 shown, 2 usage or configuration error, 4 no such run (or not a run id).'
   static override examples = [
     '<%= config.bin %> runs show 20250115_143122_e5f6a7b8',
     '<%= config.bin %> runs show 20250115_143122_e5f6a7b8 --json',
   ]
+  static override flags = {
+    local: Flags.boolean({description: 'Show times in the local zone (the default when TZ is set).'}),
+  }
   static override summary = 'Show one run record with its full stdout and stderr.'
 
   public async run(): Promise<void> {
     const id = assertId(this.args.run_id, 'run_id')
-    const store = new RuntimeStore(this.hubConfig.runtimeDir)
+    const store = new RuntimeStore((await this.runtime('files')).runtimeDir)
     let record: RunRecord | undefined
     try {
       record = await store.readRun(id)
@@ -64,6 +69,9 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
     const failed = r.exit_code !== 0 || r.timed_out === true || r.interrupted === true
     if (failed) exit = s.red(exit)
     const started = typeof r.ts === 'number' ? new Date(r.ts * 1000) : undefined
+    const zone = displayZone(this.flags.local)
+    const at = (ms: number): string => `${formatTime(ms, zone)} ${zoneLabel(zone, new Date(ms))}`
+    const finishedMs = auditTsMs(r.finished_at)
     const stream = (kept: unknown, seen: unknown, truncated: unknown): string =>
       truncated === true
         ? s.yellow(
@@ -78,14 +86,14 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
       ['command', safe(r.command)],
       ['cwd', safe(r.cwd)],
       ['exit code', exit],
-      ['duration', formatMs(r.duration_ms)],
+      ['duration', formatDuration(r.duration_ms)],
       [
         'started',
         started && !Number.isNaN(started.getTime())
-          ? `${started.toISOString()} (${formatAge(started)})`
+          ? `${at(started.getTime())} (${formatAge(started)})`
           : safe(r.started_at),
       ],
-      ['finished', safe(r.finished_at)],
+      ['finished', Number.isNaN(finishedMs) ? safe(r.finished_at) : at(finishedMs)],
       ['timed out', r.timed_out === true ? s.red('yes') : yesNo(r.timed_out)],
       ['interrupted', r.interrupted === true ? s.red('yes') : yesNo(r.interrupted)],
       ['stdout', stream(r.stdout, r.stdout_bytes, r.stdout_truncated)],
