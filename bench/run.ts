@@ -9,6 +9,7 @@ const benches: Array<[string, () => Promise<{run: () => Promise<void>}>]> = [
   ['daemon', () => import('./daemon.bench.js')],
   ['run', () => import('./run.bench.js')],
   ['console', () => import('./console.bench.js')],
+  ['cli', () => import('./cli.bench.js')],
 ]
 let failed = false
 for (const [name, load] of benches) {

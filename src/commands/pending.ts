@@ -35,7 +35,7 @@ ${exitCodesHelp()}`
     }
 
     const {describePending, pendingTable} = await import('../lib/output/request-view.js')
-    const {terminalColumns} = await import('../lib/text/table.js')
+    const {terminalColumns, wrapText} = await import('../lib/text/table.js')
     const {displayZone} = await import('../lib/audit/time-range.js')
     const view = {
       hostHere: this.hubConfig.hostName,
@@ -53,10 +53,9 @@ ${exitCodesHelp()}`
       list.length < total
         ? `${list.length} of ${total} waiting (newest first; --limit ${total} shows all)`
         : `${total} waiting`
-    process.stdout.write(
-      s.dim(
-        `${count}. Approve with \`hub approve <id>\`, deny with \`hub deny <id> --reason …\`; --full shows everything.\n`,
-      ),
-    )
+    const footer = `${count}. Approve with \`hub approve <id>\`, deny with \`hub deny <id> --reason …\`; --full shows everything.`
+    // Wrapped like the table: a line longer than the terminal would break anywhere.
+    const lines = view.width === undefined ? [footer] : wrapText(footer, view.width)
+    process.stdout.write(lines.map((l) => s.dim(l)).join('\n') + '\n')
   }
 }
