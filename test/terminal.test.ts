@@ -310,7 +310,7 @@ describe('the issue’s "Done when" list, with the real CLI and daemon', () => {
     const already = (JSON.parse((await cli(['pending', '--json'], elsewhere, env)).stdout) as unknown[]).length
     const redirect = ' > /tmp/hub-terminal-redirect-target.txt'
     const long = 'cat some/long/' + 'segment/'.repeat(5) + 'file.txt' + redirect
-    await post(daemon!.base, '/plan', {command: long}, agent)
+    const longId = (await post(daemon!.base, '/plan', {command: long}, agent)).pending_id as string
     for (let i = already + 1; i < 60; i++) await post(daemon!.base, '/plan', {command: `echo flood ${i}`}, agent)
     const all = JSON.parse((await cli(['pending', '--json', '--limit', '1000'], elsewhere, env)).stdout) as unknown[]
     expect(all).toHaveLength(60)
@@ -322,7 +322,10 @@ describe('the issue’s "Done when" list, with the real CLI and daemon', () => {
       cli(['pending', '--limit', '60'], elsewhere, {...env, COLUMNS: cols}).then((x) => x.stdout.split('\n'))
     const narrow = await longRow('80')
     for (const line of narrow) expect([...line].length).toBeLessThanOrEqual(80)
-    expect(narrow.find((l) => l.includes('cat some/long'))).toMatch(/… \+\d+ chars, hub pending [0-9a-f]{8}/)
+    // The cut cell says how much it hid (on the cell's second line), in the row of that request.
+    const at = narrow.findIndex((l) => l.includes(longId))
+    expect(narrow[at]).toContain('cat some/long')
+    expect(narrow[at + 1]).toMatch(/… \+\d+ chars/)
     const wide = await longRow('200')
     for (const line of wide) expect([...line].length).toBeLessThanOrEqual(200)
     expect(wide.find((l) => l.includes('cat some/long'))).toContain(redirect.trim())
