@@ -241,6 +241,45 @@ describe('hub tail says where it connects', () => {
   })
 })
 
+describe('hub tail --file', () => {
+  it('says which audit.log it follows, and when there is none yet', async () => {
+    const empty = join(base, 'no-audit-yet')
+    await mkdir(empty)
+    let err = ''
+    const tail = spawn(process.execPath, [BIN, 'tail', '--file', '--root', empty], {
+      cwd: elsewhere,
+      env: userEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    tail.stderr.on('data', (c: Buffer) => {
+      err += c.toString()
+    })
+    try {
+      await waitFor(() => err.includes('yet; waiting for a daemon to write it'), 'the note')
+      expect(err).toContain(`no ${join(empty, 'runtime', 'audit.log')} yet`)
+    } finally {
+      tail.kill('SIGKILL')
+    }
+
+    const shown = await new Promise<string>((resolve) => {
+      let text = ''
+      const t = spawn(process.execPath, [BIN, 'tail', '--file'], {
+        cwd: root,
+        env: userEnv(env),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      t.stderr.on('data', (c: Buffer) => {
+        text += c.toString()
+        if (text.includes('\n')) {
+          t.kill('SIGKILL')
+          resolve(text)
+        }
+      })
+    })
+    expect(shown).toContain(`following ${join(runtime, 'audit.log')} (times in UTC)`)
+  })
+})
+
 describe('hub plan --wait', () => {
   it('counts the time spent waiting on one line of a terminal, and prints no such line to a pipe', async () => {
     const operator = await token(runtime, 'operator')

@@ -111,6 +111,13 @@ ${exitCodesHelp()}`
     const {followAuditFile} = await import('../lib/audit/follow.js')
     const {runtimePaths} = await import('../lib/store.js')
     const path = runtimePaths((await this.runtime('files')).runtimeDir).audit
+    const {existsSync} = await import('node:fs')
+    // Otherwise a wrong directory looks exactly like a quiet daemon.
+    this.note(
+      existsSync(path)
+        ? `following ${this.safe(path)} (times in ${zoneLabel(this.zone)})`
+        : `no ${this.safe(path)} yet; waiting for a daemon to write it…`,
+    )
     await followAuditFile(path, {fromEnd: this.flags.since === undefined, signal}, (entry) => {
       if (this.flags.since !== undefined && typeof entry.seq === 'number' && entry.seq <= this.flags.since) return
       const type = eventTypeOf(String(entry.event))
