@@ -20,12 +20,7 @@ function timeOfDay(ts: unknown, zone: Zone): string {
   return formatTime(Number.isNaN(at) ? Date.now() : at, zone).slice(11)
 }
 
-export function formatEventLine(
-  type: string,
-  data: Record<string, unknown>,
-  style: ChalkInstance,
-  zone: Zone,
-): string {
+export function formatEventLine(type: string, data: Record<string, unknown>, style: ChalkInstance, zone: Zone): string {
   const ts = timeOfDay(data.ts, zone)
   const id = String(data.run_id ?? data.pending_id ?? '')
   const command = typeof data.command === 'string' ? clip(data.command, 80) : ''
