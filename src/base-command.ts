@@ -19,20 +19,25 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
 >
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
+/** The number an exit-code line starts with; -1 (first) for "the command's own exit code". */
+function exitNumber(line: string): number {
+  return Number(/^\d+/.exec(line)?.[0] ?? -1)
+}
+
 /**
  * The exit codes of a command that talks to the daemon, for its `--help` (README "Exit codes"); a
  * command adds its own before these.
  */
 export function exitCodesHelp(own: string[] = []): string {
-  return [
-    'Exit codes:',
+  const codes = [
     ...own,
     '0 done',
     '1 an unexpected failure (the message says which)',
     '2 usage or configuration error (a bad flag, a --root that is a file)',
     '3 no daemon reachable (none running, or its socket is gone)',
     '6 the token was missing or refused (the daemon is another user’s, or the token was rotated)',
-  ].join('\n  ')
+  ]
+  return ['Exit codes:', ...codes.sort((a, b) => exitNumber(a) - exitNumber(b))].join('\n')
 }
 
 /** `--policy` and `--strict`, for the commands that load the policy (serve, policy check|test). */

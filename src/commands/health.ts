@@ -7,9 +7,7 @@ import {EXIT, HubError, isHubError} from '../lib/errors.js'
 import {formatSeconds} from '../lib/text/duration.js'
 
 export default class Health extends BaseCommand<typeof Health> {
-  static override description = `Asks the daemon's /health (the daemon of the current directory, else the one registered by this
-user). Prints the status, uptime, memory and counts; when it is degraded or unhealthy, every reason, one a line.
-Degraded still works (exit 0) and says what a person should look at; only unhealthy fails the check.
+  static override description = `Asks the daemon's /health (the daemon of the current directory, else the one registered by this user). Prints the status, uptime, memory and counts; when it is degraded or unhealthy, every reason, one a line. Degraded still works (exit 0) and says what a person should look at; only unhealthy fails the check.
 
 ${exitCodesHelp(['7 unhealthy (the reasons are printed)'])}`
   static override examples = [

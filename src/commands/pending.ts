@@ -3,10 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, exitCodesHelp} from '../base-command.js'
 
 export default class Pending extends BaseCommand<typeof Pending> {
-  static override description = `Asks the daemon of the current directory, else the one this user's \`hub serve\` registered (so it
-works from any directory; --root picks one when several run). The table fits the terminal's width ($COLUMNS
-when piped) and says when it shortens a command; --full shows every request whole. Times are UTC, or local
-with --local or when TZ is set.
+  static override description = `Asks the daemon of the current directory, else the one this user's \`hub serve\` registered (so it works from any directory; --root picks one when several run). The table fits the terminal's width ($COLUMNS when piped) and says when it shortens a command; --full shows every request whole. Times are UTC, or local with --local or when TZ is set.
 
 ${exitCodesHelp()}`
   static override examples = [

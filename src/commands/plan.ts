@@ -61,10 +61,7 @@ export default class Plan extends BaseCommand<typeof Plan> {
   static override args = {
     command: Args.string({description: 'The shell command, quoted as one argument.', required: true}),
   }
-  static override description = `Uses the agent token (AGENT_HUB_TOKEN or the token file). With --wait, waits for the decision and
-the run, prints the command's output, and exits with the command's own exit code (8 when refused or
-denied, 5 when it expired, 10 when --wait-timeout gave up). While it waits on a terminal, stderr shows the time
-spent waiting on one line that updates itself.
+  static override description = `Uses the agent token (AGENT_HUB_TOKEN or the token file). With --wait, waits for the decision and the run, prints the command's output, and exits with the command's own exit code (8 when refused or denied, 5 when it expired, 10 when --wait-timeout gave up). While it waits on a terminal, stderr shows the time spent waiting on one line that updates itself.
 
 ${exitCodesHelp([
   "the command's own exit code with --wait once it ran",
