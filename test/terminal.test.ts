@@ -335,7 +335,7 @@ describe('the issue’s "Done when" list, with the real CLI and daemon', () => {
   it('hub health: human uptime, reasons one a line, exit codes in --help', async () => {
     const r = await cli(['health'], elsewhere, env)
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/^degraded {2}up (\d+(\.\d+)? s|\d+ min( \d+ s)?) {2}memory/)
+    expect(r.stdout).toMatch(/^degraded {2}up (\d+ ms|\d+(\.\d+)? s|\d+ min( \d+ s)?) {2}memory/)
     expect(r.stdout).toContain('  - Runs are not contained: AGENT_HUB_SANDBOX=none.')
     const help = await cli(['health', '--help'], elsewhere, env)
     for (const code of ['3 no daemon reachable', '6 the token was missing or refused', '7 unhealthy'])
