@@ -530,7 +530,7 @@ describe('hub runs show', () => {
     const unknown = await run(RunsShow, ['20250101_000000_deadbeef', '--json'])
     expect(unknown.code).toBe(4)
     expect(JSON.parse(unknown.stdout)).toMatchObject({
-      error: {code: 'not_found', message: 'No run 20250101_000000_deadbeef.'},
+      error: {code: 'not_found', message: `No run 20250101_000000_deadbeef in ${runtime}.`},
     })
   })
 })

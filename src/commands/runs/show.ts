@@ -43,7 +43,8 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
 
   public async run(): Promise<void> {
     const id = assertId(this.args.run_id, 'run_id')
-    const store = new RuntimeStore((await this.runtime('files')).runtimeDir)
+    const {runtimeDir} = await this.runtime('files')
+    const store = new RuntimeStore(runtimeDir)
     let record: RunRecord | undefined
     try {
       record = await store.readRun(id)
@@ -53,7 +54,10 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
       })
     }
 
-    if (!record) throw new HubError('not_found', `No run ${id}.`, {hint: 'List recent runs with `hub runs`.'})
+    if (!record)
+      throw new HubError('not_found', `No run ${id} in ${runtimeDir}.`, {
+        hint: 'List recent runs with `hub runs`; --root picks another runtime.',
+      })
     if (this.jsonMode) {
       this.printJson(record)
       return
