@@ -7,7 +7,9 @@
  * SIGHUP, the newline pair, unusable paths.
  */
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
+import {rmSync, writeFileSync} from 'node:fs'
 import {chmod, mkdir, readdir, readFile, realpath, rm, stat, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -68,6 +70,21 @@ async function entries(dir: string): Promise<string[]> {
 function deadPid(): number {
   return Number(execFileSync('/bin/sh', ['-c', 'echo $$'], {encoding: 'utf8'}).trim())
 }
+
+/** Whether this machine can make a file immutable here (root, and a filesystem with chattr +i). */
+const IMMUTABLE_FILES = ((): boolean => {
+  const probe = join(tmpdir(), `hub-chattr-probe-${process.pid}`)
+  try {
+    writeFileSync(probe, '')
+    execFileSync('chattr', ['+i', probe], {stdio: 'ignore'})
+    execFileSync('chattr', ['-i', probe], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  } finally {
+    rmSync(probe, {force: true})
+  }
+})()
 
 let base: string
 let root: string
@@ -343,6 +360,42 @@ describe('the issue’s "Done when" list, with the real CLI and daemon', () => {
     for (const command of ['pending', 'tail', 'plan'])
       expect((await cli([command, '--help'], elsewhere, env)).stdout).toContain('6 the token was missing or refused')
   })
+
+  it.skipIf(!IMMUTABLE_FILES)(
+    'unhealthy: /health answers 503 with its reasons; hub health prints them and exits 7',
+    async () => {
+      const root5 = join(base, 'unhealthy')
+      await mkdir(root5)
+      const d = await startDaemonProcess(root5, {...env, XDG_RUNTIME_DIR: join(base, 'xdg-unhealthy')})
+      extra.push(d)
+      const log = join(root5, 'runtime', 'audit.log')
+      // An immutable audit log refuses the write and the repair after it: the log cannot take writes.
+      execFileSync('chattr', ['+i', log])
+      try {
+        const res = await fetch(d.base + '/plan', {
+          method: 'POST',
+          headers: {'x-agent-token': await token(join(root5, 'runtime'), 'agent'), 'content-type': 'application/json'},
+          body: JSON.stringify({command: 'echo lost'}),
+        })
+        expect(res.status).toBe(503)
+        const {port} = new URL(d.base)
+        const out = execFileSync('curl', ['-s', '-w', '%{http_code}', `http://127.0.0.1:${port}/health`], {
+          encoding: 'utf8',
+        })
+        expect(out.slice(-3)).toBe('503')
+        const r = await cli(['health', '--root', root5], elsewhere, env)
+        expect(r.code).toBe(7)
+        expect(r.stdout).toMatch(/^unhealthy {2}up /)
+        expect(r.stdout).toContain('  - The audit log cannot take writes until the daemon restarts.')
+        expect(r.stderr).toContain('reports unhealthy: The audit log cannot take writes')
+        const json = await cli(['health', '--root', root5, '--json'], elsewhere, env)
+        expect(json.code).toBe(7)
+        expect(JSON.parse(json.stdout)).toMatchObject({status: 'unhealthy', reasons: expect.any(Array)})
+      } finally {
+        execFileSync('chattr', ['-i', log])
+      }
+    },
+  )
 
   it('60 waiting: every count says 60; the table fits 80 and 200 columns and says what it shortened', async () => {
     const agent = await token(runtime, 'agent')
