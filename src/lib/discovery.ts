@@ -5,15 +5,15 @@
  * said it is, in its own daemon.json: the Unix socket when it has one, else its TCP address. With
  * neither, nothing is sent: a port the daemon has left can be taken by anyone on the machine (issue 9).
  */
-import {lstat, stat} from 'node:fs/promises'
+import {lstat, readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {HubConfig} from './config.js'
+import type {DaemonInfo} from './records.js'
 
 import {HubClient} from './client.js'
 import {HubError} from './errors.js'
 import {liveEntries, registryDir} from './registry.js'
-import {RuntimeStore} from './store.js'
 import {findToken, type Role} from './tokens.js'
 
 export interface DaemonEndpoint {
@@ -25,7 +25,7 @@ export interface DaemonEndpoint {
 export async function discoverEndpoint(config: HubConfig, explicit?: string): Promise<DaemonEndpoint> {
   if (explicit) return {base: explicit}
   if (config.baseExplicit) return {base: config.base}
-  const info = await new RuntimeStore(config.runtimeDir).readDaemonInfo()
+  const info = await readDaemonInfo(config.runtimeDir)
   if (info?.socket) {
     const s = await lstat(info.socket).catch(() => undefined)
     if (s?.isSocket()) return {base: 'http://localhost', socketPath: info.socket}
@@ -34,6 +34,18 @@ export async function discoverEndpoint(config: HubConfig, explicit?: string): Pr
 
   if (info?.base) return {base: info.base}
   throw noDaemon(config, `there is no ${config.runtimeDir}/daemon.json`)
+}
+
+/**
+ * The running daemon's daemon.json; undefined when absent or unreadable. Read here rather than
+ * through RuntimeStore, whose module graph (ids, atomic writes) a one-shot command does not need.
+ */
+async function readDaemonInfo(runtimeDir: string): Promise<DaemonInfo | undefined> {
+  try {
+    return JSON.parse(await readFile(join(runtimeDir, 'daemon.json'), 'utf8')) as DaemonInfo
+  } catch {
+    return undefined
+  }
 }
 
 function noDaemon(config: HubConfig, why: string): HubError {

@@ -17,8 +17,6 @@ import {lstat, mkdir, readdir, readFile, rm} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
-import {writeJsonAtomic} from './atomic-file.js'
-
 export interface RegistryEntry {
   base: string
   pid: number
@@ -63,6 +61,8 @@ export async function registerDaemon(entry: RegistryEntry, env: NodeJS.ProcessEn
   if (!s.isDirectory() || !ownedAndPrivate(s))
     throw new Error(`${dir} is not a directory of this user's that only this user may write`)
   const path = join(dir, entryFile(entry.runtime_dir))
+  // Loaded here: the CLI reads the registry on every command and never writes it.
+  const {writeJsonAtomic} = await import('./atomic-file.js')
   await writeJsonAtomic(path, entry, {mode: 0o600})
   return path
 }
