@@ -10,6 +10,7 @@ const benches: Array<[string, () => Promise<{run: () => Promise<void>}>]> = [
   ['run', () => import('./run.bench.js')],
   ['console', () => import('./console.bench.js')],
   ['postgres', () => import('./postgres.bench.js')],
+  ['cli', () => import('./cli.bench.js')],
 ]
 let failed = false
 for (const [name, load] of benches) {

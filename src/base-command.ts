@@ -19,6 +19,27 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
 >
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
+/** The number an exit-code line starts with; -1 (first) for "the command's own exit code". */
+function exitNumber(line: string): number {
+  return Number(/^\d+/.exec(line)?.[0] ?? -1)
+}
+
+/**
+ * The exit codes of a command that talks to the daemon, for its `--help` (README "Exit codes"); a
+ * command adds its own before these.
+ */
+export function exitCodesHelp(own: string[] = []): string {
+  const codes = [
+    ...own,
+    '0 done',
+    '1 an unexpected failure (the message says which)',
+    '2 usage or configuration error (a bad flag, a --root that is a file)',
+    '3 no daemon reachable (none running, or its socket is gone)',
+    '6 the token was missing or refused (the daemon is another user’s, or the token was rotated)',
+  ]
+  return ['Exit codes:', ...codes.sort((a, b) => exitNumber(a) - exitNumber(b))].join('\n')
+}
+
 /** `--policy` and `--strict`, for the commands that load the policy (serve, policy check|test). */
 export const policyFlags = {
   policy: Flags.string({
@@ -54,17 +75,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private cachedConfig: HubConfig | undefined
   private cachedStyle: ChalkInstance | undefined
   private clients: HubClient[] = []
+  /** Set once the runtime was located (current directory, else the user's daemon registry). */
+  private located = false
 
   protected get hubConfig(): HubConfig {
-    if (!this.cachedConfig) {
-      const f = this.flags as {root?: string; 'runtime-dir'?: string}
-      this.cachedConfig = resolveConfig(process.env, {
-        root: f.root,
-        runtimeDir: f['runtime-dir'],
-        ...this.configOverrides(),
-      })
-    }
-
+    this.cachedConfig ??= this.configFor()
     return this.cachedConfig
   }
 
@@ -100,6 +115,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } else {
       const s = createStyle(colorEnabled(process.stderr))
       process.stderr.write(`${s.red('Error:')} ${escapeControl(hubErr.message)}\n`)
+      const choices = hubErr.details?.choices
+      if (Array.isArray(choices)) for (const c of choices) process.stderr.write(`  ${escapeControl(String(c))}\n`)
       if (hubErr.hint) process.stderr.write(`${s.dim('Hint:')} ${escapeControl(hubErr.hint)}\n`)
       if (hubErr.code === 'internal' && process.env.DEBUG && err.stack) process.stderr.write(err.stack + '\n')
     }
@@ -114,7 +131,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    */
   protected async client(role: 'any' | Role, opts: {base?: string | undefined} = {}): Promise<HubClient> {
     const {discoverClient} = await import('./lib/discovery.js')
-    const client = await discoverClient(this.hubConfig, role, opts)
+    const config = opts.base ? this.hubConfig : await this.runtime('daemon')
+    const client = await discoverClient(config, role, opts)
     this.clients.push(client)
     return client
   }
@@ -145,8 +163,32 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stdout.write(JSON.stringify(value, null, 2) + '\n')
   }
 
+  /**
+   * The configuration with the runtime located for a client command: the one named (--root …), else
+   * the current directory's if its daemon runs (to read files: if it exists), else the one daemon in
+   * this user's registry (src/lib/registry.ts). `hub serve` never calls this: it uses its own root.
+   */
+  protected async runtime(use: 'daemon' | 'files'): Promise<HubConfig> {
+    if (this.located) return this.hubConfig
+    const {locateRuntime} = await import('./lib/discovery.js')
+    const found = await locateRuntime(this.configFor(), use, (root, runtimeDir) => this.configFor({root, runtimeDir}))
+    this.cachedConfig = found.config
+    this.located = found.settled
+    return found.config
+  }
+
   /** Escapes agent-written text for the terminal. */
   protected safe(text: string, multiline = false): string {
     return escapeControl(text, {multiline})
+  }
+
+  private configFor(place?: {root: string; runtimeDir: string}): HubConfig {
+    const f = this.flags as {root?: string; 'runtime-dir'?: string}
+    return resolveConfig(process.env, {
+      root: f.root,
+      runtimeDir: f['runtime-dir'],
+      ...this.configOverrides(),
+      ...place,
+    })
   }
 }

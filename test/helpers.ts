@@ -39,7 +39,9 @@ export async function readLines(path: string): Promise<Array<Record<string, unkn
 export function childEnv(root: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AGENT_HUB_')) env[k] = v
-  return {...env, AGENT_HUB_ROOT: root, NO_COLOR: '1', ...extra}
+  // Daemons register for their user's CLI (src/lib/registry.ts): keep the tests' entries out of the
+  // developer's own registry, where they would make `hub pending` elsewhere ask which daemon to use.
+  return {...env, AGENT_HUB_ROOT: root, NO_COLOR: '1', XDG_RUNTIME_DIR: join(root, '.registry'), ...extra}
 }
 
 export interface CliResult {

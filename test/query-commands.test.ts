@@ -477,11 +477,11 @@ describe('hub runs', () => {
     const r = await run(Runs, [])
     expect(r.code).toBe(0)
     const rows = r.stdout.trimEnd().split('\n')
-    expect(rows[0]).toMatch(/^RunId\s+Command\s+ExitCode\s+DurationMs\s+Started$/)
+    expect(rows[0]).toMatch(/^RunId\s+Command\s+ExitCode\s+DurationMs\s+Started \((UTC|local.*|[A-Za-z_/]+)\)\s+Age$/)
     expect(rows).toHaveLength(11)
     expect(rows.slice(1).map((row) => row.split(/\s+/)[0])).toEqual(runIds.slice(0, 10))
     expect(rows[1]).toContain('printf "⟨U+001B ESC⟩[31mred"')
-    expect(rows[2]).toMatch(/job 13\s+124 \(timed out\)\s+142\.5\s+\d+d ago/)
+    expect(rows[2]).toMatch(/job 13\s+124 \(timed out\)\s+142\.5\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\d+d ago/)
     expect(r.stdout).not.toContain('\u001B')
   })
 
@@ -495,7 +495,7 @@ describe('hub runs', () => {
 
   it('says so when there are no runs, and refuses --last 0', async () => {
     const empty = join(root, 'no-runs')
-    expect((await run(Runs, [], empty)).stdout).toContain('No runs yet.')
+    expect((await run(Runs, [], empty)).stdout).toContain(`No runs yet in ${empty}.`)
     expect(JSON.parse((await run(Runs, ['--json'], empty)).stdout)).toEqual([])
     expect((await run(Runs, ['--last', '0'])).code).toBe(2)
   })
@@ -530,7 +530,7 @@ describe('hub runs show', () => {
     const unknown = await run(RunsShow, ['20250101_000000_deadbeef', '--json'])
     expect(unknown.code).toBe(4)
     expect(JSON.parse(unknown.stdout)).toMatchObject({
-      error: {code: 'not_found', message: 'No run 20250101_000000_deadbeef.'},
+      error: {code: 'not_found', message: `No run 20250101_000000_deadbeef in ${runtime}.`},
     })
   })
 })

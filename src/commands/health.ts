@@ -2,10 +2,14 @@ import {Flags} from '@oclif/core'
 
 import type {HealthResponse, HubClient} from '../lib/client.js'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../base-command.js'
 import {EXIT, HubError, isHubError} from '../lib/errors.js'
+import {formatSeconds} from '../lib/text/duration.js'
 
 export default class Health extends BaseCommand<typeof Health> {
+  static override description = `Asks the daemon's /health (the daemon of the current directory, else the one registered by this user). Prints the status, uptime, memory and counts; when it is degraded or unhealthy, every reason, one a line. Degraded still works (exit 0) and says what a person should look at; only unhealthy fails the check.
+
+${exitCodesHelp(['7 unhealthy (the reasons are printed)'])}`
   static override examples = [
     '<%= config.bin %> health',
     '<%= config.bin %> health --wait 30   # in CI, after starting the daemon',
@@ -24,11 +28,13 @@ export default class Health extends BaseCommand<typeof Health> {
   public async run(): Promise<void> {
     const deadline = Date.now() + this.flags.wait * 1000
     let health: HealthResponse | undefined
+    let address = '?'
     for (;;) {
       let client: HubClient | undefined
       try {
         // Found again on every attempt: a daemon that is starting writes daemon.json only once it listens.
         client = await this.client('any', {base: this.flags.base})
+        address = client.address
         health = await client.health()
         if (health.status !== 'unhealthy' || Date.now() >= deadline) break
       } catch (error) {
@@ -54,12 +60,18 @@ export default class Health extends BaseCommand<typeof Health> {
       const mark =
         h.status === 'healthy' ? s.green(h.status) : h.status === 'degraded' ? s.yellow(h.status) : s.red(h.status)
       process.stdout.write(
-        `${mark}  up ${h.uptime_seconds}s  memory ${h.memory_mb} MB  pending ${h.pending_count}  runs ${h.runs_count}  ${s.dim(`v${String(h.version ?? '?')}`)}\n`,
+        `${mark}  up ${formatSeconds(h.uptime_seconds)}  memory ${h.memory_mb} MB  pending ${h.pending_count}  runs ${h.runs_count}  ${s.dim(`v${String(h.version ?? '?')}`)}\n`,
       )
     }
 
     // Degraded works, with a warning a person should read; only unhealthy fails the check.
-    for (const why of (health.reasons as string[] | undefined) ?? []) process.stdout.write(`  ${this.safe(why)}\n`)
-    if (health.status === 'unhealthy') throw new HubError('unhealthy', `The daemon reports ${health.status}.`)
+    const reasons = Array.isArray(health.reasons) ? (health.reasons as unknown[]).map(String) : []
+    for (const why of reasons) process.stdout.write(`  - ${this.safe(why)}\n`)
+    if (health.status === 'unhealthy')
+      throw new HubError(
+        'unhealthy',
+        `The daemon at ${address} reports unhealthy${reasons.length > 0 ? `: ${reasons.join(' ')}` : '.'}`,
+        {hint: 'Look at the daemon’s log; the reasons above say what it cannot do.'},
+      )
   }
 }

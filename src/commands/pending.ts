@@ -1,8 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../base-command.js'
 
 export default class Pending extends BaseCommand<typeof Pending> {
+  static override description = `Asks the daemon of the current directory, else the one this user's \`hub serve\` registered (so it works from any directory; --root picks one when several run). The table fits the terminal's width ($COLUMNS when piped) and says when it shortens a command; --full shows every request whole. Times are UTC, or local with --local or when TZ is set.
+
+${exitCodesHelp()}`
   static override examples = [
     '<%= config.bin %> pending',
     '<%= config.bin %> pending --json | jq length',
@@ -29,7 +32,7 @@ export default class Pending extends BaseCommand<typeof Pending> {
     }
 
     const {describePending, pendingTable} = await import('../lib/output/request-view.js')
-    const {terminalColumns} = await import('../lib/text/table.js')
+    const {terminalColumns, wrapText} = await import('../lib/text/table.js')
     const {displayZone} = await import('../lib/audit/time-range.js')
     const view = {
       hostHere: this.hubConfig.hostName,
@@ -47,10 +50,9 @@ export default class Pending extends BaseCommand<typeof Pending> {
       list.length < total
         ? `${list.length} of ${total} waiting (newest first; --limit ${total} shows all)`
         : `${total} waiting`
-    process.stdout.write(
-      s.dim(
-        `${count}. Approve with \`hub approve <id>\`, deny with \`hub deny <id> --reason …\`; --full shows everything.\n`,
-      ),
-    )
+    const footer = `${count}. Approve with \`hub approve <id>\`, deny with \`hub deny <id> --reason …\`; --full shows everything.`
+    // Wrapped like the table: a line longer than the terminal would break anywhere.
+    const lines = view.width === undefined ? [footer] : wrapText(footer, view.width)
+    process.stdout.write(lines.map((l) => s.dim(l)).join('\n') + '\n')
   }
 }

@@ -2,16 +2,74 @@ import {Args, Flags} from '@oclif/core'
 
 import type {RunRecord} from '../lib/records.js'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../base-command.js'
 import {EXIT} from '../lib/errors.js'
+import {formatDuration} from '../lib/text/duration.js'
+
+/**
+ * One status line on a terminal's stderr that counts the time spent waiting ("waiting for an
+ * operator… 12 s"), rewritten in place once a second. Not on a pipe or a file: a log would fill with
+ * a line a second. `say` prints a whole line above it; `stop` clears it.
+ */
+class ElapsedLine {
+  private phase: string
+  private readonly shown: boolean
+  private since = Date.now()
+  private readonly timer: NodeJS.Timeout | undefined
+
+  constructor(
+    phase: string,
+    private readonly dim: (s: string) => string,
+    private readonly out: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.phase = phase
+    this.shown = out.isTTY === true
+    if (this.shown) {
+      this.draw()
+      this.timer = setInterval(() => this.draw(), 1000)
+      // Never the reason the process stays alive.
+      this.timer.unref()
+    }
+  }
+
+  /** A line of its own, then the counter again below it. */
+  say(text: string, phase?: string): void {
+    if (phase !== undefined) {
+      // Each phase counts its own time: "running… 2 s", not the minutes spent waiting before it.
+      this.phase = phase
+      this.since = Date.now()
+    }
+
+    if (this.shown) this.out.write('\r\u001B[2K')
+    this.out.write(text + '\n')
+    if (this.shown) this.draw()
+  }
+
+  stop(): void {
+    if (!this.shown) return
+    clearInterval(this.timer)
+    this.out.write('\r\u001B[2K')
+  }
+
+  private draw(): void {
+    const elapsed = formatDuration(Date.now() - this.since, {wholeSeconds: true})
+    this.out.write(`\r\u001B[2K${this.dim(`${this.phase}… ${elapsed}`)}`)
+  }
+}
 
 export default class Plan extends BaseCommand<typeof Plan> {
   static override args = {
     command: Args.string({description: 'The shell command, quoted as one argument.', required: true}),
   }
-  static override description = `Uses the agent token (AGENT_HUB_TOKEN or the token file). With --wait, waits for the decision and
-the run, prints the command's output, and exits with the command's own exit code (8 when refused or
-denied, 5 when it expired, 10 when --wait-timeout gave up).`
+  static override description = `Uses the agent token (AGENT_HUB_TOKEN or the token file). With --wait, waits for the decision and the run, prints the command's output, and exits with the command's own exit code (8 when refused or denied, 5 when it expired, 10 when --wait-timeout gave up). While it waits on a terminal, stderr shows the time spent waiting on one line that updates itself.
+
+${exitCodesHelp([
+  "the command's own exit code with --wait once it ran",
+  '5 expired before anyone decided (--wait)',
+  '8 refused by the policy or denied by the operator',
+  '9 rate limited, or too many of this agent’s requests wait already',
+  '10 --wait-timeout gave up (the request is still there)',
+])}`
   static override examples = [
     '<%= config.bin %> plan "ls -la"',
     '<%= config.bin %> plan "npm test" --note "run the tests" --cwd app --timeout 600 --wait',
@@ -49,21 +107,29 @@ denied, 5 when it expired, 10 when --wait-timeout gave up).`
       return
     }
 
+    let line: ElapsedLine | undefined
     if (!this.jsonMode && !plan.record) {
       process.stderr.write(
         s.dim(`queued ${plan.pending_id}; waiting for an operator (hub approve ${plan.pending_id})…\n`),
       )
+      line = new ElapsedLine('waiting for an operator', (t) => s.dim(t))
     }
 
-    const result = plan.record
-      ? {status: undefined, record: plan.record}
-      : await client.waitForResult(plan.pending_id, {
-          ...(this.flags['wait-timeout'] === undefined ? {} : {timeoutSeconds: this.flags['wait-timeout']}),
-          onState: (st) => {
-            if (!this.jsonMode && st.state === 'running')
-              process.stderr.write(s.dim(`approved; running as ${st.run_id ?? '?'}…\n`))
-          },
-        })
+    let result
+    try {
+      result = plan.record
+        ? {status: undefined, record: plan.record}
+        : await client.waitForResult(plan.pending_id, {
+            ...(this.flags['wait-timeout'] === undefined ? {} : {timeoutSeconds: this.flags['wait-timeout']}),
+            onState: (st) => {
+              if (!this.jsonMode && st.state === 'running')
+                line?.say(s.dim(`approved; running as ${st.run_id ?? '?'}…`), 'running')
+            },
+          })
+    } finally {
+      line?.stop()
+    }
+
     if (this.jsonMode) this.printJson({plan, ...result})
     if (result.record) {
       if (!this.jsonMode) this.printRecord(result.record)
@@ -96,6 +162,7 @@ denied, 5 when it expired, 10 when --wait-timeout gave up).`
       )
     }
 
-    if (record.timed_out) process.stderr.write(this.style.red(`timed out after ${record.duration_ms} ms\n`))
+    if (record.timed_out)
+      process.stderr.write(this.style.red(`timed out after ${formatDuration(record.duration_ms)}\n`))
   }
 }

@@ -6,7 +6,8 @@ import {serve, type ServerType} from '@hono/node-server'
  * replays it after a crash), loads the policy and the tokens, recovers runs in flight, binds, and writes
  * daemon.json; `close()` undoes it in order.
  */
-import {mkdir, realpath} from 'node:fs/promises'
+import {mkdir, realpath, stat} from 'node:fs/promises'
+import {dirname} from 'node:path'
 
 import type {HubConfig} from '../lib/config.js'
 import type {Logger} from '../lib/logger.js'
@@ -15,6 +16,7 @@ import type {RuleMatch} from '../lib/policy/types.js'
 import {HubError} from '../lib/errors.js'
 import {Gateway} from '../lib/gateway.js'
 import {recoverInterruptedRuns} from '../lib/recovery.js'
+import {registerDaemon, unregisterDaemon} from '../lib/registry.js'
 import {RequestViews} from '../lib/request-views.js'
 import {detectSandbox, INSTALL_HINT, sandboxLayoutProblem, type SandboxStatus} from '../lib/sandbox/index.js'
 import {type LocalHubStore, openStore} from '../lib/stores/open.js'
@@ -40,9 +42,54 @@ export interface RunningDaemon {
 const EXPIRY_SWEEP_MS = 5000
 
 /** Start-up refuses a layout where commands could reach hub's own files (SPEC §6.3). */
+/**
+ * Creates a directory and its missing parents one at a time, so that an unusable path fails with a
+ * sentence naming it (issue 13: `--runtime-dir /etc/hostname/rt` printed a raw ENOTDIR, and a
+ * recursive mkdir under /proc never returned).
+ */
+async function ensureDir(path: string, mode: number, what: string, flag: string): Promise<void> {
+  const missing: string[] = []
+  let at = path
+  for (;;) {
+    const s = await stat(at).catch((error: NodeJS.ErrnoException) => error)
+    if (!(s instanceof Error)) {
+      if (s.isDirectory()) break
+      throw unusable(what, path, `${at} is a file, not a directory`, flag)
+    }
+
+    if (s.code === 'ENOTDIR') {
+      missing.unshift(at)
+      at = dirname(at)
+      continue
+    }
+
+    if (s.code !== 'ENOENT') throw unusable(what, path, `${at} cannot be read (${s.code ?? s.message})`, flag)
+    missing.unshift(at)
+    const up = dirname(at)
+    if (up === at) break
+    at = up
+  }
+
+  for (const dir of missing) {
+    try {
+      await mkdir(dir, {mode})
+    } catch (error) {
+      const {code} = error as NodeJS.ErrnoException
+      if (code === 'EEXIST') continue
+      throw unusable(what, path, `${dir} cannot be created (${code ?? (error as Error).message})`, flag)
+    }
+  }
+}
+
+function unusable(what: string, path: string, why: string, flag: string): HubError {
+  return new HubError('config_invalid', `Cannot use ${path} as the ${what}: ${why}.`, {
+    hint: `Give ${flag} a directory this user may create or write.`,
+  })
+}
+
 async function checkLayout(config: HubConfig): Promise<{runtimeDir: string; workspace: string}> {
-  await mkdir(config.workspaceDir, {recursive: true})
-  await mkdir(config.runtimeDir, {recursive: true, mode: 0o700})
+  await ensureDir(config.workspaceDir, 0o777, 'workspace', '--workspace-dir (or AGENT_HUB_WORKSPACE_DIR)')
+  await ensureDir(config.runtimeDir, 0o700, 'runtime directory', '--runtime-dir (or AGENT_HUB_RUNTIME_DIR, --root)')
   const workspace = await realpath(config.workspaceDir)
   const runtimeDir = await realpath(config.runtimeDir)
   if (isInside(workspace, runtimeDir)) {
@@ -353,15 +400,38 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host
   const base = `http://${hostForUrl}:${port}`
   hub.base = base
+  const startedAt = new Date().toISOString()
+  const socket = socketServer ? store.files.paths.socket : undefined
   await store.files.writeDaemonInfo({
     pid: process.pid,
     host: config.host,
     port,
-    started_at: new Date().toISOString(),
+    started_at: startedAt,
     version: hubVersion(),
     base,
-    ...(socketServer ? {socket: store.files.paths.socket} : {}),
+    ...(socket ? {socket} : {}),
   })
+  // After daemon.json, which the entry must agree with: the user's CLI finds this daemon from any directory.
+  const registered = await registerDaemon({
+    root: await realpath(config.root).catch(() => config.root),
+    runtime_dir: runtimeDir,
+    pid: process.pid,
+    base,
+    ...(socket ? {socket} : {}),
+    started_at: startedAt,
+    version: hubVersion(),
+  }).then(
+    (path) => {
+      mainLog.info(`Registered for this user's hub commands in any directory: ${path}`)
+      return path
+    },
+    (error: Error) => {
+      mainLog.warn(
+        `Could not register in this user's daemon registry (${error.message}); hub commands find this daemon only in ${config.root} or with --root.`,
+      )
+      return undefined
+    },
+  )
 
   const described = gateway.policy.describe()
   mainLog.info(`Runtime: ${runtimeDir}`)
@@ -416,7 +486,9 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
       await hub.close(graceMs)
       for (const srv of servers) if ('closeAllConnections' in srv) srv.closeAllConnections()
       await stopped
-      // The socket file itself goes with close(); daemon.json last, so a CLI never finds one without the other.
+      // The registry entry first (it points at daemon.json); the socket file itself goes with close();
+      // daemon.json last, so a CLI never finds one without the other.
+      if (registered) await unregisterDaemon(registered, process.pid).catch(() => {})
       await store.files.removeDaemonInfo()
       mainLog.info('Stopped.')
     })()

@@ -145,30 +145,7 @@ export class HubClient {
     body?: unknown,
     extraWaitMs = 0,
   ): Promise<{body: T; status: number; total?: number}> {
-    let res: Answer
-    let text: string
-    try {
-      res = await this.transport.send(path, {
-        method,
-        headers: this.headers(body !== undefined),
-        body: body === undefined ? undefined : JSON.stringify(body),
-        timeoutMs: this.timeoutMs + extraWaitMs,
-      })
-      text = await res.text()
-    } catch (error) {
-      throw unreachable(this.address, error)
-    }
-
-    let parsed: unknown
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text)
-    } catch {
-      throw new HubError(
-        'internal',
-        `The daemon at ${this.address} answered ${res.status} with something that is not JSON.`,
-      )
-    }
-
+    const {res, parsed} = await this.exchange(method, path, body, extraWaitMs)
     if (res.status >= 400) throw errorFromBody(res.status, parsed, res.headers['retry-after'])
     const total = Number(res.headers['x-total-count'])
     return {status: res.status, body: parsed as T, ...(Number.isFinite(total) && total >= 0 ? {total} : {})}
@@ -238,7 +215,12 @@ export class HubClient {
   }
 
   async health(): Promise<HealthResponse> {
-    return (await this.call<HealthResponse>('GET', '/health')).body
+    const {res, parsed} = await this.exchange('GET', '/health', undefined, 0)
+    // Unhealthy answers 503 with the same body (status and reasons): a health report, not a failure.
+    // A 503 without a status (shutting down) and every other error status are errors after all.
+    const isReport = res.status === 503 && typeof (parsed as Partial<HealthResponse> | undefined)?.status === 'string'
+    if (res.status >= 400 && !isReport) throw errorFromBody(res.status, parsed, res.headers['retry-after'])
+    return parsed as HealthResponse
   }
 
   async pending(limit?: number): Promise<PendingRequest[]> {
@@ -319,6 +301,40 @@ export class HubClient {
       if (status.state === 'denied' || status.state === 'expired' || status.state === 'blocked') return {status}
       if (Date.now() >= deadline) return {status}
     }
+  }
+
+  /** One JSON exchange, whatever the status; connection failures are `daemon_unreachable`. */
+  private async exchange(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    extraWaitMs: number,
+  ): Promise<{parsed: unknown; res: Answer}> {
+    let res: Answer
+    let text: string
+    try {
+      res = await this.transport.send(path, {
+        method,
+        headers: this.headers(body !== undefined),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        timeoutMs: this.timeoutMs + extraWaitMs,
+      })
+      text = await res.text()
+    } catch (error) {
+      throw unreachable(this.address, error)
+    }
+
+    let parsed: unknown
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text)
+    } catch {
+      throw new HubError(
+        'internal',
+        `The daemon at ${this.address} answered ${res.status} with something that is not JSON.`,
+      )
+    }
+
+    return {res, parsed}
   }
 
   private headers(json: boolean): Record<string, string> {

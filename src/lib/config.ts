@@ -37,6 +37,11 @@ export interface HubConfig {
   retentionDays: number
   root: string
   runtimeDir: string
+  /**
+   * Whether the runtime was named (--root, --runtime-dir, AGENT_HUB_ROOT, AGENT_HUB_RUNTIME_DIR); when
+   * not, the CLI may look for a running daemon elsewhere (the current directory's, then the registry).
+   */
+  runtimeExplicit: boolean
   /** Containment of runs (SPEC §6.5): bwrap where usable; `none` runs uncontained (AGENT_HUB_SANDBOX). */
   sandbox: 'bwrap' | 'none'
   sandboxHide: string[]
@@ -116,9 +121,8 @@ export function resolveConfig(env: Env = process.env, overrides: ConfigOverrides
   const root = resolve(cwd, rootSrc?.value ?? '.')
   const under = (p: string): string => (isAbsolute(p) ? resolve(p) : resolve(root, p))
 
-  const runtimeDir = under(
-    pick(overrides.runtimeDir, '--runtime-dir', env, 'AGENT_HUB_RUNTIME_DIR')?.value ?? 'runtime',
-  )
+  const runtimeSrc = pick(overrides.runtimeDir, '--runtime-dir', env, 'AGENT_HUB_RUNTIME_DIR')
+  const runtimeDir = under(runtimeSrc?.value ?? 'runtime')
   const workspaceDir = under(
     pick(overrides.workspaceDir, '--workspace-dir', env, 'AGENT_HUB_WORKSPACE_DIR')?.value ?? 'workspace',
   )
@@ -212,6 +216,7 @@ export function resolveConfig(env: Env = process.env, overrides: ConfigOverrides
   return {
     root,
     runtimeDir,
+    runtimeExplicit: rootSrc !== undefined || runtimeSrc !== undefined,
     store: storeValue === 'files' ? undefined : storeValue,
     hostName,
     workspaceDir,

@@ -5,7 +5,16 @@
  * left behind when it is done.
  */
 import {Agent as HttpAgent, request as httpRequest, type IncomingMessage} from 'node:http'
-import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
+import {createRequire} from 'node:module'
+
+// node:https brings TLS with it; the local CLI talks plain HTTP over the operator socket, so it is
+// loaded only for an https:// base.
+type Https = typeof import('node:https')
+let https: Https | undefined
+const loadHttps = (): Https => {
+  https ??= createRequire(import.meta.url)('node:https') as Https
+  return https
+}
 
 export interface TransportOptions {
   /** Time to connect, in ms. */
@@ -46,7 +55,7 @@ export class HttpTransport {
   ) {
     this.secure = base.startsWith('https:')
     const agentOpts = {keepAlive: true, maxSockets: 8}
-    this.agent = this.secure ? new HttpsAgent(agentOpts) : new HttpAgent(agentOpts)
+    this.agent = this.secure ? new (loadHttps().Agent)(agentOpts) : new HttpAgent(agentOpts)
   }
 
   /** Ends every socket at once: nothing keeps the process alive after this. */
@@ -58,7 +67,7 @@ export class HttpTransport {
   send(path: string, o: SendOptions): Promise<Answer> {
     const url = new URL(this.base + path)
     return new Promise<Answer>((resolve, reject) => {
-      const req = (this.secure ? httpsRequest : httpRequest)({
+      const req = (this.secure ? loadHttps().request : httpRequest)({
         agent: this.agent,
         headers: o.body === undefined ? o.headers : {...o.headers, 'content-length': Buffer.byteLength(o.body)},
         hostname: url.hostname.replaceAll(/^\[|\]$/g, ''),

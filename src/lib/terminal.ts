@@ -2,12 +2,23 @@
  * Formatting for people at a terminal (SPEC §7.2): colour only on a terminal and never with
  * NO_COLOR, tables via cli-table3, and every piece of text that came from an agent escaped first.
  */
+import type TableType from 'cli-table3'
+
 import {Chalk, type ChalkInstance} from 'chalk'
-import Table from 'cli-table3'
+import {createRequire} from 'node:module'
 
 import {escapeControl} from './terminal-escape.js'
 
 export {escapeControl} from './terminal-escape.js'
+
+// cli-table3 (CommonJS, with its string-width dependencies) is loaded on the first table, not by every
+// command that imports this module: `hub pending`, `hub health` and `hub approve` never draw one
+// (issue 13: one-shot commands within 1.3× of `hub --version`).
+let TableClass: typeof TableType | undefined
+function loadTable(): typeof TableType {
+  TableClass ??= createRequire(import.meta.url)('cli-table3') as typeof TableType
+  return TableClass
+}
 
 export function colorEnabled(
   stream: NodeJS.WriteStream = process.stdout,
@@ -41,6 +52,7 @@ export interface TableOptions {
  * through `clip` or `escapeControl`.
  */
 export function renderTable(opts: TableOptions): string {
+  const Table = loadTable()
   const table = new Table({
     head: opts.head.map((h) => opts.style.bold(h)),
     style: {head: [], border: []},

@@ -9,7 +9,6 @@ import {join} from 'node:path'
 
 import type {Logger} from './logger.js'
 
-import {writeFileAtomic} from './atomic-file.js'
 import {HubError} from './errors.js'
 
 export type Role = 'agent' | 'operator'
@@ -133,6 +132,8 @@ export async function ensureTokens(
 /** Writes a new token for a role (whole-or-nothing, 0600, durable) and returns it. */
 export async function rotateTokenFile(runtimeDir: string, role: Role): Promise<string> {
   const token = generateToken()
+  // Loaded here: the CLI reads token files on every command and writes one only on rotation.
+  const {writeFileAtomic} = await import('./atomic-file.js')
   await writeFileAtomic(tokenPath(runtimeDir, role), token + '\n', {durable: true, mode: 0o600})
   return token
 }

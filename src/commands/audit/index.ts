@@ -147,7 +147,7 @@ export default class Audit extends BaseCommand<typeof Audit> {
 
   public async run(): Promise<void> {
     const filter = this.filter()
-    const history = await openHistory(this.hubConfig)
+    const history = await openHistory(await this.runtime('files'))
     try {
       await this.query(history, filter)
     } finally {

@@ -47,7 +47,7 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
 
   public async run(): Promise<void> {
     const {openHistory} = await import('../../lib/stores/open.js')
-    const history = await openHistory(this.hubConfig)
+    const history = await openHistory(await this.runtime('files'))
     const result = await history.verifyAudit().finally(() => history.close())
     if (result.missing && result.ok) {
       throw new HubError('not_found', `No audit log at ${result.files.log}: nothing to verify.`, {

@@ -1,13 +1,15 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import type {ConfigOverrides} from '../../lib/config.js'
 import type {Actor, RunRecord} from '../../lib/records.js'
 
 import {BaseCommand, storeFlags} from '../../base-command.js'
+import {auditTsMs, displayZone, formatTime, zoneLabel} from '../../lib/audit/time-range.js'
 import {HubError} from '../../lib/errors.js'
 import {assertId} from '../../lib/ids.js'
 import {openHistory} from '../../lib/stores/open.js'
-import {formatAge, formatMs} from '../../lib/terminal.js'
+import {formatAge} from '../../lib/terminal.js'
+import {formatDuration} from '../../lib/text/duration.js'
 
 function bytes(n: unknown): string {
   if (typeof n !== 'number' || !Number.isFinite(n)) return '-'
@@ -30,12 +32,15 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
     run_id: Args.string({description: 'The run id (YYYYMMDD_HHMMSS_<8 hex>), as `hub runs` lists it.', required: true}),
   }
   static override description =
-    'Reads runtime/runs/<run_id>/record.json directly (no daemon needed), or the team database with --store. Control characters in the command and the output are shown escaped, so nothing a command printed can move the cursor or hide text.'
+    'Reads runtime/runs/<run_id>/record.json directly (no daemon needed): the runtime of the current directory, else the one of the daemon registered by this user; or the team database with --store. Control characters in the command and the output are shown escaped, so nothing a command printed can move the cursor or hide text. Times are UTC, or local with --local or when TZ is set.\nExit codes: 0 shown, 2 usage or configuration error, 4 no such run (or not a run id).'
   static override examples = [
     '<%= config.bin %> runs show 20250115_143122_e5f6a7b8',
     '<%= config.bin %> runs show 20250115_143122_e5f6a7b8 --json',
   ]
-  static override flags = {...storeFlags}
+  static override flags = {
+    ...storeFlags,
+    local: Flags.boolean({description: 'Show times in the local zone (the default when TZ is set).'}),
+  }
   static override summary = 'Show one run record with its full stdout and stderr.'
 
   protected override configOverrides(): ConfigOverrides {
@@ -44,7 +49,8 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
 
   public async run(): Promise<void> {
     const id = assertId(this.args.run_id, 'run_id')
-    const history = await openHistory(this.hubConfig)
+    const config = await this.runtime('files')
+    const history = await openHistory(config)
     let record: RunRecord | undefined
     try {
       record = await history.run(id)
@@ -57,7 +63,10 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
       await history.close()
     }
 
-    if (!record) throw new HubError('not_found', `No run ${id}.`, {hint: 'List recent runs with `hub runs`.'})
+    if (!record)
+      throw new HubError('not_found', `No run ${id} in ${config.store ? 'the team database' : config.runtimeDir}.`, {
+        hint: 'List recent runs with `hub runs`; --root picks another runtime.',
+      })
     if (this.jsonMode) {
       this.printJson(record)
       return
@@ -73,6 +82,9 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
     const failed = r.exit_code !== 0 || r.timed_out === true || r.interrupted === true
     if (failed) exit = s.red(exit)
     const started = typeof r.ts === 'number' ? new Date(r.ts * 1000) : undefined
+    const zone = displayZone(this.flags.local)
+    const at = (ms: number): string => `${formatTime(ms, zone)} ${zoneLabel(zone, new Date(ms))}`
+    const finishedMs = auditTsMs(r.finished_at)
     const stream = (kept: unknown, seen: unknown, truncated: unknown): string =>
       truncated === true
         ? s.yellow(
@@ -87,14 +99,14 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
       ['command', safe(r.command)],
       ['cwd', safe(r.cwd)],
       ['exit code', exit],
-      ['duration', formatMs(r.duration_ms)],
+      ['duration', formatDuration(r.duration_ms)],
       [
         'started',
         started && !Number.isNaN(started.getTime())
-          ? `${started.toISOString()} (${formatAge(started)})`
+          ? `${at(started.getTime())} (${formatAge(started)})`
           : safe(r.started_at),
       ],
-      ['finished', safe(r.finished_at)],
+      ['finished', Number.isNaN(finishedMs) ? safe(r.finished_at) : at(finishedMs)],
       ['timed out', r.timed_out === true ? s.red('yes') : yesNo(r.timed_out)],
       ['interrupted', r.interrupted === true ? s.red('yes') : yesNo(r.interrupted)],
       ['stdout', stream(r.stdout, r.stdout_bytes, r.stdout_truncated)],

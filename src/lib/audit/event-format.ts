@@ -4,6 +4,8 @@
  */
 
 import {clip, type createStyle} from '../terminal.js'
+import {formatDuration} from '../text/duration.js'
+import {auditTsMs, formatTime, type Zone} from './time-range.js'
 
 type ChalkInstance = ReturnType<typeof createStyle>
 
@@ -15,7 +17,7 @@ export function eventTypeOf(auditEvent: string): string {
 /** A run's exit code, timeout and duration. */
 function outcome(data: Record<string, unknown>): string {
   const timedOut = data.timed_out ? ' (timed out)' : ''
-  const duration = typeof data.duration_ms === 'number' ? `${data.duration_ms}ms` : ''
+  const duration = typeof data.duration_ms === 'number' ? formatDuration(data.duration_ms) : ''
   return `exit ${String(data.exit_code)}${timedOut} ${duration}`
 }
 
@@ -29,8 +31,14 @@ function clientTag(data: Record<string, unknown>, style: ChalkInstance): string 
   return typeof data.client === 'string' && data.client !== 'http' ? style.magenta(`[${clip(data.client, 20)}]`) : ''
 }
 
-export function formatEventLine(type: string, data: Record<string, unknown>, style: ChalkInstance): string {
-  const ts = typeof data.ts === 'string' ? data.ts.slice(11, 19) : new Date().toISOString().slice(11, 19)
+/** The time of day of an event (HH:MM:SS) in the zone; now when the event carries no time. */
+function timeOfDay(ts: unknown, zone: Zone): string {
+  const at = auditTsMs(ts)
+  return formatTime(Number.isNaN(at) ? Date.now() : at, zone).slice(11)
+}
+
+export function formatEventLine(type: string, data: Record<string, unknown>, style: ChalkInstance, zone: Zone): string {
+  const ts = timeOfDay(data.ts, zone)
   const id = String(data.run_id ?? data.pending_id ?? '')
   const command = typeof data.command === 'string' ? clip(data.command, 80) : ''
   let detail = ''

@@ -50,6 +50,7 @@ describe('formatEventLine', () => {
       'command_approved',
       {ts: '2026-12-02T03:00:00Z', pending_id: 'p-9', client: 'codex', executor: 'codex', command: 'ls'},
       style,
+      'utc',
     )
     expect(line).toBe('03:00:00  command_approved  p-9  [codex]  run by codex  ls')
   })
@@ -59,12 +60,13 @@ describe('formatEventLine', () => {
       'command_executed_by_agent',
       {ts: '2026-12-02T03:00:01Z', run_id: 'r-1', client: 'http', exit_code: 3, duration_ms: 12, command: 'make'},
       style,
+      'utc',
     )
-    expect(line).toBe('03:00:01  command_executed_by_agent  r-1  exit 3 12ms  make')
+    expect(line).toBe('03:00:01  command_executed_by_agent  r-1  exit 3 12 ms  make')
   })
 
   it('escapes a hostile client value', () => {
-    const line = formatEventLine('command_queued', {ts: 'x', client: '\u001B[2Jevil', pending_id: 'p'}, style)
+    const line = formatEventLine('command_queued', {ts: 'x', client: '\u001B[2Jevil', pending_id: 'p'}, style, 'utc')
     expect(line).not.toContain('\u001B')
   })
 })
