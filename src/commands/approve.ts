@@ -6,7 +6,7 @@ import type {FollowResult} from '../lib/review/follow.js'
 
 import {BaseCommand} from '../base-command.js'
 import {HubError, isHubError} from '../lib/errors.js'
-import {humanDuration} from '../lib/output/duration.js'
+import {formatDuration} from '../lib/text/duration.js'
 
 /** What `POST /approve/:id?wait=0` answers: a run started, or (hooks) the agent may run it itself. */
 type Accepted =
@@ -169,7 +169,7 @@ The exit code is 0 when the approval went through, whatever the command returned
               })
             if (!this.jsonMode)
               process.stdout.write(
-                `${s.bold(a.run_id)}  ${record ? this.exitLabel(record) : status.state}  ${humanDuration(record?.duration_ms)}\n`,
+                `${s.bold(a.run_id)}  ${record ? this.exitLabel(record) : status.state}  ${formatDuration(record?.duration_ms)}\n`,
               )
           }
         })(),
@@ -285,7 +285,7 @@ The exit code is 0 when the approval went through, whatever the command returned
       process.stdout.write(s.dim(`(the live output was cut off; all of it: hub runs show ${runId})\n`))
     }
 
-    process.stdout.write(`${s.bold(record.run_id)}  ${this.exitLabel(record)}  ${humanDuration(record.duration_ms)}\n`)
+    process.stdout.write(`${s.bold(record.run_id)}  ${this.exitLabel(record)}  ${formatDuration(record.duration_ms)}\n`)
     if (record.stdout_truncated || record.stderr_truncated)
       process.stdout.write(
         s.dim(

@@ -3,7 +3,7 @@
  * text (control and invisible characters shown as `⟨U+…⟩`; line breaks and tabs kept, as output
  * expects), stderr in yellow, and — on a terminal, while nothing is printed — how long it has run.
  */
-import {humanDuration} from '../output/duration.js'
+import {formatDuration} from '../text/duration.js'
 import {renderPlain} from '../text/render.js'
 
 type Style = {dim(s: string): string; yellow(s: string): string}
@@ -34,7 +34,7 @@ export class LiveOutput {
     if (!this.status?.isTTY || this.clock) return
     this.clock = setInterval(() => {
       if (!this.atLineStart) return
-      this.status!.write(`${CLEAR_LINE}${this.style.dim(`… running ${humanDuration(Date.now() - this.started)}`)}`)
+      this.status!.write(`${CLEAR_LINE}${this.style.dim(`… running ${formatDuration(Date.now() - this.started)}`)}`)
       this.ticking = true
     }, 1000)
     this.clock.unref()

@@ -7,7 +7,6 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {PendingRequest} from '../records.js'
 
 import {HubError} from '../errors.js'
-import {humanDuration} from '../output/duration.js'
 import {createStyle} from '../terminal.js'
 import {decide, type Decision, sha256Hex} from './decide.js'
 import {deniedView} from './denied-files.js'
@@ -33,26 +32,6 @@ function request(n: number, command: string, extra: Partial<PendingRequest> = {}
     ...extra,
   }
 }
-
-describe('humanDuration', () => {
-  it.each([
-    [0, '0 ms'],
-    [56.4, '56 ms'],
-    [999.4, '999 ms'],
-    [1000, '1.0 s'],
-    [1234, '1.2 s'],
-    [59_960, '1 min 0 s'],
-    [184_000, '3 min 4 s'],
-    [3_599_600, '1 h 0 min'],
-    [7_500_000, '2 h 5 min'],
-    [90_000_000, '1 d 1 h'],
-  ])('%d ms reads %s', (ms, text) => {
-    expect(humanDuration(ms)).toBe(text)
-  })
-  it('has a dash for no duration', () => {
-    for (const ms of [null, undefined, Number.NaN, -1]) expect(humanDuration(ms)).toBe('-')
-  })
-})
 
 describe('keyAction', () => {
   const all = ['approve', 'deny', 'edit', 'explain', 'skip', 'quit'] as const
