@@ -266,19 +266,7 @@ export class AuditWriter {
       }
 
       this.queue.push({...what, resolve, reject, settled: false})
-      if (!this.flushing) {
-        // On a microtask, so that every transition started in this turn shares the transaction.
-        this.flushing = new Promise<void>((done) => {
-          queueMicrotask(() => {
-            this.flush()
-              .catch((error: Error) => this.log.error(`The PostgreSQL writer stopped: ${error.message}`))
-              .finally(() => {
-                this.flushing = undefined
-                done()
-              })
-          })
-        })
-      }
+      this.kick()
     })
   }
 
@@ -304,5 +292,24 @@ export class AuditWriter {
         }
       }
     }
+  }
+
+  private kick(): void {
+    if (this.flushing) return
+    // On a microtask, so that every transition started in this turn shares the transaction.
+    this.flushing = new Promise<void>((done) => {
+      queueMicrotask(() => {
+        this.flush()
+          .catch((error: Error) => this.log.error(`The PostgreSQL writer stopped: ${error.message}`))
+          .finally(() => {
+            this.flushing = undefined
+            done()
+            // A transition queued after flush() saw an empty queue, but before this ran, found a
+            // writer still flushing and did not start one: without this it waited for the next write
+            // (a run's start line stayed unwritten until the run ended).
+            if (this.queue.length > 0) this.kick()
+          })
+      })
+    })
   }
 }
