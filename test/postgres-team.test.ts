@@ -109,6 +109,28 @@ describe.skipIf(!PG_BIN)('team mode: two daemons on one PostgreSQL', () => {
     expect(rows).toEqual([{host: 'host-a'}])
   })
 
+  it("B's console shows the shared audit: lines A recorded, and the database chain's state", async () => {
+    const marker = `echo console-sees-${Date.now()}`
+    expect((await plan(a, marker)).status).toBe(200)
+    const link = await hub(['open', '--print-url'], {root: b.root})
+    expect(link.code, link.stderr).toBe(0)
+    const url = link.stdout.trim().split('\n').at(-1)!
+    const code = url.slice(url.indexOf('#code=') + 6)
+    const login = await fetch(`${b.daemon.base}/console/login`, {
+      method: 'POST',
+      headers: {'content-type': 'application/json', origin: b.daemon.base},
+      body: JSON.stringify({code}),
+    })
+    expect(login.status).toBe(200)
+    const cookie = /hub_session=[^;]+/.exec(String(login.headers.get('set-cookie')))![0]
+    const page = await fetch(`${b.daemon.base}/console/audit`, {headers: {cookie}})
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    // Planned on A: only the database has it, B's runtime directory has no audit of its own.
+    expect(html).toContain(marker)
+    expect(html).toContain("Intact:")
+  })
+
   it('30 concurrent approvals from both daemons give exactly one run', async () => {
     const planned = await plan(a, 'echo once')
     const id = planned.body.pending_id as string

@@ -19,7 +19,7 @@ import {recoverInterruptedRuns} from '../lib/recovery.js'
 import {registerDaemon, unregisterDaemon} from '../lib/registry.js'
 import {RequestViews} from '../lib/request-views.js'
 import {detectSandbox, INSTALL_HINT, sandboxLayoutProblem, type SandboxStatus} from '../lib/sandbox/index.js'
-import {type LocalHubStore, openStore} from '../lib/stores/open.js'
+import {type LocalHubStore, openHistory, openStore} from '../lib/stores/open.js'
 import {startTelemetry} from '../lib/telemetry/index.js'
 import {ensureTokens, rotateToken, tokenPath, type Tokens} from '../lib/tokens.js'
 import {hubVersion} from '../lib/version.js'
@@ -307,8 +307,10 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
 
   const events = new EventBuffer(gateway, (after, upTo) => store.auditSince(after, upTo))
   const views = new RequestViews(gateway)
+  // The console reads the audit as `hub audit` does: from the team database in team mode.
+  const history = await openHistory({...config, runtimeDir})
   const hubConsole = createConsole({
-    auditPath: store.files.paths.audit,
+    history,
     base: () => hub.base,
     events,
     gateway,
@@ -364,6 +366,7 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
         await gateway.close(graceMs)
         events.closeAll()
         await store.shutdown()
+        await history.close()
         // Last, so that the lines written while stopping go out too; bounded, whatever the collector does.
         await telemetry?.shutdown()
         await policy.close()

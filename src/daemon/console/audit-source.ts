@@ -1,12 +1,12 @@
 /**
- * The console's one door to the audit log: the same query engine and chain check as `hub audit` and
- * `hub audit verify` (src/lib/audit/), so the page and the terminal never disagree.
+ * The console's one door to the audit: the same history as `hub audit` and `hub audit verify` (the
+ * runtime files, or the team database in team mode), so the page and the terminal never disagree.
  */
-import {stat} from 'node:fs/promises'
+import type {AuditFilter} from '../../lib/audit/query.js'
+import type {VerifyResult} from '../../lib/audit/verify.js'
+import type {HubHistory} from '../../lib/stores/history.js'
 
 import {AUDIT_EVENTS, type AuditLine} from '../../lib/audit/entry.js'
-import {type AuditFilter, queryAudit} from '../../lib/audit/query.js'
-import {verifyAuditFile, type VerifyResult} from '../../lib/audit/verify.js'
 
 export const AUDIT_EVENT_NAMES: readonly string[] = AUDIT_EVENTS
 
@@ -32,35 +32,23 @@ export interface AuditPage {
   skipped: number
 }
 
-function actorToken(line: AuditLine): unknown {
-  return (line.actor as undefined | {token?: unknown})?.token
-}
-
-/** Client and agent filters the engine does not know yet are applied to its matches. */
-function extraTest(q: AuditPageQuery): ((line: AuditLine) => boolean) | undefined {
-  if (q.clients.length === 0 && q.agents.length === 0) return undefined
-  return (line) =>
-    (q.clients.length === 0 || q.clients.includes(String(line.client ?? 'http'))) &&
-    (q.agents.length === 0 || q.agents.includes(String(actorToken(line))))
-}
-
 /**
- * One page of matching lines, newest first. Without the extra filters the engine reads backwards and
- * stops after the lines the page needs; with them it scans forward keeping only as many as needed.
+ * One page of matching lines, newest first. The history reads backwards and stops after the lines the
+ * page needs (the files from the end of the log, the database by seq), whichever store answers.
  */
-export async function auditPage(path: string, q: AuditPageQuery): Promise<AuditPage> {
+export async function auditPage(history: HubHistory, q: AuditPageQuery): Promise<AuditPage> {
   const want = (q.page + 1) * q.pageSize + 1
-  const filter: AuditFilter = {events: q.events, grep: q.grep, since: q.since, until: q.until}
-  const extra = extraTest(q)
+  const filter: AuditFilter = {
+    agents: q.agents,
+    clients: q.clients,
+    events: q.events,
+    grep: q.grep,
+    limit: want,
+    since: q.since,
+    until: q.until,
+  }
   const kept: AuditLine[] = []
-  const summary = await (extra
-    ? queryAudit(path, filter, (entry) => {
-        if (!extra(entry)) return
-        kept.push(entry)
-        if (kept.length > want) kept.shift()
-      })
-    : queryAudit(path, {...filter, limit: want}, (entry) => kept.push(entry)))
-
+  const summary = await history.auditEntries(filter, (entry) => kept.push(entry))
   const newestFirst = kept.reverse()
   const rows = newestFirst.slice(q.page * q.pageSize, (q.page + 1) * q.pageSize)
   return {
@@ -75,18 +63,18 @@ export interface ChainState extends VerifyResult {
   checked_at: string
 }
 
-/** `hub audit verify`'s answer, computed again only when the log has changed since the last check. */
+/** `hub audit verify`'s answer, computed again only when the audit has changed since the last check. */
 export class ChainStatus {
   private cached: undefined | {key: string; result: ChainState}
   private running: Promise<ChainState> | undefined
 
-  constructor(private readonly path: string) {}
+  constructor(private readonly history: HubHistory) {}
 
   async get(): Promise<ChainState> {
-    const s = await stat(this.path).catch(() => undefined)
-    const key = s ? `${s.size}:${s.mtimeMs}` : 'missing'
+    const key = await this.history.auditStamp()
     if (this.cached?.key === key) return this.cached.result
-    this.running ??= verifyAuditFile(this.path)
+    this.running ??= this.history
+      .verifyAudit()
       .then((r) => {
         const result = {...r, checked_at: new Date().toISOString()}
         this.cached = {key, result}

@@ -10,6 +10,7 @@ import type {Gateway} from '../../lib/gateway.js'
 import type {Logger} from '../../lib/logger.js'
 import type {Actor} from '../../lib/records.js'
 import type {RequestViews} from '../../lib/request-views.js'
+import type {HubHistory} from '../../lib/stores/history.js'
 import type {Tokens} from '../../lib/tokens.js'
 import type {EventBuffer} from '../event-stream.js'
 import type {ChainStatus} from './audit-source.js'
@@ -31,12 +32,12 @@ export interface ConsoleActor extends Actor {
 export type {Env as ConsoleEnv} from '../auth.js'
 
 export interface ConsoleDeps {
-  /** The audit log file (the same one `hub audit` reads). */
-  auditPath: string
   /** The address browsers reach the daemon at, once it listens (login links are built on it). */
   base: () => string | undefined
   events: EventBuffer
   gateway: Gateway
+  /** The audit and runs as `hub audit` reads them: the runtime files, or the team database. */
+  history: HubHistory
   log: Logger
   runtimeDir: string
   tokens: () => Tokens

@@ -123,8 +123,8 @@ export function createConsole(deps: ConsoleDeps): HubConsole {
     authenticate,
     sessions,
     runs,
-    chain: new ChainStatus(deps.auditPath),
-    insights: new Insights({auditPath: deps.auditPath, subscribe: (l) => deps.events.subscribe(l)}),
+    chain: new ChainStatus(deps.history),
+    insights: new Insights({history: deps.history, subscribe: (l) => deps.events.subscribe(l)}),
     assets: {css: assetName('console', 'css', STYLE), js: assetName('console', 'js', SCRIPT)},
     session: (c) => sessions.authenticate(readSessionCookie(c)),
   }

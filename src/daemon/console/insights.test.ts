@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
+import {FileHistory} from '../../lib/stores/history.js'
 import {decisionsChart, niceMax, percentileChart, topRulesChart} from './charts.js'
 import {Insights, percentiles} from './insights.js'
 
@@ -8,7 +9,7 @@ const HOUR = 3_600_000
 function insights(now: number) {
   const listeners: Array<(e: {data: Record<string, unknown>; id?: number | undefined}) => void> = []
   const i = new Insights({
-    auditPath: '/nonexistent/audit.log',
+    history: new FileHistory('/nonexistent'),
     now: () => now,
     subscribe(l) {
       listeners.push(l)

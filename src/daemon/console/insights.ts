@@ -5,8 +5,8 @@
  * page view never reads the log again.
  */
 import type {AuditLine} from '../../lib/audit/entry.js'
+import type {HubHistory} from '../../lib/stores/history.js'
 
-import {queryAudit} from '../../lib/audit/query.js'
 import {auditTsMs} from '../../lib/audit/time-range.js'
 
 export const WINDOW_HOURS = 24
@@ -62,7 +62,14 @@ export class Insights {
   private readonly queuedAt = new Map<string, number>()
   private ready: Promise<void> | undefined
 
-  constructor(private readonly opts: {auditPath: string; now?: () => number; subscribe: Subscribe}) {}
+  constructor(
+    private readonly opts: {
+      /** Where the backfill reads (the daemon's history: the runtime files, or the team database). */
+      history: Pick<HubHistory, 'auditEntries'>
+      now?: () => number
+      subscribe: Subscribe
+    },
+  ) {}
 
   /** Feeds one audit line (from the log or from the live stream). */
   ingest(line: AuditLine): void {
@@ -136,7 +143,7 @@ export class Insights {
     })
     // Queued lines from before the window are needed for the time to decision of requests decided in it.
     const since = this.now() - (WINDOW_HOURS + 24) * HOUR
-    await queryAudit(this.opts.auditPath, {since}, (entry) => this.ingest(entry))
+    await this.opts.history.auditEntries({since}, (entry) => this.ingest(entry))
     for (const line of held) this.ingest(line)
     live = true
   }

@@ -203,7 +203,7 @@ export function registerPages(app: Hono<ConsoleEnv>, ctx: ConsoleContext): void 
       const n = pageNumber(c.req.query('page'))
       const result = error
         ? {rows: [], hasOlder: false, missing: false, skipped: 0}
-        : await auditPage(deps.auditPath, {
+        : await auditPage(deps.history, {
             events: form.events,
             grep,
             ...range,

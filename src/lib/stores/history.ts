@@ -23,6 +23,11 @@ export interface HubHistory {
   auditEntries(filter: AuditFilter, onEntry: EntryHandler, hooks?: ScanHooks): Promise<ScanSummary>
   /** Matching audit lines in seq order, bytes only (`hub audit --json`). */
   auditLines(filter: AuditFilter, onLine: LineHandler, hooks?: ScanHooks): Promise<ScanSummary>
+  /**
+   * A cheap value that changes when the audit does (a new line, a rewritten file), so that a long-lived
+   * reader (the console's chain badge) verifies again only then.
+   */
+  auditStamp(): Promise<string>
   auditStats(filter: AuditFilter): Promise<AuditStats>
   close(): Promise<void>
   /** A run's full record (with its output), or undefined. */
@@ -58,6 +63,12 @@ export class FileHistory implements HubHistory {
   async auditLines(filter: AuditFilter, onLine: LineHandler, hooks?: ScanHooks): Promise<ScanSummary> {
     const {queryAuditRaw} = await import('../audit/query.js')
     return queryAuditRaw(this.auditPath, filter, onLine, hooks)
+  }
+
+  async auditStamp(): Promise<string> {
+    const {stat} = await import('node:fs/promises')
+    const s = await stat(this.auditPath).catch(() => undefined)
+    return s ? `${s.size}:${s.mtimeMs}` : 'missing'
   }
 
   async auditStats(filter: AuditFilter): Promise<AuditStats> {

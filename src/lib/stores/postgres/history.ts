@@ -24,7 +24,7 @@ import {type AuditStats, StatsTally} from '../../audit/stats.js'
 import {type VerifyResult} from '../../audit/verify.js'
 import {HubError} from '../../errors.js'
 import {connectPool, describeUrl} from './pool.js'
-import {migrate, SCHEMA_VERSION} from './schema.js'
+import {META, migrate, SCHEMA_VERSION} from './schema.js'
 import {verifyPostgresChain} from './verify.js'
 
 const PAGE = 2000
@@ -121,6 +121,16 @@ export class PostgresHistory implements HubHistory {
       },
       hooks,
     )
+  }
+
+  async auditStamp(): Promise<string> {
+    // The newest seq and the signed head change with every line. A row rewritten in place changes
+    // neither, so the stamp also turns over each minute: such an edit shows within a minute.
+    const {rows} = await this.pool.query<{head: null | string; seq: null | string}>(
+      `SELECT (SELECT max(seq) FROM hub_audit)::text AS seq, (SELECT value FROM hub_meta WHERE name = $1) AS head`,
+      [META.head],
+    )
+    return `${rows[0]?.seq ?? 0}:${rows[0]?.head ?? ''}:${Math.floor(Date.now() / 60_000)}`
   }
 
   async auditStats(filter: AuditFilter): Promise<AuditStats> {
