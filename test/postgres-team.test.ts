@@ -128,7 +128,7 @@ describe.skipIf(!PG_BIN)('team mode: two daemons on one PostgreSQL', () => {
     const html = await page.text()
     // Planned on A: only the database has it, B's runtime directory has no audit of its own.
     expect(html).toContain(marker)
-    expect(html).toContain("Intact:")
+    expect(html).toContain('Intact:')
   })
 
   it('30 concurrent approvals from both daemons give exactly one run', async () => {
