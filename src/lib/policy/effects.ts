@@ -175,7 +175,7 @@ export function writtenWords(cmd: Cmd): Word[] {
         parsed.flags.has('-f') ||
         parsed.flags.has('--expression') ||
         parsed.flags.has('--file')
-      return [...parsed.operands.slice(scripted ? 0 : 1)]
+      return parsed.operands.slice(scripted ? 0 : 1)
     }
 
     case 'patch': {

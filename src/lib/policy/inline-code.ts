@@ -291,7 +291,7 @@ const HIDDEN: Readonly<Record<Language, ReadonlyArray<readonly [RegExp, string]>
   ],
   ruby: [
     [/\b(?:eval|instance_eval|class_eval|module_eval|binding\.eval)\b/, 'runs Ruby code built at run time (eval)'],
-    [/`[^`]*`|%x[{(\[]/, 'runs a command in backticks'],
+    [/`[^`]*`|%x[{([]/, 'runs a command in backticks'],
     [/\b(?:TCPSocket|Socket)\.(?:new|open|tcp)/, 'opens a network connection (socket)'],
     [/\bsend\s*\(\s*:(?:system|exec|eval)/, 'calls a dangerous method by name'],
   ],
