@@ -311,8 +311,12 @@ const HIDDEN: Readonly<Record<Language, ReadonlyArray<readonly [RegExp, string]>
 }
 
 /** Decoding that hides the code it feeds (`b64decode`, `Buffer.from(…, 'base64')`) next to a way to run it. */
-const DECODES =
-  /\bb64decode\b|\bbase64\b|\bfrombase64\b|\bdecode\s*\(\s*['"](?:base64|hex|rot.?13)|\bcodecs\.decode\b|\bzlib\.decompress\b|\bfromCharCode\b|\batob\s*\(|\bunpack\s*\(|\bpack\s*\(/i
+const DECODES = new RegExp(
+  String.raw`\bb64decode\b|\bbase64\b|\bfrombase64\b|\bdecode\s*\(\s*['"](?:base64|` +
+    String.raw`hex|rot.?13)|\bcodecs\.decode\b|\bzlib\.decompress\b|\bfromCharCode\b|` +
+    String.raw`\batob\s*\(|\bunpack\s*\(|\bpack\s*\(`,
+  'i',
+)
 
 export function analyseInline(language: Language, code: string): InlineFindings {
   const shell: string[] = []

@@ -62,6 +62,7 @@ export interface Frame {
   readonly redirects: readonly Redirect[]
   readonly slots: readonly PipeSlot[]
 }
+
 export function makeRaw(
   frame: Frame,
   text: string,

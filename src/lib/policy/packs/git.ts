@@ -147,7 +147,8 @@ export const gitDiscardWork = commandRule({
   pack: 'destructive',
   decision: 'deny',
   reason:
-    'destroys uncommitted work (reset --hard, clean -f, checkout/restore over changes, dropped stashes, forced branch deletion)',
+    'destroys uncommitted work (reset --hard, clean -f, checkout/restore over changes, dropped stashes, ' +
+    'forced branch deletion)',
   programs: ['git'],
   examples: {
     match: [

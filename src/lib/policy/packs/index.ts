@@ -40,7 +40,8 @@ export const BUILTIN_PACKS: readonly Pack[] = [
   {
     name: 'destructive',
     description:
-      "deleting outside the workspace, disk tools, device writes, power, fork bombs, git's local history, databases, infrastructure and containers",
+      "deleting outside the workspace, disk tools, device writes, power, fork bombs, git's local history, " +
+      'databases, infrastructure and containers',
     optional: true,
     rules: destructivePack,
   },

@@ -304,10 +304,10 @@ function uploadedWords(cmd: Cmd): Word[] {
     const v = (a[i] as Word).value
     const next = a[i + 1]
     let data: null | string = null
-    const m =
-      /^(?:--data(?:-binary|-raw|-urlencode|-ascii)?|--form|--form-string|--json|--upload-file|--post-file|--body-file)(?:=(.*))?$/.exec(
-        v,
-      )
+    const m = new RegExp(
+      String.raw`^(?:--data(?:-binary|-raw|-urlencode|-ascii)?|--form|--form-string|` +
+        String.raw`--json|--upload-file|--post-file|--body-file)(?:=(.*))?$`,
+    ).exec(v)
     if (m) data = m[1] ?? value(next)
     else if (/^-[dFT]$/.test(v)) data = value(next)
     else if (/^-[dFT]./.test(v)) data = v.slice(2)

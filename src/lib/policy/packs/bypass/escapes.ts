@@ -27,8 +27,15 @@ export const devTcp = commandRule({
     return null
   },
 })
-const GIT_EXEC_KEYS =
-  /^(?:core\.(?:sshcommand|pager|editor|fsmonitor|hookspath|gitproxy|askpass)|alias\..*|diff\..*\.(?:textconv|command)|filter\..*\.(?:clean|smudge|process)|credential\.helper|protocol\..*\.allow|uploadpack\..*|receivepack\..*|sequence\.editor|gpg\.program|gpg\..*\.program|merge\..*\.driver|include\.path|includeif\..*)(?:=|$)/i
+
+const GIT_EXEC_KEYS = new RegExp(
+  String.raw`^(?:core\.(?:sshcommand|pager|editor|fsmonitor|hookspath|gitproxy|` +
+    String.raw`askpass)|alias\..*|diff\..*\.(?:textconv|command)|filter\..*\.(?:clean|` +
+    String.raw`smudge|process)|credential\.helper|protocol\..*\.allow|uploadpack\..*|` +
+    String.raw`receivepack\..*|sequence\.editor|gpg\.program|gpg\..*\.program|` +
+    String.raw`merge\..*\.driver|include\.path|includeif\..*)(?:=|$)`,
+  'i',
+)
 
 function toolRunsCommand(cmd: Cmd): null | string {
   const a = cmd.argv
@@ -36,9 +43,10 @@ function toolRunsCommand(cmd: Cmd): null | string {
     case 'tar': {
       const hit = a.find(
         (v) =>
-          /^--(?:to-command|checkpoint-action|use-compress-program|info-script|new-volume-script|rsh-command)(?:=|$)/.test(
-            v,
-          ) || /^-[A-Za-z]*[IF]$/.test(v),
+          new RegExp(
+            String.raw`^--(?:to-command|checkpoint-action|use-compress-program|info-script|` +
+              String.raw`new-volume-script|rsh-command)(?:=|$)`,
+          ).test(v) || /^-[A-Za-z]*[IF]$/.test(v),
       )
       return hit ? `tar ${hit}` : null
     }

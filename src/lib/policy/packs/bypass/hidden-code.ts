@@ -176,6 +176,9 @@ export const inlineCodeAsked = commandRule({
   check(cmd) {
     const {inline} = cmd
     if (inline === undefined || inline.hidden !== null || inline.language === 'awk') return null
-    return `${cmd.name} ${inline.flag}: inline ${inline.language ?? cmd.name} code, read only for the calls the engine knows (dangerous ones are judged on their own)`
+    return (
+      `${cmd.name} ${inline.flag}: inline ${inline.language ?? cmd.name} code, ` +
+      'read only for the calls the engine knows (dangerous ones are judged on their own)'
+    )
   },
 })

@@ -140,6 +140,7 @@ export const homeGlob = commandRule({
     return hit ? `glob over the home directory: ${hit.word.value}` : null
   },
 })
+
 /** Recursive readers: they print what they find, secrets included. */
 const RECURSIVE_READERS = new Set([
   'grep',

@@ -50,6 +50,7 @@ export const privilege = commandRule({
     return wrapper ? `runs with other privileges: ${wrapper}` : null
   },
 })
+
 export const users = commandRule({
   id: 'system.users-and-groups',
   pack: 'system',

@@ -104,8 +104,12 @@ export const systemWrite = commandRule({
   },
 })
 
-const STARTUP =
-  /^~\/(?:\.bashrc|\.bash_profile|\.bash_login|\.bash_logout|\.profile|\.zshrc|\.zprofile|\.zshenv|\.zlogin|\.kshrc|\.mkshrc|\.inputrc|\.xprofile|\.xinitrc|\.config\/fish\/config\.fish|\.config\/autostart(?:\/.*)?|\.config\/systemd(?:\/.*)?|Library\/LaunchAgents(?:\/.*)?)$/
+const STARTUP = new RegExp(
+  String.raw`^~\/(?:\.bashrc|\.bash_profile|\.bash_login|\.bash_logout|\.profile|` +
+    String.raw`\.zshrc|\.zprofile|\.zshenv|\.zlogin|\.kshrc|\.mkshrc|\.inputrc|` +
+    String.raw`\.xprofile|\.xinitrc|\.config\/fish\/config\.fish|\.config\/autostart(?:\/.*)?|` +
+    String.raw`\.config\/systemd(?:\/.*)?|Library\/LaunchAgents(?:\/.*)?)$`,
+)
 
 export const startupFiles = commandRule({
   id: 'system.startup-files',

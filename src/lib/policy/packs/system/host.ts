@@ -51,9 +51,14 @@ export const kernel = commandRule({
 })
 
 const PKG_WRITE: Readonly<Record<string, RegExp>> = {
-  apt: /^(install|reinstall|remove|purge|autoremove|upgrade|full-upgrade|dist-upgrade|update|build-dep|clean|autoclean|edit-sources|satisfy)$/,
-  'apt-get':
-    /^(install|reinstall|remove|purge|autoremove|upgrade|dist-upgrade|update|build-dep|clean|autoclean|dselect-upgrade|satisfy)$/,
+  apt: new RegExp(
+    String.raw`^(install|reinstall|remove|purge|autoremove|upgrade|full-upgrade|` +
+      String.raw`dist-upgrade|update|build-dep|clean|autoclean|edit-sources|satisfy)$`,
+  ),
+  'apt-get': new RegExp(
+    String.raw`^(install|reinstall|remove|purge|autoremove|upgrade|dist-upgrade|` +
+      String.raw`update|build-dep|clean|autoclean|dselect-upgrade|satisfy)$`,
+  ),
   aptitude: /^(install|remove|purge|reinstall|update|upgrade|safe-upgrade|full-upgrade|markauto|hold)$/,
   dpkg: /^(-i|--install|-r|--remove|-P|--purge|--unpack|--configure|-a|--set-selections|--force-.*)$/,
   dnf: /^(install|remove|erase|upgrade|update|downgrade|reinstall|autoremove|distro-sync|swap|group)$/,
@@ -209,9 +214,10 @@ export const containerEscape = commandRule({
         v === '-v' || v === '--volume' || v === '--mount' ? a[i + 1] : /^(?:-v|--volume=|--mount=)(.+)$/.exec(v)?.[1]
       if (
         mount !== undefined &&
-        /^(?:type=bind,)?(?:source=|src=)?(\/(?:etc|var\/run\/docker\.sock|run\/docker\.sock|root|boot|proc|sys|dev)?)(?::|,|$)/.test(
-          mount,
-        )
+        new RegExp(
+          String.raw`^(?:type=bind,)?(?:source=|src=)?(\/(?:etc|var\/run\/docker\.sock|` +
+            String.raw`run\/docker\.sock|root|boot|proc|sys|dev)?)(?::|,|$)`,
+        ).test(mount)
       ) {
         return `${cmd.name} mounts a host path: ${mount}`
       }

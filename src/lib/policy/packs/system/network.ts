@@ -34,9 +34,11 @@ export const firewall = commandRule({
       (/tables/.test(cmd.name) &&
         a.length > 0 &&
         a.every((v) =>
-          /^-[A-Za-z]*[LSnvx]+[A-Za-z]*$|^--(?:list|list-rules|numeric|verbose|line-numbers)$|^-t$|^(?:filter|nat|mangle|raw|INPUT|OUTPUT|FORWARD)$/.test(
-            v,
-          ),
+          new RegExp(
+            String.raw`^-[A-Za-z]*[LSnvx]+[A-Za-z]*$|^--(?:list|list-rules|numeric|` +
+              String.raw`verbose|line-numbers)$|^-t$|^(?:filter|nat|mangle|raw|INPUT|` +
+              String.raw`OUTPUT|FORWARD)$`,
+          ).test(v),
         ) &&
         a.some((v) => /^-[A-Za-z]*[LS]|^--list/.test(v))) ||
       (cmd.name === 'ufw' && (a[0] === 'status' || a[0] === 'show' || a[0] === 'app' || a[0] === 'version')) ||
