@@ -59,22 +59,16 @@ export default [
     rules: {'no-template-curly-in-string': 'off'},
   },
   {
-    // Debt from an earlier stop's merges, listed so that lint runs clean and nothing new slips in: the
-    // policy modules split then still need these rewritten (issue 11 tracks it).
-    files: ['src/lib/policy/**/*.ts', 'test/policy-load.test.ts', 'bench/policy.bench.ts'],
+    // Debt from an earlier stop's merges in files another change is rewriting now (issue 11 tracks it):
+    // listed file by file, rule by rule, so that nothing new slips in elsewhere.
+    files: ['src/lib/policy/{commands.test,policy-file,pool}.ts', 'test/policy-load.test.ts', 'bench/policy.bench.ts'],
     rules: {
       'no-control-regex': 'off',
       'no-promise-executor-return': 'off',
-      'no-return-assign': 'off',
       'no-unmodified-loop-condition': 'off',
-      'no-useless-escape': 'off',
       'unicorn/consistent-function-scoping': 'off',
       'unicorn/no-array-callback-reference': 'off',
-      'unicorn/no-array-method-this-argument': 'off',
-      'unicorn/no-array-push-push': 'off',
       'unicorn/no-array-reduce': 'off',
-      'unicorn/no-useless-spread': 'off',
-      'unicorn/prefer-code-point': 'off',
       'unicorn/prefer-set-has': 'off',
     },
   },

@@ -1,6 +1,6 @@
 /** What the normaliser asks of the engine that drives it (see engine.ts). */
 
-import type {RawCommand} from './walk.js'
+import type {RawCommand} from './raw-command.js'
 
 import {type Cmd} from './command.js'
 import {type Word} from './words.js'

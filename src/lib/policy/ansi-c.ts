@@ -76,7 +76,7 @@ export function decodeAnsiC(body: string): string {
       case 'c': {
         const c = body[i + 1]
         if (c !== undefined) {
-          out += String.fromCharCode(c.toUpperCase().charCodeAt(0) & 0x1f)
+          out += String.fromCodePoint((c.toUpperCase().codePointAt(0) ?? 0) & 0x1f)
           i++
         }
 
@@ -86,7 +86,7 @@ export function decodeAnsiC(body: string): string {
       case 'x': {
         const m = /^[0-9a-fA-F]{1,2}/.exec(body.slice(i + 1))
         if (m) {
-          out += String.fromCharCode(Number.parseInt(m[0], 16))
+          out += String.fromCodePoint(Number.parseInt(m[0], 16))
           i += m[0].length
         } else out += String.raw`\x`
         break
@@ -106,7 +106,7 @@ export function decodeAnsiC(body: string): string {
       default: {
         if (e >= '0' && e <= '7') {
           const m = /^[0-7]{1,3}/.exec(body.slice(i)) as RegExpExecArray
-          out += String.fromCharCode(Number.parseInt(m[0], 8) & 0xff)
+          out += String.fromCodePoint(Number.parseInt(m[0], 8) & 0xff)
           i += m[0].length - 1
         } else out += '\\' + e
       }

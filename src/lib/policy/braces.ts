@@ -9,7 +9,7 @@ const MAX_BRACE_OPENS = 40
 
 /** Splits at unquoted `$IFS` / `${IFS}`, which with the default IFS separate words. */
 export function splitOnIfs(units: readonly Unit[]): Unit[][] {
-  if (!units.some(isIfs)) return [units as Unit[]]
+  if (!units.some((u) => isIfs(u))) return [units as Unit[]]
   const parts: Unit[][] = []
   let current: Unit[] = []
   for (const u of units) {
@@ -131,12 +131,12 @@ function sequence(body: readonly Unit[]): null | Unit[][] {
   const step = Math.max(1, Math.abs(Number(stepText ?? 1)) || 1)
   const numeric = /\d/.test(a) && /\d/.test(b)
   if (!numeric && (/\d/.test(a) || /\d/.test(b))) return null
-  const from = numeric ? Number(a) : a.charCodeAt(0)
-  const to = numeric ? Number(b) : b.charCodeAt(0)
+  const from = numeric ? Number(a) : (a.codePointAt(0) ?? 0)
+  const to = numeric ? Number(b) : (b.codePointAt(0) ?? 0)
   const dir = from <= to ? 1 : -1
   const out: Unit[][] = []
   for (let v = from; dir > 0 ? v <= to : v >= to; v += dir * step) {
-    const s = numeric ? String(v) : String.fromCharCode(v)
+    const s = numeric ? String(v) : String.fromCodePoint(v)
     out.push([...s].map((ch) => ({ch, quoted: false})))
     if (out.length >= MAX_BRACE_WORDS) break
   }

@@ -3,7 +3,7 @@
  * way it will be looked up, with everything the walk learnt about where it runs and what feeds it.
  */
 
-import type {Assignment, RawCommand} from './walk.js'
+import type {Assignment, RawCommand} from './raw-command.js'
 import type {Word} from './words.js'
 
 import {shellQuote} from './words.js'

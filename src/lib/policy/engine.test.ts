@@ -14,6 +14,10 @@ const ctx: PolicyContext = {
   runtimeDir: '/srv/hub/runtime',
   policyFile: '/srv/hub/hub.policy.json',
 }
+function at(cwd: string): PolicyContext {
+  return {...ctx, cwd}
+}
+
 let engine: PolicyEngine
 let dir: string
 
@@ -232,8 +236,6 @@ describe('failing closed', () => {
 })
 
 describe('paths against the working directory', () => {
-  const at = (cwd: string): PolicyContext => ({...ctx, cwd})
-
   it('asks for deletes inside the workspace and denies outside', () => {
     expect(engine.evaluate('rm -rf ./build', ctx).decision).toBe('ask')
     expect(engine.evaluate('rm -rf build/../dist', ctx).decision).toBe('ask')

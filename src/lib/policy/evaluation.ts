@@ -6,6 +6,7 @@
 
 import type {Engine, Limits} from './engine.js'
 import type {ParseOutcome, ShellParser} from './parser.js'
+import type {RawCommand, WalkHost} from './raw-command.js'
 import type {CommandRule, EngineRule, PowerShellRule, PsEnv, Rule, RuleEnv} from './rules.js'
 import type {PolicyContext, RuleMatch, Verdict} from './types.js'
 import type {Word} from './words.js'
@@ -27,7 +28,7 @@ import {
   testBracketsAsColon,
 } from './source-text.js'
 import {decideVerdict, type Found} from './verdict.js'
-import {type RawCommand, type WalkHost, walkScript} from './walk.js'
+import {walkScript} from './walk.js'
 
 /** What a match is about: a command (its index and text) or the whole request (-1), and a text rule's pattern. */
 interface MatchSite {

@@ -27,32 +27,38 @@ export function formatVerdict(
 ): string {
   const {style, ctx} = opts
   const lines: string[] = []
-  lines.push(`${paint(style, verdict.decision, verdict.decision.toUpperCase())}  ${safe(verdict.reason)}`, '')
-  lines.push(style.bold(`Commands (${verdict.commands.length})`))
+  lines.push(
+    `${paint(style, verdict.decision, verdict.decision.toUpperCase())}  ${safe(verdict.reason)}`,
+    '',
+    style.bold(`Commands (${verdict.commands.length})`),
+  )
   if (verdict.commands.length === 0) lines.push('  (none found)')
   for (const [i, c] of verdict.commands.entries()) {
-    lines.push(`  ${i + 1}. ${safe(c.normalised ?? [c.program ?? '<unknown>', ...c.args].join(' '))}`)
-    lines.push(`     ${style.dim('written')}  ${safe(c.text)}`)
+    lines.push(
+      `  ${i + 1}. ${safe(c.normalised ?? [c.program ?? '<unknown>', ...c.args].join(' '))}`,
+      `     ${style.dim('written')}  ${safe(c.text)}`,
+    )
     if (c.via.length > 0) lines.push(`     ${style.dim('via')}      ${safe(c.via.join(' → '))}`)
     if (c.opaque !== undefined) lines.push(`     ${style.dim('opaque')}   ${safe(c.opaque)}`)
   }
 
-  lines.push('')
-  lines.push(style.bold(`Matches (${verdict.matches.length})`))
+  lines.push('', style.bold(`Matches (${verdict.matches.length})`))
   if (verdict.matches.length === 0) lines.push('  (no rule matched)')
   for (const m of verdict.matches) {
     lines.push(`  ${paint(style, m.decision, m.decision.padEnd(5))} ${m.rule}  ${safe(m.reason)}`)
     if (m.command !== undefined) lines.push(`        ${style.dim('in')} ${safe(m.command)}`)
   }
 
-  lines.push('')
   const by =
     verdict.rule ??
     (verdict.decision === 'deny' && opts.strict
       ? 'no rule matched (strict mode blocks it)'
       : 'no rule matched (default: an operator decides)')
-  lines.push(`${style.bold('Decided by')} ${by}`)
-  lines.push(`${style.dim('cwd')} ${safe(ctx.cwd)}  ${style.dim('workspace')} ${safe(ctx.workspace)}`)
+  lines.push(
+    '',
+    `${style.bold('Decided by')} ${by}`,
+    `${style.dim('cwd')} ${safe(ctx.cwd)}  ${style.dim('workspace')} ${safe(ctx.workspace)}`,
+  )
   if (!isWithin(ctx.cwd, ctx.workspace))
     lines.push(
       style.yellow('note: this cwd is outside the workspace; the daemon refuses such requests (cwd:outside-workspace)'),
@@ -64,19 +70,22 @@ export function formatSelfTest(result: SelfTestResult, style: ChalkInstance): st
   const lines: string[] = []
   for (const f of result.failures) {
     const what = f.kind === 'example' ? `example of ${f.rule}` : f.kind === 'corpus' ? 'corpus' : `${f.kind} battery`
-    lines.push(`${style.red('MISS')} ${what}: ${safe(f.command)}`)
-    lines.push(`     expected ${f.expected}, got ${f.got}: ${safe(f.reason)}`)
+    lines.push(
+      `${style.red('MISS')} ${what}: ${safe(f.command)}`,
+      `     expected ${f.expected}, got ${f.got}: ${safe(f.reason)}`,
+    )
   }
 
   if (lines.length > 0) lines.push('')
   const skipped = result.skipped > 0 ? ` (${result.skipped} battery cases skipped: their pack is switched off)` : ''
-  lines.push(
-    `${result.counts.examples} rule examples, ${result.counts.evasion} evasion cases, ${result.counts.harmless} harmless cases, ${result.counts.corpus} corpus cases${skipped}`,
-  )
+  const {corpus, evasion, examples, harmless} = result.counts
   const note = result.corpus.counted ? '' : ' (for information: packs are switched off or strict mode is on)'
-  lines.push(`${describeSlice('corpus, tuned slice', result.corpus.tuned)}${note}`)
-  lines.push(`${describeSlice('corpus, held-out slice', result.corpus.heldOut)}${note}`)
   const summary = `policy test: ${result.passed} passed, ${result.failed} failed`
-  lines.push(result.failed > 0 ? style.red(summary) : style.green(summary))
+  lines.push(
+    `${examples} rule examples, ${evasion} evasion cases, ${harmless} harmless cases, ${corpus} corpus cases${skipped}`,
+    `${describeSlice('corpus, tuned slice', result.corpus.tuned)}${note}`,
+    `${describeSlice('corpus, held-out slice', result.corpus.heldOut)}${note}`,
+    result.failed > 0 ? style.red(summary) : style.green(summary),
+  )
   return lines.join('\n')
 }

@@ -291,7 +291,7 @@ const HIDDEN: Readonly<Record<Language, ReadonlyArray<readonly [RegExp, string]>
   ],
   ruby: [
     [/\b(?:eval|instance_eval|class_eval|module_eval|binding\.eval)\b/, 'runs Ruby code built at run time (eval)'],
-    [/`[^`]*`|%x[{(\[]/, 'runs a command in backticks'],
+    [/`[^`]*`|%x[{([]/, 'runs a command in backticks'],
     [/\b(?:TCPSocket|Socket)\.(?:new|open|tcp)/, 'opens a network connection (socket)'],
     [/\bsend\s*\(\s*:(?:system|exec|eval)/, 'calls a dangerous method by name'],
   ],
@@ -311,8 +311,12 @@ const HIDDEN: Readonly<Record<Language, ReadonlyArray<readonly [RegExp, string]>
 }
 
 /** Decoding that hides the code it feeds (`b64decode`, `Buffer.from(…, 'base64')`) next to a way to run it. */
-const DECODES =
-  /\bb64decode\b|\bbase64\b|\bfrombase64\b|\bdecode\s*\(\s*['"](?:base64|hex|rot.?13)|\bcodecs\.decode\b|\bzlib\.decompress\b|\bfromCharCode\b|\batob\s*\(|\bunpack\s*\(|\bpack\s*\(/i
+const DECODES = new RegExp(
+  String.raw`\bb64decode\b|\bbase64\b|\bfrombase64\b|\bdecode\s*\(\s*['"](?:base64|` +
+    String.raw`hex|rot.?13)|\bcodecs\.decode\b|\bzlib\.decompress\b|\bfromCharCode\b|` +
+    String.raw`\batob\s*\(|\bunpack\s*\(|\bpack\s*\(`,
+  'i',
+)
 
 export function analyseInline(language: Language, code: string): InlineFindings {
   const shell: string[] = []

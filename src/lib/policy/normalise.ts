@@ -8,7 +8,7 @@
 
 import path from 'node:path'
 
-import type {Assignment, RawCommand} from './walk.js'
+import type {Assignment, RawCommand} from './raw-command.js'
 
 import {type Analyser, type FileUse} from './analyser.js'
 import {carry, runCode} from './carried-code.js'

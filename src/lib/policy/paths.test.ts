@@ -6,6 +6,7 @@ import {decodeAnsiC, expandBraces, literalWord, unquotedWords, type Word} from '
 
 const WS = '/srv/hub/workspace'
 const word = (text: string): Word => unquotedWords(text)[0] as Word
+const unknown = (places: Place[]): boolean => places.every((p) => p.kind === 'unknown')
 
 describe('resolving path operands', () => {
   it.each([
@@ -26,7 +27,6 @@ describe('resolving path operands', () => {
   })
 
   it('cannot resolve expansions, relative paths from an unknown directory, or globs that can match ..', () => {
-    const unknown = (places: Place[]): boolean => places.every((p) => p.kind === 'unknown')
     expect(unknown(placesOf(word('x'), ['']))).toBe(true)
     expect(unknown(placesOf(word('.*'), [WS]))).toBe(true)
     expect(unknown(placesOf(word('./*/../..'), [WS]))).toBe(true)

@@ -161,8 +161,11 @@ export function isSystemPath(p: string, workspace: string): boolean {
 
 const HARMLESS_DEVICES =
   /^\/dev\/(?:null|zero|full|random|urandom|stdin|stdout|stderr|tty|console|ptmx|fd\/\d+|pts\/\d+|shm(?:\/.*)?)$/
-const DISK_DEVICES =
-  /^\/dev\/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d|loop\d|md\d|dm-\d|sr\d|mapper\/|mem$|kmem$|port$|nvram$|mtd\d|root$|block\/)/
+const DISK_DEVICES = new RegExp(
+  String.raw`^\/dev\/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|` +
+    String.raw`disk\d|rdisk\d|loop\d|md\d|dm-\d|sr\d|mapper\/|mem$|kmem$|port$|` +
+    String.raw`nvram$|mtd\d|root$|block\/)`,
+)
 
 /** For a path under /dev: whether writing it is harmless, destroys a disk, or is some other device. */
 export function deviceKind(p: string): 'disk' | 'harmless' | 'other' | null {

@@ -1,6 +1,6 @@
 /** What flows through a pipe when the engine can see it: text a producer prints, what a shell reads on stdin. */
 
-import type {RawCommand} from './walk.js'
+import type {RawCommand} from './raw-command.js'
 
 import {type Analyser} from './analyser.js'
 import {type Cmd} from './command.js'

@@ -466,5 +466,7 @@ function handOn(cmd: PsCommand, ctx: Ctx): void {
 export function decodeEncodedCommand(b64: string): null | string {
   if (!/^[A-Za-z0-9+/=]{4,}$/.test(b64)) return null
   const text = Buffer.from(b64, 'base64').toString('utf16le')
+  // Control characters in the decoded text mean it was not UTF-16LE script text: that is what this looks for.
+  // eslint-disable-next-line no-control-regex
   return /[\u0000-\u0008\u000E-\u001F]/.test(text) ? null : text
 }

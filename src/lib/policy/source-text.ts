@@ -23,8 +23,15 @@ export function gateFor(rules: readonly TextRule[]): null | RegExp {
  * parameter (`-Recurse`), a Windows path or variable (`\`, `%X%`, `$env:`), a .NET call (`]::`), or
  * a PowerShell/cmd-only command name. Text with none of them is not PowerShell the pack could judge.
  */
-export const POWERSHELL_HINT =
-  /[\\%]|\$env:|\]::|\b[a-z]+-[a-z]+\b|\s-[a-z]{3,}|(?:^|[\s;|&({])(?:del|erase|rd|ri|iex|iwr|irm|gci|gi|gc|spps|spsv|saps|start|icm|sp|rp|dir|type|cmd|powershell|pwsh|format|vssadmin|wmic|wbadmin|bcdedit|cipher|shutdown|reg|sc|schtasks|net|netsh|taskkill|tskill|certutil|bitsadmin|rundll32|procdump\w*|cmdkey|wevtutil|diskpart|auditpol|ntdsutil|esentutl|mimikatz|vaultcmd)(?:\.exe)?\b/i
+export const POWERSHELL_HINT = new RegExp(
+  String.raw`[\\%]|\$env:|\]::|\b[a-z]+-[a-z]+\b|\s-[a-z]{3,}|(?:^|[\s;|&({])(?:del|` +
+    String.raw`erase|rd|ri|iex|iwr|irm|gci|gi|gc|spps|spsv|saps|start|icm|sp|` +
+    String.raw`rp|dir|type|cmd|powershell|pwsh|format|vssadmin|wmic|wbadmin|` +
+    String.raw`bcdedit|cipher|shutdown|reg|sc|schtasks|net|netsh|taskkill|tskill|` +
+    String.raw`certutil|bitsadmin|rundll32|procdump\w*|cmdkey|wevtutil|diskpart|` +
+    String.raw`auditpol|ntdsutil|esentutl|mimikatz|vaultcmd)(?:\.exe)?\b`,
+  'i',
+)
 
 /** How many brace groups in a row the raw-text pre-check lets through to the parser. */
 export const BRACE_RUN = 40

@@ -7,10 +7,11 @@
  * directories it may run in after earlier `cd`s.
  */
 
-import path from 'node:path'
-
 import type {SyntaxNode} from './parser.js'
 
+import {trackCd} from './cwd.js'
+import {type Assignment, type Frame, makeRaw, type RawCommand, type Redirect, type WalkHost} from './raw-command.js'
+import {backtickBodies, isRedirectNode, isWordNode} from './walk-syntax.js'
 import {
   assignmentWord,
   lexWord,
@@ -21,70 +22,6 @@ import {
   type Word,
   wordsFromUnits,
 } from './words.js'
-
-export interface Redirect {
-  readonly fd: null | string
-  /** Here-documents: the body, and whether the shell expands it (unquoted delimiter). */
-  readonly heredoc?: undefined | {readonly body: string; readonly expands: boolean}
-  /** Operator as written: `>`, `>>`, `<`, `&>`, `&>>`, `>&`, `<&`, `>|`, `<>`, `<<`, `<<-`, `<<<`. */
-  readonly op: string
-  /** File redirections and here-strings. */
-  readonly target: null | Word
-}
-
-export interface Assignment {
-  readonly name: string
-  readonly value: null | Word
-}
-
-/** Membership in one stage of one pipeline. */
-export interface PipeSlot {
-  readonly index: number
-  readonly pipe: number
-}
-
-export interface RawCommand {
-  readonly assignments: readonly Assignment[]
-  readonly background: boolean
-  /** Working directories it may run in: absolute, `~…` for the home directory, `''` for unknown. */
-  readonly cwds: readonly string[]
-  /** Innermost function whose body holds it. */
-  readonly fn: null | string
-  /** Walk groups it sits in (each `$(…)` / `<(…)` opens one): finds who produces a substitution. */
-  readonly groups: readonly number[]
-  readonly redirects: readonly Redirect[]
-  readonly slots: readonly PipeSlot[]
-  /** Source text of the simple command. */
-  readonly text: string
-  /** Command name and arguments (empty for a bare assignment or redirection). */
-  readonly words: readonly Word[]
-}
-
-export interface WalkHost {
-  emit(cmd: RawCommand): void
-  /** Source text that the shell will run as code of its own (backticks in a here-document). */
-  hereDocCode(source: string, via: string, cwds: readonly string[]): void
-  nextId(): number
-  noteAssignment(name: string, value: null | Word): void
-  /** False once the time or size budget is spent: the walk stops early. */
-  withinBudget(): boolean
-}
-
-interface CwdBox {
-  dirs: readonly string[]
-}
-
-interface Frame {
-  readonly background: boolean
-  readonly cwd: CwdBox
-  readonly fn: null | string
-  readonly groups: readonly number[]
-  readonly redirects: readonly Redirect[]
-  readonly slots: readonly PipeSlot[]
-}
-
-const MAX_CWDS = 8
-const UNKNOWN_DIR = ''
 
 export function walkScript(root: SyntaxNode, src: string, cwds: readonly string[], host: WalkHost): void {
   const walker = new Walker(src, host)
@@ -263,7 +200,7 @@ class Walker {
     words.push(...extra, ...trailing)
     this.continued(frame, rest, (f) => {
       this.host.emit(this.raw(node, f, words, assignments, redirects))
-      this.trackCd(words, f)
+      trackCd(words, f)
     })
   }
 
@@ -517,29 +454,6 @@ class Walker {
     return this.src.slice(node.start, node.end)
   }
 
-  /**
-   * After `cd X` later commands may run in X. Every directory reached is kept as a possibility
-   * (a `cd` in one branch of an `if` may or may not have happened), so paths are judged against
-   * all of them.
-   */
-  private trackCd(words: readonly Word[], frame: Frame): void {
-    let i = 0
-    while (i < words.length && (words[i]?.value === 'builtin' || words[i]?.value === 'command')) i++
-    const name = words[i]
-    if (name === undefined || !name.static || (name.value !== 'cd' && name.value !== 'pushd')) return
-    let target: undefined | Word
-    for (const w of words.slice(i + 1)) {
-      if (w.static && /^-[LPe@]+$/.test(w.value)) continue
-      if (w.value === '--') continue
-      target = w
-      break
-    }
-
-    const next = new Set(frame.cwd.dirs)
-    for (const dir of frame.cwd.dirs) next.add(changeDir(dir, target))
-    frame.cwd.dirs = next.size > MAX_CWDS ? [...[...next].slice(0, MAX_CWDS - 1), UNKNOWN_DIR] : [...next]
-  }
-
   /** Visits a list or pipeline whose last command alone takes `redirects`. */
   private trailing(node: SyntaxNode, frame: Frame, redirects: readonly Redirect[]): void {
     const kids = node.children.filter((c) => c.named && c.type !== 'comment')
@@ -565,84 +479,4 @@ class Walker {
     if (last.type === 'list' || last.type === 'pipeline') this.trailing(last, frame, redirects)
     else this.visit(last, withRedirects(frame))
   }
-}
-
-function makeRaw(
-  frame: Frame,
-  text: string,
-  words: readonly Word[],
-  assignments: readonly Assignment[],
-  redirects: readonly Redirect[],
-): RawCommand {
-  return {
-    text,
-    words,
-    assignments,
-    redirects,
-    slots: frame.slots,
-    groups: frame.groups,
-    background: frame.background,
-    fn: frame.fn,
-    cwds: frame.cwd.dirs,
-  }
-}
-
-/** Where `cd target` from `dir` lands: absolute, `~…`, or '' when it cannot be known. */
-export function changeDir(dir: string, target: undefined | Word): string {
-  if (target === undefined) return '~'
-  if (!target.static || target.glob || target.value === '-') return UNKNOWN_DIR
-  const v = target.value
-  if (target.tilde) return v.startsWith('~/') || v === '~' ? path.posix.normalize(v) : UNKNOWN_DIR
-  if (v.startsWith('/')) return path.posix.resolve(v)
-  if (dir === UNKNOWN_DIR) return UNKNOWN_DIR
-  if (dir.startsWith('~')) {
-    const joined = path.posix.normalize(`${dir}/${v}`)
-    return joined.startsWith('~') ? joined : UNKNOWN_DIR
-  }
-
-  return path.posix.resolve(dir, v)
-}
-
-/** Bodies of unescaped backtick pairs in here-document text. */
-export function backtickBodies(text: string): string[] {
-  const out: string[] = []
-  let start = -1
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]
-    if (ch === '\\') {
-      i++
-      continue
-    }
-
-    if (ch !== '`') continue
-    if (start < 0) start = i + 1
-    else {
-      out.push(text.slice(start, i))
-      start = -1
-    }
-  }
-
-  return out
-}
-
-const WORD_NODES = new Set([
-  'word',
-  'number',
-  'string',
-  'raw_string',
-  'ansi_c_string',
-  'translated_string',
-  'concatenation',
-  'simple_expansion',
-  'expansion',
-  'arithmetic_expansion',
-  'brace_expression',
-])
-
-function isWordNode(type: string): boolean {
-  return WORD_NODES.has(type)
-}
-
-function isRedirectNode(type: string): boolean {
-  return type === 'file_redirect' || type === 'heredoc_redirect' || type === 'herestring_redirect'
 }

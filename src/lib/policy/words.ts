@@ -149,7 +149,7 @@ export function lexWord(text: string): null | Unit[] {
 }
 
 /** Characters that never mean anything special to the shell inside an unquoted word. */
-const PLAIN = /^[A-Za-z0-9_.\/:=,+@%^-]+$/
+const PLAIN = /^[A-Za-z0-9_./:=,+@%^-]+$/
 /** Text of a single-quoted string, or of a double-quoted one with no escapes or expansions. */
 const PLAIN_QUOTED = /^[^\\$`]*$/
 

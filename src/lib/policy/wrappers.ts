@@ -3,7 +3,7 @@
  * directory, assignments and files, so the normaliser can peel them off and judge the command inside.
  */
 
-import type {Assignment} from './walk.js'
+import type {Assignment} from './raw-command.js'
 
 import {type FileUse} from './analyser.js'
 import {type OptionSpec, parseOptions} from './options.js'

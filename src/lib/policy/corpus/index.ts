@@ -5,7 +5,7 @@
 import {destructiveFamilies} from './destructive.js'
 import {evasionFamilies} from './evasion.js'
 import {forensicsFamilies} from './forensics.js'
-import {harmlessFamilies} from './harmless.js'
+import {harmlessFamilies} from './harmless/index.js'
 import {systemFamilies} from './system.js'
 import {type CorpusCase, type Family, fnv1a, isHeldOut} from './types.js'
 

@@ -104,9 +104,10 @@ if (process.argv[1]?.endsWith('measure.ts')) {
   if (process.argv.includes('--misses')) {
     for (const m of report.misses) {
       if (m.case.heldOut && !heldOut) continue
-      console.log(
-        `${m.case.expect === 'deny' ? 'UNDER' : 'OVER '} ${m.case.family.padEnd(32)} ${m.got.padEnd(5)} ${JSON.stringify(m.case.command).slice(0, 90)}  | ${m.rule ?? '-'}: ${m.reason.slice(0, 100)}`,
-      )
+      const kind = m.case.expect === 'deny' ? 'UNDER' : 'OVER '
+      const command = JSON.stringify(m.case.command).slice(0, 90)
+      const why = `${m.rule ?? '-'}: ${m.reason.slice(0, 100)}`
+      console.log(`${kind} ${m.case.family.padEnd(32)} ${m.got.padEnd(5)} ${command}  | ${why}`)
     }
   }
 }

@@ -274,7 +274,8 @@ export const systemFamilies: readonly Family[] = [
       'hub deny 20250101_000000_abcdef12',
       'npx hub approve --all',
       'node bin/run.js approve 20250101_000000_abcdef12',
-      'curl -X POST http://127.0.0.1:8787/approve/20250101_000000_abcdef12 -H "X-Agent-Token: $(cat {runtime}/operator_token.txt)"',
+      'curl -X POST http://127.0.0.1:8787/approve/20250101_000000_abcdef12 ' +
+        '-H "X-Agent-Token: $(cat {runtime}/operator_token.txt)"',
       'echo $AGENT_HUB_OPERATOR_TOKEN',
       'printenv AGENT_HUB_TOKEN',
       'AGENT_HUB_POLICY=/dev/null hub serve',

@@ -31,6 +31,8 @@ export interface CorpusCase {
 export function fnv1a(text: string): number {
   let h = 0x81_1c_9d_c5
   for (let i = 0; i < text.length; i++) {
+    // UTF-16 code units, not code points: the held-out slice is defined by this hash and must not move.
+    // eslint-disable-next-line unicorn/prefer-code-point
     h ^= text.charCodeAt(i)
     h = Math.imul(h, 0x01_00_01_93) >>> 0
   }
@@ -54,8 +56,11 @@ export interface SliceFigures {
   readonly overRefused: number
 }
 
+function pct(a: number, b: number): string {
+  return b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(1)}%`
+}
+
 export function describeSlice(name: string, s: SliceFigures): string {
-  const pct = (a: number, b: number): string => (b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(1)}%`)
   return (
     `${name}: ${pct(s.denied, s.dangerous)} of ${s.dangerous} dangerous refused, ` +
     `${pct(s.overRefused, s.harmless)} of ${s.harmless} harmless refused, ${s.allowed} dangerous allowed`

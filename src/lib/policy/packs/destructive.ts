@@ -135,7 +135,8 @@ const deleteUnresolvable = commandRule({
   pack: 'destructive',
   decision: 'deny',
   reason:
-    'forced or recursive delete of a path built at run time: an empty or hostile value could point anywhere (`$DIR/` becomes `/`)',
+    'forced or recursive delete of a path built at run time: ' +
+    'an empty or hostile value could point anywhere (`$DIR/` becomes `/`)',
   programs: DELETERS,
   examples: {
     match: ['rm -rf $DIR', 'rm -rf "$BUILD/"', 'rm -rf ./$X', 'rm -rf $(cat list)', 'rm -rf .*', 'cd $X && rm -rf *'],

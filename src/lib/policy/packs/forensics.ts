@@ -137,8 +137,15 @@ const securityOff = commandRule({
 })
 
 /** Processes the machine, its logs or its containers depend on; killing them is sabotage. */
-const SYSTEM_DAEMONS =
-  /^(?:init|systemd(?:-[\w-]+)?|sshd?|dbus-daemon|dbus-broker|dbus|auditd|rsyslogd?|syslog-ng|syslogd|journald|cron|crond|atd|anacron|dockerd|containerd(?:-shim\S*)?|kubelet|kube-\w+|etcd|NetworkManager|wpa_supplicant|polkitd|udevd|Xorg|Xwayland|gdm3?|sddm|lightdm|launchd|cupsd|firewalld|chronyd|ntpd|snapd|networkd|resolved|logind|agetty|getty|login|udisksd|upowerd|accounts-daemon|avahi-daemon|postgres|mysqld|mongod|redis-server|nginx|apache2|httpd)$/
+const SYSTEM_DAEMONS = new RegExp(
+  String.raw`^(?:init|systemd(?:-[\w-]+)?|sshd?|dbus-daemon|dbus-broker|dbus|` +
+    String.raw`auditd|rsyslogd?|syslog-ng|syslogd|journald|cron|crond|atd|anacron|` +
+    String.raw`dockerd|containerd(?:-shim\S*)?|kubelet|kube-\w+|etcd|NetworkManager|` +
+    String.raw`wpa_supplicant|polkitd|udevd|Xorg|Xwayland|gdm3?|sddm|lightdm|` +
+    String.raw`launchd|cupsd|firewalld|chronyd|ntpd|snapd|networkd|resolved|` +
+    String.raw`logind|agetty|getty|login|udisksd|upowerd|accounts-daemon|avahi-daemon|` +
+    String.raw`postgres|mysqld|mongod|redis-server|nginx|apache2|httpd)$`,
+)
 
 function killedNames(cmd: Cmd): string[] {
   const parsed = parseOptions(cmd.args, {

@@ -147,7 +147,8 @@ export const gitDiscardWork = commandRule({
   pack: 'destructive',
   decision: 'deny',
   reason:
-    'destroys uncommitted work (reset --hard, clean -f, checkout/restore over changes, dropped stashes, forced branch deletion)',
+    'destroys uncommitted work (reset --hard, clean -f, checkout/restore over changes, dropped stashes, ' +
+    'forced branch deletion)',
   programs: ['git'],
   examples: {
     match: [
@@ -233,7 +234,7 @@ function harmfulPush(g: GitCall): null | string {
   const targets = forced ? refspecs : plus
   if (targets.length === 0 || flags.has('--all') || targets.some((r) => r === 'HEAD' || r === '--all'))
     return 'force push without naming a branch: it may overwrite a shared branch (main, master …)'
-  const shared = targets.map(destinationBranch).find((b) => PROTECTED.test(b) || b.includes('*'))
+  const shared = targets.map((r) => destinationBranch(r)).find((b) => PROTECTED.test(b) || b.includes('*'))
   return shared === undefined ? null : `force push to ${shared}: overwrites history others share`
 }
 

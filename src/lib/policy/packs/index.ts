@@ -6,15 +6,15 @@
 
 import type {PackName, Rule} from '../rules.js'
 
-import {bypassPack} from './bypass.js'
-import {credentialsPack} from './credentials.js'
+import {bypassPack} from './bypass/index.js'
+import {credentialsPack} from './credentials/index.js'
 import {destructivePack} from './destructive.js'
 import {engineRules} from './engine.js'
 import {forensicsPack} from './forensics.js'
-import {powershellPack} from './powershell.js'
+import {powershellPack} from './powershell/index.js'
 import {remotePack} from './remote.js'
 import {selfPack} from './self.js'
-import {systemPack} from './system.js'
+import {systemPack} from './system/index.js'
 
 export interface Pack {
   readonly description: string
@@ -40,7 +40,8 @@ export const BUILTIN_PACKS: readonly Pack[] = [
   {
     name: 'destructive',
     description:
-      "deleting outside the workspace, disk tools, device writes, power, fork bombs, git's local history, databases, infrastructure and containers",
+      "deleting outside the workspace, disk tools, device writes, power, fork bombs, git's local history, " +
+      'databases, infrastructure and containers',
     optional: true,
     rules: destructivePack,
   },

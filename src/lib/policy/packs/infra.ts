@@ -49,8 +49,12 @@ function iac(cmd: Cmd): null | string {
   }
 }
 
-const K8S_WIDE =
-  /^(?:namespaces?|ns|pv|pvc|persistentvolumes?|persistentvolumeclaims?|nodes?|no|crds?|customresourcedefinitions?|all|clusterroles?|clusterrolebindings?|storageclass(?:es)?|sc)(?:[/,].*)?$/i
+const K8S_WIDE = new RegExp(
+  String.raw`^(?:namespaces?|ns|pv|pvc|persistentvolumes?|persistentvolumeclaims?|` +
+    String.raw`nodes?|no|crds?|customresourcedefinitions?|all|clusterroles?|` +
+    String.raw`clusterrolebindings?|storageclass(?:es)?|sc)(?:[/,].*)?$`,
+  'i',
+)
 
 function cluster(cmd: Cmd): null | string {
   const a = cmd.argv
@@ -110,8 +114,11 @@ function cluster(cmd: Cmd): null | string {
   }
 }
 
-const CLOUD_DELETE =
-  /^(?:delete|destroy|terminate|remove|purge|rb|rm|deregister|disable|wipe|reset|apps:destroy|addons:destroy|pg:reset|firestore:delete|database:remove|hosting:disable)(?:[-:].*)?$/
+const CLOUD_DELETE = new RegExp(
+  String.raw`^(?:delete|destroy|terminate|remove|purge|rb|rm|deregister|disable|` +
+    String.raw`wipe|reset|apps:destroy|addons:destroy|pg:reset|firestore:delete|` +
+    String.raw`database:remove|hosting:disable)(?:[-:].*)?$`,
+)
 
 function cloud(cmd: Cmd): null | string {
   const a = cmd.argv

@@ -170,13 +170,13 @@ function killsDaemon(cmd: Cmd, env: RuleEnv): null | string {
       for (const w of cmd.args) {
         for (const u of w.units) {
           if (u.dyn?.group === undefined) continue
-          const finder = env.groupCommands(u.dyn.group).find(findsDaemon)
+          const finder = env.groupCommands(u.dyn.group).find((c) => findsDaemon(c))
           if (finder) return `kill of processes found with \`${finder.text.trim()}\`: may stop the hub daemon`
         }
       }
 
       if (cmd.viaNames.includes('xargs')) {
-        const finder = env.producers(cmd).find(findsDaemon)
+        const finder = env.producers(cmd).find((c) => findsDaemon(c))
         if (finder) return `kill of processes found with \`${finder.text.trim()}\`: may stop the hub daemon`
       }
 

@@ -293,18 +293,21 @@ export const fetchRule = commandRule({
 })
 
 /** Files a transfer tool sends: `curl -d @f`, `-F x=@f`, `-T f`, `wget --post-file f`. */
+function value(w: undefined | Word): null | string {
+  return w === undefined ? null : w.value
+}
+
 function uploadedWords(cmd: Cmd): Word[] {
   const a = cmd.args
   const out: Word[] = []
   for (let i = 0; i < a.length; i++) {
     const v = (a[i] as Word).value
     const next = a[i + 1]
-    const value = (w: undefined | Word): null | string => (w === undefined ? null : w.value)
     let data: null | string = null
-    const m =
-      /^(?:--data(?:-binary|-raw|-urlencode|-ascii)?|--form|--form-string|--json|--upload-file|--post-file|--body-file)(?:=(.*))?$/.exec(
-        v,
-      )
+    const m = new RegExp(
+      String.raw`^(?:--data(?:-binary|-raw|-urlencode|-ascii)?|--form|--form-string|` +
+        String.raw`--json|--upload-file|--post-file|--body-file)(?:=(.*))?$`,
+    ).exec(v)
     if (m) data = m[1] ?? value(next)
     else if (/^-[dFT]$/.test(v)) data = value(next)
     else if (/^-[dFT]./.test(v)) data = v.slice(2)

@@ -1,0 +1,18 @@
+/** Everyday work that must not be refused (asked or allowed is fine): shell histories, CI files, docs. */
+import type {Family} from '../types.js'
+
+import {buildAndTest} from './build-and-test.js'
+import {containersAndServices} from './containers-and-services.js'
+import {filesAndSearch} from './files-and-search.js'
+import {git} from './git.js'
+import {inlineAndScripts} from './inline-and-scripts.js'
+import {powershell} from './powershell.js'
+
+export const harmlessFamilies: readonly Family[] = [
+  filesAndSearch,
+  git,
+  buildAndTest,
+  containersAndServices,
+  inlineAndScripts,
+  powershell,
+]

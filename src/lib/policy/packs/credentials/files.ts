@@ -1,0 +1,198 @@
+/** Credentials pack: secret files (keys, tokens, .env), home-directory globs and wide recursive reads. */
+
+import type {Cmd} from '../../command.js'
+
+import {touches} from '../../effects.js'
+import {placeText} from '../../paths.js'
+import {commandRule, type RuleEnv} from '../../rules.js'
+
+const SECRET_PATHS: readonly RegExp[] = [
+  /(?:^|\/)\.ssh(?:\/|$)/,
+  /(?:^|\/)id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?$/,
+  /\.(?:pem|key|p12|pfx|jks|keystore|ppk|kdbx|ovpn|tfstate)$/i,
+  /(?:^|\/)\.aws(?:\/|$)/,
+  /(?:^|\/)\.config\/gcloud(?:\/|$)/,
+  /(?:^|\/)\.azure(?:\/|$)/,
+  /(?:^|\/)\.kube(?:\/|$)/,
+  /(?:^|\/)[._]netrc$/,
+  /(?:^|\/)\.docker\/config\.json$/,
+  /^\/etc\/(?:shadow|gshadow|sudoers|master\.passwd|security\/opasswd)(?:[-.]|$)/,
+  /^\/etc\/sudoers\.d(?:\/|$)/,
+  /(?:^|\/)\.gnupg(?:\/|$)/,
+  /(?:^|\/)\.password-store(?:\/|$)/,
+  /(?:^|\/)\.(?:git-credentials|pgpass|npmrc|pypirc|vault-token|terraformrc|my\.cnf|s3cfg|boto)$/,
+  /(?:^|\/)\.config\/(?:gh\/hosts\.yml|hub|rclone\/rclone\.conf|doctl|op)(?:\/|$)/,
+  /^\/proc\/[^/]+\/environ$/,
+  /^\/(?:var\/)?run\/secrets(?:\/|$)/,
+  /(?:^|\/)\.(?:bash|zsh|sh|python|node_repl|mysql|psql|sqlite|lesshst)_?history$/,
+  /(?:^|\/)(?:credentials|service-account[\w.-]*)\.json$/,
+  /(?:^|\/)(?:Cookies|Login Data|Web Data|logins\.json|key[34]\.db|cookies\.sqlite)$/,
+  /(?:^|\/)Library\/Keychains(?:\/|$)/,
+  /(?:^|\/)\.local\/share\/keyrings(?:\/|$)/,
+]
+
+/** All of the above as one expression: every path of every command is tested, so one pass matters. */
+export const SECRET_PATH = new RegExp(SECRET_PATHS.map((re) => `(?:${re.source})`).join('|'), 'i')
+
+const DOTENV = /(?:^|\/)\.env(?:rc)?(?:\.(?!(?:example|sample|template|dist|defaults)\b)[\w.-]+)?$/
+
+/** Programs that show names and sizes, never contents: `ls -la ~/.ssh` reveals no key. */
+const LISTERS = new Set([
+  'ls',
+  'stat',
+  'tree',
+  'du',
+  'file',
+  'test',
+  '[',
+  'exa',
+  'eza',
+  'lsd',
+  'realpath',
+  'readlink',
+  'dirname',
+  'basename',
+  'mkdir',
+])
+/** Files in secret directories that hold nothing secret (public keys, host fingerprints). */
+const PUBLIC = /(?:\.pub|\/known_hosts(?:\.old)?)$/
+
+function secretHit(cmd: Cmd, env: RuleEnv, test: (text: string) => boolean): null | string {
+  const lister = LISTERS.has(cmd.name)
+  for (const t of touches(cmd)) {
+    if (!t.write && (lister || PUBLIC.test(t.word.value))) continue
+    for (const place of env.places(cmd, t.word)) {
+      const text = placeText(place, t.word)
+      if (test(text)) return text
+      // A glob is judged by the directory it searches and by its pattern.
+      if (t.word.glob && test(t.word.value.replaceAll(/[*?]+/g, ''))) return t.word.value
+    }
+  }
+
+  return null
+}
+
+export const secretFiles = commandRule({
+  id: 'credentials.secret-files',
+  pack: 'credentials',
+  decision: 'deny',
+  reason: 'reads or writes key and secret files (SSH keys, cloud credentials, password stores, shadow files)',
+  examples: {
+    match: [
+      'cat ~/.ssh/id_rsa',
+      'cp ~/.aws/credentials /tmp/x',
+      'cat /etc/shadow',
+      'tar czf k.tgz ~/.ssh',
+      'less ../../home/me/.ssh/id_ed25519',
+      'cat $HOME/.kube/config',
+      'grep -r password ~/.config/gcloud',
+      'cat server.key',
+      'base64 < ~/.netrc',
+      'cat /proc/self/environ',
+      'cat ~/.docker/config.json',
+      'echo key >> ~/.ssh/authorized_keys',
+      'sudo cat /etc/sudoers',
+      'cat ~/.ssh/*',
+    ],
+    not_match: [
+      'ssh-keygen -t ed25519 -f ./deploy_key_test -N ""',
+      'cat ~/.ssh.txt.md',
+      'grep "id_rsa" notes.txt',
+      'echo "cat ~/.ssh/id_rsa"',
+      'cat README.md',
+      'cat id_rsa.pub',
+      'ls -la ~/.ssh',
+      'cat ~/.ssh/id_ed25519.pub',
+    ],
+  },
+  check(cmd, env) {
+    const hit = secretHit(cmd, env, (text) => SECRET_PATH.test(text))
+    return hit === null ? null : `touches a secret file: ${hit}`
+  },
+})
+
+export const dotenv = commandRule({
+  id: 'credentials.dotenv',
+  pack: 'credentials',
+  decision: 'ask',
+  reason: 'reads or writes a .env file, which usually holds secrets',
+  examples: {
+    match: ['cat .env', 'source .env.local', 'cp .env /tmp/', 'grep KEY ./config/.env.production'],
+    not_match: ['cat .env.example', 'cp .env.sample .env.sample.bak', 'cat environment.txt'],
+  },
+  check(cmd, env) {
+    const hit = secretHit(cmd, env, (text) => DOTENV.test(text))
+    return hit === null ? null : `touches ${hit}, which usually holds secrets`
+  },
+})
+
+export const homeGlob = commandRule({
+  id: 'credentials.home-glob',
+  pack: 'credentials',
+  decision: 'ask',
+  reason: 'a glob over the home directory can reach secret files',
+  examples: {
+    match: ['cat ~/.*/*', 'tar czf home.tgz ~/.[a-z]*', 'grep -r token ~/*'],
+    not_match: ['ls ~', 'cat ~/notes.txt'],
+  },
+  check(cmd) {
+    const hit = touches(cmd).find((t) => t.word.glob && (t.word.tilde || t.word.vars[0] === 'HOME'))
+    return hit ? `glob over the home directory: ${hit.word.value}` : null
+  },
+})
+
+/** Recursive readers: they print what they find, secrets included. */
+const RECURSIVE_READERS = new Set([
+  'grep',
+  'egrep',
+  'fgrep',
+  'rg',
+  'ag',
+  'ack',
+  'tar',
+  'zip',
+  '7z',
+  'cp',
+  'rsync',
+  'scp',
+  'strings',
+])
+const WIDE = new Set(['/', '/home', '/Users', '/root', '/etc', '/var'])
+
+export const wideRead = commandRule({
+  id: 'credentials.whole-home-read',
+  pack: 'credentials',
+  decision: 'deny',
+  reason: 'reads the whole home directory (or the whole machine) recursively, secret files included',
+  programs: [...RECURSIVE_READERS],
+  examples: {
+    match: [
+      'grep -r "BEGIN RSA" ~',
+      'rg password ~',
+      'tar czf h.tgz ~',
+      'grep -R token /',
+      'cp -r ~ /tmp/h',
+      'zip -r h.zip $HOME',
+    ],
+    not_match: ['grep -r TODO src', 'rg fn', 'tar czf s.tgz ./src', 'grep x ~/notes.txt', 'cp -r ./a ./b'],
+  },
+  check(cmd, env) {
+    const recursive =
+      cmd.name === 'rg' ||
+      cmd.name === 'ag' ||
+      cmd.name === 'ack' ||
+      cmd.name === 'tar' ||
+      cmd.name === '7z' ||
+      cmd.argv.some((v) => /^-[A-Za-z]*[rRa]|^--recursive$|^--archive$/.test(v))
+    if (!recursive) return null
+    for (const t of touches(cmd)) {
+      for (const place of env.places(cmd, t.word)) {
+        if (place.kind === 'home' && (place.path === '~' || (place.below && /^~\/?$/.test(place.path))))
+          return `${cmd.name} over the whole home directory`
+        if (place.kind === 'path' && WIDE.has(place.path) && !t.write) return `${cmd.name} over ${place.path}`
+      }
+    }
+
+    return null
+  },
+})

@@ -1,0 +1,179 @@
+/** Credentials pack: keychains, password managers and cloud secret stores. */
+
+import {commandRule} from '../../rules.js'
+
+export const keychain = commandRule({
+  id: 'credentials.keychain',
+  pack: 'credentials',
+  decision: 'deny',
+  reason: 'reads secrets from a keychain, password manager or credential helper',
+  programs: [
+    'security',
+    'secret-tool',
+    'gpg',
+    'gpg2',
+    'keyctl',
+    'pass',
+    'op',
+    'bw',
+    'lpass',
+    'vault',
+    'git',
+    'kubectl',
+    'aws-vault',
+    'gopass',
+  ],
+  examples: {
+    match: [
+      'security find-generic-password -wa x',
+      'secret-tool lookup service x',
+      'gpg --export-secret-keys',
+      'pass show email',
+      'op read op://v/i/f',
+      'bw get password x',
+      'vault kv get secret/x',
+      'git credential fill',
+      'kubectl config view --raw',
+    ],
+    not_match: ['gpg --verify x.sig', 'git status', 'kubectl get pods', 'pass'],
+  },
+  check(cmd) {
+    const a = cmd.argv
+    const first = a.find((v) => !v.startsWith('-'))
+    switch (cmd.name) {
+      case 'security': {
+        return first !== undefined &&
+          /^(?:find-generic-password|find-internet-password|dump-keychain|export|find-certificate)$/.test(first)
+          ? `security ${first}`
+          : null
+      }
+
+      case 'secret-tool': {
+        return first === 'lookup' || first === 'search' ? `secret-tool ${first}` : null
+      }
+
+      case 'gpg':
+      case 'gpg2': {
+        return a.some((v) => v.startsWith('--export-secret')) ? `${cmd.name} exports secret keys` : null
+      }
+
+      case 'keyctl': {
+        return first !== undefined && /^(?:print|read|pipe)$/.test(first) ? `keyctl ${first}` : null
+      }
+
+      case 'pass':
+      case 'gopass': {
+        return first !== undefined && !/^(?:ls|list|find|search|help|version|init|git)$/.test(first)
+          ? `${cmd.name} ${first}`
+          : null
+      }
+
+      case 'op':
+      case 'bw':
+      case 'lpass': {
+        return first !== undefined && /^(?:read|get|item|show|export|inject|run)$/.test(first)
+          ? `${cmd.name} ${first}`
+          : null
+      }
+
+      case 'vault': {
+        return a.some((v) => v === 'read' || v === 'get' || v === 'token') ? `vault ${a.join(' ')}` : null
+      }
+
+      case 'aws-vault': {
+        return true
+      }
+
+      case 'git': {
+        return a.includes('credential') && a.some((v) => v === 'fill' || v === 'get') ? 'git credential fill' : null
+      }
+
+      case 'kubectl': {
+        return a.includes('config') && a.includes('view') && a.some((v) => v === '--raw' || v === '--flatten')
+          ? 'kubectl config view --raw'
+          : null
+      }
+
+      default: {
+        return null
+      }
+    }
+  },
+})
+
+const K8S_OUTPUT = /^-o(?:=|$)|^--output(?:=|$)/
+const K8S_SHOWS_VALUES = /^(?:ya?ml|json|jsonpath.*|go-template.*|custom-columns.*|template.*)$/
+
+export const cloudSecrets = commandRule({
+  id: 'credentials.cloud-secrets',
+  pack: 'credentials',
+  decision: 'deny',
+  reason: 'prints secret values from a cluster or a cloud secret store',
+  programs: ['kubectl', 'oc', 'k', 'aws', 'gcloud', 'az', 'doppler', 'infisical'],
+  examples: {
+    match: [
+      'kubectl get secret db -o yaml',
+      'kubectl get secrets -A -o json',
+      'kubectl get secret x -o jsonpath={.data.password}',
+      'aws secretsmanager get-secret-value --secret-id x',
+      'aws ssm get-parameter --name /x --with-decryption',
+      'gcloud secrets versions access latest --secret=x',
+      'az keyvault secret show --vault-name v --name x',
+    ],
+    not_match: ['kubectl get secrets', 'kubectl describe secret x', 'kubectl get pods -o yaml', 'aws s3 ls'],
+  },
+  check(cmd) {
+    const a = cmd.argv
+    const verbs = a.filter((v) => !v.startsWith('-'))
+    switch (cmd.name) {
+      case 'kubectl':
+      case 'oc':
+      case 'k': {
+        if (verbs[0] !== 'get' || !verbs.slice(1).some((v) => /^secrets?(?:\/|$)/.test(v))) return null
+        for (let i = 0; i < a.length; i++) {
+          const v = a[i] as string
+          if (!K8S_OUTPUT.test(v)) continue
+          const format = v.includes('=')
+            ? v.slice(v.indexOf('=') + 1)
+            : v.length > 2 && v.startsWith('-o')
+              ? v.slice(2)
+              : (a[i + 1] ?? '')
+          if (K8S_SHOWS_VALUES.test(format))
+            return `${cmd.name} get secret -o ${format.split('=')[0]}: prints secret values`
+        }
+
+        return a.some((v) => /^-o(?:ya?ml|json|jsonpath)/.test(v))
+          ? `${cmd.name} get secret: prints secret values`
+          : null
+      }
+
+      case 'aws': {
+        if (verbs[0] === 'secretsmanager' && verbs[1] === 'get-secret-value')
+          return 'aws secretsmanager get-secret-value'
+        if (
+          verbs[0] === 'ssm' &&
+          /^get-parameters?(?:-by-path)?$/.test(verbs[1] ?? '') &&
+          a.includes('--with-decryption')
+        )
+          return `aws ssm ${verbs[1]} --with-decryption`
+        return null
+      }
+
+      case 'gcloud': {
+        return verbs[0] === 'secrets' && verbs.includes('access') ? 'gcloud secrets versions access' : null
+      }
+
+      case 'az': {
+        return verbs[0] === 'keyvault' && verbs[1] === 'secret' && (verbs[2] === 'show' || verbs[2] === 'download')
+          ? `az keyvault secret ${verbs[2]}`
+          : null
+      }
+
+      default: {
+        return verbs[0] === 'secrets' && (verbs[1] === 'get' || verbs[1] === 'download')
+          ? `${cmd.name} secrets ${verbs[1]}`
+          : null
+      }
+    }
+  },
+})

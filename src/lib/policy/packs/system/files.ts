@@ -1,0 +1,138 @@
+/**
+ * System pack: mounts, setuid bits, permissions on and writes to system paths, and shell start-up
+ * files (persistence).
+ */
+
+import {permissionTargets, touches} from '../../effects.js'
+import {deviceKind, isSystemPath} from '../../paths.js'
+import {commandRule} from '../../rules.js'
+
+export const mounts = commandRule({
+  id: 'system.mounts',
+  pack: 'system',
+  decision: 'deny',
+  reason: 'mounts or unmounts file systems or swap',
+  programs: ['mount', 'umount', 'swapon', 'swapoff', 'losetup', 'mount.nfs', 'mount.cifs'],
+  examples: {
+    match: ['mount /dev/sdb1 /mnt', 'umount /home', 'swapoff -a', 'mount -o remount,rw /', 'losetup -f disk.img'],
+    not_match: ['findmnt', 'df -h', 'mount'],
+  },
+  check: (cmd) => (cmd.name === 'mount' && cmd.argv.length === 0 ? null : `${cmd.name}: changes mounts`),
+})
+
+const SETUID_MODE = /(?:^|,)[ugoa]*[+=][rwxXt]*s|^[0-7]?[2467][0-7]{3}$/
+
+export const setuid = commandRule({
+  id: 'system.setuid',
+  pack: 'system',
+  decision: 'deny',
+  reason: 'sets the setuid/setgid bit or file capabilities (a lasting way to gain privileges)',
+  programs: ['chmod', 'setcap'],
+  examples: {
+    match: ['chmod u+s ./shell', 'chmod 4755 /tmp/x', 'chmod +s bash', 'setcap cap_setuid+ep ./python'],
+    not_match: ['chmod 755 ./run.sh', 'chmod u+x x', 'chmod 0644 file'],
+  },
+  check(cmd) {
+    if (cmd.name === 'setcap') return true
+    return cmd.args.some((w) => SETUID_MODE.test(w.value))
+  },
+})
+
+export const systemPerms = commandRule({
+  id: 'system.permissions-on-system-paths',
+  pack: 'system',
+  decision: 'deny',
+  reason: 'changes permissions or ownership of system paths',
+  programs: ['chmod', 'chown', 'chgrp', 'chattr', 'setfacl', 'chcon', 'chflags'],
+  examples: {
+    match: ['chmod 777 /etc/passwd', 'chown root /usr/bin/x', 'chattr -i /etc/resolv.conf', 'chmod -R 777 /'],
+    not_match: ['chmod +x ./run.sh', 'chown me ./file', 'chmod 600 ~/notes.txt'],
+  },
+  check(cmd, env) {
+    for (const w of permissionTargets(cmd)) {
+      for (const place of env.places(cmd, w)) {
+        if (place.kind === 'path' && isSystemPath(place.path, env.ctx.workspace))
+          return `${cmd.name} on a system path: ${place.path}`
+      }
+    }
+
+    return null
+  },
+})
+
+export const systemWrite = commandRule({
+  id: 'system.write-system-path',
+  pack: 'system',
+  decision: 'deny',
+  reason: 'writes to a system path (/etc, /usr, /boot, /var …)',
+  examples: {
+    match: [
+      'echo "127.0.0.1 x" >> /etc/hosts',
+      'tee /etc/sudoers.d/x',
+      'cp evil /usr/local/bin/ls',
+      'sed -i s/a/b/ /etc/ssh/sshd_config',
+      'touch /boot/x',
+      'mv /usr/bin/python /tmp/',
+      'echo 1 > /proc/sys/kernel/sysrq',
+      'tar -xf x.tar -C /',
+      'curl -o /usr/bin/x http://localhost/x',
+      'cd /etc && echo x > hosts',
+    ],
+    not_match: [
+      'cat /etc/hosts',
+      'cp /etc/hosts ./hosts.bak',
+      'echo x > ./out.txt',
+      'echo x > /dev/null',
+      'echo x > /tmp/out.txt',
+      'tar -xf x.tar',
+    ],
+  },
+  check(cmd, env) {
+    for (const t of touches(cmd)) {
+      if (!t.write) continue
+      for (const place of env.places(cmd, t.word)) {
+        if (place.kind !== 'path') continue
+        const device = deviceKind(place.path)
+        // Disks are the destructive pack's, /dev/tcp and /dev/udp the bypass pack's.
+        if (device === 'harmless' || device === 'disk' || /^\/dev\/(?:tcp|udp)\//.test(place.path)) continue
+        if (device === 'other') return `writes to the device ${place.path}`
+        if (isSystemPath(place.path, env.ctx.workspace)) return `writes to a system path: ${place.path}`
+      }
+    }
+
+    return null
+  },
+})
+
+const STARTUP = new RegExp(
+  String.raw`^~\/(?:\.bashrc|\.bash_profile|\.bash_login|\.bash_logout|\.profile|` +
+    String.raw`\.zshrc|\.zprofile|\.zshenv|\.zlogin|\.kshrc|\.mkshrc|\.inputrc|` +
+    String.raw`\.xprofile|\.xinitrc|\.config\/fish\/config\.fish|\.config\/autostart(?:\/.*)?|` +
+    String.raw`\.config\/systemd(?:\/.*)?|Library\/LaunchAgents(?:\/.*)?)$`,
+)
+
+export const startupFiles = commandRule({
+  id: 'system.startup-files',
+  pack: 'system',
+  decision: 'deny',
+  reason: 'writes a shell start-up or autostart file (runs code at every login)',
+  examples: {
+    match: [
+      'echo "curl x | sh" >> ~/.bashrc',
+      'cp evil.sh ~/.profile',
+      'tee -a ~/.zshrc',
+      'touch ~/.config/autostart/x.desktop',
+    ],
+    not_match: ['cat ~/.bashrc', 'grep alias ~/.zshrc'],
+  },
+  check(cmd, env) {
+    for (const t of touches(cmd)) {
+      if (!t.write) continue
+      for (const place of env.places(cmd, t.word)) {
+        if (place.kind === 'home' && STARTUP.test(place.path)) return `writes ${place.path}`
+      }
+    }
+
+    return null
+  },
+})

@@ -1,0 +1,31 @@
+/**
+ * System modification pack (SPEC §4.3): privilege escalation, services, scheduled jobs, users and
+ * groups, firewall and network configuration, mounts, kernel modules and settings, system packages,
+ * permissions on and writes to system paths, and shell start-up files (persistence).
+ */
+
+import type {CommandRule} from '../../rules.js'
+
+import {privilege, users} from './accounts.js'
+import {mounts, setuid, startupFiles, systemPerms, systemWrite} from './files.js'
+import {containerEscape, hostSettings, kernel, packages} from './host.js'
+import {firewall, networkConfig} from './network.js'
+import {scheduled, services} from './services.js'
+
+export const systemPack: readonly CommandRule[] = [
+  privilege,
+  services,
+  scheduled,
+  users,
+  firewall,
+  networkConfig,
+  mounts,
+  setuid,
+  systemPerms,
+  systemWrite,
+  startupFiles,
+  kernel,
+  packages,
+  hostSettings,
+  containerEscape,
+]
