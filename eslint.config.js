@@ -39,6 +39,9 @@ export default [
       'jsdoc/require-yields': 'off',
       // chalk 5's named `Chalk` class makes an instance that honours NO_COLOR and the stream's own colour level.
       'unicorn/import-style': ['error', {styles: {chalk: {named: true}, 'node:path': {named: true}}}],
+      // Prettier wraps code at 120 but leaves long strings, comments and template literals alone: this
+      // catches those. A URL cannot be split without breaking it for whoever copies it.
+      '@stylistic/max-len': ['error', {code: 120, ignoreUrls: true, tabWidth: 2}],
       // fetch, Request and Response are stable in Node 20 (the rule still calls them experimental).
       'n/no-unsupported-features/node-builtins': [
         'error',
@@ -52,6 +55,23 @@ export default [
     // the JSON grammar's, and packing the positions into objects would cost an allocation a line.
     files: ['src/lib/audit/{json-scan,query,stats,verify,chain,log}.ts'],
     rules: {complexity: 'off', 'max-depth': 'off', 'max-params': 'off'},
+  },
+  {
+    // Policy files are being rewritten on other branches (issue 11), and so are these commands: their long
+    // lines go with those rewrites, and this block goes once they land.
+    files: [
+      'src/lib/policy/**/*.ts',
+      'src/commands/policy/**/*.ts',
+      'bench/policy.bench.ts',
+      'bench/run.ts',
+      'src/commands/{approve,deny,open}.ts',
+      'src/commands/runs/{index,show}.ts',
+      'src/commands/sessions/**/*.ts',
+      'src/commands/token/**/*.ts',
+      'src/lib/output/runs-table.ts',
+      'test/policy-*.test.ts',
+    ],
+    rules: {'@stylistic/max-len': 'off'},
   },
   {
     // Shell text is the policy's data: `${x}` in a string is a shell expansion, not a template.

@@ -415,9 +415,8 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
   ): Promise<DeniedRequest> {
     const denied = deniedFrom(req, c)
     await this.o.store.close(denied, closedLine(req, c))
-    this.o.log.info(
-      `${c.by === 'operator' ? 'Denied' : c.by === 'expired' ? 'Expired' : c.by === 'withdrawn' ? 'Withdrawn' : 'Blocked at run time'} ${req.pending_id}${c.reason ? `: ${c.reason}` : ''}`,
-    )
+    const verb = {expired: 'Expired', operator: 'Denied', policy: 'Blocked at run time', withdrawn: 'Withdrawn'}[c.by]
+    this.o.log.info(`${verb} ${req.pending_id}${c.reason ? `: ${c.reason}` : ''}`)
     return denied
   }
 
