@@ -80,6 +80,7 @@ function clipOutput(text: string): string {
   return text.length > EVENT_OUTPUT_MAX ? text.slice(0, EVENT_OUTPUT_MAX) : text
 }
 
+// eslint-disable-next-line unicorn/prefer-event-target -- Node's own idiom: typed events, listener counts
 export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEvent]}> {
   readonly runs: RunExecutor
   readonly startedAt = new Date()
