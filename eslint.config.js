@@ -18,18 +18,16 @@ export default [
       'no-await-in-loop': 'off',
       // Key order is output order (audit lines, JSON answers, the seed's field order): never sort it.
       'perfectionist/sort-objects': 'off',
-      // Order carries meaning in these: case fall-through, Set and Map iteration order.
+      // Order carries meaning in these: case fall-through, and a Set's iteration order (the order lists are
+      // printed in, e.g. "use one of: …").
       'perfectionist/sort-switch-case': 'off',
       'perfectionist/sort-sets': 'off',
-      'perfectionist/sort-maps': 'off',
       // In TypeScript an explicit undefined fills a required parameter or types a catch handler.
       'unicorn/no-useless-undefined': 'off',
       // Byte scanners, hashes and id encoding work on bits on purpose.
       'no-bitwise': 'off',
       // `void promise;` marks a promise left to run on purpose (its errors are handled inside).
       'no-void': ['error', {allowAsStatement: true}],
-      // Node's EventEmitter is the idiom of the platform we run on (typed events, listeners counts).
-      'unicorn/prefer-event-target': 'off',
       // `const {hash: _h, ...rest} = entry` drops a field: the underscore says it is unused on purpose.
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -39,6 +37,9 @@ export default [
       'jsdoc/require-yields': 'off',
       // chalk 5's named `Chalk` class makes an instance that honours NO_COLOR and the stream's own colour level.
       'unicorn/import-style': ['error', {styles: {chalk: {named: true}, 'node:path': {named: true}}}],
+      // Prettier wraps code at 120 but leaves long strings, comments and template literals alone: this
+      // catches those. A URL cannot be split without breaking it for whoever copies it.
+      '@stylistic/max-len': ['error', {code: 120, ignoreUrls: true, tabWidth: 2}],
       // fetch, Request and Response are stable in Node 20 (the rule still calls them experimental).
       'n/no-unsupported-features/node-builtins': [
         'error',
@@ -52,6 +53,23 @@ export default [
     // the JSON grammar's, and packing the positions into objects would cost an allocation a line.
     files: ['src/lib/audit/{json-scan,query,stats,verify,chain,log}.ts'],
     rules: {complexity: 'off', 'max-depth': 'off', 'max-params': 'off'},
+  },
+  {
+    // Policy files are being rewritten on other branches (issue 11), and so are these commands: their long
+    // lines go with those rewrites, and this block goes once they land.
+    files: [
+      'src/lib/policy/**/*.ts',
+      'src/commands/policy/**/*.ts',
+      'bench/policy.bench.ts',
+      'bench/run.ts',
+      'src/commands/{approve,deny,open}.ts',
+      'src/commands/runs/{index,show}.ts',
+      'src/commands/sessions/**/*.ts',
+      'src/commands/token/**/*.ts',
+      'src/lib/output/runs-table.ts',
+      'test/policy-*.test.ts',
+    ],
+    rules: {'@stylistic/max-len': 'off'},
   },
   {
     // Shell text is the policy's data: `${x}` in a string is a shell expansion, not a template.

@@ -119,7 +119,10 @@ async function firstPaint(base: string, cookie: string): Promise<string | {login
       for (let i = 0; i < 12; i++) {
         await page.goto(`${base}${path}`, {waitUntil: 'load'})
         const t = await page.evaluate<null | number>(
-          "new Promise((r) => { const e = performance.getEntriesByName('first-contentful-paint')[0]; if (e) r(e.startTime); else new PerformanceObserver((l) => r(l.getEntries()[0].startTime)).observe({type: 'paint', buffered: true}) })",
+          "new Promise((r) => { const e = performance.getEntriesByName('first-contentful-paint')[0]; " +
+            'if (e) r(e.startTime); ' +
+            'else new PerformanceObserver((l) => r(l.getEntries()[0].startTime))' +
+            ".observe({type: 'paint', buffered: true}) })",
         )
         if (t !== null) fcp.push(t)
       }

@@ -143,7 +143,8 @@ export async function run(): Promise<void> {
     const rows: Array<[string, string, string, string]> = [
       [
         'POST /plan, 32 clients, durable',
-        `${plan.requests.average.toFixed(0)} req/s (p50 ${plan.latency.p50} ms, p99 ${plan.latency.p99} ms, non-2xx ${plan.non2xx})`,
+        `${plan.requests.average.toFixed(0)} req/s ` +
+          `(p50 ${plan.latency.p50} ms, p99 ${plan.latency.p99} ms, non-2xx ${plan.non2xx})`,
         '≥ 1000 req/s',
         plan.requests.average >= 1000 && plan.non2xx === 0 ? 'PASS' : 'FAIL',
       ],

@@ -100,7 +100,8 @@ export async function run(): Promise<void> {
   const bin = findPostgres()
   if (!bin) {
     console.log(
-      'SKIPPED: no PostgreSQL server binaries (initdb, pg_ctl); install the `postgresql` package or set HUB_TEST_PG_BIN.',
+      'SKIPPED: no PostgreSQL server binaries (initdb, pg_ctl); ' +
+        'install the `postgresql` package or set HUB_TEST_PG_BIN.',
     )
     return
   }

@@ -94,7 +94,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.cachedStyle
   }
 
-  /** Every failure ends here: one line (or JSON) that says what happened and what to do, then the documented exit code. */
+  /**
+   * Every failure ends here: one line (or JSON) that says what happened and what to do, then the
+   * documented exit code.
+   */
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own exits (this.exit) and parse errors keep their behaviour and exit code (2 for usage).
     if (!isHubError(err)) {

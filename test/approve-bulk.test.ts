@@ -104,7 +104,7 @@ describe('several ids and --all', () => {
     expect(results[1]?.error?.code).toBe('not_found')
   })
 
-  it('--all needs --yes without a terminal; --agent and --match narrow it; a flood of 55 is denied in one go', async () => {
+  it('--all needs --yes without a terminal; --agent and --match narrow it; 55 are denied in one go', async () => {
     const flood: string[] = []
     for (let i = 0; i < 55; i++) flood.push(await plan(`curl -s https://example.invalid/${i}`))
     const keep = await plan('echo keep-me', {client: 'mcp'})
@@ -148,7 +148,7 @@ describe('several ids and --all', () => {
 })
 
 describe('hub denied', () => {
-  it('lists refused, denied and expired requests newest first, reasons whole and wrapped, with the rule and who denied', async () => {
+  it('lists refused, denied, expired newest first, reasons whole and wrapped, with rule and who denied', async () => {
     const blocked = await fetch(`${daemon.base}/plan`, {
       method: 'POST',
       headers: {'content-type': 'application/json', 'x-agent-token': agentToken},
@@ -236,7 +236,7 @@ async function follow(path: string, got: HubEvent[], stop: AbortSignal, opened: 
 }
 
 describe('live output on /events', () => {
-  it('?output=1 carries run_output chunks before run_finished, a character split between chunks arriving whole', async () => {
+  it('?output=1 carries run_output before run_finished; a character split between chunks arrives whole', async () => {
     const withOutput: HubEvent[] = []
     const without: HubEvent[] = []
     const stop = new AbortController()

@@ -56,7 +56,7 @@ const exists = (path: string): Promise<boolean> =>
 
 describe('hub approve <id> on a terminal', () => {
   it(
-    String.raw`shows the request whole (a real newline as ⏎, a typed \n as itself), then y runs it and prints exit code and duration`,
+    String.raw`shows the request whole (a newline as ⏎, a typed \n as itself); y runs it, prints exit code, duration`,
     async () => {
       const id = await plan('echo first\necho second', 'two lines, really')
       const typed = await plan(String.raw`echo 'a\nb'`)
@@ -150,12 +150,13 @@ describe('hub approve <id> on a terminal', () => {
     expect(file).toMatchObject({by: 'operator', reason: 'not today', command: 'echo deny-me'})
   })
 
-  it('e opens $EDITOR; the daemon checks the edit again (a deny stays a deny), and the edited command runs', async () => {
+  it('e opens $EDITOR; the daemon checks the edit again (a deny stays a deny); the edited command runs', async () => {
     // An "editor" that turns the request into rm -rf / the first time, and into a harmless command after.
     const editor = join(root, 'editor.sh')
     await writeFile(
       editor,
-      '#!/bin/sh\nif grep -q original "$1"; then printf "%s\\n" "rm -rf /" > "$1"; else printf "%s\\n" "echo edited-ok" > "$1"; fi\n',
+      '#!/bin/sh\nif grep -q original "$1"; then printf "%s\\n" "rm -rf /" > "$1"; ' +
+        'else printf "%s\\n" "echo edited-ok" > "$1"; fi\n',
     )
     await chmod(editor, 0o755)
     const id = await plan('echo original')
@@ -278,7 +279,7 @@ describe('hub review', () => {
     for (const id of [r3, r4]) await hub(['deny', id], {root})
   })
 
-  it('Ctrl-C at a reason goes back to the question; Ctrl-C at the question ends the review with 130 and the counts', async () => {
+  it('Ctrl-C at a reason goes back to the question; Ctrl-C at the question ends with 130 and the counts', async () => {
     const id = await plan('echo review-interrupted')
     const s = pty(['review'])
     let at = await s.waitFor('Approve?')

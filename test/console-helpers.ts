@@ -18,7 +18,9 @@ export function warnIfNoChromium(what: string): void {
   if (HAVE_CHROMIUM) return
   const line = '*'.repeat(100)
   process.stderr.write(
-    `\n${line}\n* SKIPPED: ${what}: no Chromium at ${CHROMIUM}.\n* Install the Debian package (apt-get install chromium) or set HUB_CHROMIUM to a Chromium binary.\n${line}\n\n`,
+    `\n${line}\n* SKIPPED: ${what}: no Chromium at ${CHROMIUM}.\n` +
+      '* Install the Debian package (apt-get install chromium) or set HUB_CHROMIUM to a Chromium binary.\n' +
+      `${line}\n\n`,
   )
 }
 

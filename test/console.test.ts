@@ -4,7 +4,8 @@
  * with a comment, edit then approve, see an edit into `rm -rf /` refused, search the audit; and
  * screenshots of each page at 1280 and 375 px in test-output/console/.
  */
-/* eslint-disable unicorn/prefer-dom-node-text-content -- Playwright's Locator.innerText (what a person sees), not the DOM property. */
+/* eslint-disable unicorn/prefer-dom-node-text-content --
+   Playwright's Locator.innerText (what a person sees), not the DOM property. */
 import type {Browser, Page} from 'playwright-core'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'

@@ -38,7 +38,7 @@ afterEach(async () => {
 })
 
 describe('an approval is bound to the command shown', () => {
-  it('answers the hash with the plan, and refuses an approval for another hash with 409 and an audit line', async () => {
+  it('answers the hash with the plan; refuses an approval for another hash with 409 and an audit line', async () => {
     const r = await call('POST', '/plan', {body: {command: 'echo shown'}})
     expect(r.body.command_sha256).toBe(sha('echo shown'))
     const id = r.body.pending_id as string

@@ -174,7 +174,10 @@ export function apiCaller(hub: () => OpenHub) {
   }
 }
 
-/** Polls `check` until it returns a value (not undefined/false), or fails after a deadline generous for a loaded machine. */
+/**
+ * Polls `check` until it returns a value (not undefined/false), or fails after a deadline generous for a
+ * loaded machine.
+ */
 export async function waitFor<T>(
   check: () => false | Promise<false | T | undefined> | T | undefined,
   what: string,

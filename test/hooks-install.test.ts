@@ -41,7 +41,7 @@ describe('hub hook install / uninstall / doctor', () => {
     await removeRoot(root)
   })
 
-  it("claude-code --project keeps the user's hooks, backs up, is idempotent, and uninstall gives the file back", async () => {
+  it("claude-code --project keeps the user's hooks, backs up, is idempotent; uninstall gives it back", async () => {
     const file = join(project(), '.claude', 'settings.json')
     await writeFile(file, CLAUDE_SETTINGS)
 
@@ -93,7 +93,7 @@ describe('hub hook install / uninstall / doctor', () => {
     expect((await run(['hook', 'uninstall', 'claude-code'])).stdout).toMatch(/no hub hooks to remove/)
   })
 
-  it('--user writes under HOME; each agent gets its own file and format; a symlinked file stays a symlink', async () => {
+  it('--user writes under HOME; each agent its own file and format; a symlinked file stays a symlink', async () => {
     // Gemini's settings kept in a dotfiles directory and linked into place.
     await mkdir(join(home(), 'dotfiles'), {recursive: true})
     await mkdir(join(home(), '.gemini'), {recursive: true})
@@ -137,7 +137,9 @@ describe('hub hook install / uninstall / doctor', () => {
   it('doctor says what is wrong: a binary gone, a deadline past the timeout, no daemon', async () => {
     const dir = join(project(), '.gemini')
     await mkdir(dir, {recursive: true})
-    const command = `/nonexistent/node /nonexistent/bin/run.js hook gemini --deadline 90 --runtime-dir ${join(root, 'elsewhere')}`
+    const command =
+      '/nonexistent/node /nonexistent/bin/run.js hook gemini --deadline 90 ' +
+      `--runtime-dir ${join(root, 'elsewhere')}`
     await writeFile(
       join(dir, 'settings.json'),
       JSON.stringify({

@@ -218,7 +218,8 @@ describe.skipIf(!PG_BIN)('history on PostgreSQL', () => {
       const db = new pg.Client({connectionString: url})
       await db.connect()
       const cut = await db.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity ' +
+          "WHERE query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
       )
       await db.end()
       expect(cut.rows.length).toBeGreaterThanOrEqual(2)
@@ -369,7 +370,7 @@ describe.skipIf(!PG_BIN)('history on PostgreSQL', () => {
     }
   })
 
-  it('hub store migrate copies a runtime directory; the same bytes come back; a daemon goes on from there', async () => {
+  it('store migrate copies a runtime directory; the same bytes come back; a daemon goes on from there', async () => {
     const url = await cluster.url('hub_migrated')
     const report = JSON.parse(await cli(files, ['store', 'migrate', '--to', url, '--json'])) as Record<string, number>
     expect(report).toMatchObject({pending: 1, claimed: 2, decided: 2, runs: 2})

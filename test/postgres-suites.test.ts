@@ -1,7 +1,8 @@
 /**
  * The lifecycle, reliability and query suites, once per store (issue 16): a representative subset of
- * test/e2e.test.ts, test/recovery.test.ts and test/query-commands.test.ts, run through the real CLI
- * and daemon against the runtime files and against a throwaway PostgreSQL, with the same expectations.
+ * test/e2e.test.ts, test/recovery.test.ts and the query tests (test/audit-query.test.ts,
+ * test/audit-verify.test.ts, test/runs-query.test.ts), run through the real CLI and daemon against the
+ * runtime files and against a throwaway PostgreSQL, with the same expectations.
  * What the file suites check by reading runtime files is read here through the commands (`hub audit`,
  * `hub runs`), which answer from either store.
  */

@@ -79,7 +79,8 @@ export function spawnPty(
         // `closed`, not the exit: output still in the pipe after the exit is read before giving up.
         if (closed || Date.now() > deadline)
           throw new Error(
-            `gave up waiting for ${String(pattern)} (${closed ? `exited ${child.exitCode}` : 'timed out'}); the screen:\n${screen}`,
+            `gave up waiting for ${String(pattern)} (${closed ? `exited ${child.exitCode}` : 'timed out'}); ` +
+              `the screen:\n${screen}`,
           )
         await new Promise((resolve) => {
           setTimeout(resolve, 25)

@@ -116,7 +116,7 @@ afterAll(async () => {
 })
 
 describe('the CLI finds the daemon from any directory (per-user registry)', () => {
-  it('hub serve registers in $XDG_RUNTIME_DIR/hub, private to the user; pending, runs and audit work from elsewhere', async () => {
+  it('serve registers in $XDG_RUNTIME_DIR/hub, private to the user; pending, runs, audit work elsewhere', async () => {
     const names = await entries(registry)
     expect(names).toHaveLength(1)
     expect((await stat(registry)).mode & 0o777).toBe(0o700)
@@ -194,7 +194,7 @@ describe('the CLI finds the daemon from any directory (per-user registry)', () =
     expect((await cli(['pending'], elsewhere, env)).code).toBe(0)
   })
 
-  it('without XDG_RUNTIME_DIR uses ~/.local/state/hub; SIGHUP stops the daemon cleanly and removes its entry', async () => {
+  it('without XDG_RUNTIME_DIR uses ~/.local/state/hub; SIGHUP stops the daemon and removes its entry', async () => {
     const home = join(base, 'home-hup')
     const root3 = join(base, 'hup')
     await mkdir(home)
@@ -217,7 +217,7 @@ describe('the CLI finds the daemon from any directory (per-user registry)', () =
 })
 
 describe('hub tail says where it connects', () => {
-  it('connecting / connected / reconnected after N with the socket path on stderr; stdout stays the events', async () => {
+  it('connecting / connected / reconnected after N, socket path on stderr; stdout stays the events', async () => {
     const root4 = join(base, 'tail')
     const xdg = join(base, 'xdg-tail')
     await mkdir(root4)

@@ -3,7 +3,10 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 
 export default class Denied extends BaseCommand<typeof Denied> {
-  static override description = `Reads runtime/denied/ directly (no daemon needed), newest first: requests the policy refused (with the rule), that an operator denied (who, and why), that expired undecided, or that their agent withdrew. Reasons are shown whole, wrapped to the terminal. --json prints each file as it is.`
+  static override description =
+    'Reads runtime/denied/ directly (no daemon needed), newest first: requests the policy refused (with the ' +
+    'rule), that an operator denied (who, and why), that expired undecided, or that their agent withdrew. ' +
+    'Reasons are shown whole, wrapped to the terminal. --json prints each file as it is.'
   static override examples = [
     '<%= config.bin %> denied',
     '<%= config.bin %> denied --since 1h --agent claude-code',

@@ -7,9 +7,11 @@ import {EXIT, HubError, isHubError} from '../lib/errors.js'
 import {formatSeconds} from '../lib/text/duration.js'
 
 export default class Health extends BaseCommand<typeof Health> {
-  static override description = `Asks the daemon's /health (the daemon of the current directory, else the one registered by this user). Prints the status, uptime, memory and counts; when it is degraded or unhealthy, every reason, one a line. Degraded still works (exit 0) and says what a person should look at; only unhealthy fails the check.
-
-${exitCodesHelp(['7 unhealthy (the reasons are printed)'])}`
+  static override description =
+    "Asks the daemon's /health (the daemon of the current directory, else the one registered by this user). " +
+    'Prints the status, uptime, memory and counts; when it is degraded or unhealthy, every reason, one a line. ' +
+    'Degraded still works (exit 0) and says what a person should look at; only unhealthy fails the check.\n\n' +
+    exitCodesHelp(['7 unhealthy (the reasons are printed)'])
   static override examples = [
     '<%= config.bin %> health',
     '<%= config.bin %> health --wait 30   # in CI, after starting the daemon',
@@ -60,7 +62,8 @@ ${exitCodesHelp(['7 unhealthy (the reasons are printed)'])}`
       const mark =
         h.status === 'healthy' ? s.green(h.status) : h.status === 'degraded' ? s.yellow(h.status) : s.red(h.status)
       process.stdout.write(
-        `${mark}  up ${formatSeconds(h.uptime_seconds)}  memory ${h.memory_mb} MB  pending ${h.pending_count}  runs ${h.runs_count}  ${s.dim(`v${String(h.version ?? '?')}`)}\n`,
+        `${mark}  up ${formatSeconds(h.uptime_seconds)}  memory ${h.memory_mb} MB  ` +
+          `pending ${h.pending_count}  runs ${h.runs_count}  ${s.dim(`v${String(h.version ?? '?')}`)}\n`,
       )
     }
 

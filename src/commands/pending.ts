@@ -3,9 +3,12 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, exitCodesHelp} from '../base-command.js'
 
 export default class Pending extends BaseCommand<typeof Pending> {
-  static override description = `Asks the daemon of the current directory, else the one this user's \`hub serve\` registered (so it works from any directory; --root picks one when several run). The table fits the terminal's width ($COLUMNS when piped) and says when it shortens a command; --full shows every request whole. Times are UTC, or local with --local or when TZ is set.
-
-${exitCodesHelp()}`
+  static override description =
+    "Asks the daemon of the current directory, else the one this user's `hub serve` registered (so it works " +
+    "from any directory; --root picks one when several run). The table fits the terminal's width ($COLUMNS " +
+    'when piped) and says when it shortens a command; --full shows every request whole. Times are UTC, or local ' +
+    'with --local or when TZ is set.\n\n' +
+    exitCodesHelp()
   static override examples = [
     '<%= config.bin %> pending',
     '<%= config.bin %> pending --json | jq length',
@@ -50,7 +53,9 @@ ${exitCodesHelp()}`
       list.length < total
         ? `${list.length} of ${total} waiting (newest first; --limit ${total} shows all)`
         : `${total} waiting`
-    const footer = `${count}. Approve with \`hub approve <id>\`, deny with \`hub deny <id> --reason …\`; --full shows everything.`
+    const footer =
+      `${count}. Approve with \`hub approve <id>\`, deny with \`hub deny <id> --reason …\`; ` +
+      '--full shows everything.'
     // Wrapped like the table: a line longer than the terminal would break anywhere.
     const lines = view.width === undefined ? [footer] : wrapText(footer, view.width)
     process.stdout.write(lines.map((l) => s.dim(l)).join('\n') + '\n')

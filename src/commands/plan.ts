@@ -61,7 +61,11 @@ export default class Plan extends BaseCommand<typeof Plan> {
   static override args = {
     command: Args.string({description: 'The shell command, quoted as one argument.', required: true}),
   }
-  static override description = `Uses the agent token (AGENT_HUB_TOKEN or the token file). With --wait, waits for the decision and the run, prints the command's output, and exits with the command's own exit code (8 when refused or denied, 5 when it expired, 10 when --wait-timeout gave up). While it waits on a terminal, stderr shows the time spent waiting on one line that updates itself.
+  static override description =
+    'Uses the agent token (AGENT_HUB_TOKEN or the token file). With --wait, waits for the decision and the run, ' +
+    "prints the command's output, and exits with the command's own exit code (8 when refused or denied, 5 when " +
+    'it expired, 10 when --wait-timeout gave up). While it waits on a terminal, stderr shows the time spent ' +
+    `waiting on one line that updates itself.
 
 ${exitCodesHelp([
   "the command's own exit code with --wait once it ran",
@@ -100,9 +104,8 @@ ${exitCodesHelp([
     if (!this.flags.wait) {
       if (this.jsonMode) return this.printJson(plan)
       if (plan.record) return this.printRecord(plan.record)
-      process.stdout.write(
-        `${s.yellow('queued')} ${plan.pending_id}  ${s.dim(`policy: ${plan.decision}${plan.policy.rule ? ` (${this.safe(plan.policy.rule)})` : ''}`)}\n`,
-      )
+      const rule = plan.policy.rule ? ` (${this.safe(plan.policy.rule)})` : ''
+      process.stdout.write(`${s.yellow('queued')} ${plan.pending_id}  ${s.dim(`policy: ${plan.decision}${rule}`)}\n`)
       process.stdout.write(s.dim(`An operator approves it with: hub approve ${plan.pending_id}\n`))
       return
     }
@@ -157,7 +160,8 @@ ${exitCodesHelp([
     if (record.stdout_truncated || record.stderr_truncated) {
       process.stderr.write(
         this.style.dim(
-          `(output cut: ${record.stdout_bytes} bytes of stdout, ${record.stderr_bytes} of stderr were written; see hub runs show ${record.run_id})\n`,
+          `(output cut: ${record.stdout_bytes} bytes of stdout, ${record.stderr_bytes} of stderr were written; ` +
+            `see hub runs show ${record.run_id})\n`,
         ),
       )
     }

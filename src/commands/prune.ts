@@ -5,7 +5,9 @@ import {isHubError} from '../lib/errors.js'
 
 export default class Prune extends BaseCommand<typeof Prune> {
   static override description =
-    'Removes denied, expired and blocked requests older than the retention (AGENT_HUB_RETENTION_DAYS, default 30) from runtime/denied/, and audits how many. The daemon does this every hour by itself; with no daemon running, this command does it on the files. Runs and the audit log are never pruned.'
+    'Removes denied, expired and blocked requests older than the retention (AGENT_HUB_RETENTION_DAYS, ' +
+    'default 30) from runtime/denied/, and audits how many. The daemon does this every hour by itself; with no ' +
+    'daemon running, this command does it on the files. Runs and the audit log are never pruned.'
   static override examples = ['<%= config.bin %> prune', '<%= config.bin %> prune --days 7']
   static override flags = {
     days: Flags.integer({description: 'Keep this many days (default: AGENT_HUB_RETENTION_DAYS).', min: 0}),

@@ -21,8 +21,12 @@ interface Step {
 const INTERRUPTED = 130
 
 export default class Review extends BaseCommand<typeof Review> {
-  static override description = `Shows each waiting request whole, oldest first, and asks: y approve, n deny (with an optional reason), e edit the command first, ? the full explanation, s skip, q quit. Approved commands start at once and run in the daemon (hub runs show <run_id>); the review goes on to the next request. Requests that arrive meanwhile are reviewed too. It ends with how many were approved, denied and skipped.
-It needs a terminal; scripts use hub approve --yes and hub deny.`
+  static override description =
+    'Shows each waiting request whole, oldest first, and asks: y approve, n deny (with an optional reason), ' +
+    'e edit the command first, ? the full explanation, s skip, q quit. Approved commands start at once and run ' +
+    'in the daemon (hub runs show <run_id>); the review goes on to the next request. Requests that arrive ' +
+    'meanwhile are reviewed too. It ends with how many were approved, denied and skipped.\n' +
+    'It needs a terminal; scripts use hub approve --yes and hub deny.'
   static override examples = [
     '<%= config.bin %> review',
     '<%= config.bin %> review --note "reviewed in the morning batch"',
@@ -78,8 +82,8 @@ It needs a terminal; scripts use hub approve --yes and hub deny.`
     }
 
     const waiting = (await client.pendingPage({limit: 1})).total
-    const summary = `${counts.approved} approved, ${counts.denied} denied, ${counts.skipped} skipped; ${waiting} waiting.`
-    process.stdout.write(`\n${reviewed === 0 ? 'Nothing to review. ' : ''}${summary}\n`)
+    const tally = `${counts.approved} approved, ${counts.denied} denied, ${counts.skipped} skipped`
+    process.stdout.write(`\n${reviewed === 0 ? 'Nothing to review. ' : ''}${tally}; ${waiting} waiting.\n`)
     if (stop === 'interrupted') this.exit(INTERRUPTED)
   }
 
@@ -112,9 +116,11 @@ It needs a terminal; scripts use hub approve --yes and hub deny.`
             ...(d.command === undefined ? {} : {command: d.command}),
             ...step.note,
           })) as {run_id: string; state: string}
-          process.stdout.write(
-            `${s.green('approved')} ${id}${accepted.state === 'running' ? ` → run ${accepted.run_id} (running; hub runs show ${accepted.run_id})` : '; the agent runs it itself'}\n`,
-          )
+          const then =
+            accepted.state === 'running'
+              ? ` → run ${accepted.run_id} (running; hub runs show ${accepted.run_id})`
+              : '; the agent runs it itself'
+          process.stdout.write(`${s.green('approved')} ${id}${then}\n`)
         },
         out: process.stdout,
         prompt: step.prompt,

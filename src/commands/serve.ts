@@ -6,8 +6,9 @@ import type {ConfigOverrides} from '../lib/config.js'
 import {BaseCommand, policyFlags, storeFlags} from '../base-command.js'
 
 export default class Serve extends BaseCommand<typeof Serve> {
-  static override description = `Listens on AGENT_HUB_HOST:AGENT_HUB_PORT (127.0.0.1:8787). Logs go to standard output as
-"YYYY-MM-DD HH:MM:SS | LEVEL | module | message". SIGINT, SIGTERM or SIGHUP stops it gracefully: no new
+  static override description =
+    'Listens on AGENT_HUB_HOST:AGENT_HUB_PORT (127.0.0.1:8787). Logs go to standard output as\n' +
+    `"YYYY-MM-DD HH:MM:SS | LEVEL | module | message". SIGINT, SIGTERM or SIGHUP stops it gracefully: no new
 requests, running commands get a grace period, then are recorded as interrupted; a second signal stops them at
 once.`
   static override examples = [

@@ -9,9 +9,13 @@ import {isHubError} from '../lib/errors.js'
 import {formatDuration} from '../lib/text/duration.js'
 
 export default class Tail extends BaseCommand<typeof Tail> {
-  static override description = `Follows the daemon's /events stream and reconnects by itself, resuming with Last-Event-ID so that no event is missed. With --file, follows runtime/audit.log directly (no daemon needed). Ctrl-C exits 0. On stderr it says where it connects ("connecting to <socket or URL>…", "connected to …", "reconnected to … after 4.2 s"), so stdout carries the events alone. Times are UTC, or local with --local or when TZ is set.
-
-${exitCodesHelp()}`
+  static override description =
+    "Follows the daemon's /events stream and reconnects by itself, resuming with Last-Event-ID so that no " +
+    'event is missed. With --file, follows runtime/audit.log directly (no daemon needed). Ctrl-C exits 0. ' +
+    'On stderr it says where it connects ("connecting to <socket or URL>…", "connected to …", ' +
+    '"reconnected to … after 4.2 s"), so stdout carries the events alone. Times are UTC, or local with ' +
+    '--local or when TZ is set.\n\n' +
+    exitCodesHelp()
   static override examples = [
     '<%= config.bin %> tail',
     '<%= config.bin %> tail --json | jq .type',

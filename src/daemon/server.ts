@@ -1,13 +1,11 @@
+/**
+ * Starting and stopping the daemon: checks the layout (layout.ts), opens the store (which repairs the
+ * audit log and replays it after a crash), loads the policy and the tokens, recovers runs in flight,
+ * binds (listen.ts), and writes daemon.json; `close()` undoes it in order.
+ */
 import type {AddressInfo} from 'node:net'
 
-import {serve, type ServerType} from '@hono/node-server'
-/**
- * Starting and stopping the daemon: checks the layout, opens the store (which repairs the audit log and
- * replays it after a crash), loads the policy and the tokens, recovers runs in flight, binds, and writes
- * daemon.json; `close()` undoes it in order.
- */
-import {mkdir, realpath, stat} from 'node:fs/promises'
-import {dirname} from 'node:path'
+import {realpath} from 'node:fs/promises'
 
 import type {HubConfig} from '../lib/config.js'
 import type {Logger} from '../lib/logger.js'
@@ -18,16 +16,18 @@ import {Gateway} from '../lib/gateway.js'
 import {recoverInterruptedRuns} from '../lib/recovery.js'
 import {registerDaemon, unregisterDaemon} from '../lib/registry.js'
 import {RequestViews} from '../lib/request-views.js'
-import {detectSandbox, INSTALL_HINT, sandboxLayoutProblem, type SandboxStatus} from '../lib/sandbox/index.js'
+import {detectSandbox, type SandboxStatus} from '../lib/sandbox/index.js'
 import {type LocalHubStore, openHistory, openStore} from '../lib/stores/open.js'
 import {startTelemetry} from '../lib/telemetry/index.js'
 import {ensureTokens, rotateToken, tokenPath, type Tokens} from '../lib/tokens.js'
 import {hubVersion} from '../lib/version.js'
-import {isInside} from '../lib/workspace.js'
 import {createApp} from './app.js'
 import {createConsole} from './console/index.js'
 import {EventBuffer} from './event-stream.js'
+import {checkLayout} from './layout.js'
+import {CONNECTION_LIMITS, listen} from './listen.js'
 import {listenOnSocket} from './operator-socket.js'
+import {sandboxRemedy, uncontainedWarning} from './uncontained.js'
 
 export interface RunningDaemon {
   base: string
@@ -41,103 +41,6 @@ export interface RunningDaemon {
 
 const EXPIRY_SWEEP_MS = 5000
 
-/** Start-up refuses a layout where commands could reach hub's own files (SPEC §6.3). */
-/**
- * Creates a directory and its missing parents one at a time, so that an unusable path fails with a
- * sentence naming it (issue 13: `--runtime-dir /etc/hostname/rt` printed a raw ENOTDIR, and a
- * recursive mkdir under /proc never returned).
- */
-async function ensureDir(path: string, mode: number, what: string, flag: string): Promise<void> {
-  const missing: string[] = []
-  let at = path
-  for (;;) {
-    const s = await stat(at).catch((error: NodeJS.ErrnoException) => error)
-    if (!(s instanceof Error)) {
-      if (s.isDirectory()) break
-      throw unusable(what, path, `${at} is a file, not a directory`, flag)
-    }
-
-    if (s.code === 'ENOTDIR') {
-      missing.unshift(at)
-      at = dirname(at)
-      continue
-    }
-
-    if (s.code !== 'ENOENT') throw unusable(what, path, `${at} cannot be read (${s.code ?? s.message})`, flag)
-    missing.unshift(at)
-    const up = dirname(at)
-    if (up === at) break
-    at = up
-  }
-
-  for (const dir of missing) {
-    try {
-      await mkdir(dir, {mode})
-    } catch (error) {
-      const {code} = error as NodeJS.ErrnoException
-      if (code === 'EEXIST') continue
-      throw unusable(what, path, `${dir} cannot be created (${code ?? (error as Error).message})`, flag)
-    }
-  }
-}
-
-function unusable(what: string, path: string, why: string, flag: string): HubError {
-  return new HubError('config_invalid', `Cannot use ${path} as the ${what}: ${why}.`, {
-    hint: `Give ${flag} a directory this user may create or write.`,
-  })
-}
-
-async function checkLayout(config: HubConfig): Promise<{runtimeDir: string; workspace: string}> {
-  await ensureDir(config.workspaceDir, 0o777, 'workspace', '--workspace-dir (or AGENT_HUB_WORKSPACE_DIR)')
-  await ensureDir(config.runtimeDir, 0o700, 'runtime directory', '--runtime-dir (or AGENT_HUB_RUNTIME_DIR, --root)')
-  const workspace = await realpath(config.workspaceDir)
-  const runtimeDir = await realpath(config.runtimeDir)
-  if (isInside(workspace, runtimeDir)) {
-    throw new HubError(
-      'config_invalid',
-      `The runtime directory ${runtimeDir} lies inside the workspace ${workspace}; commands could read the tokens.`,
-      {
-        hint: 'Set AGENT_HUB_RUNTIME_DIR or AGENT_HUB_WORKSPACE_DIR so that they do not nest.',
-      },
-    )
-  }
-
-  if (isInside(runtimeDir, workspace)) {
-    throw new HubError(
-      'config_invalid',
-      `The workspace ${workspace} lies inside the runtime directory ${runtimeDir}.`,
-      {hint: 'Choose separate directories.'},
-    )
-  }
-
-  if (config.policyFile) {
-    const policy = await realpath(config.policyFile)
-    if (isInside(workspace, policy)) {
-      throw new HubError(
-        'config_invalid',
-        `The policy file ${policy} lies inside the workspace ${workspace}; a command could rewrite its own rules.`,
-        {
-          hint: 'Move the policy file out of the workspace.',
-        },
-      )
-    }
-  }
-
-  const problem = sandboxLayoutProblem({
-    workspace,
-    runtimeDir,
-    policyFile: config.policyFile ? await realpath(config.policyFile) : undefined,
-    rw: await Promise.all(config.sandboxRw.map((p) => realpath(p).catch(() => p))),
-    hide: await Promise.all(config.sandboxHide.map((p) => realpath(p).catch(() => p))),
-  })
-  if (problem)
-    throw new HubError('config_invalid', problem, {
-      hint: "Narrow AGENT_HUB_SANDBOX_RW / AGENT_HUB_SANDBOX_HIDE so that runs cannot reach hub's own files.",
-    })
-
-  return {workspace, runtimeDir}
-}
-
 async function startHostRuns(
   store: LocalHubStore,
   gateway: Gateway,
@@ -149,69 +52,6 @@ async function startHostRuns(
   if (!(store instanceof PostgresHubStore)) return () => {}
   const {startHostRunner} = await import('../lib/stores/postgres/host-runner.js')
   return startHostRunner(store, gateway, workspace, log)
-}
-
-/** What an operator can do to get runs contained on this machine. */
-function sandboxRemedy(): string {
-  return process.platform === 'linux'
-    ? `Install bubblewrap (${INSTALL_HINT}) and allow user namespaces`
-    : 'Run the daemon on Linux (a VM, WSL 2, a container that allows user namespaces) with bubblewrap'
-}
-
-function uncontainedWarning(reason: string | undefined, chosen: boolean): string[] {
-  const user = process.env.USER ?? 'this user'
-  const remedy = chosen
-    ? 'Unset AGENT_HUB_SANDBOX (bwrap is the default) to contain them.'
-    : `${sandboxRemedy()}; AGENT_HUB_STRICT_MODE=1 refuses to start without it.`
-  return [
-    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-    `Runs are NOT contained: ${reason ?? 'no sandbox'}.`,
-    `Approved commands run as ${user} with all of ${user}'s files, the runtime directory and its tokens`,
-    'included, and what they start in the background can outlive them. /health shows "sandbox": "none".',
-    remedy,
-    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
-  ]
-}
-
-/**
- * Limits that keep the daemon reachable under a flood of connections (issue 10): a client must send
- * its headers within 10 s and its whole request within 30 s (checked every second, not every 30 s),
- * idle keep-alive connections close after 5 s, and past `maxConnections` new TCP connections are
- * closed at once — so half-open connections cannot use up the descriptors, and the operator's Unix
- * socket (a server of its own) stays reachable.
- */
-export const CONNECTION_LIMITS = {
-  connectionsCheckingInterval: 1000,
-  headersTimeout: 10_000,
-  keepAliveTimeout: 5000,
-  requestTimeout: 30_000,
-}
-
-function listen(
-  app: {fetch: (req: Request) => Promise<Response> | Response},
-  host: string,
-  port: number,
-  maxConnections: number,
-): Promise<ServerType> {
-  return new Promise((resolve, reject) => {
-    const server = serve({fetch: app.fetch, hostname: host, port, serverOptions: CONNECTION_LIMITS}, () =>
-      resolve(server),
-    )
-    ;(server as {maxConnections: number}).maxConnections = maxConnections
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') {
-        reject(
-          new HubError(
-            'config_invalid',
-            `Port ${port} on ${host} is already in use (is another hub daemon running?).`,
-            {
-              hint: 'Stop the other process, or set AGENT_HUB_PORT / --port to a free port.',
-            },
-          ),
-        )
-      } else reject(err)
-    })
-  })
 }
 
 export interface OpenHub {
@@ -335,12 +175,12 @@ export async function openHub(config: HubConfig, log: Logger): Promise<OpenHub> 
         role,
         runtimeDir,
       })
-      // From this moment the old token is refused (every request reads hub.tokens), and nothing it opened stays open.
+      // From this moment the old token is refused (every request reads hub.tokens), and nothing it
+      // opened stays open.
       hub.tokens = {...hub.tokens, [role]: rotation.token}
       const closed = rotation.old ? events.closeToken(rotation.old) : 0
-      mainLog.info(
-        `Rotated the ${role} token (${rotation.old ?? '?'} → ${rotation.fingerprint})${closed ? `; closed ${closed} event stream(s) opened with the old one` : ''}.`,
-      )
+      const streams = closed ? `; closed ${closed} event stream(s) opened with the old one` : ''
+      mainLog.info(`Rotated the ${role} token (${rotation.old ?? '?'} → ${rotation.fingerprint})${streams}.`)
       return {role, fingerprint: rotation.fingerprint, file: rotation.file}
     },
     runtimeDir,
@@ -430,7 +270,8 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
     },
     (error: Error) => {
       mainLog.warn(
-        `Could not register in this user's daemon registry (${error.message}); hub commands find this daemon only in ${config.root} or with --root.`,
+        `Could not register in this user's daemon registry (${error.message}); ` +
+          `hub commands find this daemon only in ${config.root} or with --root.`,
       )
       return undefined
     },
@@ -439,12 +280,13 @@ export async function startDaemon(config: HubConfig, log: Logger): Promise<Runni
   const described = gateway.policy.describe()
   mainLog.info(`Runtime: ${runtimeDir}`)
   mainLog.info(`Workspace: ${workspace}`)
-  mainLog.info(
-    `Tokens: ${config.agentToken ? 'agent from AGENT_HUB_TOKEN' : tokenPath(runtimeDir, 'agent')}, ${config.operatorToken ? 'operator from AGENT_HUB_OPERATOR_TOKEN' : tokenPath(runtimeDir, 'operator')}`,
-  )
-  mainLog.info(
-    `Policy: ${described.file ?? 'built-in packs only'} (${described.packs.join(', ')}; ${described.rules} rules${described.strict ? '; strict' : ''})`,
-  )
+  const agentToken = config.agentToken ? 'agent from AGENT_HUB_TOKEN' : tokenPath(runtimeDir, 'agent')
+  const operatorToken = config.operatorToken
+    ? 'operator from AGENT_HUB_OPERATOR_TOKEN'
+    : tokenPath(runtimeDir, 'operator')
+  mainLog.info(`Tokens: ${agentToken}, ${operatorToken}`)
+  const rules = `${described.rules} rules${described.strict ? '; strict' : ''}`
+  mainLog.info(`Policy: ${described.file ?? 'built-in packs only'} (${described.packs.join(', ')}; ${rules})`)
   mainLog.info(`Token required: True`)
   mainLog.info(`Listening on ${base}${socketServer ? ` (operator CLI: ${store.files.paths.socket})` : ''}`)
 

@@ -48,7 +48,10 @@ export interface HubConfig {
   /** Extra paths a run may write (AGENT_HUB_SANDBOX_RW) and paths it must not see (AGENT_HUB_SANDBOX_HIDE). */
   sandboxRw: string[]
   shell: string
-  /** Where requests, runs and the audit live (AGENT_HUB_STORE / --store): a postgres:// URL, or undefined for the files. */
+  /**
+   * Where requests, runs and the audit live (AGENT_HUB_STORE / --store): a postgres:// URL, or undefined
+   * for the files.
+   */
   store: string | undefined
   strict: boolean
   workspaceDir: string

@@ -54,7 +54,9 @@ function noDaemon(config: HubConfig, why: string): HubError {
     'daemon_unreachable',
     `No running hub daemon found for ${config.runtimeDir}: ${why}${registry}.`,
     {
-      hint: 'Start one with `hub serve`, point --root / AGENT_HUB_ROOT (or --runtime-dir) at its runtime, or give its address with --base / AGENT_HUB_BASE.',
+      hint:
+        'Start one with `hub serve`, point --root / AGENT_HUB_ROOT (or --runtime-dir) at its runtime, ' +
+        'or give its address with --base / AGENT_HUB_BASE.',
     },
   )
 }

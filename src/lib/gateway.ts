@@ -80,6 +80,7 @@ function clipOutput(text: string): string {
   return text.length > EVENT_OUTPUT_MAX ? text.slice(0, EVENT_OUTPUT_MAX) : text
 }
 
+// eslint-disable-next-line unicorn/prefer-event-target -- Node's own idiom: typed events, listener counts
 export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEvent]}> {
   readonly runs: RunExecutor
   readonly startedAt = new Date()
@@ -415,9 +416,8 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
   ): Promise<DeniedRequest> {
     const denied = deniedFrom(req, c)
     await this.o.store.close(denied, closedLine(req, c))
-    this.o.log.info(
-      `${c.by === 'operator' ? 'Denied' : c.by === 'expired' ? 'Expired' : c.by === 'withdrawn' ? 'Withdrawn' : 'Blocked at run time'} ${req.pending_id}${c.reason ? `: ${c.reason}` : ''}`,
-    )
+    const verb = {expired: 'Expired', operator: 'Denied', policy: 'Blocked at run time', withdrawn: 'Withdrawn'}[c.by]
+    this.o.log.info(`${verb} ${req.pending_id}${c.reason ? `: ${c.reason}` : ''}`)
     return denied
   }
 

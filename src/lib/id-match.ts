@@ -16,7 +16,8 @@ export function matchId(typed: string, known: readonly string[]): string {
   if (!/^[\d_a-f]+$/.test(t) || t.length < MIN_ABBREVIATION) {
     throw new HubError(
       'not_found',
-      `No request ${JSON.stringify(t.slice(0, 80))}: give a whole id or at least ${MIN_ABBREVIATION} of its first or last characters.`,
+      `No request ${JSON.stringify(t.slice(0, 80))}: ` +
+        `give a whole id or at least ${MIN_ABBREVIATION} of its first or last characters.`,
       {hint: 'See the waiting ids with `hub pending`.'},
     )
   }

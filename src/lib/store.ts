@@ -104,7 +104,10 @@ export class RuntimeStore {
     this.paths = runtimePaths(runtimeDir)
   }
 
-  /** `<run_id> <finished epoch ms> <agent fingerprint or ->`: the third column lets a list show an agent its own runs. */
+  /**
+   * `<run_id> <finished epoch ms> <agent fingerprint or ->`: the third column lets a list show an agent
+   * its own runs.
+   */
   async appendRunIndex(runId: string, finishedAt: Date, agent?: string): Promise<void> {
     const who = agent && /^[\w:-]{1,64}$/.test(agent) ? agent : '-'
     await appendFile(this.paths.runsIndex, `${assertId(runId, 'run_id')} ${finishedAt.getTime()} ${who}\n`, {

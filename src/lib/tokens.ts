@@ -108,7 +108,8 @@ export async function ensureTokens(
       if ((mode & 0o077) !== 0) {
         await chmod(path, 0o600)
         log.warn(
-          `Token file ${path} was readable by others (mode ${mode.toString(8)}); changed it to 0600. Rotate the token if others may have read it.`,
+          `Token file ${path} was readable by others (mode ${mode.toString(8)}); changed it to 0600. ` +
+            'Rotate the token if others may have read it.',
         )
       }
     }

@@ -8,8 +8,9 @@ export default class HookDoctor extends BaseCommand<typeof HookDoctor> {
   static override args = {
     agent: Args.string({description: 'Check only this agent.', options: [...HOOK_AGENTS]}),
   }
-  static override description = `Checks what an agent's hook meets when the agent starts it here: hub's entries installed
-(this directory's settings and your home's), the binary they run exists, their deadline is below the
+  static override description =
+    "Checks what an agent's hook meets when the agent starts it here: hub's entries installed\n" +
+    `(this directory's settings and your home's), the binary they run exists, their deadline is below the
 agent's timeout, the daemon they point to is reachable from this directory, and the agent token is
 readable and accepted. Prints ✓ or ✗ per check with what to do; exits ${EXIT.unhealthy} when something is wrong.`
   static override examples = ['<%= config.bin %> hook doctor', '<%= config.bin %> hook doctor claude-code']

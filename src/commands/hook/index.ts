@@ -13,7 +13,8 @@ operator deny, expiry, an unreachable daemon, malformed input or the hook's own 
 events report the agent's outcome (command_executed_by_agent). Uses the agent token. Installed by
 \`hub hook install\`; see docs/hooks.md.`
   static override examples = [
-    'echo \'{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"},…}\' | <%= config.bin %> hook claude-code',
+    'echo \'{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"},…}\' ' +
+      '| <%= config.bin %> hook claude-code',
   ]
   static override flags = {
     deadline: Flags.integer({

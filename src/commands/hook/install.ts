@@ -7,8 +7,9 @@ export default class HookInstall extends BaseCommand<typeof HookInstall> {
   static override args = {
     agent: Args.string({description: 'The agent to install hub into.', options: [...HOOK_AGENTS], required: true}),
   }
-  static override description = `Merges hub's hook entries into the agent's settings file: Claude Code .claude/settings.json,
-Codex .codex/hooks.json, Cursor .cursor/hooks.json, Gemini CLI .gemini/settings.json (in this directory,
+  static override description =
+    "Merges hub's hook entries into the agent's settings file: Claude Code .claude/settings.json,\n" +
+    `Codex .codex/hooks.json, Cursor .cursor/hooks.json, Gemini CLI .gemini/settings.json (in this directory,
 or under your home with --user). Keeps your other hooks, keys, their order and the file's indentation;
 a second run changes nothing. Backs the file up (<file>.hub-backup-<time>) before changing it, writes it
 atomically and prints the diff. The entries run this hub binary by its absolute path with this runtime

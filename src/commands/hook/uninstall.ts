@@ -7,8 +7,9 @@ export default class HookUninstall extends BaseCommand<typeof HookUninstall> {
   static override args = {
     agent: Args.string({description: 'The agent to take hub out of.', options: [...HOOK_AGENTS], required: true}),
   }
-  static override description = `Removes only hub's hook entries from the agent's settings file and keeps everything else
-(an event or "hooks" key left empty by it goes too). Backs the file up first and prints the diff.`
+  static override description =
+    "Removes only hub's hook entries from the agent's settings file and keeps everything else\n" +
+    `(an event or "hooks" key left empty by it goes too). Backs the file up first and prints the diff.`
   static override examples = [
     '<%= config.bin %> hook uninstall claude-code',
     '<%= config.bin %> hook uninstall cursor --user',

@@ -39,7 +39,8 @@ export default class StoreMigrate extends BaseCommand<typeof StoreMigrate> {
         `Copied ${this.safe(this.hubConfig.runtimeDir)} into ${this.safe(report.to)}:`,
         `  ${report.audit_lines} audit lines, ${report.pending} waiting, ${report.claimed} claimed, ` +
           `${report.decided} decided, ${report.runs} runs`,
-        `${s.green('chain verified')} in the database up to seq ${report.last_seq} (hash ${report.last_hash.slice(0, 16)}…)`,
+        `${s.green('chain verified')} in the database up to seq ${report.last_seq} ` +
+          `(hash ${report.last_hash.slice(0, 16)}…)`,
         s.dim('Start the daemon with --store (or AGENT_HUB_STORE); copy runtime/audit.key to the other hosts.'),
       ].join('\n') + '\n',
     )

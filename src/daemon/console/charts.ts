@@ -76,7 +76,8 @@ export function decisionsChart(hours: HourFigures[], kinds: readonly DecisionKin
   }
 
   const sum = Object.fromEntries(kinds.map((k) => [k, hours.reduce((s, h) => s + h.counts[k], 0)]))
-  const label = `Decisions per hour over the last ${hours.length} hours: ${kinds.map((k) => `${sum[k]} ${k}`).join(', ')}.`
+  const tally = kinds.map((k) => `${sum[k]} ${k}`).join(', ')
+  const label = `Decisions per hour over the last ${hours.length} hours: ${tally}.`
   return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${label}">
     ${axes(max, (v) => String(Math.round(v)), hours)}${join(bars)}
   </svg>`

@@ -84,9 +84,8 @@ export function createConsole(deps: ConsoleDeps): HubConsole {
     }
 
     const closed = deps.events.closeToken(sessionToken(change.info.id))
-    log.info(
-      `Console session ${change.info.id} ended: ${change.why ?? 'revoked'}${closed ? `; closed ${closed} event stream(s)` : ''}`,
-    )
+    const streams = closed ? `; closed ${closed} event stream(s)` : ''
+    log.info(`Console session ${change.info.id} ended: ${change.why ?? 'revoked'}${streams}`)
   }
 
   const authenticate = (c: Context): ConsoleActor | undefined => {

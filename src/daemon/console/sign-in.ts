@@ -92,11 +92,13 @@ export function registerSignIn(
     if (!result)
       throw new HubError(
         'unauthorized',
-        'This sign-in link was already used or has expired (links work once, within 60 seconds). Run hub open for a new one.',
+        'This sign-in link was already used or has expired (links work once, within 60 seconds). ' +
+          'Run hub open for a new one.',
       )
     c.header(
       'Set-Cookie',
-      `${SESSION_COOKIE}=${result.cookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(SESSION_TTL_MS / 1000)}`,
+      `${SESSION_COOKIE}=${result.cookie}; Path=/; HttpOnly; SameSite=Strict; ` +
+        `Max-Age=${Math.floor(SESSION_TTL_MS / 1000)}`,
     )
     return c.json({csrf_token: result.csrf, session: result.info})
   })

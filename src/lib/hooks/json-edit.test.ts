@@ -7,7 +7,8 @@ describe('rewriteJson', () => {
     const before = '{\n  "a": {"x": 1,   "y": [1,2]},\n  "list": [\n    {"keep": "me"}\n  ],\n  "z": "end"\n}\n'
     const value = {a: {x: 1, y: [1, 2]}, list: [{keep: 'me'}, {added: true}], z: 'end'}
     expect(rewriteJson(before, value, '  ')).toBe(
-      '{\n  "a": {"x": 1,   "y": [1,2]},\n  "list": [\n    {"keep": "me"},\n    {\n      "added": true\n    }\n  ],\n  "z": "end"\n}\n',
+      '{\n  "a": {"x": 1,   "y": [1,2]},\n  "list": [\n    {"keep": "me"},\n' +
+        '    {\n      "added": true\n    }\n  ],\n  "z": "end"\n}\n',
     )
   })
 

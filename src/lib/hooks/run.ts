@@ -1,4 +1,5 @@
-/* eslint-disable n/no-process-exit, unicorn/no-process-exit -- a hook must answer and exit with one exact status at once, even while a request hangs */
+/* eslint-disable n/no-process-exit, unicorn/no-process-exit --
+   a hook must answer and exit with one exact status at once, even while a request hangs */
 /**
  * One invocation of `hub hook <agent>`: read the agent's JSON, decide through the daemon, answer in
  * the agent's format. The caller ({@link startHook}) arms a hard deadline and crash handlers first,

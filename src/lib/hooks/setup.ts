@@ -183,8 +183,12 @@ function timeoutCheck(agent: HookAgent, hook: FoundHook): Check {
 
   return {
     ok: false,
-    detail: `${hook.event}: the hook may take ${deadline}s but the agent stops waiting at ${timeout}s${unit} and then runs the command`,
-    fix: `run \`hub hook install ${agent}\` again (it writes a matching --deadline), or lower --deadline below the timeout`,
+    detail:
+      `${hook.event}: the hook may take ${deadline}s ` +
+      `but the agent stops waiting at ${timeout}s${unit} and then runs the command`,
+    fix:
+      `run \`hub hook install ${agent}\` again (it writes a matching --deadline), ` +
+      'or lower --deadline below the timeout',
   }
 }
 
@@ -285,7 +289,8 @@ export async function doctor(r: DoctorRequest): Promise<DoctorReport> {
     checks.push({
       ok: false,
       detail: r.agent
-        ? `${r.agent}: no hub hooks in ${settingsFile(r.agent, 'project', {cwd, home})} or ${settingsFile(r.agent, 'user', {cwd, home})}`
+        ? `${r.agent}: no hub hooks in ${settingsFile(r.agent, 'project', {cwd, home})} ` +
+          `or ${settingsFile(r.agent, 'user', {cwd, home})}`
         : 'no hub hooks installed for any agent here or in your home directory',
       fix: `run \`hub hook install ${r.agent ?? '<agent>'}\``,
     })

@@ -54,8 +54,9 @@ function when(iso: string, zone: Zone, relative: (d: Date) => string): string {
 
 export function describePending(req: PendingRequest, o: ViewOptions): string {
   const s = o.style
+  const client = req.client ? ` (${renderPlain(req.client)})` : ''
   const out: string[] = [
-    `${s.bold(req.pending_id)}  ${s.dim(`from ${req.actor.role} ${renderPlain(req.actor.token)}${req.client ? ` (${renderPlain(req.client)})` : ''}`)}`,
+    `${s.bold(req.pending_id)}  ${s.dim(`from ${req.actor.role} ${renderPlain(req.actor.token)}${client}`)}`,
     label('command') + valueLines(req.command, s),
     label('cwd') + renderPlain(req.cwd),
   ]
@@ -97,8 +98,9 @@ export function policyLines(policy: PendingRequest['policy'] | undefined, o: Vie
 /** A denied, expired, withdrawn or blocked request in full. */
 export function describeDenied(d: DeniedRequest, o: ViewOptions): string {
   const what = {expired: 'expired', operator: 'denied', policy: 'blocked by policy', withdrawn: 'withdrawn'}[d.by]
+  const age = when(d.denied_at, o.zone, (x) => formatAge(x))
   const out = [
-    `${o.style.bold(d.pending_id)}  ${o.style.red(what)}  ${o.style.dim(when(d.denied_at, o.zone, (x) => formatAge(x)))}`,
+    `${o.style.bold(d.pending_id)}  ${o.style.red(what)}  ${o.style.dim(age)}`,
     label('command') + valueLines(d.command, o.style),
     label('cwd') + renderPlain(d.cwd),
   ]

@@ -84,7 +84,8 @@ export async function confirmMany(
   if (o.yes) return true
   const n = picked.ids.length
   const prompt = new TerminalPrompt(process.stdin, process.stdout)
-  const question = `${o.verb === 'approve' ? 'Approve' : 'Deny'} ${n === 1 ? 'this request' : `these ${n} requests`}? ${s.dim('[y yes · n no]')} `
+  const which = n === 1 ? 'this request' : `these ${n} requests`
+  const question = `${o.verb === 'approve' ? 'Approve' : 'Deny'} ${which}? ${s.dim('[y yes · n no]')} `
   const answer = await prompt.key(question, ['approve', 'deny'], s.dim('Press y or n.'))
   return answer === 'approve'
 }

@@ -4,7 +4,10 @@ import {describe, expect, it} from 'vitest'
 
 const MODULE = fileURLToPath(new URL('descriptors.ts', import.meta.url))
 
-/** Runs a Node child with pipes at the given descriptor numbers; it reports what it closed and what its own child sees. */
+/**
+ * Runs a Node child with pipes at the given descriptor numbers; it reports what it closed and what its
+ * own child sees.
+ */
 function childWithDescriptors(fds: number[]): Promise<{closed: number[]; grandchild: number[]; kept: number[]}> {
   const stdio: Array<'ignore' | 'inherit' | 'pipe'> = ['ignore', 'pipe', 'inherit']
   for (const fd of fds) {

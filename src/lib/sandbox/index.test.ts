@@ -32,7 +32,8 @@ describe('detectSandbox', () => {
   it('passes on what bwrap says when it cannot build a sandbox', async () => {
     await writeFile(
       join(dir, 'bwrap'),
-      '#!/bin/sh\necho "bwrap: No permissions to creating new namespace, likely because the kernel does not allow non-privileged user namespaces." >&2\nexit 1\n',
+      '#!/bin/sh\necho "bwrap: No permissions to creating new namespace, likely because the kernel does not allow ' +
+        'non-privileged user namespaces." >&2\nexit 1\n',
     )
     await chmod(join(dir, 'bwrap'), 0o755)
     const s = await detectSandbox({sandbox: 'bwrap'}, {platform: 'linux', env: {PATH: dir}})

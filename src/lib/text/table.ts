@@ -9,8 +9,14 @@ import {renderPlain} from './render.js'
 
 const ZERO_WIDTH = /[\p{Mn}\p{Me}]/u
 // East Asian wide and fullwidth ranges and the emoji planes: drawn two columns wide.
-const WIDE =
-  /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{1F300}-\u{1F64F}\u{1F900}-\u{1FAFF}\u{20000}-\u{3FFFD}]/u
+const WIDE = new RegExp(
+  '[' +
+    String.raw`\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3` +
+    String.raw`\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6` +
+    String.raw`\u{1F300}-\u{1F64F}\u{1F900}-\u{1FAFF}\u{20000}-\u{3FFFD}` +
+    ']',
+  'u',
+)
 // ANSI colour sequences are added by us (chalk) around whole cells; they take no columns.
 // eslint-disable-next-line no-control-regex -- matching ESC is the point
 const ANSI = /\u001B\[[0-9;]*m/g

@@ -81,7 +81,9 @@ export class PostgresHistory implements HubHistory {
           : ((await pool.query<{v: null | number}>('SELECT max(version) AS v FROM hub_schema')).rows[0]?.v ?? 0)
       if (version === null) {
         throw new HubError('not_found', `No hub tables in ${describeUrl(url)}: nothing has been recorded there yet.`, {
-          hint: 'Start a daemon on it (`hub serve --store …`) or copy a runtime directory in (`hub store migrate --to …`).',
+          hint:
+            'Start a daemon on it (`hub serve --store …`) or copy a runtime directory in ' +
+            '(`hub store migrate --to …`).',
         })
       }
 

@@ -94,7 +94,9 @@ export async function migrateFiles(o: {host: string; runtimeDir: string; url: st
       'conflict',
       `The audit chain of ${paths.audit} is broken (${chain.first_break!.reason}); it was not copied.`,
       {
-        hint: 'Run `hub audit verify` for the details; a broken chain copied would look like the database was tampered with.',
+        hint:
+          'Run `hub audit verify` for the details; ' +
+          'a broken chain copied would look like the database was tampered with.',
       },
     )
   }
@@ -211,7 +213,8 @@ async function copyAudit(client: import('pg').PoolClient, path: string): Promise
     if (cols.seq.length === 0) return
     await client.query(
       `INSERT INTO hub_audit (seq, ts, event, pending_id, run_id, client, actor, line)
-       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
+       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
+                            $7::text[], $8::text[])`,
       [cols.seq, cols.ts, cols.event, cols.pending, cols.run, cols.client, cols.actor, cols.line],
     )
     for (const c of Object.values(cols)) c.length = 0

@@ -410,7 +410,8 @@ export class PostgresHubStore implements HubStore {
 
     // Table, column and clauses are this file's constants; only the values are parameters.
     const {rows} = await this.pool.query<{doc: string; total: string}>(
-      `SELECT ${column} AS doc, count(*) OVER () AS total FROM ${table} WHERE ${filter} ORDER BY ${order} LIMIT $1 OFFSET $2`,
+      `SELECT ${column} AS doc, count(*) OVER () AS total FROM ${table} ` +
+        `WHERE ${filter} ORDER BY ${order} LIMIT $1 OFFSET $2`,
       params,
     )
     let total = Number(rows[0]?.total ?? 0)
