@@ -1,16 +1,18 @@
 /**
  * Policy evaluation against the real daemon process (issue 10): a flood of expensive-looking plans
- * never makes the operator wait, and verdicts do not depend on how busy the machine is.
+ * never makes the operator wait, and verdicts do not depend on how busy the machine is. And the
+ * one-shot CLI (issue 12): a policy file's examples are checked once per content, not per process.
  */
 import {type ChildProcess, spawn} from 'node:child_process'
-import {readFile} from 'node:fs/promises'
+import {statSync} from 'node:fs'
+import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {request} from 'undici'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {corpusCases} from '../src/lib/policy/corpus/index.js'
 import {CORPUS_CONTEXT} from '../src/lib/policy/corpus/measure.js'
-import {type DaemonProcess, removeRoot, startDaemonProcess, tempRoot} from './helpers.js'
+import {type DaemonProcess, hub, removeRoot, startDaemonProcess, tempRoot} from './helpers.js'
 
 /** The brace flood of issue 10: about 2,000 groups, 10,000 characters, `rm -rf /` in front. */
 const FLOOD = `rm -rf / ; echo ${'{a,b}'.repeat(1996)}`
@@ -162,5 +164,47 @@ describe('policy under load, against the daemon process', () => {
     expect(idle.some((v) => v.startsWith('200'))).toBe(true)
     expect(idle.at(-3)).toMatch(/^deny bypass\.decode-and-run/)
     expect(idle.at(-2)).toMatch(/too complex to analyse/)
+  })
+})
+
+describe('hub policy check with a policy file', () => {
+  it("checks the file's examples once per content, across processes", async () => {
+    const policy = join(root, 'checked.policy.json')
+    const cacheHome = join(root, 'cache')
+    const env = {XDG_CACHE_HOME: cacheHome}
+    const write = (match: string[]): Promise<void> =>
+      writeFile(
+        policy,
+        JSON.stringify({
+          rules: [
+            {
+              id: 'no-deploy',
+              decision: 'deny',
+              reason: 'deploys go through CI',
+              program: 'make',
+              args: '^deploy',
+              examples: {match, not_match: ['make test']},
+            },
+          ],
+        }),
+      )
+    const check = (command: string): ReturnType<typeof hub> =>
+      hub(['policy', 'check', command, '--policy', policy], {root, env})
+
+    await write(['make deploy'])
+    const first = await check('make deploy')
+    expect(first.code, first.stderr).toBe(8)
+    expect(first.stdout).toMatch(/file:no-deploy/)
+    const cache = join(cacheHome, 'hub', 'policy-examples.json')
+    const remembered = statSync(cache)
+    // A second process with the same content finds it in the cache and writes nothing.
+    expect((await check('ls -la')).code).toBe(0)
+    expect([statSync(cache).ino, statSync(cache).mtimeMs]).toEqual([remembered.ino, remembered.mtimeMs])
+
+    // Changed content is checked again: a wrong example is reported, whatever the cache holds.
+    await write(['make deploy', 'make test'])
+    const wrong = await check('ls -la')
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toMatch(/example "make test" in examples.match does not match the rule/)
   })
 })

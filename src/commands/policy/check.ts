@@ -5,8 +5,7 @@ import type {ConfigOverrides} from '../../lib/config.js'
 import {BaseCommand, policyFlags} from '../../base-command.js'
 import {EXIT} from '../../lib/errors.js'
 import {policyContextFor} from '../../lib/policy/cli-context.js'
-import {formatVerdict} from '../../lib/policy/explain.js'
-import {loadPolicy} from '../../lib/policy/load.js'
+import {loadShellParser} from '../../lib/policy/parser.js'
 
 export default class PolicyCheck extends BaseCommand<typeof PolicyCheck> {
   static override args = {
@@ -35,9 +34,24 @@ export default class PolicyCheck extends BaseCommand<typeof PolicyCheck> {
     return {policyFile: this.flags.policy, strict: this.flags.strict}
   }
 
+  /**
+   * Starts loading the parser before anything else: V8 compiles its WebAssembly on background threads
+   * while this thread parses flags, reads the configuration and imports the engine's modules (which
+   * are imported in `run()` for that reason). One command is judged, so nothing is warmed up.
+   */
+  public override async init(): Promise<void> {
+    // A failed load is reported by `loadPolicy()` in `run()`, which asks again.
+    loadShellParser({warmUp: false}).catch(() => undefined)
+    await super.init()
+  }
+
   public async run(): Promise<void> {
     const config = this.hubConfig
     const ctx = policyContextFor(config, this.flags.cwd)
+    const [{loadPolicy}, {formatVerdict}] = await Promise.all([
+      import('../../lib/policy/load.js'),
+      import('../../lib/policy/explain.js'),
+    ])
     const engine = await loadPolicy({file: config.policyFile, strict: config.strict, warmUp: false})
     const verdict = engine.evaluate(this.args.command, ctx)
     if (this.jsonMode) this.printJson({...verdict, context: ctx, policy: engine.describe()})

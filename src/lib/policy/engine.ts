@@ -92,21 +92,25 @@ export class Engine implements PolicyEngine {
   ) {
     this.limits = {...ENGINE_LIMITS, ...config.limits}
     const known = new Set<string>(DANGEROUS_NAMES)
-    const commandRules: CommandRule[] = []
+    // Per program, the rules that apply to it in their configured order (generic ones included), so
+    // that the order of packs decides which explanation comes first. Built in one pass: a program's
+    // list starts as the generic rules seen so far, and later generic rules join every list.
     for (const rule of config.rules) {
       if (rule.kind === 'text') this.text.push(rule)
       if (rule.kind === 'powershell') this.powershell.push(rule)
       if (rule.kind !== 'command') continue
-      commandRules.push(rule)
-      if (rule.programs === undefined) this.generic.push(rule)
-      else for (const p of rule.programs) known.add(p)
-    }
+      if (rule.programs === undefined) {
+        this.generic.push(rule)
+        for (const list of this.byProgram.values()) list.push(rule)
+        continue
+      }
 
-    // Per program, the rules that apply to it in their configured order (generic ones included),
-    // so that the order of packs decides which explanation comes first.
-    for (const p of known) {
-      const list = commandRules.filter((r) => r.programs === undefined || r.programs.includes(p))
-      if (list.length > this.generic.length) this.byProgram.set(p, list)
+      for (const p of new Set(rule.programs)) {
+        known.add(p)
+        const list = this.byProgram.get(p) ?? [...this.generic]
+        this.byProgram.set(p, list)
+        list.push(rule)
+      }
     }
 
     for (const w of WRAPPER_NAMES) known.add(w)

@@ -5,14 +5,13 @@
 
 import path from 'node:path'
 
+import type {CompiledPolicyFile} from './policy-file.js'
 import type {PolicyContext, PolicyEngine, RuleMatch} from './types.js'
 
 import {HubError} from '../errors.js'
 import {Engine} from './engine.js'
-import {examplesKey, examplesPassed, rememberExamplesPassed} from './examples-cache.js'
 import {BUILTIN_PACKS, type Pack} from './packs/index.js'
 import {loadShellParser} from './parser.js'
-import {type CompiledPolicyFile, readPolicyFile} from './policy-file.js'
 import {fillExample} from './rules.js'
 
 export interface LoadPolicyOptions {
@@ -25,8 +24,9 @@ export interface LoadPolicyOptions {
   /** AGENT_HUB_STRICT_MODE; the file can also turn strict mode on. */
   strict?: boolean
   /**
-   * Run the engine over a few commands before returning (default true), so a long-lived daemon's
-   * first request is not judged by cold code. A one-shot CLI, which judges one command, skips it.
+   * Run the parser and the engine over a few commands before returning (default true), so a
+   * long-lived daemon's first request is not judged by cold code. A one-shot CLI, which judges one
+   * command, skips both: warming up would only run the same cold code one more time.
    */
   warmUp?: boolean | undefined
 }
@@ -41,9 +41,12 @@ export function builtinPacks(): readonly Pack[] {
  * a HubError('policy_invalid') whose message names the file, the rule and the field.
  */
 export async function loadPolicy(opts: LoadPolicyOptions): Promise<PolicyEngine> {
+  const warm = opts.warmUp !== false
+  const {file} = opts
   const [parser, compiled] = await Promise.all([
-    loadShellParser(),
-    opts.file === undefined ? undefined : readPolicyFile(opts.file),
+    loadShellParser({warmUp: warm}),
+    // The file's reader and the examples' cache are imported only when there is a file to read.
+    file === undefined ? undefined : import('./policy-file.js').then((m) => m.readPolicyFile(file)),
   ])
   const disabled = new Set<string>(compiled?.disabled ?? [])
   const packs = BUILTIN_PACKS.filter((p) => !disabled.has(p.name))
@@ -53,20 +56,24 @@ export async function loadPolicy(opts: LoadPolicyOptions): Promise<PolicyEngine>
     packs: [...packs.map((p) => p.name), ...(compiled && compiled.rules.length > 0 ? ['file'] : [])],
     file: opts.file,
   }
-  // Examples and warm-up run without onMatch, so the daemon's log does not fill with their matches.
-  const quiet = new Engine(parser, config)
+  const engine = new Engine(parser, {...config, onMatch: opts.onMatch})
+  // Examples and warm-up run without onMatch, so the daemon's log does not fill with their matches;
+  // without onMatch the one engine serves (its rule tables are built once).
+  let quietEngine: Engine | undefined
+  const quiet = (): Engine => (quietEngine ??= opts.onMatch === undefined ? engine : new Engine(parser, config))
   if (compiled) {
     // The examples are checked once per policy content and engine build, then remembered (issue 12).
     const ctx = opts.exampleContext ?? exampleContext(compiled.file)
+    const {examplesKey, examplesPassed, rememberExamplesPassed} = await import('./examples-cache.js')
     const key = examplesKey(compiled, ctx, config.strict)
     if (!(await examplesPassed(key))) {
-      checkFileExamples(quiet, compiled, ctx)
+      checkFileExamples(quiet(), compiled, ctx)
       await rememberExamplesPassed(key)
     }
   }
 
-  if (opts.warmUp !== false) warmUp(quiet)
-  return new Engine(parser, {...config, onMatch: opts.onMatch})
+  if (warm) warmUp(quiet())
+  return engine
 }
 
 /** Exercise the engine once before the first request, so it is not judged by cold, unoptimised code. */

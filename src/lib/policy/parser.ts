@@ -178,10 +178,14 @@ let loading: Promise<ShellParser> | undefined
  * one, measured here — a one-shot `hub policy check` waited for it, and a policy worker answered
  * nothing meanwhile. Parsing speed is the same within noise on the batteries (see bench/). The flag
  * is process-wide and set before the first load; `tierUp: true` keeps V8's default.
+ *
+ * `warmUp: false` (a one-shot CLI) skips the warm-up parse below, which only moves work earlier.
+ * (Compiling the WebAssembly eagerly, on V8's background threads, was tried for the CLI: it compiles
+ * functions a parse never calls, and cost more CPU and no less wall time on a loaded machine.)
  */
-export function loadShellParser(opts: {tierUp?: boolean} = {}): Promise<ShellParser> {
+export function loadShellParser(opts: {tierUp?: boolean; warmUp?: boolean} = {}): Promise<ShellParser> {
   if (loading === undefined && opts.tierUp !== true) v8.setFlagsFromString('--liftoff-only')
-  loading ??= createParser().catch((error: unknown) => {
+  loading ??= createParser(opts.warmUp !== false).catch((error: unknown) => {
     // A failed load (a missing .wasm) must not poison every later attempt in a long-lived daemon.
     loading = undefined
     throw error
@@ -192,7 +196,7 @@ export function loadShellParser(opts: {tierUp?: boolean} = {}): Promise<ShellPar
 /** Where the one-time load went, in milliseconds (for `npm run bench` and start-up diagnosis). */
 export const parserLoadTimings = {importMs: 0, initMs: 0, grammarMs: 0, warmUpMs: 0}
 
-async function createParser(): Promise<ShellParser> {
+async function createParser(warmUp: boolean): Promise<ShellParser> {
   let t = performance.now()
   const lap = (): number => {
     const now = performance.now()
@@ -213,8 +217,8 @@ async function createParser(): Promise<ShellParser> {
   parser.setLanguage(language)
   parserLoadTimings.grammarMs = lap()
   // V8 compiles WebAssembly functions lazily, on first call: the first parse costs tens of
-  // milliseconds. Pay it here, at start-up, rather than in the first request's time budget.
-  parser.parse(WARM_UP)?.delete()
+  // milliseconds. A long-lived process pays it here, rather than in the first request's time.
+  if (warmUp) parser.parse(WARM_UP)?.delete()
   parserLoadTimings.warmUpMs = lap()
   return new TreeSitterShellParser(parser)
 }

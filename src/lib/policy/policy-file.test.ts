@@ -1,13 +1,15 @@
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {HubError} from '../errors.js'
-import {loadPolicy, type PolicyContext, runPolicySelfTest} from './index.js'
-import {compilePolicyText} from './policy-file.js'
+import {cacheFile} from './examples-cache.js'
+import {loadPolicy, PACK_NAMES, type PolicyContext, runPolicySelfTest} from './index.js'
+import {compilePolicyText, conformsToSchema, schemaAccepts} from './policy-file.js'
 
 let dir: string
+let savedCacheHome: string | undefined
 const ctx: PolicyContext = {
   cwd: '/srv/hub/workspace',
   workspace: '/srv/hub/workspace',
@@ -17,9 +19,14 @@ const ctx: PolicyContext = {
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'hub-policy-file-'))
+  // The examples' cache goes to a directory of this test's own, not the user's ~/.cache.
+  savedCacheHome = process.env.XDG_CACHE_HOME
+  process.env.XDG_CACHE_HOME = path.join(dir, 'cache')
 })
 
 afterAll(() => {
+  if (savedCacheHome === undefined) delete process.env.XDG_CACHE_HOME
+  else process.env.XDG_CACHE_HOME = savedCacheHome
   rmSync(dir, {recursive: true, force: true})
 })
 
@@ -207,5 +214,155 @@ describe('self-test against a policy file', () => {
     const result = await runPolicySelfTest(engine, ctx)
     expect(result.skipped).toBeGreaterThan(0)
     expect(result.failed).toBe(0)
+  })
+})
+
+/** Values of every JSON type and the lengths the schema draws lines at. */
+const ODD_VALUES: unknown[] = [
+  null,
+  0,
+  1.5,
+  true,
+  false,
+  '',
+  'x',
+  'x'.repeat(500),
+  'x'.repeat(501),
+  'x'.repeat(2000),
+  'x'.repeat(2001),
+  [],
+  ['x'],
+  [''],
+  [1],
+  {},
+  {match: ['x']},
+]
+
+/** Documents near the valid ones: each field given each odd value, dropped, or joined by a stranger. */
+function nearbyDocuments(): unknown[] {
+  const full = {
+    $schema: './s.json',
+    description: 'd',
+    strict: false,
+    packs: {remote: false, destructive: true},
+    rules: [
+      {
+        id: 'r-1.x_y',
+        decision: 'allow',
+        reason: 'r',
+        program: ['npm', 'npx'],
+        args: '^test',
+        ignore_case: true,
+        network: false,
+        examples: {match: ['npm test'], not_match: ['npm publish']},
+      },
+      {id: 'p', decision: 'deny', reason: 'r', pattern: 'x'},
+    ],
+  }
+  const docs: unknown[] = [full, {}, {rules: []}, {packs: {}}]
+  const top = full as Record<string, unknown>
+  const firstRule = full.rules[0] as Record<string, unknown>
+  const withRule = (r: Record<string, unknown>): unknown => ({...full, rules: [r, full.rules[1]]})
+  for (const key of [...Object.keys(top), 'unknown']) {
+    for (const v of ODD_VALUES) docs.push({...top, [key]: v})
+    const {[key]: _dropped, ...rest} = top
+    docs.push(rest)
+  }
+
+  for (const key of [...Object.keys(firstRule), 'unknown']) {
+    for (const v of ODD_VALUES) docs.push(withRule({...firstRule, [key]: v}))
+    const {[key]: _dropped, ...rest} = firstRule
+    docs.push(withRule(rest))
+  }
+
+  for (const v of ODD_VALUES) {
+    docs.push({packs: {remote: v}}, withRule({...firstRule, examples: {match: v}}))
+    docs.push(withRule({...firstRule, examples: {not_match: v}}), withRule({...firstRule, examples: {other: v}}))
+  }
+
+  for (const name of [...PACK_NAMES, 'engine', 'file', 'nope']) docs.push({packs: {[name]: false}})
+  for (const id of ['a', 'A9', '9-a', '-a', '.a', 'a b', 'a/b', 'é', 'a'.repeat(64), 'a'.repeat(65)]) {
+    docs.push(withRule({...firstRule, id}))
+  }
+
+  for (const decision of ['deny', 'ask', 'allow', 'Deny', 'block']) docs.push(withRule({...firstRule, decision}))
+  for (const n of [0, 1, 100, 101]) {
+    const many = Array.from({length: n}, (_v, i) => `p${i}`)
+    docs.push(withRule({...firstRule, program: many}))
+    docs.push(withRule({...firstRule, examples: {match: many, not_match: many}}))
+  }
+
+  const rules = (n: number): unknown => ({rules: Array.from({length: n}, (_v, i) => ({...full.rules[1], id: `r${i}`}))})
+  docs.push(rules(1000), rules(1001), [], 'text', 3, null)
+  // Keys JSON can spell and an object literal cannot.
+  docs.push(JSON.parse('{"__proto__": {"strict": true}}'), JSON.parse('{"rules": [{"__proto__": {}}]}'))
+  return docs
+}
+
+describe('the structural check that spares loading zod', () => {
+  it('accepts exactly what the zod schema accepts, on valid files and every kind of mistake near them', async () => {
+    const docs = nearbyDocuments()
+    const disagreements: string[] = []
+    let accepted = 0
+    for (const doc of docs) {
+      const byHand = conformsToSchema(doc)
+      const byZod = await schemaAccepts(doc)
+      if (byZod) accepted++
+      if (byHand !== byZod) disagreements.push(`${JSON.stringify(doc).slice(0, 200)}: hand ${byHand}, zod ${byZod}`)
+    }
+
+    expect(disagreements).toEqual([])
+    expect(docs.length).toBeGreaterThan(300)
+    // Both outcomes are well represented, so neither side passes by always saying the same.
+    expect(accepted).toBeGreaterThan(40)
+    expect(docs.length - accepted).toBeGreaterThan(200)
+  })
+
+  it('gives the same compiled policy as the schema path', async () => {
+    const text = JSON.stringify({packs: {remote: false}, rules: [rule({examples: {match: ['x y']}})]})
+    const fast = await compilePolicyText(text, 'p.json')
+    expect(conformsToSchema(JSON.parse(text))).toBe(true)
+    expect(fast.disabled).toEqual(['remote'])
+    expect(fast.rules.map((r) => [r.id, r.kind, r.decision, r.examples])).toEqual([
+      ['file:r1', 'command', 'deny', {match: ['x y'], not_match: []}],
+    ])
+  })
+})
+
+describe("the examples' cache", () => {
+  const withExamples = (match: string[], extra = ''): string => {
+    const examples = {match, not_match: ['make test']}
+    return `${JSON.stringify({rules: [rule({program: 'make', args: '^deploy', examples})]})}${extra}`
+  }
+
+  it('checks the examples once per content: the same file is a hit, a changed file is checked again', async () => {
+    const file = write(withExamples(['make deploy']))
+    await loadPolicy({file, exampleContext: ctx})
+    const cache = cacheFile()
+    const first = statSync(cache)
+    // A hit reads the cache and writes nothing; a miss rewrites it (a new file renamed into place).
+    await loadPolicy({file, exampleContext: ctx})
+    await loadPolicy({file, exampleContext: ctx, warmUp: false})
+    const second = statSync(cache)
+    expect([second.ino, second.mtimeMs]).toEqual([first.ino, first.mtimeMs])
+
+    // The same rules with a failing example: a new content, so checked (and refused) again.
+    writeFileSync(file, withExamples(['make deploy', 'make test']))
+    await expect(loadPolicy({file, exampleContext: ctx})).rejects.toThrow(/example "make test" in examples.match/)
+    // One more byte: a new content again, checked and remembered.
+    writeFileSync(file, withExamples(['make deploy'], '\n'))
+    await loadPolicy({file, exampleContext: ctx})
+    expect(statSync(cache).ino).not.toBe(first.ino)
+  })
+
+  it('keys on the context and strict mode too', async () => {
+    const file = write(withExamples(['make deploy']))
+    await loadPolicy({file, exampleContext: ctx})
+    const before = statSync(cacheFile()).ino
+    await loadPolicy({file, exampleContext: ctx, strict: true})
+    const afterStrict = statSync(cacheFile()).ino
+    expect(afterStrict).not.toBe(before)
+    await loadPolicy({file, exampleContext: {...ctx, workspace: '/elsewhere', cwd: '/elsewhere'}})
+    expect(statSync(cacheFile()).ino).not.toBe(afterStrict)
   })
 })
