@@ -12,10 +12,13 @@ export default class PolicyCheck extends BaseCommand<typeof PolicyCheck> {
     command: Args.string({description: 'The shell command to judge (quote it).', required: true}),
   }
   static override description = [
-    'Parses the command as the shell would, lists every simple command found (after unwrapping sudo, env, bash -c …) with its',
-    'normalised form, every rule that matched, and the rule that decided. Judged in the workspace unless --cwd says otherwise.',
+    'Parses the command as the shell would, lists every simple command found (after unwrapping sudo, env, ' +
+      'bash -c …) with its',
+    'normalised form, every rule that matched, and the rule that decided. Judged in the workspace unless --cwd ' +
+      'says otherwise.',
     '',
-    'Exit codes: 0 when the decision is allow or ask, 8 when it is deny, 2 for a usage error or an invalid policy file.',
+    'Exit codes: 0 when the decision is allow or ask, 8 when it is deny, 2 for a usage error or an invalid ' +
+      'policy file.',
   ].join('\n')
   static override examples = [
     `<%= config.bin %> policy check 'rm -rf ./build'`,

@@ -60,7 +60,11 @@ export async function loadPolicy(opts: LoadPolicyOptions): Promise<PolicyEngine>
   // Examples and warm-up run without onMatch, so the daemon's log does not fill with their matches;
   // without onMatch the one engine serves (its rule tables are built once).
   let quietEngine: Engine | undefined
-  const quiet = (): Engine => (quietEngine ??= opts.onMatch === undefined ? engine : new Engine(parser, config))
+  const quiet = (): Engine => {
+    quietEngine ??= opts.onMatch === undefined ? engine : new Engine(parser, config)
+    return quietEngine
+  }
+
   if (compiled) {
     // The examples are checked once per policy content and engine build, then remembered (issue 12).
     const ctx = opts.exampleContext ?? exampleContext(compiled.file)
@@ -113,9 +117,12 @@ function checkFileExamples(engine: Engine, compiled: CompiledPolicyFile, ctx: Po
         const verdict = engine.evaluate(fillExample(example, ctx), ctx)
         const hit = verdict.matches.some((m) => m.rule === rule.id)
         if (hit === wanted) continue
+        const outcome = wanted ? 'does not match the rule' : 'matches the rule'
+        const decided = `${verdict.decision}${verdict.rule ? `, ${verdict.rule}` : ''}`
         throw new HubError(
           'policy_invalid',
-          `${compiled.file}: ${label}: example ${JSON.stringify(example)} in examples.${field} ${wanted ? 'does not match the rule' : 'matches the rule'} (verdict: ${verdict.decision}${verdict.rule ? `, ${verdict.rule}` : ''})`,
+          `${compiled.file}: ${label}: example ${JSON.stringify(example)} in examples.${field} ${outcome} ` +
+            `(verdict: ${decided})`,
           {
             details: {file: compiled.file, rule: rule.id, example, field: `examples.${field}`},
             hint: 'Fix the rule or its example, then run `hub policy test`.',

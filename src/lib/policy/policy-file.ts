@@ -165,7 +165,7 @@ export interface CompiledPolicyFile {
 }
 
 /** Packs that protect the hub itself: a policy file may not switch them off. */
-const LOCKED_PACKS: readonly PackName[] = ['self']
+const LOCKED_PACKS: ReadonlySet<PackName> = new Set<PackName>(['self'])
 
 function invalid(file: string, message: string, details: Record<string, unknown> = {}): HubError {
   return new HubError('policy_invalid', `${file}: ${message}`, {
@@ -242,14 +242,47 @@ function describeIssue(issue: Zod.core.$ZodIssue, data: unknown): string {
   return location ? `${location}: ${message}` : message
 }
 
-function compileRegex(source: string, ignoreCase: boolean, file: string, label: string, field: string): RegExp {
+/** `where` names the rule and its field, as `rules[0] ("id"): field "args"`. */
+function compileRegex(source: string, ignoreCase: boolean, file: string, where: string): RegExp {
   try {
     return new RegExp(source, ignoreCase ? 'i' : '')
   } catch (error) {
+    const why = error instanceof Error ? error.message : String(error)
+    throw invalid(file, `${where}: not a valid regular expression: ${why}`)
+  }
+}
+
+/** Refuses a rule whose fields do not fit together (SPEC §4.4); `label` names it in the message. */
+function checkRuleShape(r: FileRuleData, label: string, file: string): void {
+  if (r.program === undefined && r.args === undefined && r.pattern === undefined) {
+    throw invalid(file, `${label}: give "program" and/or "args", or "pattern"`)
+  }
+
+  if (r.pattern !== undefined && (r.program !== undefined || r.args !== undefined)) {
     throw invalid(
       file,
-      `${label}: field "${field}": not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`,
+      `${label}: field "pattern": use either "pattern" (raw text) or "program"/"args" (each parsed command), ` +
+        'not both',
     )
+  }
+
+  if (r.decision === 'allow' && r.pattern !== undefined) {
+    throw invalid(
+      file,
+      `${label}: field "pattern": an allow rule cannot use a raw pattern, which cannot tell one command from a ` +
+        'chain of them; name the "program"',
+    )
+  }
+
+  if (r.network === false && r.decision === 'deny') {
+    throw invalid(
+      file,
+      `${label}: field "network": a deny rule never runs anything; "network": false fits allow and ask rules`,
+    )
+  }
+
+  if (r.decision === 'allow' && r.program === undefined) {
+    throw invalid(file, `${label}: field "program": an allow rule must name the program(s) it allows`)
   }
 }
 
@@ -257,7 +290,7 @@ export function compilePolicy(data: PolicyFileData, file: string): CompiledPolic
   const disabled: PackName[] = []
   for (const [name, on] of Object.entries(data.packs ?? {}) as [PackName, boolean | undefined][]) {
     if (on !== false) continue
-    if (LOCKED_PACKS.includes(name))
+    if (LOCKED_PACKS.has(name))
       throw invalid(file, `packs: field "${name}": the ${name} pack protects the hub itself and cannot be switched off`)
     disabled.push(name)
   }
@@ -269,40 +302,12 @@ export function compilePolicy(data: PolicyFileData, file: string): CompiledPolic
     const label = `rules[${index}] ("${r.id}")`
     if (ids.has(r.id)) throw invalid(file, `${label}: field "id": another rule already has this id`)
     ids.add(r.id)
-    if (r.program === undefined && r.args === undefined && r.pattern === undefined) {
-      throw invalid(file, `${label}: give "program" and/or "args", or "pattern"`)
-    }
-
-    if (r.pattern !== undefined && (r.program !== undefined || r.args !== undefined)) {
-      throw invalid(
-        file,
-        `${label}: field "pattern": use either "pattern" (raw text) or "program"/"args" (each parsed command), not both`,
-      )
-    }
-
-    if (r.decision === 'allow' && r.pattern !== undefined) {
-      throw invalid(
-        file,
-        `${label}: field "pattern": an allow rule cannot use a raw pattern, which cannot tell one command from a chain of them; name the "program"`,
-      )
-    }
-
-    if (r.network === false && r.decision === 'deny') {
-      throw invalid(
-        file,
-        `${label}: field "network": a deny rule never runs anything; "network": false fits allow and ask rules`,
-      )
-    }
-
-    if (r.decision === 'allow' && r.program === undefined) {
-      throw invalid(file, `${label}: field "program": an allow rule must name the program(s) it allows`)
-    }
-
+    checkRuleShape(r, label, file)
     const examples = {match: r.examples?.match ?? [], not_match: r.examples?.not_match ?? []}
     const id = `file:${r.id}`
     const ignoreCase = r.ignore_case === true
     if (r.pattern !== undefined) {
-      const pattern = compileRegex(r.pattern, ignoreCase, file, label, 'pattern')
+      const pattern = compileRegex(r.pattern, ignoreCase, file, `${label}: field "pattern"`)
       rules.push(
         textRule({id, pack: 'file', decision: r.decision, reason: r.reason, pattern, examples, network: r.network}),
       )
@@ -312,8 +317,8 @@ export function compilePolicy(data: PolicyFileData, file: string): CompiledPolic
     const programs =
       r.program === undefined
         ? undefined
-        : [...new Set((Array.isArray(r.program) ? r.program : [r.program]).map(programName))]
-    const args = r.args === undefined ? undefined : compileRegex(r.args, ignoreCase, file, label, 'args')
+        : [...new Set((Array.isArray(r.program) ? r.program : [r.program]).map((p) => programName(p)))]
+    const args = r.args === undefined ? undefined : compileRegex(r.args, ignoreCase, file, `${label}: field "args"`)
     rules.push(
       commandRule({
         id,

@@ -71,11 +71,16 @@ function builtWorker(here: string): null | URL {
     const srcDir = path.dirname(fileURLToPath(here))
     const built = path.resolve(srcDir, '../../../dist/lib/policy/pool-worker.js')
     const builtAt = statSync(built).mtimeMs
-    const newest = (dir: string): number =>
-      readdirSync(dir, {withFileTypes: true}).reduce((max, e) => {
+    const newest = (dir: string): number => {
+      let max = 0
+      for (const e of readdirSync(dir, {withFileTypes: true})) {
         const p = path.join(dir, e.name)
-        return Math.max(max, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0)
-      }, 0)
+        max = Math.max(max, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0)
+      }
+
+      return max
+    }
+
     return builtAt >= newest(srcDir) ? pathToFileURL(built) : null
   } catch {
     return null
