@@ -70,10 +70,22 @@ t = performance.now()
 const engine = await mod.loadPolicy({})
 const loadMs = performance.now() - t
 const {parserLoadTimings} = await import(parserTarget)
-const ctx = {cwd: '/srv/hub/workspace', workspace: '/srv/hub/workspace', runtimeDir: '/srv/hub/runtime', policyFile: '/srv/hub/hub.policy.json'}
-const fill = (s) => s.replaceAll('{workspace}', ctx.workspace).replaceAll('{runtime}', ctx.runtimeDir).replaceAll('{policy}', ctx.policyFile)
+const ctx = {
+  cwd: '/srv/hub/workspace',
+  workspace: '/srv/hub/workspace',
+  runtimeDir: '/srv/hub/runtime',
+  policyFile: '/srv/hub/hub.policy.json',
+}
+const fill = (s) =>
+  s
+    .replaceAll('{workspace}', ctx.workspace)
+    .replaceAll('{runtime}', ctx.runtimeDir)
+    .replaceAll('{policy}', ctx.policyFile)
 const corpus = await import(new URL('corpus/index.js', target).href).then((m) => m.corpusCases(), () => [])
-const cases = [...mod.EVASION_BATTERY, ...mod.HARMLESS_BATTERY, ...corpus].map((c) => ({command: fill(c.command), ctx: c.cwd ? {...ctx, cwd: c.cwd} : ctx}))
+const cases = [...mod.EVASION_BATTERY, ...mod.HARMLESS_BATTERY, ...corpus].map((c) => ({
+  command: fill(c.command),
+  ctx: c.cwd ? {...ctx, cwd: c.cwd} : ctx,
+}))
 t = performance.now()
 engine.evaluate(cases[0].command, cases[0].ctx)
 const firstUs = (performance.now() - t) * 1000
@@ -89,19 +101,23 @@ for (let r = 0; r < rounds; r++) {
     if (us > slowest.us) slowest = {command: c.command, us}
   }
 }
-process.stdout.write(JSON.stringify({importMs, loadMs, parts: parserLoadTimings, firstUs, cases: cases.length, samplesUs, slowest}))
+const result = {importMs, loadMs, parts: parserLoadTimings, firstUs, cases: cases.length, samplesUs, slowest}
+process.stdout.write(JSON.stringify(result))
 `
 
 function newestMtime(dir: string): number {
-  return readdirSync(dir, {withFileTypes: true}).reduce((max, e) => {
+  let max = 0
+  for (const e of readdirSync(dir, {withFileTypes: true})) {
     const p = join(dir, e.name)
     const m = e.isDirectory()
       ? newestMtime(p)
       : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')
         ? statSync(p).mtimeMs
         : 0
-    return Math.max(max, m)
-  }, 0)
+    max = Math.max(max, m)
+  }
+
+  return max
 }
 
 /**
@@ -214,14 +230,17 @@ export async function run(): Promise<void> {
   const [load1] = loadavg()
   console.log(`policy engine — ${t.note}`)
   console.log(
-    `  ${PROCESSES} fresh processes; ${first.cases} battery cases × ${ROUNDS} rounds each (after ${WARM_ROUNDS} warm-up rounds); ${samples.length} evaluations; ${availableParallelism()} CPUs, load ${load1?.toFixed(2)}`,
+    `  ${PROCESSES} fresh processes; ${first.cases} battery cases × ${ROUNDS} rounds each ` +
+      `(after ${WARM_ROUNDS} warm-up rounds); ${samples.length} evaluations; ` +
+      `${availableParallelism()} CPUs, load ${load1?.toFixed(2)}`,
   )
   const parserMs = median(parts.map((p) => p.importMs + p.initMs + p.grammarMs + p.warmUpMs))
   console.log(
     line('parser load (median)', `${parserMs.toFixed(1)} ms`, `< ${GOALS.loadMs} ms`, parserMs < GOALS.loadMs),
   )
   console.log(
-    `    of which: import web-tree-sitter ${part('importMs')} ms, runtime ${part('initMs')} ms, grammar ${part('grammarMs')} ms, first parse ${part('warmUpMs')} ms`,
+    `    of which: import web-tree-sitter ${part('importMs')} ms, runtime ${part('initMs')} ms, ` +
+      `grammar ${part('grammarMs')} ms, first parse ${part('warmUpMs')} ms`,
   )
   console.log(line('loadPolicy() incl. engine warm-up', `${loadMs.toFixed(1)} ms`, '', undefined))
   console.log(
@@ -232,14 +251,8 @@ export async function run(): Promise<void> {
   )
   console.log(line('evaluation median', `${medUs.toFixed(1)} µs`, `< ${GOALS.medianUs} µs`, medUs < GOALS.medianUs))
   console.log(line('evaluation p99', `${p99Us.toFixed(1)} µs`, `< ${GOALS.p99Us} µs`, p99Us < GOALS.p99Us))
-  console.log(
-    line(
-      'evaluation p90 / p99.9 / max',
-      `${quantile(samples, 0.9).toFixed(0)} / ${quantile(samples, 0.999).toFixed(0)} / ${(samples.at(-1) ?? 0).toFixed(0)} µs`,
-      '',
-      undefined,
-    ),
-  )
+  const tail = [quantile(samples, 0.9), quantile(samples, 0.999), samples.at(-1) ?? 0].map((us) => us.toFixed(0))
+  console.log(line('evaluation p90 / p99.9 / max', `${tail.join(' / ')} µs`, '', undefined))
   if (existsSync(join(ROOT, 'dist', 'commands', 'policy', 'check.js'))) {
     const command = 'rm -rf ./build && ls -la'
     const ms = cliMedians({
@@ -259,10 +272,10 @@ export async function run(): Promise<void> {
       console.log(line(`${label} ${of}`, shown, `≤ ${GOALS.checkRatio}×`, ratio <= GOALS.checkRatio))
     }
   } else console.log('  hub policy check vs --version: skipped (no dist/; `npm run build` first)')
-  if (slowest)
-    console.log(
-      `    slowest single evaluation: ${slowest.us.toFixed(0)} µs for ${JSON.stringify(slowest.command.length > 60 ? `${slowest.command.slice(0, 57)}...` : slowest.command)}`,
-    )
+  if (slowest) {
+    const command = slowest.command.length > 60 ? `${slowest.command.slice(0, 57)}...` : slowest.command
+    console.log(`    slowest single evaluation: ${slowest.us.toFixed(0)} µs for ${JSON.stringify(command)}`)
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
