@@ -276,8 +276,12 @@ function nearbyDocuments(): unknown[] {
   }
 
   for (const v of ODD_VALUES) {
-    docs.push({packs: {remote: v}}, withRule({...firstRule, examples: {match: v}}))
-    docs.push(withRule({...firstRule, examples: {not_match: v}}), withRule({...firstRule, examples: {other: v}}))
+    docs.push(
+      {packs: {remote: v}},
+      withRule({...firstRule, examples: {match: v}}),
+      withRule({...firstRule, examples: {not_match: v}}),
+      withRule({...firstRule, examples: {other: v}}),
+    )
   }
 
   for (const name of [...PACK_NAMES, 'engine', 'file', 'nope']) docs.push({packs: {[name]: false}})
@@ -288,14 +292,24 @@ function nearbyDocuments(): unknown[] {
   for (const decision of ['deny', 'ask', 'allow', 'Deny', 'block']) docs.push(withRule({...firstRule, decision}))
   for (const n of [0, 1, 100, 101]) {
     const many = Array.from({length: n}, (_v, i) => `p${i}`)
-    docs.push(withRule({...firstRule, program: many}))
-    docs.push(withRule({...firstRule, examples: {match: many, not_match: many}}))
+    docs.push(
+      withRule({...firstRule, program: many}),
+      withRule({...firstRule, examples: {match: many, not_match: many}}),
+    )
   }
 
   const rules = (n: number): unknown => ({rules: Array.from({length: n}, (_v, i) => ({...full.rules[1], id: `r${i}`}))})
-  docs.push(rules(1000), rules(1001), [], 'text', 3, null)
-  // Keys JSON can spell and an object literal cannot.
-  docs.push(JSON.parse('{"__proto__": {"strict": true}}'), JSON.parse('{"rules": [{"__proto__": {}}]}'))
+  docs.push(
+    rules(1000),
+    rules(1001),
+    [],
+    'text',
+    3,
+    null,
+    // Keys JSON can spell and an object literal cannot.
+    JSON.parse('{"__proto__": {"strict": true}}'),
+    JSON.parse('{"rules": [{"__proto__": {}}]}'),
+  )
   return docs
 }
 
@@ -329,12 +343,12 @@ describe('the structural check that spares loading zod', () => {
   })
 })
 
-describe("the examples' cache", () => {
-  const withExamples = (match: string[], extra = ''): string => {
-    const examples = {match, not_match: ['make test']}
-    return `${JSON.stringify({rules: [rule({program: 'make', args: '^deploy', examples})]})}${extra}`
-  }
+function withExamples(match: string[], extra = ''): string {
+  const examples = {match, not_match: ['make test']}
+  return `${JSON.stringify({rules: [rule({program: 'make', args: '^deploy', examples})]})}${extra}`
+}
 
+describe("the examples' cache", () => {
   it('checks the examples once per content: the same file is a hit, a changed file is checked again', async () => {
     const file = write(withExamples(['make deploy']))
     await loadPolicy({file, exampleContext: ctx})
