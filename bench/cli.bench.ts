@@ -1,14 +1,15 @@
 /**
  * One-shot CLI speed (issue 13): every command that talks to the daemon at most 1.3× `hub --version`,
  * measured side by side in one run against a real daemon: `hub pending` and `hub health` in the
- * daemon's directory and from another directory (found through this user's registry), and
- * `hub approve <id> --no-wait` on a fresh request each round.
+ * daemon's directory and from another directory (found through this user's registry), `hub plan`,
+ * `hub approve <id> --yes --no-wait` and `hub deny <id>` on a fresh request each round, `hub runs` and
+ * `hub denied` (the listings that read files), and `hub tail` until it says it is connected.
  *
  * Rounds run every command once each, so a change in the machine's load weighs on all alike; the
  * figure is each command's best of ROUNDS wall times. Uses the built CLI (`npm run build` first;
  * `npm run bench` does it). HUB_BENCH_ROUNDS overrides the number of rounds.
  */
-import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdir, mkdtemp, readFile, rm} from 'node:fs/promises'
 import {availableParallelism, loadavg, tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
@@ -44,6 +45,32 @@ async function waitForFile(path: string, child: ChildProcess): Promise<void> {
   }
 }
 
+/**
+ * Wall time of one command to its exit; with `until`, to the moment its stderr shows that text (then
+ * it is stopped: `hub tail` runs until Ctrl-C).
+ */
+async function timeOne(args: string[], cwd: string, env: NodeJS.ProcessEnv, until?: RegExp): Promise<number> {
+  const t0 = performance.now()
+  const child = spawn(process.execPath, [BIN, ...args], {cwd, env, stdio: ['ignore', 'ignore', 'pipe']})
+  let stderr = ''
+  return new Promise((resolvePromise, reject) => {
+    let seenAt: number | undefined
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      if (until && seenAt === undefined && until.test(stderr)) {
+        seenAt = performance.now() - t0
+        child.kill('SIGINT')
+      }
+    })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (seenAt !== undefined) resolvePromise(seenAt)
+      else if (code === 0 && !until) resolvePromise(performance.now() - t0)
+      else reject(new Error(`hub ${args.join(' ')} exited ${code}: ${stderr}`))
+    })
+  })
+}
+
 export async function run(): Promise<void> {
   const base = await mkdtemp(join(tmpdir(), 'hub-bench-cli-'))
   const root = join(base, 'project')
@@ -67,29 +94,29 @@ export async function run(): Promise<void> {
       token: (await readFile(join(root, 'runtime', 'agent_hub_token.txt'), 'utf8')).trim(),
     })
 
-    const commands: Array<{args: () => Promise<string[]> | string[]; cwd: string; what: string}> = [
+    const fresh = async (): Promise<string> => (await agent.plan({command: 'true', note: 'bench'})).pending_id
+    const commands: Array<{args: () => Promise<string[]> | string[]; cwd: string; until?: RegExp; what: string}> = [
       {what: 'hub --version', cwd: root, args: () => ['--version']},
       {what: 'hub pending', cwd: root, args: () => ['pending']},
       {what: 'hub pending (another directory, via the registry)', cwd: elsewhere, args: () => ['pending']},
       {what: 'hub health', cwd: root, args: () => ['health']},
+      {what: 'hub plan <command>', cwd: root, args: () => ['plan', 'true', '--note', 'bench']},
       {
-        what: 'hub approve <id> --no-wait',
+        what: 'hub approve <id> --yes --no-wait',
         cwd: root,
-        async args() {
-          const {pending_id: id} = await agent.plan({command: 'true', note: 'bench'})
-          return ['approve', id, '--no-wait']
-        },
+        args: async () => ['approve', await fresh(), '--yes', '--no-wait'],
       },
+      {what: 'hub deny <id>', cwd: root, args: async () => ['deny', await fresh(), '--reason', 'bench']},
+      {what: 'hub runs', cwd: root, args: () => ['runs']},
+      {what: 'hub denied', cwd: root, args: () => ['denied']},
+      {what: 'hub tail (until connected)', cwd: root, args: () => ['tail'], until: /connected to /},
     ]
     const best = commands.map(() => Number.POSITIVE_INFINITY)
     // One warm-up round: the first run of each pays for a cold page cache.
     for (let round = 0; round <= ROUNDS; round++) {
       for (const [k, c] of commands.entries()) {
         const args = await c.args()
-        const t0 = performance.now()
-        const r = spawnSync(process.execPath, [BIN, ...args], {cwd: c.cwd, env, stdio: ['ignore', 'ignore', 'pipe']})
-        const ms = performance.now() - t0
-        if (r.status !== 0) throw new Error(`hub ${args.join(' ')} exited ${r.status}: ${r.stderr.toString()}`)
+        const ms = await timeOne(args, c.cwd, env, c.until)
         if (round > 0) best[k] = Math.min(best[k]!, ms)
       }
     }

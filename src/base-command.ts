@@ -25,18 +25,25 @@ function exitNumber(line: string): number {
 }
 
 /**
- * The exit codes of a command that talks to the daemon, for its `--help` (README "Exit codes"); a
- * command adds its own before these.
+ * The exit codes of a command, for its `--help` (README "Exit codes"): the ones every command can
+ * return, with the daemon's (3, 6) unless `daemon: false` (a command that only reads files). A command
+ * adds its own; its line for a number replaces the common one. test/exit-codes.test.ts checks that
+ * every command lists them and that the numbers agree with src/lib/errors.ts.
  */
-export function exitCodesHelp(own: string[] = []): string {
-  const codes = [
-    ...own,
+export function exitCodesHelp(own: string[] = [], opts: {daemon?: boolean} = {}): string {
+  const common = [
     '0 done',
     '1 an unexpected failure (the message says which)',
     '2 usage or configuration error (a bad flag, a --root that is a file)',
-    '3 no daemon reachable (none running, or its socket is gone)',
-    '6 the token was missing or refused (the daemon is another user’s, or the token was rotated)',
+    ...(opts.daemon === false
+      ? []
+      : [
+          '3 no daemon reachable (none running, or its socket is gone)',
+          '6 the token was missing or refused (the daemon is another user’s, or the token was rotated)',
+        ]),
   ]
+  const mine = new Set(own.map((line) => exitNumber(line)))
+  const codes = [...own, ...common.filter((line) => !mine.has(exitNumber(line)))]
   return ['Exit codes:', ...codes.sort((a, b) => exitNumber(a) - exitNumber(b))].join('\n')
 }
 

@@ -4,7 +4,7 @@ import type {HubClient} from '../lib/client.js'
 import type {PendingRequest, RunRecord} from '../lib/records.js'
 import type {FollowResult} from '../lib/review/follow.js'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../base-command.js'
 import {HubError, isHubError} from '../lib/errors.js'
 import {formatDuration} from '../lib/text/duration.js'
 
@@ -22,10 +22,25 @@ export default class Approve extends BaseCommand<typeof Approve> {
       description: 'The pending id (from hub pending), or a unique start or end of it; several may be given.',
     }),
   }
-  static override description = `On a terminal, hub approve <id> shows the request whole (the command exactly as it will run, its cwd, who asked, the agent's note and the policy's verdict) and asks: y approve, n deny (with an optional reason), e edit the command first ($VISUAL or $EDITOR, else on one line; the daemon checks the edit with the policy again), ? the full explanation. The approval is bound to the command shown: if the request changed meanwhile, nothing is approved.
-Once approved, the output is shown as the command writes it, then the exit code and the duration. Ctrl-C stops watching, not the run: it goes on in the daemon (hub runs show <run_id>).
-With --yes, or when standard input is not a terminal, it approves without asking. Several ids, or --all (narrowed by --agent and --match), list the requests and ask once (--all needs --yes without a terminal).
-The exit code is 0 when the approval went through, whatever the command returned (see the record).`
+  static override description = [
+    'On a terminal, hub approve <id> shows the request whole (the command exactly as it will run, its cwd, who ' +
+      "asked, the agent's note and the policy's verdict) and asks: y approve, n deny (with an optional reason), " +
+      'e edit the command first ($VISUAL or $EDITOR, else on one line; the daemon checks the edit with the ' +
+      'policy again), ? the full explanation. The approval is bound to the command shown: if the request ' +
+      'changed meanwhile, nothing is approved.',
+    'Once approved, the output is shown as the command writes it, then the exit code and the duration. ' +
+      'Ctrl-C stops watching, not the run: it goes on in the daemon (hub runs show <run_id>).',
+    'With --yes, or when standard input is not a terminal, it approves without asking. Several ids, or --all ' +
+      '(narrowed by --agent and --match), list the requests and ask once (--all needs --yes without a terminal).',
+    '',
+    exitCodesHelp([
+      '0 approved (or nothing matched), whatever the command returned: see the record',
+      '4 no waiting request has that id, or a unique start or end of it',
+      '5 decided, expired or changed meanwhile: nothing was approved',
+      '8 the edited command is refused by the policy',
+      `${INTERRUPTED} Ctrl-C stopped watching (the run goes on in the daemon)`,
+    ]),
+  ].join('\n')
   static override examples = [
     '<%= config.bin %> approve 20250115_143100_a1b2c3d4',
     {description: 'A unique end (or start) of the id is enough', command: '<%= config.bin %> approve a1b2c3d4'},
@@ -142,10 +157,8 @@ The exit code is 0 when the approval went through, whatever the command returned
         const accepted = (await client.approveShown(id, body)) as Accepted
         started.push(accepted)
         results.push({...accepted})
-        if (!this.jsonMode)
-          process.stdout.write(
-            `${s.green('approved')} ${id}${accepted.state === 'running' ? ` → run ${accepted.run_id}` : '; the agent runs it itself'}\n`,
-          )
+        const what = accepted.state === 'running' ? ` → run ${accepted.run_id}` : '; the agent runs it itself'
+        if (!this.jsonMode) process.stdout.write(`${s.green('approved')} ${id}${what}\n`)
       } catch (error) {
         const hubErr = isHubError(error) ? error : new HubError('internal', String(error))
         firstError ??= hubErr
@@ -167,10 +180,9 @@ The exit code is 0 when the approval went through, whatever the command returned
                 exit_code: record?.exit_code ?? null,
                 duration_ms: record?.duration_ms,
               })
+            const outcome = record ? this.exitLabel(record) : status.state
             if (!this.jsonMode)
-              process.stdout.write(
-                `${s.bold(a.run_id)}  ${record ? this.exitLabel(record) : status.state}  ${formatDuration(record?.duration_ms)}\n`,
-              )
+              process.stdout.write(`${s.bold(a.run_id)}  ${outcome}  ${formatDuration(record?.duration_ms)}\n`)
           }
         })(),
         runs.map((a) => a.run_id),
@@ -193,8 +205,9 @@ The exit code is 0 when the approval went through, whatever the command returned
     if (!this.flags.wait) {
       const accepted = await client.approveNoWait(id, note)
       if (this.jsonMode) return this.printJson(accepted)
+      const run = accepted.run_id
       process.stdout.write(
-        `${s.green('approved')} ${accepted.pending_id} → run ${accepted.run_id} (running; see hub runs show ${accepted.run_id})\n`,
+        `${s.green('approved')} ${accepted.pending_id} → run ${run} (running; see hub runs show ${run})\n`,
       )
       return
     }
@@ -239,9 +252,11 @@ The exit code is 0 when the approval went through, whatever the command returned
         }
         if (!this.flags.wait) {
           const accepted = (await client.approveShown(id, body)) as Accepted
-          process.stdout.write(
-            `${s.green('approved')} ${id}${accepted.state === 'running' ? ` → run ${accepted.run_id} (running; see hub runs show ${accepted.run_id})` : '; the agent runs it itself'}\n`,
-          )
+          const what =
+            accepted.state === 'running'
+              ? ` → run ${accepted.run_id} (running; see hub runs show ${accepted.run_id})`
+              : '; the agent runs it itself'
+          process.stdout.write(`${s.green('approved')} ${id}${what}\n`)
           return
         }
 
@@ -289,7 +304,8 @@ The exit code is 0 when the approval went through, whatever the command returned
     if (record.stdout_truncated || record.stderr_truncated)
       process.stdout.write(
         s.dim(
-          `(the record keeps the output up to the limit: ${record.stdout_bytes} bytes stdout, ${record.stderr_bytes} bytes stderr written)\n`,
+          `(the record keeps the output up to the limit: ${record.stdout_bytes} bytes stdout, ` +
+            `${record.stderr_bytes} bytes stderr written)\n`,
         ),
       )
   }
@@ -318,9 +334,8 @@ The exit code is 0 when the approval went through, whatever the command returned
     const which = runIds.length === 1 ? `run ${runIds[0]}` : `${runIds.length} runs`
     process.stderr.write(
       `${s.yellow('Stopped watching;')} ${which} ${runIds.length === 1 ? 'goes' : 'go'} on in the daemon.\n` +
-        s.dim(
-          `Follow it with \`hub runs show ${runIds.length === 1 ? runIds[0] : '<run_id>'}\` (once it ends) or \`hub tail\`.\n`,
-        ),
+        s.dim(`Follow it with \`hub runs show ${runIds.length === 1 ? runIds[0] : '<run_id>'}\``) +
+        s.dim(' (once it ends) or `hub tail`.\n'),
     )
     this.exit(INTERRUPTED)
   }

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../base-command.js'
 
 export default class Denied extends BaseCommand<typeof Denied> {
   static override description =
@@ -49,5 +49,14 @@ export default class Denied extends BaseCommand<typeof Denied> {
       shown < page.total ? `${shown} of ${page.total} (newest first; --limit ${page.total} shows all)` : `${page.total}`
     const unreadable = page.unreadable > 0 ? `; ${page.unreadable} unreadable file(s) skipped` : ''
     process.stdout.write(s.dim(`${count} in ${this.safe(runtimeDir)}${unreadable}.\n`))
+  }
+
+  // The exit codes for --help (exitCodesHelp, base-command.ts), under the description.
+  static {
+    this.description = [
+      this.description,
+      '',
+      exitCodesHelp(['0 listed (also when there are none)'], {daemon: false}),
+    ].join('\n')
   }
 }

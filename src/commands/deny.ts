@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import type {HubClient} from '../lib/client.js'
 import type {DeniedRequest} from '../lib/records.js'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../base-command.js'
 import {HubError, isHubError} from '../lib/errors.js'
 
 export default class Deny extends BaseCommand<typeof Deny> {
@@ -12,7 +12,17 @@ export default class Deny extends BaseCommand<typeof Deny> {
       description: 'The pending id (from hub pending), or a unique start or end of it; several may be given.',
     }),
   }
-  static override description = `Denies each request named, at once. Several ids, or --all (narrowed by --agent and --match), are listed and confirmed once on a terminal; without a terminal --all needs --yes. Denied requests move to runtime/denied/ (see hub denied).`
+  static override description = [
+    'Denies each request named, at once. Several ids, or --all (narrowed by --agent and --match), are listed ' +
+      'and confirmed once on a terminal; without a terminal --all needs --yes. Denied requests move to ' +
+      'runtime/denied/ (see hub denied).',
+    '',
+    exitCodesHelp([
+      '0 denied (or nothing matched)',
+      '4 no waiting request has that id, or a unique start or end of it',
+      '5 already decided or expired meanwhile',
+    ]),
+  ].join('\n')
   static override examples = [
     '<%= config.bin %> deny 20250115_143100_a1b2c3d4 --reason "not in this repo"',
     {description: 'A unique end (or start) of the id is enough', command: '<%= config.bin %> deny a1b2c3d4'},

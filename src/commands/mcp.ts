@@ -1,7 +1,7 @@
 import {StdioServerTransport} from '@modelcontextprotocol/server/stdio'
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../base-command.js'
 import {createMcpServer} from '../lib/mcp/server.js'
 
 export default class Mcp extends BaseCommand<typeof Mcp> {
@@ -17,5 +17,16 @@ export default class Mcp extends BaseCommand<typeof Mcp> {
     await new Promise<void>((resolve) => {
       process.stdin.on('close', resolve)
     })
+  }
+
+  // The exit codes for --help (exitCodesHelp, base-command.ts), under the description.
+  static {
+    this.description = [
+      this.description,
+      '',
+      exitCodesHelp(['0 the client closed standard input (tool failures are answered to the client, not exit codes)'], {
+        daemon: false,
+      }),
+    ].join('\n')
   }
 }

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../base-command.js'
 import {HubError} from '../lib/errors.js'
 
 interface LoginLink {
@@ -18,7 +18,15 @@ function opener(): [string, string[]] | undefined {
 }
 
 export default class Open extends BaseCommand<typeof Open> {
-  static override description = `Asks the daemon (with the operator token, found by itself) for a sign-in link to the web console. The link works once, within 60 seconds; it carries its code after "#", so the code never reaches a server log or the browser's Referer, and the console takes it out of the address bar at once. The browser then holds a session (HttpOnly, SameSite=Strict cookie) that ends after 12 hours, or 2 hours unused; list and end sessions with hub sessions.`
+  static override description = [
+    'Asks the daemon (with the operator token, found by itself) for a sign-in link to the web console. The ' +
+      'link works once, within 60 seconds; it carries its code after "#", so the code never reaches a server ' +
+      "log or the browser's Referer, and the console takes it out of the address bar at once. The browser then " +
+      'holds a session (HttpOnly, SameSite=Strict cookie) that ends after 12 hours, or 2 hours unused; list and ' +
+      'end sessions with hub sessions.',
+    '',
+    exitCodesHelp(['0 the link was printed (and opened, when a browser could be started)']),
+  ].join('\n')
   static override examples = [
     '<%= config.bin %> open',
     {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../base-command.js'
 import {isHubError} from '../lib/errors.js'
 
 export default class Prune extends BaseCommand<typeof Prune> {
@@ -52,5 +52,17 @@ export default class Prune extends BaseCommand<typeof Prune> {
     }
 
     return {before: new Date(before).toISOString(), removed: removed.length}
+  }
+
+  // The exit codes for --help (exitCodesHelp, base-command.ts), under the description.
+  static {
+    this.description = [
+      this.description,
+      '',
+      exitCodesHelp(
+        ['0 pruned (by the daemon, or in the files when none runs)', '6 the running daemon refused the operator token'],
+        {daemon: false},
+      ),
+    ].join('\n')
   }
 }

@@ -5,7 +5,7 @@ import type {ViewOptions} from '../lib/output/request-view.js'
 import type {Outcome} from '../lib/review/decide.js'
 import type {TerminalPrompt} from '../lib/review/keys.js'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../base-command.js'
 import {HubError, isHubError} from '../lib/errors.js'
 import {renderPlain} from '../lib/text/render.js'
 
@@ -133,5 +133,18 @@ export default class Review extends BaseCommand<typeof Review> {
       process.stdout.write(`${s.yellow('skipped')} ${id}: ${renderPlain(error.message)}\n`)
       return 'skipped'
     }
+  }
+
+  // The exit codes for --help (exitCodesHelp, base-command.ts), under the description.
+  static {
+    this.description = [
+      this.description,
+      '',
+      exitCodesHelp([
+        '0 the queue was walked through (or left with q)',
+        '2 usage error, or standard input or output is not a terminal',
+        '130 Ctrl-C stopped the review (the decisions already sent stand)',
+      ]),
+    ].join('\n')
   }
 }

@@ -3,7 +3,7 @@ import {constants as osConstants} from 'node:os'
 
 import type {ConfigOverrides} from '../lib/config.js'
 
-import {BaseCommand, policyFlags, storeFlags} from '../base-command.js'
+import {BaseCommand, exitCodesHelp, policyFlags, storeFlags} from '../base-command.js'
 
 export default class Serve extends BaseCommand<typeof Serve> {
   static override description =
@@ -85,5 +85,22 @@ once.`
 
       for (const s of signals) process.on(s, stop)
     })
+  }
+
+  // The exit codes for --help (exitCodesHelp, base-command.ts), under the description.
+  static {
+    this.description = [
+      this.description,
+      '',
+      exitCodesHelp(
+        [
+          '0 stopped cleanly (SIGTERM, SIGINT or SIGHUP)',
+          '1 could not start (the port is taken …) or failed fatally',
+          '2 configuration error (a bad flag, an invalid policy file, a path that cannot be used)',
+          '129 to 143: a second signal stopped it at once (128 + the signal number)',
+        ],
+        {daemon: false},
+      ),
+    ].join('\n')
   }
 }

@@ -12,8 +12,8 @@
  * is alive, and the daemon.json it points to belongs to this user and names the same pid and
  * address. Entries whose daemon is gone are removed as they are found.
  */
-import {createHash} from 'node:crypto'
 import {lstat, mkdir, readdir, readFile, rm} from 'node:fs/promises'
+import {createRequire} from 'node:module'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
@@ -38,6 +38,8 @@ export function registryDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The entry's file name for a runtime directory (its real path): the same runtime, the same file. */
 export function entryFile(runtimeDir: string): string {
+  // node:crypto when needed (the daemon registering): loading it costs a CLI command 15–45 ms (issue 13).
+  const {createHash} = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')
   return `${createHash('sha256').update(runtimeDir).digest('hex').slice(0, 32)}.json`
 }
 

@@ -3,8 +3,8 @@
  * daemon creates on first start unless the environment provides them. Tokens are compared in
  * constant time and are only ever shown as a short fingerprint.
  */
-import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
 import {chmod, open, readFile, stat} from 'node:fs/promises'
+import {createRequire} from 'node:module'
 import {join} from 'node:path'
 
 import type {Logger} from './logger.js'
@@ -23,13 +23,24 @@ export interface Tokens {
   operator: string
 }
 
+/**
+ * node:crypto, loaded when first used: it costs 15–45 ms to load, and a one-shot CLI command only reads
+ * a token file (issue 13, speed); the daemon and token rotation hash and generate.
+ */
+type Crypto = typeof import('node:crypto')
+let crypto: Crypto | undefined
+const nodeCrypto = (): Crypto => {
+  crypto ??= createRequire(import.meta.url)('node:crypto') as Crypto
+  return crypto
+}
+
 export function generateToken(): string {
-  return randomBytes(32).toString('base64url')
+  return nodeCrypto().randomBytes(32).toString('base64url')
 }
 
 /** Short, stable, non-reversible name for a token, for audit lines and logs. */
 export function fingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 8)
+  return nodeCrypto().createHash('sha256').update(token).digest('hex').slice(0, 8)
 }
 
 export function tokenPath(runtimeDir: string, role: Role): string {
@@ -37,12 +48,12 @@ export function tokenPath(runtimeDir: string, role: Role): string {
 }
 
 function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest()
+  return nodeCrypto().createHash('sha256').update(s).digest()
 }
 
 /** Constant-time equality that also hides the length of the expected token. */
 export function tokensEqual(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected))
+  return nodeCrypto().timingSafeEqual(digest(given), digest(expected))
 }
 
 /** Reads a token file; undefined when absent. */

@@ -5,7 +5,7 @@ import type {AuditStats} from '../../lib/audit/stats.js'
 import type {ConfigOverrides} from '../../lib/config.js'
 import type {HubHistory} from '../../lib/stores/history.js'
 
-import {BaseCommand, storeFlags} from '../../base-command.js'
+import {BaseCommand, exitCodesHelp, storeFlags} from '../../base-command.js'
 import {AUDIT_CLIENTS, AUDIT_EVENTS} from '../../lib/audit/entry.js'
 import {auditTsMs, displayZone, formatTime, parseTimeRange, type Zone, zoneLabel} from '../../lib/audit/time-range.js'
 import {HubError} from '../../lib/errors.js'
@@ -306,5 +306,17 @@ export default class Audit extends BaseCommand<typeof Audit> {
       process.stderr.write(
         `${this.style.yellow('warning:')} skipped ${plural(n, 'unparseable line', 'unparseable lines')}\n`,
       )
+  }
+
+  // The exit codes for --help (exitCodesHelp, base-command.ts), under the description.
+  static {
+    this.description = [
+      this.description,
+      '',
+      exitCodesHelp(
+        ['0 done (also when nothing matches)', '1 the log could not be read, or the team database is unavailable'],
+        {daemon: false},
+      ),
+    ].join('\n')
   }
 }

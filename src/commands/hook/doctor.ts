@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../../base-command.js'
 import {EXIT} from '../../lib/errors.js'
 import {HOOK_AGENTS} from '../../lib/hooks/names.js'
 
@@ -35,5 +35,14 @@ readable and accepted. Prints ✓ or ✗ per check with what to do; exits ${EXIT
     }
 
     if (!report.ok) this.exit(EXIT.unhealthy)
+  }
+
+  // The exit codes for --help (exitCodesHelp, base-command.ts), under the description.
+  static {
+    this.description = [
+      this.description,
+      '',
+      exitCodesHelp(['0 every check passed', '7 something is wrong (each ✗ says what to do)'], {daemon: false}),
+    ].join('\n')
   }
 }

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../../base-command.js'
 import {HOOK_AGENTS} from '../../lib/hooks/names.js'
 
 export default class Hook extends BaseCommand<typeof Hook> {
@@ -52,5 +52,20 @@ events report the agent's outcome (command_executed_by_agent). Uses the agent to
       deadlineS: this.flags.deadline ?? deadlineFor(agent),
       stdin: process.stdin,
     })
+  }
+
+  // The exit codes for --help (exitCodesHelp, base-command.ts), under the description.
+  static {
+    this.description = [
+      this.description,
+      '',
+      exitCodesHelp(
+        [
+          "0 answered in the agent's format (allow or deny, also when the daemon cannot be reached)",
+          "2 refused: the input was not the agent's hook JSON, or the hook could not start (exit 2 blocks)",
+        ],
+        {daemon: false},
+      ),
+    ].join('\n')
   }
 }

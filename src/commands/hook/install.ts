@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../../base-command.js'
 import {HOOK_AGENTS} from '../../lib/hooks/names.js'
 
 export default class HookInstall extends BaseCommand<typeof HookInstall> {
@@ -45,5 +45,12 @@ directory, so they work from any directory.`
     })
     if (this.jsonMode) this.printJson(result)
     else process.stdout.write(result.text)
+  }
+
+  // The exit codes for --help (exitCodesHelp, base-command.ts), under the description.
+  static {
+    this.description = [this.description, '', exitCodesHelp(['0 installed (or already there)'], {daemon: false})].join(
+      '\n',
+    )
   }
 }

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../../base-command.js'
 import {HOOK_AGENTS} from '../../lib/hooks/names.js'
 
 export default class HookUninstall extends BaseCommand<typeof HookUninstall> {
@@ -33,5 +33,12 @@ export default class HookUninstall extends BaseCommand<typeof HookUninstall> {
     })
     if (this.jsonMode) this.printJson(result)
     else process.stdout.write(result.text)
+  }
+
+  // The exit codes for --help (exitCodesHelp, base-command.ts), under the description.
+  static {
+    this.description = [this.description, '', exitCodesHelp(['0 removed (or none was there)'], {daemon: false})].join(
+      '\n',
+    )
   }
 }

@@ -3,12 +3,12 @@ import {Args, Flags} from '@oclif/core'
 import type {ConfigOverrides} from '../../lib/config.js'
 import type {Actor, RunRecord} from '../../lib/records.js'
 
-import {BaseCommand, storeFlags} from '../../base-command.js'
+import {BaseCommand, exitCodesHelp, storeFlags} from '../../base-command.js'
 import {auditTsMs, displayZone, formatTime, zoneLabel} from '../../lib/audit/time-range.js'
 import {HubError} from '../../lib/errors.js'
 import {assertId} from '../../lib/ids.js'
 import {openHistory} from '../../lib/stores/open.js'
-import {formatAge} from '../../lib/terminal.js'
+import {escapeControl, formatAge} from '../../lib/terminal.js'
 import {formatDuration} from '../../lib/text/duration.js'
 
 function bytes(n: unknown): string {
@@ -22,6 +22,21 @@ function yesNo(v: unknown): string {
   return v === true ? 'yes' : v === false ? 'no' : '-'
 }
 
+/** A field's value for the terminal: escaped, '-' when absent. */
+function shown(v: unknown): string {
+  return v === null || v === undefined || v === '' ? '-' : escapeControl(String(v))
+}
+
+function policyLine(p: RunRecord['policy'] | undefined): string {
+  if (!p || typeof p !== 'object') return '-'
+  return `${shown(p.decision)}${p.rule ? ` (rule ${shown(p.rule)})` : ''}${p.reason ? `: ${shown(p.reason)}` : ''}`
+}
+
+/** Which integration asked, and who ran the command: hub, or the agent itself after hub's allow. */
+function ranBy(r: RunRecord): string {
+  return r.executor && r.executor !== 'hub' ? `${shown(r.executor)} (the agent ran it)` : 'hub'
+}
+
 function actor(a: Actor | null | undefined): string {
   if (!a || typeof a !== 'object') return '-'
   return `${String(a.role)} (token ${String(a.token)})`
@@ -31,8 +46,14 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
   static override args = {
     run_id: Args.string({description: 'The run id (YYYYMMDD_HHMMSS_<8 hex>), as `hub runs` lists it.', required: true}),
   }
-  static override description =
-    'Reads runtime/runs/<run_id>/record.json directly (no daemon needed): the runtime of the current directory, else the one of the daemon registered by this user; or the team database with --store. Control characters in the command and the output are shown escaped, so nothing a command printed can move the cursor or hide text. Times are UTC, or local with --local or when TZ is set.\nExit codes: 0 shown, 2 usage or configuration error, 4 no such run (or not a run id).'
+  static override description = [
+    'Reads runtime/runs/<run_id>/record.json directly (no daemon needed): the runtime of the current ' +
+      'directory, else the one of the daemon registered by this user; or the team database with --store. ' +
+      'Control characters in the command and the output are shown escaped, so nothing a command printed can ' +
+      'move the cursor or hide text. Times are UTC, or local with --local or when TZ is set.',
+    '',
+    exitCodesHelp(['0 shown', '4 no such run (or not a run id)'], {daemon: false}),
+  ].join('\n')
   static override examples = [
     '<%= config.bin %> runs show 20250115_143122_e5f6a7b8',
     '<%= config.bin %> runs show 20250115_143122_e5f6a7b8 --json',
@@ -77,7 +98,6 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
 
   private printRecord(r: RunRecord): void {
     const s = this.style
-    const safe = (v: unknown): string => (v === null || v === undefined || v === '' ? '-' : this.safe(String(v)))
     let exit = r.exit_code === null || r.exit_code === undefined ? '-' : String(r.exit_code)
     const failed = r.exit_code !== 0 || r.timed_out === true || r.interrupted === true
     if (failed) exit = s.red(exit)
@@ -85,41 +105,39 @@ export default class RunsShow extends BaseCommand<typeof RunsShow> {
     const zone = displayZone(this.flags.local)
     const at = (ms: number): string => `${formatTime(ms, zone)} ${zoneLabel(zone, new Date(ms))}`
     const finishedMs = auditTsMs(r.finished_at)
-    const stream = (kept: unknown, seen: unknown, truncated: unknown): string =>
-      truncated === true
-        ? s.yellow(
-            `truncated: kept ${bytes(typeof kept === 'string' ? Buffer.byteLength(kept) : undefined)} of ${bytes(seen)}`,
-          )
-        : `${bytes(seen)}`
-    const policy =
-      r.policy && typeof r.policy === 'object'
-        ? `${safe(r.policy.decision)}${r.policy.rule ? ` (rule ${safe(r.policy.rule)})` : ''}${r.policy.reason ? `: ${safe(r.policy.reason)}` : ''}`
-        : '-'
+    const stream = (kept: unknown, seen: unknown, truncated: unknown): string => {
+      if (truncated !== true) return bytes(seen)
+      const keptBytes = typeof kept === 'string' ? Buffer.byteLength(kept) : undefined
+      return s.yellow(`truncated: kept ${bytes(keptBytes)} of ${bytes(seen)}`)
+    }
+
     const fields: Array<[string, string]> = [
-      ['command', safe(r.command)],
-      ['cwd', safe(r.cwd)],
+      ['command', shown(r.command)],
+      ['cwd', shown(r.cwd)],
       ['exit code', exit],
       ['duration', formatDuration(r.duration_ms)],
       [
         'started',
         started && !Number.isNaN(started.getTime())
           ? `${at(started.getTime())} (${formatAge(started)})`
-          : safe(r.started_at),
+          : shown(r.started_at),
       ],
-      ['finished', Number.isNaN(finishedMs) ? safe(r.finished_at) : at(finishedMs)],
+      ['finished', Number.isNaN(finishedMs) ? shown(r.finished_at) : at(finishedMs)],
       ['timed out', r.timed_out === true ? s.red('yes') : yesNo(r.timed_out)],
       ['interrupted', r.interrupted === true ? s.red('yes') : yesNo(r.interrupted)],
       ['stdout', stream(r.stdout, r.stdout_bytes, r.stdout_truncated)],
       ['stderr', stream(r.stderr, r.stderr_bytes, r.stderr_truncated)],
       ['peak RSS', typeof r.peak_rss_mb === 'number' ? `${r.peak_rss_mb} MB` : '-'],
       ['CPU', typeof r.cpu_ms === 'number' ? `${r.cpu_ms} ms` : '-'],
-      ['pending id', safe(r.pending_id)],
-      ['approved by', safe(actor(r.approved_by))],
-      ['policy', policy],
-      ['note', safe(r.note)],
+      ['client', shown(r.client ?? 'http')],
+      ['run by', ranBy(r)],
+      ['pending id', shown(r.pending_id)],
+      ['approved by', shown(actor(r.approved_by))],
+      ['policy', policyLine(r.policy)],
+      ['note', shown(r.note)],
     ]
     const width = Math.max(...fields.map(([k]) => k.length))
-    const out: string[] = [`${s.bold('Run')} ${safe(r.run_id)}`]
+    const out: string[] = [`${s.bold('Run')} ${shown(r.run_id)}`]
     for (const [k, v] of fields) out.push(`  ${s.dim(k.padEnd(width))}  ${v}`)
     for (const [name, text] of [
       ['stdout', r.stdout],

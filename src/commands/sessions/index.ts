@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../../base-command.js'
 import {formatAge, formatIn, renderTable} from '../../lib/terminal.js'
 
 export interface SessionRow {
@@ -15,8 +15,12 @@ export interface SessionRow {
 }
 
 export default class Sessions extends BaseCommand<typeof Sessions> {
-  static override description =
-    'Console sessions live in the daemon (a restart ends them all) and end after 12 hours, or 2 hours unused, or when the operator token is rotated.'
+  static override description = [
+    'Console sessions live in the daemon (a restart ends them all) and end after 12 hours, or 2 hours unused, ' +
+      'or when the operator token is rotated.',
+    '',
+    exitCodesHelp(['0 listed (also when there are none)']),
+  ].join('\n')
   static override examples = ['<%= config.bin %> sessions', '<%= config.bin %> sessions --json']
   static override flags = {
     base: Flags.string({description: 'Daemon URL [env: AGENT_HUB_BASE].'}),

@@ -1,12 +1,17 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../../base-command.js'
 import {HubError} from '../../lib/errors.js'
 
 export default class SessionsRevoke extends BaseCommand<typeof SessionsRevoke> {
   static override args = {
     id: Args.string({description: 'The session id (from hub sessions).'}),
   }
+  static override description = [
+    'Ends the session named (its browser must sign in again with hub open), or every session with --all.',
+    '',
+    exitCodesHelp(['0 ended', '4 no console session has that id (see hub sessions)']),
+  ].join('\n')
   static override examples = [
     '<%= config.bin %> sessions revoke 3f9a0c12be47',
     '<%= config.bin %> sessions revoke --all',

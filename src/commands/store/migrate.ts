@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../../base-command.js'
 import {HubError} from '../../lib/errors.js'
 
 export default class StoreMigrate extends BaseCommand<typeof StoreMigrate> {
@@ -44,5 +44,14 @@ export default class StoreMigrate extends BaseCommand<typeof StoreMigrate> {
         s.dim('Start the daemon with --store (or AGENT_HUB_STORE); copy runtime/audit.key to the other hosts.'),
       ].join('\n') + '\n',
     )
+  }
+
+  // The exit codes for --help (exitCodesHelp, base-command.ts), under the description.
+  static {
+    this.description = [
+      this.description,
+      '',
+      exitCodesHelp(['0 copied', '1 the database could not be reached or written'], {daemon: false}),
+    ].join('\n')
   }
 }

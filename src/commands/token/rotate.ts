@@ -1,13 +1,25 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, exitCodesHelp} from '../../base-command.js'
 import {HubError, isHubError} from '../../lib/errors.js'
 
 export default class TokenRotate extends BaseCommand<typeof TokenRotate> {
-  static override description = `With a daemon running, asks it (operator token) to write a new token file and refuse the old
-token from then on; the rotation is audited as token_rotated with short fingerprints, never the tokens.
-With no daemon running, rewrites the token file directly. Tokens given by environment variables cannot
-be rotated here: change the variable and restart.`
+  static override description = [
+    'With a daemon running, asks it (operator token) to write a new token file and refuse the old token from ' +
+      'then on; the rotation is audited as token_rotated with short fingerprints, never the tokens. With no ' +
+      'daemon running, rewrites the token file directly. Tokens given by environment variables cannot be ' +
+      'rotated here: change the variable and restart.',
+    '',
+    exitCodesHelp(
+      [
+        '0 rotated (by the daemon, or in the file when none runs)',
+        '2 usage or configuration error (the token comes from an environment variable, a --root that is a file)',
+        '6 the running daemon refused the operator token',
+      ],
+      // No daemon is not an error here: the token file is rewritten directly.
+      {daemon: false},
+    ),
+  ].join('\n')
   static override examples = ['<%= config.bin %> token rotate --agent', '<%= config.bin %> token rotate --operator']
   static override flags = {
     agent: Flags.boolean({description: 'Rotate the agent token (the default).', exclusive: ['operator']}),
@@ -28,8 +40,9 @@ be rotated here: change the variable and restart.`
     }
 
     if (this.jsonMode) return this.printJson(result)
+    const refused = result.daemon ? ' The old token is refused from now on.' : ''
     process.stdout.write(
-      `Rotated the ${role} token (now ${result.fingerprint}); it is in ${this.safe(result.file)}.${result.daemon ? ' The old token is refused from now on.' : ''}\n`,
+      `Rotated the ${role} token (now ${result.fingerprint}); it is in ${this.safe(result.file)}.${refused}\n`,
     )
   }
 
