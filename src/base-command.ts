@@ -1,5 +1,3 @@
-import type {ChalkInstance} from 'chalk'
-
 /**
  * The one base class of every `hub` command: common flags, configuration, the daemon client with
  * the right token found by itself, `--json` output, and the mapping from errors to exit codes
@@ -8,6 +6,7 @@ import type {ChalkInstance} from 'chalk'
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {HubClient} from './lib/client.js'
+import type {Style} from './lib/text/style.js'
 import type {Role} from './lib/tokens.js'
 
 import {type ConfigOverrides, type HubConfig, resolveConfig} from './lib/config.js'
@@ -80,7 +79,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected args!: BaseArgs<T>
   protected flags!: BaseFlags<T>
   private cachedConfig: HubConfig | undefined
-  private cachedStyle: ChalkInstance | undefined
+  private cachedStyle: Style | undefined
   private clients: HubClient[] = []
   /** Set once the runtime was located (current directory, else the user's daemon registry). */
   private located = false
@@ -96,7 +95,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return parsed ?? this.argv.includes('--json')
   }
 
-  protected get style(): ChalkInstance {
+  protected get style(): Style {
     this.cachedStyle ??= createStyle(!this.jsonMode && colorEnabled())
     return this.cachedStyle
   }

@@ -4,8 +4,9 @@
  */
 import type TableType from 'cli-table3'
 
-import {Chalk, type ChalkInstance} from 'chalk'
 import {createRequire} from 'node:module'
+
+import type {Style} from './text/style.js'
 
 import {escapeControl} from './terminal-escape.js'
 
@@ -29,9 +30,7 @@ export function colorEnabled(
   return stream.isTTY === true && env.TERM !== 'dumb'
 }
 
-export function createStyle(enabled: boolean): ChalkInstance {
-  return new Chalk({level: enabled ? 1 : 0})
-}
+export {createStyle, type Style} from './text/style.js'
 
 /** Cuts to `max` characters (after escaping, so an escape is never split), marking the cut. */
 export function clip(text: string, max: number): string {
@@ -44,7 +43,7 @@ export interface TableOptions {
   alignRight?: number[]
   head: string[]
   rows: Array<Array<null | number | string | undefined>>
-  style: ChalkInstance
+  style: Style
 }
 
 /**

@@ -7,7 +7,7 @@ import {clip, type createStyle} from '../terminal.js'
 import {formatDuration} from '../text/duration.js'
 import {auditTsMs, formatTime, type Zone} from './time-range.js'
 
-type ChalkInstance = ReturnType<typeof createStyle>
+type Style = ReturnType<typeof createStyle>
 
 /** The event type an audit line is announced as on /events: the seed's `run_finished` for an execution. */
 export function eventTypeOf(auditEvent: string): string {
@@ -27,7 +27,7 @@ function runBy(data: Record<string, unknown>): string {
 }
 
 /** Which integration asked (claude-code, codex, cursor, gemini, mcp); plain API clients are the default, unnamed. */
-function clientTag(data: Record<string, unknown>, style: ChalkInstance): string {
+function clientTag(data: Record<string, unknown>, style: Style): string {
   return typeof data.client === 'string' && data.client !== 'http' ? style.magenta(`[${clip(data.client, 20)}]`) : ''
 }
 
@@ -37,7 +37,7 @@ function timeOfDay(ts: unknown, zone: Zone): string {
   return formatTime(Number.isNaN(at) ? Date.now() : at, zone).slice(11)
 }
 
-export function formatEventLine(type: string, data: Record<string, unknown>, style: ChalkInstance, zone: Zone): string {
+export function formatEventLine(type: string, data: Record<string, unknown>, style: Style, zone: Zone): string {
   const ts = timeOfDay(data.ts, zone)
   const id = String(data.run_id ?? data.pending_id ?? '')
   const command = typeof data.command === 'string' ? clip(data.command, 80) : ''

@@ -14,10 +14,10 @@ import type {AuditLine} from '../audit/entry.js'
 import {auditTsMs, formatTime, type Zone, zoneLabel} from '../audit/time-range.js'
 import {createStyle, escapeControl, formatMs} from '../terminal.js'
 
-type ChalkInstance = ReturnType<typeof createStyle>
+type Style = ReturnType<typeof createStyle>
 
 export interface AuditTableOptions {
-  style: ChalkInstance
+  style: Style
   /** Terminal width in columns; undefined (not a terminal) means nothing is wrapped. */
   width: number | undefined
   zone: Zone
@@ -94,7 +94,7 @@ export function auditTableHeader(opts: AuditTableOptions): string {
   return opts.style.bold(head.trimEnd())
 }
 
-function colourEvent(entry: AuditLine, cell: string, s: ChalkInstance): string {
+function colourEvent(entry: AuditLine, cell: string, s: Style): string {
   switch (entry.event) {
     case 'command_blocked':
     case 'command_denied': {

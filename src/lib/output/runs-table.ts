@@ -1,3 +1,4 @@
+import type {RunRecord} from '../records.js'
 /**
  * The `hub runs` table (issues 13 and 14): the seed's columns, plus a Client column once any run came
  * through an integration (a hook, MCP) rather than the plain API, as in the pending table. The command
@@ -5,9 +6,7 @@
  * On a narrow terminal the optional columns go first (Client, then Age, then Started) so that the
  * command keeps a readable width; `--json` and `hub runs show` have everything.
  */
-import type {ChalkInstance} from 'chalk'
-
-import type {RunRecord} from '../records.js'
+import type {Style} from '../text/style.js'
 
 import {formatTime, type Zone, zoneLabel} from '../audit/time-range.js'
 import {isFailedRun} from '../stores/history.js'
@@ -18,7 +17,7 @@ import {type Column, displayWidth, fitCell, flexWidths, layoutTable} from '../te
 
 export interface RunsTableOptions {
   now?: Date
-  style: ChalkInstance
+  style: Style
   /** Terminal columns; undefined (not a terminal, no $COLUMNS) means nothing is cut or left out. */
   width: number | undefined
   zone: Zone

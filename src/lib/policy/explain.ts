@@ -4,8 +4,7 @@
  * in a command can move the cursor or hide text on the operator's terminal.
  */
 
-import type {ChalkInstance} from 'chalk'
-
+import type {Style} from '../text/style.js'
 import type {SelfTestResult} from './self-test.js'
 import type {Decision, PolicyContext, Verdict} from './types.js'
 
@@ -15,16 +14,13 @@ import {isWithin} from './paths.js'
 
 const safe = (text: string): string => escapeControl(text)
 
-function paint(style: ChalkInstance, decision: Decision, text: string): string {
+function paint(style: Style, decision: Decision, text: string): string {
   if (decision === 'deny') return style.red.bold(text)
   if (decision === 'ask') return style.yellow.bold(text)
   return style.green.bold(text)
 }
 
-export function formatVerdict(
-  verdict: Verdict,
-  opts: {ctx: PolicyContext; strict: boolean; style: ChalkInstance},
-): string {
+export function formatVerdict(verdict: Verdict, opts: {ctx: PolicyContext; strict: boolean; style: Style}): string {
   const {style, ctx} = opts
   const lines: string[] = []
   lines.push(
@@ -66,7 +62,7 @@ export function formatVerdict(
   return lines.join('\n')
 }
 
-export function formatSelfTest(result: SelfTestResult, style: ChalkInstance): string {
+export function formatSelfTest(result: SelfTestResult, style: Style): string {
   const lines: string[] = []
   for (const f of result.failures) {
     const what = f.kind === 'example' ? `example of ${f.rule}` : f.kind === 'corpus' ? 'corpus' : `${f.kind} battery`

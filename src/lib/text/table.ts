@@ -17,7 +17,7 @@ const WIDE = new RegExp(
     ']',
   'u',
 )
-// ANSI colour sequences are added by us (chalk) around whole cells; they take no columns.
+// ANSI colour sequences are added by us (text/style.ts) around whole cells; they take no columns.
 // eslint-disable-next-line no-control-regex -- matching ESC is the point
 const ANSI = /\u001B\[[0-9;]*m/g
 
