@@ -11,6 +11,7 @@ import {credentialsPack} from './credentials/index.js'
 import {destructivePack} from './destructive.js'
 import {engineRules} from './engine.js'
 import {forensicsPack} from './forensics.js'
+import {keysAndDnsRules} from './keys-and-dns.js'
 import {machineRules} from './machines.js'
 import {moveRules} from './moves.js'
 import {packageRules} from './packages.js'
@@ -73,14 +74,14 @@ export const BUILTIN_PACKS: readonly Pack[] = [
     description:
       'remote shells, listeners, uploads and exfiltration, force pushes; downloads, git push and cloud CLIs are asked',
     optional: true,
-    rules: remotePack,
+    rules: [...remotePack, ...keysAndDnsRules.filter((r) => r.pack === 'remote')],
   },
   {
     name: 'system',
     description:
       'privilege escalation, services, scheduled jobs, users, firewall, mounts, kernel, packages, system paths',
     optional: true,
-    rules: systemPack,
+    rules: [...systemPack, ...keysAndDnsRules.filter((r) => r.pack === 'system')],
   },
   {
     name: 'powershell',

@@ -15,7 +15,13 @@ export const moveAway = commandRule({
   reason: 'moves the home directory, the root or a directory holding the workspace somewhere else',
   programs: ['mv'],
   examples: {
-    match: ['mv ~ /tmp/old-home', 'mv $HOME /var/tmp/', 'mv / /x', 'mv {workspace} /tmp/old-workspace', 'mv -f ~/ ~/../x'],
+    match: [
+      'mv ~ /tmp/old-home',
+      'mv $HOME /var/tmp/',
+      'mv / /x',
+      'mv {workspace} /tmp/old-workspace',
+      'mv -f ~/ ~/../x',
+    ],
     not_match: ['mv ~/notes.txt ~/archive/', 'mv a.txt b.txt', 'mv ./build /tmp/old-build'],
   },
   check(cmd, env) {
