@@ -192,7 +192,7 @@ export const EVASION_BATTERY: readonly BatteryCase[] = [
   // System modification.
   ...deny(
     'system',
-    'sudo ls',
+    'sudo make install',
     'su -',
     'pkexec bash',
     'sudo -i',

@@ -6,10 +6,11 @@
 import {type Analyser} from './analyser.js'
 import {type Cmd, type CodeSource, programFamily} from './command.js'
 import {inlineCode, interpreterOf, interpreterReadsStdin} from './effects.js'
+import {filesRun} from './files-run.js'
 import {analyseInline, type Language, languageOf} from './inline-code.js'
 import {subCommand} from './normalise.js'
 import {type OptionSpec, parseOptions} from './options.js'
-import {producedText, stdinTexts, visibleProducers} from './pipe-text.js'
+import {producedText, redirectedTexts, stdinTexts, visibleProducers} from './pipe-text.js'
 import {decodeEncodedCommand} from './powershell.js'
 import {literalWord, shellQuote, type Word, wordFromUnits} from './words.js'
 import {joinWords, SHELLS} from './wrappers.js'
@@ -56,6 +57,8 @@ function interpreterCode(cmd: Cmd, an: Analyser): void {
         if (r.heredoc) texts.push(r.heredoc.body)
         else if (r.op === '<<<' && r.target?.static) texts.push(r.target.value)
       }
+
+      texts.push(...redirectedTexts(cmd, an))
 
       for (const p of visibleProducers(an.pipeProducers(cmd.raw), an)) {
         const text = producedText(p)
@@ -115,6 +118,7 @@ function perlInPlace(cmd: Cmd, code: Word, an: Analyser): void {
 export function carry(cmd: Cmd, an: Analyser): void {
   const {name} = cmd
   interpreterCode(cmd, an)
+  filesRun(cmd, an)
   const head = cmd.programWord
   if (head !== null && head.static && head.value.includes('/')) {
     const text = an.fileContent(head, cmd.cwds)

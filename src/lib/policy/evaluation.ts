@@ -89,6 +89,14 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
     }
 
     this.followEffects(cmd)
+    // `set -- rm -rf /; "$@"`: later `$1`, `$@` hold these words (null where built at run time).
+    if (cmd.name === 'set' && cmd.argv[0] === '--') {
+      this.positional = [
+        this.positional[0] ?? 'bash',
+        ...cmd.args.slice(1).map((w) => (w.static || isTildePath(w) ? w.value : null)),
+      ]
+    }
+
     return cmd
   }
 
@@ -442,4 +450,9 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
   private tooComplex(what: string): void {
     this.engineMatch(OVER_BUDGET, `too complex to analyse: ${what}; simplify or split it`)
   }
+}
+
+/** `~` or `~/literal`: home, already expanded by the shell where the word stands. */
+function isTildePath(w: Word): boolean {
+  return w.tilde && w.units.every((u) => u.dyn === undefined) && !w.glob
 }

@@ -9,9 +9,11 @@
  * none of them is asked about, never allowed.
  */
 
+import {canonical, deletesUnderHome, HOME, tclCommands} from './inline-canonical.js'
 import {shellQuote} from './words.js'
 
-export type Language = 'applescript' | 'awk' | 'lua' | 'node' | 'perl' | 'php' | 'python' | 'ruby'
+export type Language =
+  'applescript' | 'awk' | 'java' | 'lua' | 'node' | 'perl' | 'php' | 'python' | 'r' | 'ruby' | 'tcl'
 
 export interface InlineFindings {
   /** Why the code hides what it runs (code built at run time, an interactive shell), or null. */
@@ -135,8 +137,13 @@ function callArgs(code: string, at: number): Arg[] {
   return args
 }
 
-const text = (a: Arg | undefined): string =>
-  a === undefined ? DYNAMIC : a.kind === 'str' ? shellQuote(a.value) : a.kind === 'list' ? DYNAMIC : DYNAMIC
+function quoteValue(value: string): string {
+  if (!value.startsWith(HOME)) return shellQuote(value)
+  const rest = value.slice(HOME.length).replace(/^\/+/, '')
+  return rest === '' ? '~' : `~/${shellQuote(rest)}`
+}
+
+const text = (a: Arg | undefined): string => (a?.kind === 'str' ? quoteValue(a.value) : DYNAMIC)
 
 /** The shell command a call to run something stands for, or null when it is built at run time. */
 function commandLine(args: readonly Arg[]): null | string {
@@ -147,11 +154,11 @@ function commandLine(args: readonly Arg[]): null | string {
     const second = args[1]
     if (second?.kind === 'list') {
       if (second.values.includes(null)) return null
-      return [first.value, ...(second.values as string[])].map((v) => shellQuote(v)).join(' ')
+      return [first.value, ...(second.values as string[])].map((v) => quoteValue(v)).join(' ')
     }
 
     if (args.length > 1 && args.slice(1).every((a) => a.kind === 'str')) {
-      return args.map((a) => shellQuote((a as {value: string}).value)).join(' ')
+      return args.map((a) => quoteValue((a as {value: string}).value)).join(' ')
     }
 
     return first.value
@@ -159,7 +166,7 @@ function commandLine(args: readonly Arg[]): null | string {
 
   if (first.kind === 'list') {
     if (first.values.includes(null) || first.values.length === 0) return null
-    return (first.values as string[]).map((v) => shellQuote(v)).join(' ')
+    return (first.values as string[]).map((v) => quoteValue(v)).join(' ')
   }
 
   return null
@@ -184,6 +191,22 @@ const chmod: CallSpec['to'] = (a) => {
 }
 
 const copy: CallSpec['to'] = (a) => `cp -r -- ${text(a[0])} ${text(a[1])}`
+/** Python's `open(path, mode)`: a write for modes that write, a read otherwise. */
+const open: CallSpec['to'] = (a) => {
+  const mode = a[1]?.kind === 'str' ? a[1].value : 'r'
+  return /[wax+]/.test(mode) ? write(a) : read(a)
+}
+
+/** `new Deno.Command('rm', {args: ['-rf', '/']})`: the program and the literal `args` list. */
+const denoCommand: CallSpec['to'] = (a) => {
+  const [program, options] = a
+  if (program?.kind !== 'str') return null
+  if (options === undefined) return shellQuote(program.value)
+  const list = options.kind === 'other' ? /\bargs\s*:\s*\[([^\]]*)\]/.exec(options.text) : null
+  if (list === null) return null
+  const words = [...(list[1] ?? '').matchAll(/\s*(['"`])((?:(?!\1)[^\\])*)\1\s*(?:,|$)/g)].map((m) => m[2] ?? '')
+  return [program.value, ...words].map((v) => shellQuote(v)).join(' ')
+}
 
 /** Python, by call name (module prefixes optional where the name alone is distinctive). */
 const PYTHON: readonly CallSpec[] = [
@@ -199,6 +222,7 @@ const PYTHON: readonly CallSpec[] = [
       ),
   },
   {re: /\bshutil\.rmtree\s*(?=\()/g, to: rmrf},
+  {re: /(?<![\w.])(?:io\.)?open\s*(?=\()/g, to: open},
   {re: /\bos\.(?:remove|unlink)\s*(?=\()/g, to: rmf},
   {re: /\bos\.(?:rmdir|removedirs)\s*(?=\()/g, to: rmdir},
   {re: /\bshutil\.(?:copy|copy2|copytree|move)\s*(?=\()/g, to: copy},
@@ -209,9 +233,12 @@ const PYTHON: readonly CallSpec[] = [
 
 const NODE: readonly CallSpec[] = [
   {re: /\b(?:exec|execSync|spawn|spawnSync|execFile|execFileSync)\s*(?=\()/g, to: run},
-  {re: /\b(?:rmSync|rm|rmdirSync|rmdir)\s*(?=\()/g, to: rmrf},
+  {re: /\b(?:rmSync|rm|rmdirSync|rmdir|Deno\.removeSync|Deno\.remove)\s*(?=\()/g, to: rmrf},
+  {re: /\bnew\s+Deno\.Command\s*(?=\()/g, to: denoCommand},
+  {re: /\bBun\.\$(?=`)/g, to: run},
   {re: /\b(?:unlinkSync|unlink)\s*(?=\()/g, to: rmf},
   {re: /\b(?:writeFileSync|writeFile|appendFileSync|appendFile|createWriteStream)\s*(?=\()/g, to: write},
+  {re: /\bDeno\.writeTextFile(?:Sync)?\s*(?=\()/g, to: write},
   {re: /\b(?:readFileSync|readFile|createReadStream)\s*(?=\()/g, to: read},
   {re: /\b(?:copyFileSync|cpSync|renameSync)\s*(?=\()/g, to: copy},
   {re: /\bchmodSync\s*(?=\()/g, to: chmod},
@@ -226,7 +253,8 @@ const PERL: readonly CallSpec[] = [
 ]
 
 const RUBY: readonly CallSpec[] = [
-  {re: /\b(?:system|exec|spawn|IO\.popen|Open3\.\w+|Kernel\.system)\b(?=\s*[("'])/g, to: run},
+  // `sh` is Rake's (a Rakefile this request wrote is read as Ruby).
+  {re: /\b(?:system|exec|spawn|sh|IO\.popen|Open3\.\w+|Kernel\.system)\b(?=\s*[("'])/g, to: run},
   {re: /\bFileUtils\.(?:rm_rf|rm_r|remove_dir|remove_entry|remove_entry_secure)\b(?=\s*[("'])/g, to: rmrf},
   {re: /\b(?:FileUtils\.rm|FileUtils\.rm_f|File\.delete|File\.unlink)\b(?=\s*[("'])/g, to: rmf},
   {re: /\b(?:File\.write|IO\.write)\b(?=\s*[("'])/g, to: write},
@@ -248,6 +276,17 @@ const LUA: readonly CallSpec[] = [
 
 const AWK: readonly CallSpec[] = [{re: /\bsystem\s*(?=\()/g, to: run}]
 
+const R: readonly CallSpec[] = [
+  {re: /\b(?:system|system2|shell)\s*(?=\()/g, to: run},
+  {re: /\bunlink\s*(?=\()/g, to: rmrf},
+  {re: /\bfile\.remove\s*(?=\()/g, to: rmf},
+]
+
+const JAVA: readonly CallSpec[] = [
+  {re: /\.exec\s*(?=\()/g, to: run},
+  {re: /\bnew\s+ProcessBuilder\s*(?=\()/g, to: run},
+]
+
 /** AppleScript: `do shell script "…"`. */
 const OSASCRIPT: readonly CallSpec[] = [{re: /\bdo shell script\b/g, to: run}]
 
@@ -260,6 +299,10 @@ const CALLS: Readonly<Record<Language, readonly CallSpec[]>> = {
   lua: LUA,
   awk: AWK,
   applescript: OSASCRIPT,
+  r: R,
+  java: JAVA,
+  // Tcl's `exec` takes bare words: read by `tclCommands` below.
+  tcl: [],
 }
 
 /** Code that runs code or commands the engine cannot read. */
@@ -280,7 +323,10 @@ const HIDDEN: Readonly<Record<Language, ReadonlyArray<readonly [RegExp, string]>
     [/\bvm\.run\w*\s*\(|\brunInNewContext\s*\(/, 'runs JavaScript code built at run time (vm)'],
     [/\brequire\s*\(\s*[^'"`\s)]/, 'requires a module named at run time'],
     [/\bimport\s*\(\s*[^'"`\s)]/, 'imports a module named at run time'],
-    [/\bnet\.(?:connect|createConnection|Socket)\b|\bdgram\./, 'opens a network connection (net)'],
+    [
+      /\bnet\.(?:connect|createConnection|Socket)\b|\bdgram\.|\b(?:Deno|Bun)\.(?:connect|listen)\w*\s*\(/,
+      'opens a network connection (net)',
+    ],
     [/\bprocess\.binding\s*\(/, 'uses internal bindings'],
   ],
   perl: [
@@ -304,6 +350,12 @@ const HIDDEN: Readonly<Record<Language, ReadonlyArray<readonly [RegExp, string]>
   ],
   lua: [[/\b(?:loadstring|load|dofile)\s*\(/, 'runs Lua code built at run time']],
   applescript: [[/\bwith administrator privileges\b/, 'asks for administrator privileges']],
+  r: [[/\beval\s*\(\s*parse\s*\(/, 'runs R code built at run time (eval(parse()))']],
+  java: [[/\bSocket\s*\(/, 'opens a network connection (Socket)']],
+  tcl: [
+    [/\beval\b|\buplevel\b/, 'runs Tcl code built at run time (eval)'],
+    [/\bsocket\b/, 'opens a network connection (socket)'],
+  ],
   awk: [
     [/\|\s*getline|\|&/, 'reads the output of a command (| getline)'],
     [/\bprint[f]?\b[^;}]*\|\s*["$a-zA-Z]/, 'pipes output into a command'],
@@ -318,8 +370,10 @@ const DECODES = new RegExp(
   'i',
 )
 
-export function analyseInline(language: Language, code: string): InlineFindings {
-  const shell: string[] = []
+export function analyseInline(language: Language, source: string): InlineFindings {
+  const code = canonical(language, source)
+  const shell: string[] = language === 'tcl' ? tclCommands(code) : []
+  if (deletesUnderHome(language, code)) shell.push('rm -rf -- ~')
   let hidden: null | string = null
   for (const [re, why] of HIDDEN[language]) {
     if (re.test(code)) {
@@ -330,7 +384,8 @@ export function analyseInline(language: Language, code: string): InlineFindings 
 
   for (const spec of CALLS[language]) {
     // `exec(` is also a regular expression method: commands only when child_process is in play.
-    if (language === 'node' && spec.to === run && !/child_process|\bexecSync\b|\bspawnSync\b/.test(code)) continue
+    if (language === 'node' && spec.to === run && !/child_process|\bexecSync\b|\bspawnSync\b|\bBun\./.test(code))
+      continue
     spec.re.lastIndex = 0
     for (const m of code.matchAll(spec.re)) {
       const args = callArgs(code, (m.index ?? 0) + m[0].length)
@@ -376,6 +431,21 @@ export function languageOf(family: string): Language | null {
 
     case 'luajit': {
       return 'lua'
+    }
+
+    case 'rscript':
+    case 'r': {
+      return 'r'
+    }
+
+    case 'jshell': {
+      return 'java'
+    }
+
+    case 'tclsh':
+    case 'wish':
+    case 'expect': {
+      return 'tcl'
     }
 
     case 'osascript': {

@@ -14,7 +14,7 @@ import {type Analyser, type FileUse} from './analyser.js'
 import {carry, runCode} from './carried-code.js'
 import {type Cmd, type CodeSource, programName} from './command.js'
 import {producedText, visibleProducers} from './pipe-text.js'
-import {literalWord, type Word} from './words.js'
+import {pathWord, type Word} from './words.js'
 import {MAX_CANDIDATES, peelWrapper, withInput} from './wrappers.js'
 
 export type {Analyser, FileUse} from './analyser.js'
@@ -216,10 +216,14 @@ function opaqueName(
   // When the script itself says every value the name can take (`X=rm; $X`, `$(which rm)`), the
   // engine sees which programs run: each is judged (never allowed: the words stay dynamic).
   if (!complete) emit(raw, an, {...state, opaque: why, dynamic: true}, null, rest)
+  // `IFS=,; c="rm,-rf,/"; $c`: the script's own separators split the value as the shell will.
+  const ifs = an.values('IFS').join('')
+  const separators = ifs === '' ? /\s+/ : new RegExp(`[\\s${ifs.replaceAll(/[\]\\^-]/g, String.raw`\$&`)}]+`)
   for (const candidate of candidates) {
-    const split = candidate.split(/\s+/).filter((s) => s !== '')
+    const split = candidate.split(separators).filter((s) => s !== '')
     if (split.length === 0) continue
-    const words = [...split.map((s) => literalWord(s, {derived: true})), ...rest]
+    // A `~` in a value was home when it was stored (`set -- rm -rf ~`): read it so again.
+    const words = [...split.map((s) => pathWord(s)), ...rest]
     const note = complete ? undefined : `${why}; judged as \`${split[0]}\``
     peel(raw, an, words, {...state, opaque: note, dynamic: true}, guesses + 1)
   }
@@ -242,7 +246,8 @@ function nameCandidates(head: Word, an: Analyser): {complete: boolean; values: s
     return {values: out, complete: false}
   }
 
-  return wordCandidates(head, (name) => an.values(name))
+  // A variable the script never set may well be empty (`r${x}m` is rm): that possibility is judged too.
+  return wordCandidates(head, (name) => an.values(name), true)
 }
 
 /**
@@ -252,6 +257,7 @@ function nameCandidates(head: Word, an: Analyser): {complete: boolean; values: s
 export function wordCandidates(
   word: Word,
   values: (name: string) => readonly string[],
+  unsetIsEmpty = false,
 ): {complete: boolean; values: string[]} {
   let partial: string[] = ['']
   let complete = true
@@ -264,6 +270,7 @@ export function wordCandidates(
       // A default (`${X:-make}`) is only one possibility: the environment may set X.
       if (known.length === 0 && wellKnown.length === 0) complete = false
       options = [...known, ...(u.dyn.fallback === undefined ? [] : [u.dyn.fallback]), ...wellKnown]
+      if (options.length === 0 && unsetIsEmpty) options = ['']
     } else if (u.dyn.kind === 'cmd' && u.dyn.output !== undefined) options = [u.dyn.output]
     else return {values: [], complete: false}
     if (options.length === 0) return {values: [], complete: false}

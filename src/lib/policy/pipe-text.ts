@@ -14,6 +14,8 @@ export function stdinTexts(cmd: Cmd, an: Analyser): string[] {
     else if (r.op === '<<<' && r.target) out.push(r.target.value)
   }
 
+  out.push(...redirectedTexts(cmd, an))
+
   for (const producer of visibleProducers(an.pipeProducers(cmd.raw), an)) {
     const text = producedText(producer)
     if (text !== null) out.push(text)
@@ -95,6 +97,28 @@ export function teeText(cmd: Cmd, an: Pick<Analyser, 'pipeProducers'>): null | s
     const text = producedText(p)
     if (text === null) return null
     out += text
+  }
+
+  return out
+}
+
+/**
+ * What a `<` redirection feeds a command when the engine can see it: the output of a process
+ * substitution (`bash < <(echo …)`), or a file this same request wrote (`psql < drop.sql`).
+ */
+export function redirectedTexts(cmd: Cmd, an: Pick<Analyser, 'fileContent' | 'groupCommands'>): string[] {
+  const out: string[] = []
+  for (const r of cmd.raw.redirects) {
+    if (r.op !== '<' || r.target === null || (r.fd !== null && r.fd !== '0')) continue
+    if (r.target.procGroup === undefined) {
+      const text = an.fileContent(r.target, cmd.cwds)
+      if (typeof text === 'string') out.push(text)
+    } else {
+      for (const p of an.groupCommands(r.target.procGroup)) {
+        const text = producedText(p)
+        if (text !== null) out.push(text)
+      }
+    }
   }
 
   return out

@@ -109,6 +109,8 @@ export function collectUnits(node: SyntaxNode, src: string, walk: NestedWalker, 
 
     case 'simple_expansion':
     case 'expansion': {
+      // `${X:0:0}`, `${X:3:0}`, `${X%%*}`: empty whatever X holds, so nothing at all (`${PATH:0:0}rm` is rm).
+      if (/^\$\{[A-Za-z_]\w*(?::[^:}]*:\s*0+\s*|%%\*)\}$/.test(text())) return
       out.push({ch: text(), quoted: inQuotes, dyn: readExpansion(node, src, walk)})
       return
     }
@@ -199,7 +201,7 @@ function staticOutput(node: SyntaxNode, src: string): string | undefined {
 
   const [program, ...args] = words
   if (program === 'echo' && !args.some((a) => a.startsWith('-'))) return args.join(' ')
-  if (program === 'printf' && args.length === 1 && !/[%\\]/.test(args[0] as string)) return args[0]
+  if (program === 'printf' && args.length > 0 && !(args[0] as string).startsWith('-')) return printfOutput(args)
   // `$(which rm)`, `$(command -v rm)`, `$(type -P rm)`: the path of that program, judged as it.
   const named = args.filter((a) => !a.startsWith('-'))
   if (
@@ -210,4 +212,17 @@ function staticOutput(node: SyntaxNode, src: string): string | undefined {
     return named[0]
 
   return undefined
+}
+
+/** What `printf FORMAT ARGS…` prints for the plain conversions (`%s`, `%b`, `%d`), escapes decoded. */
+function printfOutput([format, ...rest]: readonly string[]): string | undefined {
+  let k = 0
+  let unknown = false
+  const out = (format ?? '').replaceAll(/%(.)/g, (_m, c: string) => {
+    if (c === '%') return '%'
+    if (!'sbdiu'.includes(c)) unknown = true
+    const arg = rest[k++] ?? ''
+    return c === 'b' ? decodeAnsiC(arg) : arg
+  })
+  return unknown ? undefined : decodeAnsiC(out)
 }

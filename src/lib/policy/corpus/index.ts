@@ -8,6 +8,7 @@ import {forensicsFamilies} from './forensics.js'
 import {harmlessFamilies} from './harmless/index.js'
 import {systemFamilies} from './system.js'
 import {type CorpusCase, type Family, fnv1a, isHeldOut} from './types.js'
+import {unseenFamilies} from './unseen.js'
 
 export type {CorpusCase, Expectation, Family} from './types.js'
 
@@ -16,6 +17,7 @@ export const FAMILIES: readonly Family[] = [
   ...forensicsFamilies,
   ...systemFamilies,
   ...evasionFamilies,
+  ...unseenFamilies,
   ...harmlessFamilies,
 ]
 

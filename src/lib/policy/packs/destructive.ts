@@ -198,6 +198,12 @@ const findDelete = commandRule({
 
 const DISK_TOOLS = new Set([
   'mkfs',
+  // macOS: newfs_msdos, newfs_hfs, newfs_apfs, newfs_exfat.
+  'newfs',
+  'newfs_msdos',
+  'newfs_hfs',
+  'newfs_apfs',
+  'newfs_exfat',
   'mke2fs',
   'mkswap',
   'mkdosfs',

@@ -22,6 +22,7 @@ const history = commandRule({
       'unset HISTFILE',
       'export HISTFILE=/dev/null',
       'HISTSIZE=0',
+      "export HISTIGNORE='*'",
       'set +o history',
       'history -d 5',
     ],
@@ -46,7 +47,9 @@ const history = commandRule({
     const hit = assigned.find(
       (x) =>
         (x.name === 'HISTFILE' && (x.value === '' || x.value === '/dev/null')) ||
-        (/^(?:HISTSIZE|HISTFILESIZE|SAVEHIST)$/.test(x.name) && /^0*$/.test(x.value)),
+        (/^(?:HISTSIZE|HISTFILESIZE|SAVEHIST)$/.test(x.name) && /^0*$/.test(x.value)) ||
+        // `HISTIGNORE='*'`: every command matches, so none is recorded.
+        (x.name === 'HISTIGNORE' && /(?:^|:)\*(?::|$)/.test(x.value)),
     )
     return hit ? `${hit.name}=${hit.value}: stops recording history` : null
   },
@@ -61,6 +64,7 @@ const securityOff = commandRule({
     match: [
       'journalctl --vacuum-time=1s',
       'journalctl --vacuum-size=1K',
+      'journalctl --rotate --vacuum-files=1',
       'auditctl -D',
       'auditctl -e 0',
       'setenforce 0',
@@ -76,8 +80,8 @@ const securityOff = commandRule({
     const a = cmd.argv
     switch (cmd.name) {
       case 'journalctl': {
-        const hit = a.find((v) => /^--vacuum-|^--flush$|^--rotate$/.test(v) && v !== '--flush')
-        return hit?.startsWith('--vacuum') ? `journalctl ${hit}: deletes system journal entries` : null
+        const hit = a.find((v) => v.startsWith('--vacuum-'))
+        return hit === undefined ? null : `journalctl ${hit}: deletes system journal entries`
       }
 
       case 'auditctl': {

@@ -36,6 +36,13 @@ export function gitCall(cmd: Cmd): GitCall | null {
 
 const has = (values: readonly string[], re: RegExp): boolean => values.some((v) => re.test(v))
 
+/** Pathspecs that reach the whole tree, a directory or many files (`.`, `:/`, `src/`, `*.ts`). */
+function wholeTree(paths: readonly string[]): boolean {
+  return paths.some(
+    (p) => /^(?:\.|\.\/|:\/?|\*|\.\.|\.\.\/.*|:\(top\).*)$/.test(p) || p.endsWith('/') || /[*?[]/.test(p),
+  )
+}
+
 /** What a git subcommand destroys, in words, or null. */
 function discardsWork(g: GitCall): null | string {
   const v = g.values
@@ -55,9 +62,9 @@ function discardsWork(g: GitCall): null | string {
 
     case 'checkout': {
       if (has(v, /^-[A-Za-z]*[bB]$|^--orphan$/)) return null
-      if (v.includes('--')) return 'git checkout -- <paths>: overwrites uncommitted changes in those files'
       if (has(v, /^-[A-Za-z]*f$|^--force$/)) return 'git checkout --force: throws away uncommitted changes'
-      if (v.some((a) => a === '.' || a === ':/' || a === '*')) return 'git checkout .: throws away uncommitted changes'
+      if (v.includes('--')) return 'git checkout -- <paths>: overwrites uncommitted changes in those files'
+      if (wholeTree(v)) return 'git checkout .: throws away every uncommitted change'
       return null
     }
 
@@ -67,6 +74,12 @@ function discardsWork(g: GitCall): null | string {
       if (staged && !worktree) return null
       return v.some((a) => !a.startsWith('-')) || has(v, /^--pathspec-from-file/)
         ? 'git restore: overwrites uncommitted changes in the working tree'
+        : null
+    }
+
+    case 'switch': {
+      return has(v, /^-[A-Za-z]*f$|^--force$|^--discard-changes$/)
+        ? `git switch ${v.find((a) => a.startsWith('-')) ?? ''}: throws away uncommitted changes`
         : null
     }
 

@@ -11,10 +11,15 @@ import {credentialsPack} from './credentials/index.js'
 import {destructivePack} from './destructive.js'
 import {engineRules} from './engine.js'
 import {forensicsPack} from './forensics.js'
+import {keysAndDnsRules} from './keys-and-dns.js'
+import {machineRules} from './machines.js'
+import {moveRules} from './moves.js'
+import {packageRules} from './packages.js'
 import {powershellPack} from './powershell/index.js'
 import {remotePack} from './remote.js'
 import {selfPack} from './self.js'
 import {systemPack} from './system/index.js'
+import {windowsCommandRules, windowsRules} from './windows.js'
 
 export interface Pack {
   readonly description: string
@@ -43,7 +48,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
       "deleting outside the workspace, disk tools, device writes, power, fork bombs, git's local history, " +
       'databases, infrastructure and containers',
     optional: true,
-    rules: destructivePack,
+    rules: [...destructivePack, ...machineRules, ...moveRules],
   },
   {
     name: 'forensics',
@@ -62,26 +67,26 @@ export const BUILTIN_PACKS: readonly Pack[] = [
     description:
       'decode-and-run, download-and-run, eval of built strings, inline interpreters, /dev/tcp, loader injection',
     optional: true,
-    rules: bypassPack,
+    rules: [...bypassPack, ...packageRules, ...windowsCommandRules],
   },
   {
     name: 'remote',
     description:
       'remote shells, listeners, uploads and exfiltration, force pushes; downloads, git push and cloud CLIs are asked',
     optional: true,
-    rules: remotePack,
+    rules: [...remotePack, ...keysAndDnsRules.filter((r) => r.pack === 'remote')],
   },
   {
     name: 'system',
     description:
       'privilege escalation, services, scheduled jobs, users, firewall, mounts, kernel, packages, system paths',
     optional: true,
-    rules: systemPack,
+    rules: [...systemPack, ...keysAndDnsRules.filter((r) => r.pack === 'system')],
   },
   {
     name: 'powershell',
     description: "the seed's PowerShell rules, as regular expressions over the raw text",
     optional: true,
-    rules: powershellPack,
+    rules: [...powershellPack, ...windowsRules],
   },
 ]

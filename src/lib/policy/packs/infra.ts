@@ -6,13 +6,13 @@
 import type {Cmd} from '../command.js'
 
 import {type CommandRule, commandRule} from '../rules.js'
+import {optionValue, verbsOf} from '../subcommands.js'
 
 const hasFlag = (a: readonly string[], re: RegExp): boolean => a.some((v) => re.test(v))
-const positional = (a: readonly string[]): string[] => a.filter((v) => !v.startsWith('-'))
 
 function iac(cmd: Cmd): null | string {
   const a = cmd.argv
-  const verbs = positional(a)
+  const verbs = verbsOf(cmd)
   switch (cmd.name) {
     case 'terraform':
     case 'tofu':
@@ -52,19 +52,22 @@ function iac(cmd: Cmd): null | string {
 const K8S_WIDE = new RegExp(
   String.raw`^(?:namespaces?|ns|pv|pvc|persistentvolumes?|persistentvolumeclaims?|` +
     String.raw`nodes?|no|crds?|customresourcedefinitions?|all|clusterroles?|` +
-    String.raw`clusterrolebindings?|storageclass(?:es)?|sc)(?:[/,].*)?$`,
+    String.raw`clusterrolebindings?|storageclass(?:es)?|sc|statefulsets?|sts|projects?)(?:[/,].*)?$`,
   'i',
 )
 
 function cluster(cmd: Cmd): null | string {
   const a = cmd.argv
-  const verbs = positional(a)
+  const verbs = verbsOf(cmd)
   switch (cmd.name) {
     case 'kubectl':
     case 'oc':
     case 'k': {
       const [verb, kind] = verbs
       if (verb === 'delete') {
+        const ns = optionValue(a, ['-n', '--namespace'])
+        if (ns !== undefined && /^(?:kube-system|kube-public|openshift-[\w-]+)$/.test(ns))
+          return `${cmd.name} delete in ${ns}: deletes the cluster's own components`
         if (kind !== undefined && K8S_WIDE.test(kind))
           return `${cmd.name} delete ${kind}: deletes it with everything in it`
         if (hasFlag(a, /^--all$|^-A$|^--all-namespaces$/))
@@ -115,20 +118,24 @@ function cluster(cmd: Cmd): null | string {
 }
 
 const CLOUD_DELETE = new RegExp(
-  String.raw`^(?:delete|destroy|terminate|remove|purge|rb|rm|deregister|disable|` +
+  String.raw`^(?:[\w-]+:)?(?:delete|destroy|terminate|remove|purge|rb|rm|deregister|disable|` +
     String.raw`wipe|reset|apps:destroy|addons:destroy|pg:reset|firestore:delete|` +
     String.raw`database:remove|hosting:disable)(?:[-:].*)?$`,
 )
 
+/** An AWS operation that deletes (`delete-table`, `batch-delete-image`, `schedule-key-deletion`). */
+const AWS_DELETE =
+  /^(?:delete|terminate|remove|deregister|purge|disable|destroy)-|^batch-delete-|-delete$|^schedule-key-deletion$/
+/** `delete`, `delete-batch`, `service-instance-delete`, and `storage rm`/`rb`. */
+const GENERIC_DELETE = /^(?:delete|destroy|terminate|purge|remove)(?:-[a-z-]+)?$|^(?:rm|rb)$|-(?:delete|destroy)$/
+
 function cloud(cmd: Cmd): null | string {
-  const a = cmd.argv
-  const verbs = positional(a)
+  const verbs = verbsOf(cmd)
   switch (cmd.name) {
     case 'aws': {
       const [service, op] = verbs
       if (service === 's3' && (op === 'rb' || op === 'rm')) return `aws s3 ${op}: deletes buckets or objects`
-      if (op !== undefined && /^(?:delete|terminate|remove|deregister|purge|disable)-/.test(op))
-        return `aws ${service} ${op}`
+      if (op !== undefined && AWS_DELETE.test(op)) return `aws ${service} ${op}: deletes cloud resources`
       return null
     }
 
@@ -139,7 +146,7 @@ function cloud(cmd: Cmd): null | string {
     case 'hcloud':
     case 'oci':
     case 'ibmcloud': {
-      const hit = verbs.find((v) => /^(?:delete|destroy|terminate|purge|remove)$/.test(v))
+      const hit = verbs.find((v) => GENERIC_DELETE.test(v))
       return hit ? `${cmd.name} ${verbs.slice(0, verbs.indexOf(hit) + 1).join(' ')}: deletes cloud resources` : null
     }
 
@@ -160,7 +167,9 @@ function cloud(cmd: Cmd): null | string {
     case 'netlify':
     case 'firebase':
     case 'railway':
-    case 'render': {
+    case 'render':
+    case 'wrangler':
+    case 'supabase': {
       const hit = verbs.find((v) => CLOUD_DELETE.test(v))
       return hit ? `${cmd.name} ${hit}: deletes a deployed app or its data` : null
     }
@@ -179,7 +188,7 @@ function cloud(cmd: Cmd): null | string {
 
 function containers(cmd: Cmd, substituted: boolean): null | string {
   const a = cmd.argv
-  const verbs = positional(a)
+  const verbs = verbsOf(cmd)
   const all = hasFlag(a, /^-[A-Za-z]*a[A-Za-z]*$|^--all$/)
   const volumes = hasFlag(a, /^--volumes$|^-[A-Za-z]*v[A-Za-z]*$/)
   const [v0, v1] = verbs
@@ -247,6 +256,8 @@ export const infrastructure = commandRule({
     'firebase',
     'railway',
     'render',
+    'wrangler',
+    'supabase',
     'docker',
     'podman',
     'nerdctl',

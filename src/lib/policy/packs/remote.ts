@@ -69,6 +69,14 @@ function connectVerdict(cmd: Cmd): Verdict {
       }
 
       const dest = a[parsed.rest]
+      // `ssh -T git@github.com`: the git host's greeting, an authentication test that opens no shell.
+      if (
+        cmd.name === 'ssh' &&
+        parsed.flags.has('-T') &&
+        a.length === parsed.rest + 1 &&
+        (dest?.value ?? '').startsWith('git@')
+      )
+        return null
       return dest ? firstRemote(cmd.name, [dest], (t) => hostDestination(sshHost(t))) : null
     }
 

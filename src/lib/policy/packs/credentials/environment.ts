@@ -1,9 +1,10 @@
 /** Credentials pack: environment dumps and secret variables. */
 
+import type {Cmd} from '../../command.js'
 import type {Word} from '../../words.js'
 
 import {parseOptions} from '../../options.js'
-import {commandRule} from '../../rules.js'
+import {commandRule, type RuleEnv} from '../../rules.js'
 
 const SECRET_NAME =
   /TOKEN|SECRET|PASSW(?:OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH|SESSION|COOKIE/i
@@ -12,6 +13,27 @@ function secretNames(words: readonly Word[]): string | undefined {
   return words.find(
     (w) => !w.value.startsWith('-') && SECRET_NAME.test(w.value) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(w.value),
   )?.value
+}
+
+/** Names that usually hold secrets, in a filter's pattern. */
+const SECRETISH =
+  /key|token|secret|pass|pwd|auth|cred|private|session|cookie|aws|gcp|azure|api|cert|sign|dsn|database_url/i
+
+/**
+ * `env | grep NODE`: the environment is filtered to names matching a plain word that names no
+ * secret, so only those lines are printed. Anything else (`grep -v`, a pattern with regex
+ * characters, a filter the engine cannot see) still prints secrets.
+ */
+function filteredToHarmless(cmd: Cmd, env: RuleEnv): boolean {
+  const consumers = env.commands().filter((c) => env.producers(c).includes(cmd))
+  if (consumers.length !== 1) return false
+  const [filter] = consumers as [Cmd]
+  if (!/^(?:grep|rg|egrep|fgrep)$/.test(filter.name)) return false
+  const words = filter.argv.filter((v) => !v.startsWith('-'))
+  const flags = filter.argv.filter((v) => v.startsWith('-'))
+  if (words.length !== 1 || flags.some((f) => !/^-(?:[iwFE]+|-ignore-case|-word-regexp)$/.test(f))) return false
+  const pattern = words[0] as string
+  return /^\^?[A-Za-z][\w-]*=?$/.test(pattern) && !SECRETISH.test(pattern)
 }
 
 export const envDump = commandRule({
@@ -25,6 +47,8 @@ export const envDump = commandRule({
       'env',
       'printenv',
       'env | grep KEY',
+      'env | grep -v NODE',
+      'env | sort',
       'set',
       'export -p',
       'declare -p',
@@ -35,6 +59,8 @@ export const envDump = commandRule({
     ],
     not_match: [
       'env FOO=1 make',
+      'env | grep NODE',
+      'env | grep -i ^path',
       'printenv HOME',
       'set -euo pipefail',
       'export FOO=1',
@@ -43,14 +69,13 @@ export const envDump = commandRule({
       'env --version',
     ],
   },
-  check(cmd) {
+  check(cmd, env) {
     const a = cmd.argv
     switch (cmd.name) {
       case 'env': {
         // `env -S '…'` runs a command (judged on its own); `env` alone prints everything.
-        return cmd.code !== undefined || a.some((v) => v === '--help' || v === '--version')
-          ? null
-          : 'env with no command prints the whole environment'
+        if (cmd.code !== undefined || a.some((v) => v === '--help' || v === '--version')) return null
+        return filteredToHarmless(cmd, env) ? null : 'env with no command prints the whole environment'
       }
 
       case 'printenv': {

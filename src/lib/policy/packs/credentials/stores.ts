@@ -1,6 +1,7 @@
 /** Credentials pack: keychains, password managers and cloud secret stores. */
 
 import {commandRule} from '../../rules.js'
+import {verbsOf} from '../../subcommands.js'
 
 export const keychain = commandRule({
   id: 'credentials.keychain',
@@ -119,17 +120,23 @@ export const cloudSecrets = commandRule({
       'aws ssm get-parameter --name /x --with-decryption',
       'gcloud secrets versions access latest --secret=x',
       'az keyvault secret show --vault-name v --name x',
+      'kubectl -n prod get secret x -o json',
+      'gcloud auth print-access-token',
+      'aws sts get-session-token',
     ],
     not_match: ['kubectl get secrets', 'kubectl describe secret x', 'kubectl get pods -o yaml', 'aws s3 ls'],
   },
   check(cmd) {
     const a = cmd.argv
-    const verbs = a.filter((v) => !v.startsWith('-'))
+    // Past global options (`kubectl -n prod get secret x -o json`).
+    const verbs = verbsOf(cmd)
     switch (cmd.name) {
       case 'kubectl':
       case 'oc':
       case 'k': {
-        if (verbs[0] !== 'get' || !verbs.slice(1).some((v) => /^secrets?(?:\/|$)/.test(v))) return null
+        if (verbs[0] === 'view-secret') return `${cmd.name} view-secret: prints secret values`
+        if (verbs[0] === 'create' && verbs[1] === 'token') return `${cmd.name} create token: mints a cluster credential`
+        if (verbs[0] !== 'get' || !verbs.slice(1).some((v) => /(?:^|,)secrets?(?:\/|,|$)/.test(v))) return null
         for (let i = 0; i < a.length; i++) {
           const v = a[i] as string
           if (!K8S_OUTPUT.test(v)) continue
@@ -148,6 +155,8 @@ export const cloudSecrets = commandRule({
       }
 
       case 'aws': {
+        if (verbs[0] === 'sts' && /^(?:get-session-token|get-federation-token|assume-role)/.test(verbs[1] ?? ''))
+          return `aws sts ${verbs[1]}: prints temporary credentials`
         if (verbs[0] === 'secretsmanager' && verbs[1] === 'get-secret-value')
           return 'aws secretsmanager get-secret-value'
         if (
@@ -160,10 +169,16 @@ export const cloudSecrets = commandRule({
       }
 
       case 'gcloud': {
+        if (
+          verbs[0] === 'auth' &&
+          /^(?:print-access-token|print-identity-token|application-default)$/.test(verbs[1] ?? '')
+        )
+          return `gcloud auth ${verbs[1]}: prints a credential`
         return verbs[0] === 'secrets' && verbs.includes('access') ? 'gcloud secrets versions access' : null
       }
 
       case 'az': {
+        if (verbs[0] === 'account' && verbs[1] === 'get-access-token') return 'az account get-access-token'
         return verbs[0] === 'keyvault' && verbs[1] === 'secret' && (verbs[2] === 'show' || verbs[2] === 'download')
           ? `az keyvault secret ${verbs[2]}`
           : null

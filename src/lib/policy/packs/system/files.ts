@@ -27,13 +27,28 @@ export const setuid = commandRule({
   pack: 'system',
   decision: 'deny',
   reason: 'sets the setuid/setgid bit or file capabilities (a lasting way to gain privileges)',
-  programs: ['chmod', 'setcap'],
+  programs: ['chmod', 'setcap', 'install'],
   examples: {
-    match: ['chmod u+s ./shell', 'chmod 4755 /tmp/x', 'chmod +s bash', 'setcap cap_setuid+ep ./python'],
+    match: [
+      'chmod u+s ./shell',
+      'chmod 4755 /tmp/x',
+      'chmod +s bash',
+      'setcap cap_setuid+ep ./python',
+      'install -m 4755 /bin/sh /tmp/x',
+    ],
     not_match: ['chmod 755 ./run.sh', 'chmod u+x x', 'chmod 0644 file'],
   },
   check(cmd) {
     if (cmd.name === 'setcap') return true
+    // `install -m 4755 src dst`: only the mode's value counts (the operands are paths).
+    if (cmd.name === 'install') {
+      const a = cmd.argv
+      return (
+        a.some((v, i) => (v === '-m' || v === '--mode') && SETUID_MODE.test(a[i + 1] ?? '')) ||
+        a.some((v) => /^(?:-m|--mode=)(.+)$/.test(v) && SETUID_MODE.test(v.replace(/^(?:-m|--mode=)/, '')))
+      )
+    }
+
     return cmd.args.some((w) => SETUID_MODE.test(w.value))
   },
 })

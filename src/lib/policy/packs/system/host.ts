@@ -188,9 +188,14 @@ export const containerEscape = commandRule({
   pack: 'system',
   decision: 'deny',
   reason: 'starts a container with host-level access (privileged, host namespaces, or the host root mounted)',
-  programs: ['docker', 'podman', 'nerdctl'],
+  programs: ['docker', 'podman', 'nerdctl', 'ctr', 'kubectl'],
   examples: {
     match: [
+      'docker run --cap-add SYS_ADMIN alpine',
+      'docker run --security-opt seccomp=unconfined alpine',
+      'docker run --device /dev/nvme0n1 alpine',
+      'ctr run --privileged docker.io/library/busybox:latest t sh',
+      `kubectl run x --image=alpine --overrides='{"spec":{"hostPID":true}}'`,
       'docker run --privileged -it alpine',
       'docker run -v /:/host alpine',
       'podman run --pid=host x',
@@ -202,14 +207,29 @@ export const containerEscape = commandRule({
   check(cmd) {
     const a = cmd.argv
     if (!a.some((v) => v === 'run' || v === 'create' || v === 'exec')) return null
+    if (cmd.name === 'kubectl') {
+      const overrides = a.find((v, i) => v.startsWith('--overrides') || a[i - 1] === '--overrides') ?? ''
+      return /"(?:privileged|hostPID|hostNetwork|hostIPC)"\s*:\s*true|"hostPath"/.test(overrides)
+        ? 'kubectl run --overrides: a pod with host-level access'
+        : null
+    }
+
     for (let i = 0; i < a.length; i++) {
       const v = a[i] as string
+      // `--opt value` and `--opt=value` alike.
+      const joined = /^--(?:pid|net|network|ipc|uts|userns|cap-add|security-opt|device)$/.test(v)
+        ? `${v}=${a[i + 1] ?? ''}`
+        : v
       if (
-        v === '--privileged' ||
-        /^--(?:pid|net|network|ipc|uts|userns)=host$/.test(v) ||
-        /^--cap-add=(?:ALL|SYS_ADMIN)$/i.test(v)
+        joined === '--privileged' ||
+        /^--(?:pid|net|network|ipc|uts|userns)=host$/.test(joined) ||
+        /^--cap-add=(?:ALL|SYS_ADMIN|SYS_PTRACE|SYS_MODULE|SYS_RAWIO|DAC_READ_SEARCH|DAC_OVERRIDE|NET_ADMIN)$/i.test(
+          joined,
+        ) ||
+        /^--security-opt=(?:(?:apparmor|seccomp|systempaths)[:=]unconfined|label[:=]disable)/.test(joined) ||
+        /^--device=\/dev\/(?:sd|nvme|vd|xvd|hd|mem|kmem|port|disk)/.test(joined)
       )
-        return `${cmd.name} ${v}`
+        return `${cmd.name} ${joined}: the container gets host-level access`
       const mount =
         v === '-v' || v === '--volume' || v === '--mount' ? a[i + 1] : /^(?:-v|--volume=|--mount=)(.+)$/.exec(v)?.[1]
       if (

@@ -6,7 +6,7 @@
 
 import type {CommandRule} from '../../rules.js'
 
-import {privilege, users} from './accounts.js'
+import {asRoot, privilege, users} from './accounts.js'
 import {mounts, setuid, startupFiles, systemPerms, systemWrite} from './files.js'
 import {containerEscape, hostSettings, kernel, packages} from './host.js'
 import {firewall, networkConfig} from './network.js'
@@ -14,6 +14,7 @@ import {scheduled, services} from './services.js'
 
 export const systemPack: readonly CommandRule[] = [
   privilege,
+  asRoot,
   services,
   scheduled,
   users,

@@ -1,0 +1,104 @@
+/**
+ * Files a tool runs by convention, when this same request wrote them (issue 12, SPEC §4.2 "the
+ * engine follows what one request creates and then uses"): the recipes of a Makefile or justfile
+ * for `make`/`just`, the scripts of a package.json for `npm install`/`npm run`, a Rakefile for
+ * `rake`, and SQL a client reads from a file or a process substitution (`psql -f x.sql`,
+ * `psql < <(echo …)`). Each is judged as the commands it stands for.
+ */
+
+import type {Analyser} from './analyser.js'
+import type {Cmd} from './command.js'
+
+import {analyseInline} from './inline-code.js'
+import {redirectedTexts} from './pipe-text.js'
+import {optionValue, verbsOf} from './subcommands.js'
+import {literalWord, shellQuote} from './words.js'
+
+const SQL_CLIENTS = /^(?:psql|mysql|mariadb|sqlite3?|sqlcmd|clickhouse-client|duckdb|cockroach|cqlsh|pgcli|mycli)$/
+const NODE_MANAGERS = /^(?:npm|yarn|pnpm|bun)$/
+/** npm verbs that run package.json scripts (lifecycle scripts for installs, the named one for run). */
+const RUNS_SCRIPTS =
+  /^(?:install|i|ci|add|run|run-script|rum|urn|test|t|start|stop|restart|exec|x|rebuild|pack|publish)$/
+
+/** The text of the first of `names` this request wrote (relative to where the command runs). */
+function written(cmd: Cmd, an: Analyser, names: readonly string[]): null | string {
+  for (const n of names) {
+    const text = an.fileContent(literalWord(n), cmd.cwds)
+    if (typeof text === 'string') return text
+  }
+
+  return null
+}
+
+/** Recipe lines of a Makefile (tab-indented, `@`/`-`/`+` prefixes removed). */
+function makeRecipes(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('\t'))
+    .map((l) => l.trim().replace(/^[@+-]+/, ''))
+    .filter((l) => l !== '')
+}
+
+/** Recipe lines of a justfile (indented lines under a recipe header). */
+function justRecipes(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => /^[ \t]+\S/.test(l))
+    .map((l) => l.trim().replace(/^[@-]+/, ''))
+}
+
+function packageScripts(text: string): string[] {
+  try {
+    const json = JSON.parse(text) as {scripts?: unknown}
+    const {scripts} = json
+    if (typeof scripts !== 'object' || scripts === null) return []
+    return Object.values(scripts).filter((v): v is string => typeof v === 'string')
+  } catch {
+    return []
+  }
+}
+
+export function filesRun(cmd: Cmd, an: Analyser): void {
+  const via = (what: string): string[] => [...cmd.via, `${cmd.name} ${what}`]
+  if (cmd.name === 'make' || cmd.name === 'gmake') {
+    const file = optionValue(cmd.argv, ['-f', '--file', '--makefile'])
+    const text = written(cmd, an, file === undefined ? ['GNUmakefile', 'makefile', 'Makefile'] : [file])
+    if (text !== null) for (const line of makeRecipes(text)) an.code(line, via('recipe'), cmd.cwds)
+    return
+  }
+
+  if (cmd.name === 'just') {
+    const file = optionValue(cmd.argv, ['-f', '--justfile'])
+    const text = written(cmd, an, file === undefined ? ['justfile', 'Justfile', '.justfile'] : [file])
+    if (text !== null) for (const line of justRecipes(text)) an.code(line, via('recipe'), cmd.cwds)
+    return
+  }
+
+  if (NODE_MANAGERS.test(cmd.name)) {
+    const verbs = verbsOf(cmd)
+    // `yarn` alone installs; `yarn build` runs a script.
+    if (verbs.length > 0 && !RUNS_SCRIPTS.test(verbs[0] as string) && cmd.name === 'npm') return
+    const text = written(cmd, an, ['package.json'])
+    if (text !== null) for (const s of packageScripts(text)) an.code(s, via('script'), cmd.cwds)
+    return
+  }
+
+  if (cmd.name === 'rake') {
+    const file = optionValue(cmd.argv, ['-f', '--rakefile'])
+    const text = written(cmd, an, file === undefined ? ['Rakefile', 'rakefile', 'Rakefile.rb'] : [file])
+    if (text !== null) for (const line of analyseInline('ruby', text).shell) an.code(line, via('task'), cmd.cwds)
+    return
+  }
+
+  if (SQL_CLIENTS.test(cmd.name)) {
+    const texts = redirectedTexts(cmd, an)
+    const file = optionValue(cmd.argv, ['-f', '--file', '-i', '--input-file'])
+    if (file !== undefined) {
+      const text = written(cmd, an, [file])
+      if (text !== null) texts.push(text)
+    }
+
+    // Judged as the same SQL given inline, which the database rules read.
+    for (const sql of texts) an.code(`psql -c ${shellQuote(sql)}`, via('input'), cmd.cwds)
+  }
+}
