@@ -37,17 +37,16 @@ const GIT_EXEC_KEYS = new RegExp(
   'i',
 )
 
+const TAR_EXEC_OPTIONS = new RegExp(
+  String.raw`^--(?:to-command|checkpoint-action|use-compress-program|info-script|` +
+    String.raw`new-volume-script|rsh-command)(?:=|$)`,
+)
+
 function toolRunsCommand(cmd: Cmd): null | string {
   const a = cmd.argv
   switch (cmd.name) {
     case 'tar': {
-      const hit = a.find(
-        (v) =>
-          new RegExp(
-            String.raw`^--(?:to-command|checkpoint-action|use-compress-program|info-script|` +
-              String.raw`new-volume-script|rsh-command)(?:=|$)`,
-          ).test(v) || /^-[A-Za-z]*[IF]$/.test(v),
-      )
+      const hit = a.find((v) => TAR_EXEC_OPTIONS.test(v) || /^-[A-Za-z]*[IF]$/.test(v))
       return hit ? `tar ${hit}` : null
     }
 
