@@ -78,14 +78,6 @@ export default class Approve extends BaseCommand<typeof Approve> {
       !this.flags.yes && !this.jsonMode && (await import('../lib/review/keys.js')).TerminalPrompt.available()
     const selection = {all: this.flags.all, ids, agent: this.flags.agent, match: this.flags.match}
     const several = this.flags.all || ids.length > 1
-    if (!several && !interactive) {
-      // One whole id and no question (a script, --yes, --json): nothing to list or show, so the
-      // listing and prompt modules are not loaded (issue 13: one-shot commands near `hub --version`).
-      const {allWhole, checkSelection} = await import('../lib/review/targets.js')
-      checkSelection(selection, 'approve')
-      if (allWhole(ids)) return this.approveOne(client, ids[0]!.trim())
-    }
-
     const {confirmMany, pickRequests} = await import('../lib/review/pick.js')
     const picked = await pickRequests(client, selection, 'approve', {
       err: this.jsonMode ? undefined : process.stderr,

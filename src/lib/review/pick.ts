@@ -4,12 +4,10 @@
  * the list shown (each approval carries the hash of the command listed).
  */
 import type {HubClient} from '../client.js'
+import type {ViewOptions} from '../output/request-view.js'
 import type {PendingRequest} from '../records.js'
 
 import {HubError} from '../errors.js'
-import {selectionList, type ViewOptions} from '../output/request-view.js'
-import {renderPlain} from '../text/render.js'
-import {TerminalPrompt} from './keys.js'
 import {allWhole, candidateLines, checkSelection, selectIds, type Selection} from './targets.js'
 
 export interface Picked {
@@ -78,6 +76,12 @@ export async function confirmMany(
     return true
   }
 
+  // Loaded only to show a list: a whole id given to a script never draws one (issue 13: start-up).
+  const [{selectionList}, {renderPlain}, {TerminalPrompt}] = await Promise.all([
+    import('../output/request-view.js'),
+    import('../text/render.js'),
+    import('./keys.js'),
+  ])
   if (shown.length > 0) o.out.write(`${selectionList(shown, o.view)}\n`)
   for (const id of picked.ids)
     if (!picked.listed.has(id)) o.out.write(`  ${s.bold(renderPlain(id))}  ${s.dim('(not waiting)')}\n`)
