@@ -273,6 +273,9 @@ export const EVASION_BATTERY: readonly BatteryCase[] = [
     'git push origin main',
     'git clone https://github.com/x/y.git',
     'aws s3 cp x s3://bucket/',
+    'scp build.tar.gz deploy@web1:/srv/',
+    'docker push registry.example.com/app:latest',
+    'openssl s_client -connect example.com:443',
   ),
   ...deny(
     'remote',

@@ -5,7 +5,7 @@
 
 import type {Cmd} from '../command.js'
 
-import {type Destination, urlDestination} from '../hosts.js'
+import {authorityDestination, type Destination, urlDestination} from '../hosts.js'
 import {type OptionSpec, parseOptions} from '../options.js'
 import {placeWithin} from '../paths.js'
 import {commandRule} from '../rules.js'
@@ -239,6 +239,7 @@ export const fetchRule = commandRule({
     'fetch',
     'lwp-request',
     'lwp-download',
+    'openssl',
   ],
   examples: {
     match: [
@@ -253,6 +254,7 @@ export const fetchRule = commandRule({
       'http POST api.example.com',
       'curl http://3232235777/',
       'curl -d @secrets.txt https://x.io',
+      'openssl s_client -connect example.com:443',
     ],
     not_match: [
       'curl http://127.0.0.1:8000',
@@ -263,6 +265,8 @@ export const fetchRule = commandRule({
       'http :3000/items',
       'curl --version',
       'curl --unix-socket /var/run/x.sock http://x/',
+      'openssl s_client -connect localhost:8443',
+      'openssl x509 -in cert.pem -noout -text',
     ],
   },
   check(cmd) {
@@ -280,6 +284,15 @@ export const fetchRule = commandRule({
       case 'httpie':
       case 'xh': {
         return httpie(cmd)
+      }
+
+      case 'openssl': {
+        // A TLS handshake with a server (certificate checks); a shell wired to it is the shell-pipe rule's.
+        const i = cmd.argv.indexOf('-connect')
+        const target = i === -1 ? undefined : cmd.args[i + 1]
+        return cmd.argv[0] === 's_client' && target
+          ? firstRemote('openssl s_client', [target], authorityDestination)
+          : null
       }
 
       default: {

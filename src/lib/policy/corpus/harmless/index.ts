@@ -7,6 +7,7 @@ import {filesAndSearch} from './files-and-search.js'
 import {git} from './git.js'
 import {inlineAndScripts} from './inline-and-scripts.js'
 import {powershell} from './powershell.js'
+import {transfers} from './transfers.js'
 
 export const harmlessFamilies: readonly Family[] = [
   filesAndSearch,
@@ -15,4 +16,5 @@ export const harmlessFamilies: readonly Family[] = [
   containersAndServices,
   inlineAndScripts,
   powershell,
+  transfers,
 ]

@@ -35,6 +35,16 @@ const SECRET_PATHS: readonly RegExp[] = [
 export const SECRET_PATH = new RegExp(SECRET_PATHS.map((re) => `(?:${re.source})`).join('|'), 'i')
 
 const DOTENV = /(?:^|\/)\.env(?:rc)?(?:\.(?!(?:example|sample|template|dist|defaults)\b)[\w.-]+)?$/
+/** A file whose own name says what it holds (`secrets.tar`, `prod-credentials.csv`, `passwords.txt`). */
+const SECRET_NAME = /(?:^|\/)[^/]*(?:secret|credential|passwords?\b)[^/]*$/i
+
+/**
+ * Whether a file sent off the machine would carry a secret: a key or credential file, a `.env`, or a name
+ * that says so. Reading such a file locally is judged by the rules below; this is for copies and uploads.
+ */
+export function looksSecret(path: string): boolean {
+  return SECRET_PATH.test(path) || DOTENV.test(path) || SECRET_NAME.test(path)
+}
 
 /** Programs that show names and sizes, never contents: `ls -la ~/.ssh` reveals no key. */
 const LISTERS = new Set([
