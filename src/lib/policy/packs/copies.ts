@@ -85,10 +85,10 @@ function endOf(word: Word): End {
 
 interface Copy {
   readonly from: readonly End[]
-  readonly program: string
-  readonly to: End | undefined
   /** rsync --files-from / --include-from: names of what is sent come from a file. */
   readonly listFile: null | Word
+  readonly program: string
+  readonly to: End | undefined
 }
 
 function copyOf(cmd: Cmd): Copy | null {
@@ -123,7 +123,7 @@ function remoteHost(copy: Copy): null | string {
 /** Why sending this place off the machine is refused, or null when it is an ordinary file of the project. */
 function refusedSource(place: Place, word: Word, workspace: string): null | string {
   if (place.kind === 'unknown') return `${word.raw}, a file the engine cannot name (${place.why})`
-  const path = place.path
+  const {path} = place
   if (path === workspace || (place.below && isWithin(workspace, path)))
     return `${describePlace(place)}, the whole repository`
   if (!isWithin(path, workspace)) return `${describePlace(place)}, which lies outside the workspace`

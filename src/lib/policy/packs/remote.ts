@@ -13,15 +13,15 @@
 import type {Cmd} from '../command.js'
 
 import {hostDestination, urlDestination} from '../hosts.js'
+import {SHELLS} from '../normalise.js'
 import {type OptionSpec, parseOptions} from '../options.js'
 import {describePlace, deviceKind, type Place, placeWithin} from '../paths.js'
-import {SHELLS} from '../normalise.js'
 import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
 import {literalWord, type Word} from '../words.js'
 import {cloud, cloudCall, imagePush} from './cloud.js'
-import {gitForcePush, gitRemote} from './git.js'
 import {copy, copyOut} from './copies.js'
 import {looksSecret} from './credentials/files.js'
+import {gitForcePush, gitRemote} from './git.js'
 import {fetchRule, firstRemote, upload, type Verdict} from './transfer.js'
 
 const NC: OptionSpec = {

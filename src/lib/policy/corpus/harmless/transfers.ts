@@ -35,6 +35,6 @@ export const transfers: Family = {
     'aws s3 cp ./public s3://static-site/ --recursive',
     'gsutil -m cp -r build/* gs://my-bucket/site/',
     'gsutil cp report.pdf gs://team-reports/2024/',
-    'az storage blob upload-batch -d \'$web\' -s ./build',
+    "az storage blob upload-batch -d '$web' -s ./build",
   ],
 }
