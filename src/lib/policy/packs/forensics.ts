@@ -73,10 +73,19 @@ const securityOff = commandRule({
       'aa-teardown',
       'aa-disable /etc/apparmor.d/x',
       'csrutil disable',
+      'csrutil authenticated-root disable',
       'spctl --master-disable',
       'utmpdump -r < x > /var/log/wtmp',
     ],
-    not_match: ['journalctl -u nginx', 'journalctl --disk-usage', 'auditctl -l', 'getenforce', 'sestatus', 'aa-status'],
+    not_match: [
+      'journalctl -u nginx',
+      'journalctl --disk-usage',
+      'auditctl -l',
+      'getenforce',
+      'sestatus',
+      'aa-status',
+      'csrutil status',
+    ],
   },
   check(cmd) {
     const a = cmd.argv
@@ -110,7 +119,10 @@ const securityOff = commandRule({
       }
 
       case 'csrutil': {
-        return a[0] === 'disable' ? 'csrutil disable: switches System Integrity Protection off' : null
+        // `csrutil disable`, `csrutil authenticated-root disable`, `csrutil enable --without fs`.
+        return a.includes('disable') || a.includes('--without') || a[0] === 'clear'
+          ? `csrutil ${a.join(' ')}: switches System Integrity Protection off`
+          : null
       }
 
       case 'spctl': {
