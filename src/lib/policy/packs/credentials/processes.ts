@@ -43,7 +43,11 @@ function gdbAttaches(cmd: Cmd): null | string {
   return operands.length >= 2 && /^\d+$/.test(operands[1] as string) ? `gdb attaches to process ${operands[1]}` : null
 }
 
+/** Programs that name a path without reading what is in it. */
+const ONLY_NAMES = new Set(['ls', 'stat', 'echo', 'printf', 'test', '[', 'file', 'readlink', 'realpath', 'dirname'])
+
 function procPaths(cmd: Cmd): string | undefined {
+  if (ONLY_NAMES.has(cmd.name)) return undefined
   const values = [
     ...cmd.argv.map((v) => v.replace(/^(?:if|of)=/, '')),
     ...cmd.raw.redirects.map((r) => r.target?.value ?? ''),
@@ -82,6 +86,8 @@ export const processMemory = commandRule({
       'cat /proc/cpuinfo',
       'cat /proc/1234/status',
       'ls /proc/1234/fd',
+      'ls -l /proc/1/environ',
+      'echo /proc/1/mem',
     ],
   },
   check(cmd) {
