@@ -18,8 +18,9 @@ function tracerAttaches(argv: readonly string[]): null | string {
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i] as string
     if (v === '--') break
-    if (v === '-p' || v === '--attach' || v === '--pid') return argv[i + 1] ?? ''
-    const joined = /^(?:-p|--attach=|--pid=)(.+)$/.exec(v)
+    if (v === '-p' || v === '--attach' || v === '--pid' || v === '--attach-pid' || v === '--attach-name')
+      return argv[i + 1] ?? ''
+    const joined = /^(?:-p|--attach=|--pid=|--attach-pid=|--attach-name=)(.+)$/.exec(v)
     if (joined) return joined[1] as string
     // Bundled short flags ending in p (`-fp 1234`).
     if (/^-[A-Za-z]*p$/.test(v) && !v.startsWith('--')) return argv[i + 1] ?? ''
@@ -30,8 +31,8 @@ function tracerAttaches(argv: readonly string[]): null | string {
 
 function gdbAttaches(cmd: Cmd): null | string {
   const a = cmd.argv
-  const pid = tracerAttaches(a.map((v) => (v === '-pid' ? '-p' : v)))
-  if (pid !== null) return `gdb attaches to process ${pid}`
+  const pid = tracerAttaches(a.map((v) => (v === '-pid' || (cmd.name === 'lldb' && v === '-n') ? '-p' : v)))
+  if (pid !== null) return `${cmd.name} attaches to process ${pid}`
   for (let i = 0; i < a.length; i++) {
     const v = a[i] as string
     const ex = /^--?(?:ex|eval-command)$/.test(v) ? a[i + 1] : /^--?(?:ex|eval-command)=(.+)$/.exec(v)?.[1]
@@ -40,7 +41,9 @@ function gdbAttaches(cmd: Cmd): null | string {
 
   // `gdb program 1234`: a number after the program is a process to attach to.
   const operands = a.filter((v) => !v.startsWith('-'))
-  return operands.length >= 2 && /^\d+$/.test(operands[1] as string) ? `gdb attaches to process ${operands[1]}` : null
+  return operands.length >= 2 && /^\d+$/.test(operands[1] as string)
+    ? `${cmd.name} attaches to process ${operands[1]}`
+    : null
 }
 
 /** Programs that name a path without reading what is in it. */
@@ -66,6 +69,9 @@ export const processMemory = commandRule({
       'strace -f -p 1234 -e trace=read',
       'strace --attach=1234',
       'ltrace -p 4321',
+      'lldb --attach-pid 1234',
+      'lldb -n sshd',
+      'dtruss -p 812',
       'gdb -p 1234',
       'gdb --pid=1234 -batch -ex "dump memory /tmp/m 0x0 0x1000"',
       'gdb /usr/sbin/sshd 812',
@@ -93,7 +99,9 @@ export const processMemory = commandRule({
   check(cmd) {
     switch (cmd.name) {
       case 'strace':
-      case 'ltrace': {
+      case 'ltrace':
+      case 'dtruss':
+      case 'dtrace': {
         const pid = tracerAttaches(cmd.argv)
         if (pid !== null) return `${cmd.name} attaches to process ${pid}: reads its memory and secrets`
         break

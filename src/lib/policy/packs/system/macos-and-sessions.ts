@@ -104,7 +104,7 @@ export const macosSettings = commandRule({
   check: (cmd) => macos(cmd),
 })
 
-const SESSION_VERBS = /^(?:terminate-user|terminate-session|terminate-seat|kill-user|kill-session|lock-sessions)$/
+const SESSION_VERBS = /^(?:terminate-user|terminate-session|terminate-seat|kill-user|kill-session)$/
 
 export const endSessions = commandRule({
   id: 'system.end-sessions',
@@ -123,7 +123,13 @@ export const endSessions = commandRule({
       'skill -KILL -u alice',
       'slay bob',
     ],
-    not_match: ['loginctl list-sessions', 'loginctl show-user alice', 'pkill -f myserver', 'skill -l'],
+    not_match: [
+      'loginctl list-sessions',
+      'loginctl show-user alice',
+      'loginctl lock-session',
+      'pkill -f myserver',
+      'skill -l',
+    ],
   },
   check(cmd) {
     const a = cmd.argv
