@@ -18,6 +18,7 @@ import {Links} from './links.js'
 import {type Analyser, normaliseCommand, producedText, teeText, wordCandidates} from './normalise.js'
 import {INVISIBLE, NUL_BYTE, OPAQUE_COMMAND, OVER_BUDGET, PARSE_ERROR} from './packs/engine.js'
 import {type Place, placesOf} from './paths.js'
+import {copiedText} from './pipe-text.js'
 import {parsePowerShell, type PsCommand} from './powershell.js'
 import {
   BRACE_FLOOD,
@@ -29,6 +30,9 @@ import {
 } from './source-text.js'
 import {decideVerdict, type Found} from './verdict.js'
 import {walkScript} from './walk.js'
+
+/** Tools that copy text into a file (their own input, or another file): followed like `tee`. */
+const COPIERS = new Set(['cp', 'dd', 'install'])
 
 /** What a match is about: a command (its index and text) or the whole request (-1), and a text rule's pattern. */
 interface MatchSite {
@@ -357,9 +361,11 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
   private followEffects(cmd: Cmd): void {
     if (cmd.name === 'ln') this.links.note(cmd)
     const writes = redirectTouches(cmd).filter((t) => t.write)
-    const teeTargets = cmd.name === 'tee' ? writtenWords(cmd) : []
+    const teeTargets: Word[] = cmd.name === 'tee' ? writtenWords(cmd) : []
+    const copy = COPIERS.has(cmd.name) ? copiedText(cmd, this) : null
+    if (copy !== null) teeTargets.push(copy.target)
     if (writes.length === 0 && teeTargets.length === 0) return
-    const text = cmd.name === 'tee' ? teeText(cmd, this) : producedText(cmd)
+    const text = copy === null ? (cmd.name === 'tee' ? teeText(cmd, this) : producedText(cmd)) : copy.text
     for (const t of [...writes, ...teeTargets.map((word) => ({word, write: true}))]) {
       const append = cmd.raw.redirects.some((r) => r.target === t.word && r.op === '>>') || cmd.argv.includes('-a')
       for (const place of placesOf(t.word, cmd.cwds)) {

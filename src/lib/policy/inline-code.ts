@@ -76,6 +76,8 @@ function skipExpression(code: string, i: number, stops: string): number {
   return j
 }
 
+const BARE_LIST_END = /^(?:end|if|unless|or|and|rescue|do)\b/
+
 function readArg(code: string, i: number, stops: string): {arg: Arg; end: number} {
   let j = i
   while (/\s/.test(code[j] ?? '')) j++
@@ -87,6 +89,9 @@ function readArg(code: string, i: number, stops: string): {arg: Arg; end: number
     let k = s.end
     while (/\s/.test(code[k] ?? '')) k++
     if (k >= code.length || stops.includes(code[k] as string) || ')]}'.includes(code[k] as string))
+      return {arg: {kind: 'str', value: s.value}, end: k}
+    // A bare Ruby/Perl list ends at a keyword too: `task :x do sh "rm -rf /" end`, `system "x" if y`.
+    if (stops.includes('\n') && BARE_LIST_END.test(code.slice(k, k + 8)))
       return {arg: {kind: 'str', value: s.value}, end: k}
   }
 

@@ -4,7 +4,7 @@ import type {RawCommand} from './raw-command.js'
 
 import {type Analyser} from './analyser.js'
 import {type Cmd} from './command.js'
-import {decodeAnsiC, type Word} from './words.js'
+import {decodeAnsiC, literalWord, type Word} from './words.js'
 
 /** Code a shell reads on standard input, where the engine can see it. */
 export function stdinTexts(cmd: Cmd, an: Analyser): string[] {
@@ -122,4 +122,36 @@ export function redirectedTexts(cmd: Cmd, an: Pick<Analyser, 'fileContent' | 'gr
   }
 
   return out
+}
+
+/** Names of standard input a copy tool may read from. */
+const STDIN_PATH = /^(?:-|\/dev\/stdin|\/dev\/fd\/0|\/proc\/self\/fd\/0)$/
+
+/**
+ * `cp /dev/stdin f <<< '…'`, `dd of=f <<EOF`, `cp written.sh f`, `dd if=written.sh of=f`: the file a
+ * copy writes and the text it gets (from its own input, or a file this request wrote), when visible.
+ */
+export function copiedText(
+  cmd: Cmd,
+  an: Pick<Analyser, 'fileContent' | 'pipeProducers'>,
+): null | {target: Word; text: null | string} {
+  let source: undefined | Word
+  let target: undefined | Word
+  if (cmd.name === 'dd') {
+    for (const w of cmd.args) {
+      // `of=…` is read by dd, not the shell: a static word names exactly that path.
+      if (!w.static) continue
+      if (w.value.startsWith('of=')) target = literalWord(w.value.slice(3))
+      else if (w.value.startsWith('if=')) source = literalWord(w.value.slice(3))
+    }
+  } else if (cmd.name === 'cp' || cmd.name === 'install') {
+    const operands = cmd.args.filter((w) => !w.value.startsWith('-') || w.value === '-')
+    if (operands.length !== 2 || cmd.argv.some((v) => /^-[A-Za-z]*t$|^--target-directory/.test(v))) return null
+    ;[source, target] = operands as [Word, Word]
+  }
+
+  if (target === undefined) return null
+  if (source === undefined || STDIN_PATH.test(source.value)) return {target, text: teeText(cmd, an)}
+  const text = an.fileContent(source, cmd.cwds)
+  return {target, text: typeof text === 'string' ? text : null}
 }

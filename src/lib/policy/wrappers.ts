@@ -348,7 +348,9 @@ function peelContainerExec(name: string, args: readonly Word[]): Peeled {
   if (at === -1) return null
   const parsed = parseOptions(args.slice(at + 1), CONTAINER_EXEC)
   const rest = args.slice(at + 1 + parsed.rest + 1)
-  return rest.length > 0 ? {words: rest, via: `${name} exec`, elsewhere: true} : null
+  // Marked in `via` so that the container-escape rule sees the inner command runs privileged.
+  const via = parsed.flags.has('--privileged') ? `${name} exec --privileged` : `${name} exec`
+  return rest.length > 0 ? {words: rest, via, elsewhere: true} : null
 }
 
 const PARALLEL: OptionSpec = {

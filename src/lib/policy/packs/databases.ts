@@ -175,6 +175,13 @@ const DROP_TOOLS = commandRule({
       'flyway clean',
       'supabase db reset',
       'etcdctl del "" --prefix',
+      'alembic downgrade base',
+      'flask db downgrade base',
+      'rails db:rollback STEP=10',
+      'bin/rails db:migrate VERSION=0',
+      'npx sequelize db:migrate:undo:all',
+      'python manage.py migrate app zero',
+      'migrate -path db/migrations -database "$DB" down -all',
     ],
     not_match: [
       'rails db:migrate',
@@ -183,6 +190,14 @@ const DROP_TOOLS = commandRule({
       'php artisan migrate',
       'createdb app',
       'mix ecto.migrate',
+      'alembic upgrade head',
+      'alembic downgrade -1',
+      'flask db downgrade',
+      'rails db:rollback',
+      'npx sequelize db:migrate:undo',
+      'python manage.py migrate app 0003',
+      'migrate -path db/migrations -database "$DB" down 1',
+      'migrate -path db/migrations -database "$DB" up',
     ],
   },
   check(cmd) {
@@ -219,6 +234,21 @@ const DESTRUCTIVE_TASKS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^etcdctl\b.*\bdel\b.*--prefix|^etcdctl\b.*\bdel\b.*--from-key/, 'etcdctl del --prefix: deletes every key'],
   [/^influx\b.*\b(?:delete|bucket delete)\b/, 'influx delete: deletes stored points'],
   [/^heroku\b.*\bpg:reset\b/, 'heroku pg:reset: deletes the database'],
+  // Migrations run back to zero: every table they created is dropped with its rows (one step back stays ask).
+  [/\b(?:alembic|flask db)\b.*\bdowngrade\b.*\bbase\b/, 'downgrade base: undoes every migration, dropping the tables'],
+  [/\b(?:rails|rake)\b.*\bdb:rollback\b.*\bstep=/, 'rails db:rollback STEP=: undoes several migrations, dropping data'],
+  [
+    /\b(?:rails|rake)\b.*\bdb:migrate(?::reset|:redo)?\b.*\bversion=0+\b/,
+    'db:migrate VERSION=0: undoes every migration',
+  ],
+  [/\b(?:rails|rake)\b.*\bdb:migrate:reset\b/, 'db:migrate:reset: drops and re-creates the database'],
+  [/\bsequelize(?:-cli)?\b.*\bdb:(?:migrate|seed):undo:all\b/, 'sequelize undo:all: undoes every migration or seed'],
+  [/\b(?:manage\.py|django-admin)\b.*\bmigrate\s+\S+\s+zero\b/, 'migrate <app> zero: drops every table of the app'],
+  [/\bmix\b.*\becto\.rollback\b.*--all\b/, 'ecto.rollback --all: undoes every migration'],
+  [/\bgoose\b.*\b(?:reset|down-to 0)\b/, 'goose reset: undoes every migration'],
+  [/^migrate\b.*\bdown\b(?!\s+\d)|^migrate\b.*\bdrop\b/, 'migrate down/drop: undoes every migration'],
+  [/\b(?:sqlx|diesel)\b.*\bdatabase (?:drop|reset)\b/, 'database drop/reset: deletes the database'],
+  [/^dbmate\b.*\bdrop\b/, 'dbmate drop: deletes the database'],
 ]
 
 /** `curl -X DELETE` to a search cluster (Elasticsearch / OpenSearch on 9200, or `_all`). */

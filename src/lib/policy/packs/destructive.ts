@@ -166,6 +166,26 @@ const deleteUnseen = commandRule({
   },
 })
 
+/** `xargs -a list rm -rf`, `xargs rm -rf < list`: the paths come from a file the request does not show. */
+const deleteFromFile = commandRule({
+  id: 'destructive.delete-from-unseen-file',
+  pack: 'destructive',
+  decision: 'deny',
+  reason: 'forced or recursive delete of paths read from a file (xargs -a): what it deletes is not shown',
+  programs: DELETERS,
+  examples: {
+    match: ['xargs -a list.txt rm -rf', 'xargs --arg-file=paths rm -rf', 'xargs -0 -a l rm -f', 'xargs rm -rf < list'],
+    not_match: ['xargs -a list.txt echo', 'xargs -a list.txt rm', 'echo ./build | xargs rm -rf', 'rm -rf ./build'],
+  },
+  check(cmd, env) {
+    if (!cmd.unseenArgs || !cmd.viaNames.includes('xargs')) return null
+    const fromFile =
+      cmd.wrapperFiles.some((f) => !f.write) ||
+      cmd.raw.redirects.some((r) => r.op === '<' && r.target !== null && r.target.procGroup === undefined)
+    return fromFile && deleteFacts(cmd, env).dangerous
+  },
+})
+
 const findDelete = commandRule({
   id: 'destructive.find-delete-outside-workspace',
   pack: 'destructive',
@@ -438,6 +458,7 @@ export const destructivePack: readonly CommandRule[] = [
   deleteOutside,
   deleteUnresolvable,
   deleteUnseen,
+  deleteFromFile,
   findDelete,
   diskTools,
   deviceWrite,

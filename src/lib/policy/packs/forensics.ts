@@ -7,7 +7,9 @@
 import type {Cmd} from '../command.js'
 
 import {parseOptions} from '../options.js'
+import {describePlace, isScratchPath, type Place, placeWithin} from '../paths.js'
 import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
+import {literalWord} from '../words.js'
 
 const HIST_VARS = /^(?:HISTFILE|HISTSIZE|HISTFILESIZE|SAVEHIST|HISTCONTROL|HISTIGNORE)$/
 
@@ -71,10 +73,19 @@ const securityOff = commandRule({
       'aa-teardown',
       'aa-disable /etc/apparmor.d/x',
       'csrutil disable',
+      'csrutil authenticated-root disable',
       'spctl --master-disable',
       'utmpdump -r < x > /var/log/wtmp',
     ],
-    not_match: ['journalctl -u nginx', 'journalctl --disk-usage', 'auditctl -l', 'getenforce', 'sestatus', 'aa-status'],
+    not_match: [
+      'journalctl -u nginx',
+      'journalctl --disk-usage',
+      'auditctl -l',
+      'getenforce',
+      'sestatus',
+      'aa-status',
+      'csrutil status',
+    ],
   },
   check(cmd) {
     const a = cmd.argv
@@ -108,7 +119,10 @@ const securityOff = commandRule({
       }
 
       case 'csrutil': {
-        return a[0] === 'disable' ? 'csrutil disable: switches System Integrity Protection off' : null
+        // `csrutil disable`, `csrutil authenticated-root disable`, `csrutil enable --without fs`.
+        return a.includes('disable') || a.includes('--without') || a[0] === 'clear'
+          ? `csrutil ${a.join(' ')}: switches System Integrity Protection off`
+          : null
       }
 
       case 'spctl': {
@@ -223,4 +237,89 @@ const killSystem = commandRule({
   },
 })
 
-export const forensicsPack: readonly CommandRule[] = [history, securityOff, killSystem]
+/** Files whose times are the record of what happened: logs, shell history, login records. */
+const RECORD_FILE = /(?:\.log(?:\.\d+)?|_history|\/(?:wtmp|btmp|utmp|lastlog|faillog)|\/log\/[^/]*)$/
+
+/** `touch -r ref`, `-d date`, `-t stamp`: the option that sets a chosen time, and its value. */
+function touchTimes(a: readonly string[]): {operands: string[]; ref: null | string; sets: boolean} {
+  let ref: null | string = null
+  let sets = false
+  const operands: string[] = []
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i] as string
+    if (v === '--') {
+      operands.push(...a.slice(i + 1))
+      break
+    }
+
+    const long = /^--(reference|date|time)(?:=(.*))?$/.exec(v)
+    if (long) {
+      const value = long[2] ?? a[++i] ?? ''
+      if (long[1] === 'reference') ref = value
+      if (long[1] !== 'time') sets = true
+      continue
+    }
+
+    const short = /^-[acfhm]*([rdtAB])(.*)$/.exec(v)
+    if (short) {
+      const value = short[2] === '' ? (a[++i] ?? '') : (short[2] as string)
+      if (short[1] === 'r') ref = value
+      sets = true
+      continue
+    }
+
+    if (!v.startsWith('-') || v === '-') operands.push(v)
+  }
+
+  return {operands, ref, sets}
+}
+
+const timestomp = commandRule({
+  id: 'forensics.timestomp',
+  pack: 'forensics',
+  decision: 'deny',
+  reason:
+    'forges file times (touch -r/-d/-t) on system files or logs, or copies them from a system file: hides changes',
+  programs: ['touch'],
+  examples: {
+    match: [
+      'touch -r /etc/passwd /etc/shadow',
+      'touch -r /bin/ls ./backdoor',
+      "touch -d '2001-01-01' /var/log/auth.log",
+      'touch -t 200101010000 /usr/bin/sudo',
+      'touch --reference=/etc/hosts ~/.bashrc',
+      'touch -a -m -t 202001010000 ~/.bash_history',
+      'touch -d "2 years ago" ./logs/app.log',
+    ],
+    not_match: [
+      'touch -r a b',
+      'touch -d "1 hour ago" ./src/x.ts',
+      'touch /tmp/x',
+      'touch file',
+      'touch -t 0101 /tmp/a',
+    ],
+  },
+  check(cmd, env) {
+    const {operands, ref, sets} = touchTimes(cmd.argv)
+    if (!sets) return null
+    const outside = (p: Place): boolean =>
+      p.kind !== 'unknown' && !placeWithin(p, env.ctx.workspace) && !isScratchPath(p)
+    if (ref !== null) {
+      const place = env.places(cmd, literalWord(ref)).find((p) => outside(p))
+      if (place !== undefined) return `touch -r ${describePlace(place)}: copies a system file's times (timestomping)`
+    }
+
+    const words = cmd.args.filter((w) => operands.includes(w.value))
+    for (const w of words) {
+      for (const place of env.places(cmd, w)) {
+        if (place.kind === 'unknown') continue
+        if (outside(place) || RECORD_FILE.test(place.path))
+          return `touch sets a chosen time on ${describePlace(place)}: hides when it changed`
+      }
+    }
+
+    return null
+  },
+})
+
+export const forensicsPack: readonly CommandRule[] = [history, securityOff, killSystem, timestomp]

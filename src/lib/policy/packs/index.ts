@@ -9,6 +9,7 @@ import type {PackName, Rule} from '../rules.js'
 import {bypassPack} from './bypass/index.js'
 import {credentialsPack} from './credentials/index.js'
 import {destructivePack} from './destructive.js'
+import {displayRules} from './display-and-sockets.js'
 import {engineRules} from './engine.js'
 import {forensicsPack} from './forensics.js'
 import {keysAndDnsRules} from './keys-and-dns.js'
@@ -74,7 +75,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
     description:
       'remote shells, listeners, uploads and exfiltration, force pushes; downloads, git push and cloud CLIs are asked',
     optional: true,
-    rules: [...remotePack, ...keysAndDnsRules.filter((r) => r.pack === 'remote')],
+    rules: [...remotePack, ...keysAndDnsRules.filter((r) => r.pack === 'remote'), ...displayRules],
   },
   {
     name: 'system',

@@ -56,6 +56,18 @@ const K8S_WIDE = new RegExp(
   'i',
 )
 
+/** Storage, nodes and namespaces: patching them changes what holds data or runs everything. */
+const K8S_PATCH_WIDE = /^(?:pv|pvc|persistentvolumes?|persistentvolumeclaims?|nodes?|no|namespaces?|ns)(?:[/.].*)?$/i
+/** A patch body that lets storage be deleted or strips finalizers (force-deleting what they guard). */
+const K8S_PATCH_BODY = /persistentVolumeReclaimPolicy|"?finalizers"?\s*:\s*(?:null|\[\s*\])|\/metadata\/finalizers/
+
+function k8sPatch(name: string, kind: string | undefined, a: readonly string[]): null | string {
+  if (kind !== undefined && K8S_PATCH_WIDE.test(kind))
+    return `${name} patch ${kind}: changes storage, a node or a namespace`
+  const body = a.find((v) => K8S_PATCH_BODY.test(v))
+  return body === undefined ? null : `${name} patch of reclaim policy or finalizers: lets data be deleted`
+}
+
 function cluster(cmd: Cmd): null | string {
   const a = cmd.argv
   const verbs = verbsOf(cmd)
@@ -78,8 +90,9 @@ function cluster(cmd: Cmd): null | string {
       }
 
       if (verb === 'drain') return `${cmd.name} drain: evicts every workload from a node`
-      if (verb === 'scale' && hasFlag(a, /^--all$/) && hasFlag(a, /^--replicas=0$/))
-        return `${cmd.name} scale --all to 0`
+      if (verb === 'scale' && hasFlag(a, /^--all$|^-A$|^--all-namespaces$/) && optionValue(a, ['--replicas']) === '0')
+        return `${cmd.name} scale --all to 0: stops every workload`
+      if (verb === 'patch') return k8sPatch(cmd.name, kind, a)
       if (verb === 'replace' && hasFlag(a, /^--force$/)) return `${cmd.name} replace --force: deletes and re-creates`
       return null
     }
@@ -199,6 +212,9 @@ function containers(cmd: Cmd, substituted: boolean): null | string {
     return `${cmd.name} volume ${v1}: deletes stored data`
   if ((v0 === 'image' || v0 === 'container') && v1 === 'prune' && (all || v0 === 'container'))
     return `${cmd.name} ${v0} prune: deletes every unused ${v0}`
+  if (v0 === 'network' && v1 === 'prune') return `${cmd.name} network prune: deletes every unused network`
+  if ((v0 === 'builder' || v0 === 'buildx') && v1 === 'prune' && all)
+    return `${cmd.name} ${v0} prune -a: deletes the whole build cache`
   if ((v0 === 'compose' || cmd.name === 'docker-compose') && verbs.includes('down') && volumes)
     return 'compose down -v: deletes the volumes with their data'
   if (v0 === 'swarm' && v1 === 'leave' && hasFlag(a, /^--force$|^-f$/)) return 'docker swarm leave --force'
@@ -281,6 +297,15 @@ export const infrastructure = commandRule({
       'docker rm -f $(docker ps -aq)',
       'docker volume prune -f',
       'podman system reset',
+      'docker network prune -f',
+      'docker builder prune -af',
+      'docker buildx prune --all --force',
+      'podman container prune -f',
+      'kubectl patch pv pv1 -p \'{"spec":{"persistentVolumeReclaimPolicy":"Delete"}}\'',
+      'kubectl patch node n1 -p \'{"spec":{"unschedulable":true}}\'',
+      'kubectl -n prod patch pvc/data --type merge -p x',
+      'kubectl patch ns prod -p \'{"metadata":{"finalizers":null}}\'',
+      'kubectl scale deploy --all --replicas 0',
     ],
     not_match: [
       'terraform plan',
@@ -294,6 +319,11 @@ export const infrastructure = commandRule({
       'docker rm web',
       'docker image prune -f',
       'docker compose down',
+      'docker builder prune -f',
+      'docker network ls',
+      'kubectl patch deployment api -p \'{"spec":{"replicas":3}}\'',
+      'kubectl cordon n1',
+      'kubectl scale deploy api --replicas=0',
     ],
   },
   check(cmd) {

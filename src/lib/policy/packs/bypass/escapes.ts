@@ -42,6 +42,15 @@ const TAR_EXEC_OPTIONS = new RegExp(
     String.raw`new-volume-script|rsh-command)(?:=|$)`,
 )
 
+/** `less +!cmd` / `less '+|cmd'` run a shell command at start; LESSOPEN pipes every file through one. */
+function pagerRunsCommand(cmd: Cmd): null | string {
+  // A search (`+/a|b`) is only a pattern.
+  const hit = cmd.argv.find((v) => /^\+(?![/?&])[^]*[!|]/.test(v))
+  if (hit !== undefined) return `${cmd.name} ${hit}: runs a shell command`
+  const open = cmd.assignments.find((x) => /^LESS(?:OPEN|CLOSE)$/.test(x.name))
+  return open === undefined ? null : `${cmd.name} with ${open.name}: runs a command on every file`
+}
+
 function toolRunsCommand(cmd: Cmd): null | string {
   const a = cmd.argv
   switch (cmd.name) {
@@ -108,6 +117,12 @@ function toolRunsCommand(cmd: Cmd): null | string {
       return a.some((v) => /^(?:-ex|--eval-command|-x|--command|-iex|-batch)/.test(v)) ? 'gdb runs commands' : null
     }
 
+    case 'less':
+    case 'more':
+    case 'most': {
+      return pagerRunsCommand(cmd)
+    }
+
     case 'tcpdump': {
       return a.includes('-z') ? 'tcpdump -z runs a command' : null
     }
@@ -160,6 +175,9 @@ export const toolRuns = commandRule({
     'man',
     'sed',
     'nmap',
+    'less',
+    'more',
+    'most',
   ],
   examples: {
     match: [
@@ -172,6 +190,9 @@ export const toolRuns = commandRule({
       "sed -n '1e id' f",
       'git clone ext::sh -c id',
       'rsync -e "sh -c id" a b',
+      'less +!id file',
+      "less '+!rm -rf /' README.md",
+      "LESSOPEN='|sh -c id %s' less f",
     ],
     not_match: [
       'tar -czf out.tgz ./src',
@@ -181,6 +202,9 @@ export const toolRuns = commandRule({
       "sed -i 's/a/b/g' f",
       'vim file.txt',
       'rsync -e "ssh -p 2222" ./a localhost:b',
+      'less +G app.log',
+      'less +/ERROR|WARN app.log',
+      'less -R out.txt',
     ],
   },
   check: (cmd) => toolRunsCommand(cmd),

@@ -9,12 +9,15 @@ import type {CommandRule} from '../../rules.js'
 
 import {envDump, secretVariable} from './environment.js'
 import {dotenv, homeGlob, secretFiles, wideRead} from './files.js'
+import {processMemory, runtimeSecrets} from './processes.js'
 import {cloudSecrets, keychain} from './stores.js'
 
 export {SECRET_PATH} from './files.js'
 
 export const credentialsPack: readonly CommandRule[] = [
   cloudSecrets,
+  runtimeSecrets,
+  processMemory,
   wideRead,
   secretFiles,
   dotenv,

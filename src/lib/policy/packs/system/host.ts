@@ -1,5 +1,7 @@
 /** System pack: kernel modules and settings, system packages, host settings, container escapes. */
 
+import type {Cmd} from '../../command.js'
+
 import {commandRule} from '../../rules.js'
 
 export const kernel = commandRule({
@@ -183,14 +185,26 @@ export const hostSettings = commandRule({
   },
 })
 
+const CONTAINER_CLIS = new Set(['docker', 'podman', 'nerdctl', 'ctr', 'kubectl'])
+const PRIVILEGED_EXEC = /^[\w-]+ exec --privileged$/
+
+/** The command runs inside `docker exec --privileged` (marked in its `via` by the wrapper). */
+function privilegedExec(cmd: Cmd): null | string {
+  const privileged = cmd.via.find((v) => PRIVILEGED_EXEC.test(v))
+  return privileged === undefined ? null : `${privileged}: runs a command with host-level access`
+}
+
 export const containerEscape = commandRule({
   id: 'system.container-escape',
   pack: 'system',
   decision: 'deny',
   reason: 'starts a container with host-level access (privileged, host namespaces, or the host root mounted)',
-  programs: ['docker', 'podman', 'nerdctl', 'ctr', 'kubectl'],
+  // No program list: `docker exec --privileged web sh` is judged on the inner `sh`, marked in its `via`.
   examples: {
     match: [
+      'docker exec --privileged web sh',
+      'docker exec -it --privileged -u root web bash -c "mount /dev/sda1 /mnt"',
+      'podman exec --privileged db sh',
       'docker run --cap-add SYS_ADMIN alpine',
       'docker run --security-opt seccomp=unconfined alpine',
       'docker run --device /dev/nvme0n1 alpine',
@@ -202,9 +216,17 @@ export const containerEscape = commandRule({
       'docker run --volume=/etc:/etc x',
       'docker run -v /var/run/docker.sock:/s x',
     ],
-    not_match: ['docker run --rm -v "$PWD":/app node:20 npm test', 'docker ps', 'docker build -t x .'],
+    not_match: [
+      'docker run --rm -v "$PWD":/app node:20 npm test',
+      'docker ps',
+      'docker build -t x .',
+      'docker exec -it web sh',
+      'docker exec -u root web id',
+      'npm run --privileged',
+    ],
   },
   check(cmd) {
+    if (!CONTAINER_CLIS.has(cmd.name)) return privilegedExec(cmd)
     const a = cmd.argv
     if (!a.some((v) => v === 'run' || v === 'create' || v === 'exec')) return null
     if (cmd.name === 'kubectl') {

@@ -9,6 +9,7 @@ import type {CommandRule} from '../../rules.js'
 import {asRoot, privilege, users} from './accounts.js'
 import {mounts, setuid, startupFiles, systemPerms, systemWrite} from './files.js'
 import {containerEscape, hostSettings, kernel, packages} from './host.js'
+import {endSessions, macosSettings} from './macos-and-sessions.js'
 import {firewall, networkConfig} from './network.js'
 import {scheduled, services} from './services.js'
 
@@ -29,4 +30,6 @@ export const systemPack: readonly CommandRule[] = [
   packages,
   hostSettings,
   containerEscape,
+  macosSettings,
+  endSessions,
 ]
