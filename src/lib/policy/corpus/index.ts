@@ -8,6 +8,7 @@ import {forensicsFamilies} from './forensics.js'
 import {harmlessFamilies} from './harmless/index.js'
 import {runtimeAndHostFamilies} from './runtime-and-host.js'
 import {systemFamilies} from './system.js'
+import {tokensFloodsAndLeaksFamilies} from './tokens-floods-and-leaks.js'
 import {type CorpusCase, type Family, fnv1a, isHeldOut} from './types.js'
 import {unseenFamilies} from './unseen.js'
 
@@ -20,6 +21,7 @@ export const FAMILIES: readonly Family[] = [
   ...evasionFamilies,
   ...unseenFamilies,
   ...runtimeAndHostFamilies,
+  ...tokensFloodsAndLeaksFamilies,
   ...harmlessFamilies,
 ]
 

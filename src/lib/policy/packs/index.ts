@@ -18,6 +18,7 @@ import {moveRules} from './moves.js'
 import {packageRules} from './packages.js'
 import {powershellPack} from './powershell/index.js'
 import {remotePack} from './remote.js'
+import {runawayRules} from './runaway.js'
 import {selfPack} from './self.js'
 import {systemPack} from './system/index.js'
 import {windowsCommandRules, windowsRules} from './windows.js'
@@ -49,7 +50,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
       "deleting outside the workspace, disk tools, device writes, power, fork bombs, git's local history, " +
       'databases, infrastructure and containers',
     optional: true,
-    rules: [...destructivePack, ...machineRules, ...moveRules],
+    rules: [...destructivePack, ...runawayRules, ...machineRules, ...moveRules],
   },
   {
     name: 'forensics',

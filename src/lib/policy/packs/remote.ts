@@ -55,7 +55,8 @@ function connectVerdict(cmd: Cmd): Verdict {
     case 'ncat':
     case 'netcat': {
       const parsed = parseOptions(a, NC)
-      if (parsed.flags.has('unix') || parsed.flags.has('listen')) return null
+      // `-z` only checks that a port answers (zero I/O): a reachability probe, not a connection to use.
+      if (parsed.flags.has('unix') || parsed.flags.has('listen') || parsed.flags.has('-z')) return null
       const host = parsed.operands[0]
       return host ? firstRemote(cmd.name, [host], hostDestination) : null
     }
@@ -186,6 +187,8 @@ const connect = commandRule({
       'scp build.tar.gz deploy@web1:/srv/',
       'openssl s_client -connect example.com:443',
       'nc -z 127.0.0.1 8080',
+      'nc -z -w2 db.internal 5432',
+      'nc -zv api.example.com 443',
       'psql -h localhost',
       'redis-cli ping',
     ],

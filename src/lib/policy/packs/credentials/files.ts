@@ -22,7 +22,8 @@ const SECRET_PATHS: readonly RegExp[] = [
   /(?:^|\/)\.password-store(?:\/|$)/,
   /(?:^|\/)\.(?:git-credentials|pgpass|npmrc|pypirc|vault-token|terraformrc|my\.cnf|s3cfg|boto)$/,
   /(?:^|\/)\.config\/(?:gh\/hosts\.yml|hub|rclone\/rclone\.conf|doctl|op)(?:\/|$)/,
-  /^\/proc\/[^/]+\/environ$/,
+  /^\/proc\/[^/]*\/environ$/,
+  /(?:^|\/)\.terraform\.d\/credentials\.tfrc\.json$/,
   /^\/(?:var\/)?run\/secrets(?:\/|$)/,
   /(?:^|\/)\.(?:bash|zsh|sh|python|node_repl|mysql|psql|sqlite|lesshst)_?history$/,
   /(?:^|\/)(?:credentials|service-account[\w.-]*)\.json$/,
@@ -103,6 +104,9 @@ export const secretFiles = commandRule({
       'echo key >> ~/.ssh/authorized_keys',
       'sudo cat /etc/sudoers',
       'cat ~/.ssh/*',
+      'getent shadow',
+      'cat ~/.terraform.d/credentials.tfrc.json',
+      'strings /proc/*/environ',
     ],
     not_match: [
       'ssh-keygen -t ed25519 -f ./deploy_key_test -N ""',
@@ -113,9 +117,12 @@ export const secretFiles = commandRule({
       'cat id_rsa.pub',
       'ls -la ~/.ssh',
       'cat ~/.ssh/id_ed25519.pub',
+      'getent passwd dev',
     ],
   },
   check(cmd, env) {
+    // `getent shadow` reads the password hashes without naming the file.
+    if (cmd.name === 'getent' && /^g?shadow$/.test(cmd.argv[0] ?? '')) return `getent ${cmd.argv[0]}: password hashes`
     const hit = secretHit(cmd, env, (text) => SECRET_PATH.test(text))
     return hit === null ? null : `touches a secret file: ${hit}`
   },

@@ -7,6 +7,7 @@
 
 import type {CommandRule} from '../../rules.js'
 
+import {metadataService} from '../transfer.js'
 import {envDump, secretVariable} from './environment.js'
 import {dotenv, homeGlob, secretFiles, wideRead} from './files.js'
 import {processMemory, runtimeSecrets} from './processes.js'
@@ -15,6 +16,7 @@ import {cloudSecrets, keychain} from './stores.js'
 export {SECRET_PATH} from './files.js'
 
 export const credentialsPack: readonly CommandRule[] = [
+  metadataService,
   cloudSecrets,
   runtimeSecrets,
   processMemory,

@@ -1,5 +1,7 @@
 /** Credentials pack: keychains, password managers and cloud secret stores. */
 
+import type {Cmd} from '../../command.js'
+
 import {commandRule} from '../../rules.js'
 import {verbsOf} from '../../subcommands.js'
 
@@ -105,12 +107,96 @@ export const keychain = commandRule({
 const K8S_OUTPUT = /^-o(?:=|$)|^--output(?:=|$)/
 const K8S_SHOWS_VALUES = /^(?:ya?ml|json|jsonpath.*|go-template.*|custom-columns.*|template.*)$/
 
+/** Developer CLIs asked to print the credential they hold: `gh auth token`, `aws configure get …secret…`. */
+function cliToken(cmd: Cmd): null | string {
+  const verbs = verbsOf(cmd)
+  const [first, second] = verbs
+  switch (cmd.name) {
+    case 'aws': {
+      if (first !== 'configure') return null
+      if (second === 'export-credentials') return 'aws configure export-credentials: prints the access keys'
+      return second === 'get' && /secret|session_token|access_key/i.test(verbs[2] ?? '')
+        ? `aws configure get ${verbs[2]}: prints a credential`
+        : null
+    }
+
+    case 'gh':
+    case 'glab': {
+      if (first !== 'auth') return null
+      if (second === 'token') return `${cmd.name} auth token: prints the access token`
+      return second === 'status' && cmd.argv.some((v) => v === '--show-token' || v === '-t')
+        ? `${cmd.name} auth status --show-token: prints the access token`
+        : null
+    }
+
+    case 'heroku': {
+      return first === 'auth:token' || first === 'authorizations:create' ? `heroku ${first}: prints an API token` : null
+    }
+
+    case 'doctl': {
+      return first === 'auth' && second === 'token' ? 'doctl auth token: prints the API token' : null
+    }
+
+    case 'vault': {
+      const reads = first === 'read' || (first === 'kv' && second === 'get')
+      return reads || (first === 'token' && second === 'create')
+        ? `vault ${verbs.slice(0, 2).join(' ')}: prints secrets`
+        : null
+    }
+
+    case 'op': {
+      if (first === 'read') return 'op read: prints a secret from 1Password'
+      return first === 'item' && second === 'get' && cmd.argv.some((v) => v === '--reveal' || v.startsWith('--fields'))
+        ? 'op item get --reveal: prints a secret from 1Password'
+        : null
+    }
+
+    case 'bw': {
+      return first === 'get' && /^(?:password|totp|item|notes)$/.test(second ?? '')
+        ? `bw get ${second}: prints a secret from Bitwarden`
+        : null
+    }
+
+    case 'pass':
+    case 'gopass': {
+      return first === 'show' ||
+        (first !== undefined &&
+          !/^(?:ls|list|find|search|init|git|help|version|generate|insert|edit|rm|mv|cp)$/.test(first) &&
+          !first.startsWith('-'))
+        ? `${cmd.name} ${first ?? ''}: prints a password`
+        : null
+    }
+
+    default: {
+      return null
+    }
+  }
+}
+
 export const cloudSecrets = commandRule({
   id: 'credentials.cloud-secrets',
   pack: 'credentials',
   decision: 'deny',
-  reason: 'prints secret values from a cluster or a cloud secret store',
-  programs: ['kubectl', 'oc', 'k', 'aws', 'gcloud', 'az', 'doppler', 'infisical'],
+  reason: "prints secret values from a cluster, a cloud secret store, a password manager or a CLI's login",
+  programs: [
+    'kubectl',
+    'oc',
+    'k',
+    'aws',
+    'gcloud',
+    'az',
+    'doppler',
+    'infisical',
+    'gh',
+    'glab',
+    'heroku',
+    'vault',
+    'op',
+    'bw',
+    'pass',
+    'gopass',
+    'doctl',
+  ],
   examples: {
     match: [
       'kubectl get secret db -o yaml',
@@ -123,10 +209,32 @@ export const cloudSecrets = commandRule({
       'kubectl -n prod get secret x -o json',
       'gcloud auth print-access-token',
       'aws sts get-session-token',
+      'aws configure get aws_secret_access_key',
+      'aws configure export-credentials --format env',
+      'gh auth token',
+      'gh auth status --show-token',
+      'heroku auth:token',
+      'vault kv get secret/prod/db',
+      'op read op://Private/github/token',
+      'bw get password github',
+      'pass show email/work',
     ],
-    not_match: ['kubectl get secrets', 'kubectl describe secret x', 'kubectl get pods -o yaml', 'aws s3 ls'],
+    not_match: [
+      'kubectl get secrets',
+      'kubectl describe secret x',
+      'kubectl get pods -o yaml',
+      'aws s3 ls',
+      'aws configure get region',
+      'gh auth status',
+      'heroku apps',
+      'vault status',
+      'op whoami',
+      'pass ls',
+    ],
   },
   check(cmd) {
+    const tool = cliToken(cmd)
+    if (tool) return tool
     const a = cmd.argv
     // Past global options (`kubectl -n prod get secret x -o json`).
     const verbs = verbsOf(cmd)
