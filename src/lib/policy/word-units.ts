@@ -218,11 +218,15 @@ function staticOutput(node: SyntaxNode, src: string): string | undefined {
 function printfOutput([format, ...rest]: readonly string[]): string | undefined {
   let k = 0
   let unknown = false
-  const out = (format ?? '').replaceAll(/%(.)/g, (_m, c: string) => {
-    if (c === '%') return '%'
-    if (!'sbdiu'.includes(c)) unknown = true
-    const arg = rest[k++] ?? ''
-    return c === 'b' ? decodeAnsiC(arg) : arg
-  })
+  const once = (): string =>
+    (format ?? '').replaceAll(/%(.)/g, (_m, c: string) => {
+      if (c === '%') return '%'
+      if (!'sbdiu'.includes(c)) unknown = true
+      const arg = rest[k++] ?? ''
+      return c === 'b' ? decodeAnsiC(arg) : arg
+    })
+  // printf reuses its format while arguments remain: `printf %s r m` prints `rm`.
+  let out = once()
+  for (let pass = 0; k > 0 && k < rest.length && pass < rest.length; pass++) out += once()
   return unknown ? undefined : decodeAnsiC(out)
 }

@@ -48,6 +48,51 @@ const PUBLISH: Readonly<Record<string, RegExp>> = {
   twine: /^(upload|register)$/,
   dotnet: /^(nuget)$/,
   mvn: /^(deploy)$/,
+  gradle: /^(publish\w*|uploadArchives)$/,
+  gradlew: /^(publish\w*|uploadArchives)$/,
+  sbt: /^\+?(publish|publishSigned|sonatypeBundleRelease|releaseEarly)$/,
+  lein: /^(deploy)$/,
+  uv: /^(publish)$/,
+  hatch: /^(publish)$/,
+  flit: /^(publish)$/,
+  pdm: /^(publish)$/,
+  lerna: /^(publish)$/,
+  changeset: /^(publish)$/,
+  vsce: /^(publish)$/,
+  ovsx: /^(publish)$/,
+  mix: /^(hex\.publish)$/,
+  conan: /^(upload)$/,
+  helm: /^(push)$/,
+  'semantic-release': /./,
+}
+
+/** Publishing commands spelled with two words (`dart pub publish`, `pod trunk push`, `gh release create`). */
+const PUBLISH_PAIRS: Readonly<Record<string, readonly (readonly [string, RegExp])[]>> = {
+  dart: [['pub', /^publish$/]],
+  flutter: [['pub', /^publish$/]],
+  pod: [['trunk', /^push$/]],
+  gh: [['release', /^(?:create|upload)$/]],
+  glab: [['release', /^(?:create|upload)$/]],
+  jf: [['rt', /^(?:upload|u)$/]],
+  jfrog: [['rt', /^(?:upload|u)$/]],
+  goreleaser: [['release', /./]],
+}
+
+function publishes(cmd: Cmd): null | string {
+  const verbs = cmd.argv.filter((a) => !a.startsWith('-'))
+  if (cmd.name === 'semantic-release' && !cmd.argv.includes('--dry-run')) return 'semantic-release: publishes a release'
+  if (cmd.name === 'goreleaser' && verbs[0] === 'release') {
+    return cmd.argv.some((a) => a === '--snapshot' || /^--skip[=-].*publish/.test(a))
+      ? null
+      : 'goreleaser release: publishes a release'
+  }
+
+  for (const [first, second] of PUBLISH_PAIRS[cmd.name] ?? []) {
+    if (verbs[0] === first && second.test(verbs[1] ?? ''))
+      return `${cmd.name} ${first} ${verbs[1]}: publishes off the machine`
+  }
+
+  return null
 }
 
 /** A cloud storage URL (`s3://`, `gs://`, `az://`, an rclone `remote:path`). */
@@ -105,7 +150,18 @@ export const cloud = commandRule({
   reason:
     'copies the project off the machine (the repository or secrets to cloud storage, package publishing, public ' +
     'tunnels)',
-  programs: [...TUNNELS, 'aws', 'gsutil', 'rclone', 'azcopy', 's3cmd', 'gh', 'glab', ...Object.keys(PUBLISH)],
+  programs: [
+    ...TUNNELS,
+    'aws',
+    'gsutil',
+    'rclone',
+    'azcopy',
+    's3cmd',
+    'gh',
+    'glab',
+    ...Object.keys(PUBLISH),
+    ...Object.keys(PUBLISH_PAIRS),
+  ],
   examples: {
     match: [
       'aws s3 sync . s3://bucket',
@@ -120,6 +176,12 @@ export const cloud = commandRule({
       'twine upload dist/*',
       'gh gist create notes.txt',
       'gh repo create x --public --push',
+      './gradlew publishToMavenCentral',
+      'uv publish',
+      'npx lerna publish from-package --yes',
+      'dart pub publish --force',
+      'gh release create v1.0 dist/*',
+      'goreleaser release --clean',
     ],
     not_match: [
       'npm test',
@@ -131,6 +193,12 @@ export const cloud = commandRule({
       'aws s3 sync ./dist s3://my-site --delete',
       'aws s3 cp build/app.zip s3://artifacts/',
       'docker push me/image',
+      'gradle build',
+      'dart pub get',
+      'gh release list',
+      'goreleaser release --snapshot --clean',
+      'helm install x ./chart',
+      'mix test',
     ],
   },
   check(cmd, env) {
@@ -142,6 +210,8 @@ export const cloud = commandRule({
 
     const upload = refusedStoreUpload(cmd, env)
     if (upload) return upload
+    const release = publishes(cmd)
+    if (release) return release
     if (cmd.name === 'gh' || cmd.name === 'glab') {
       const verbs = cmd.argv.filter((v) => !v.startsWith('-'))
       if (verbs[0] === 'gist' && verbs[1] === 'create') return `${cmd.name} gist create: publishes files`

@@ -12,6 +12,7 @@ import {destructivePack} from './destructive.js'
 import {displayRules} from './display-and-sockets.js'
 import {engineRules} from './engine.js'
 import {forensicsPack} from './forensics.js'
+import {hiddenDeleter} from './hidden-name.js'
 import {keysAndDnsRules} from './keys-and-dns.js'
 import {machineRules} from './machines.js'
 import {moveRules} from './moves.js'
@@ -50,7 +51,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
       "deleting outside the workspace, disk tools, device writes, power, fork bombs, git's local history, " +
       'databases, infrastructure and containers',
     optional: true,
-    rules: [...destructivePack, ...runawayRules, ...machineRules, ...moveRules],
+    rules: [...destructivePack, ...runawayRules, hiddenDeleter, ...machineRules, ...moveRules],
   },
   {
     name: 'forensics',

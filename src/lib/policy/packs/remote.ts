@@ -21,6 +21,7 @@ import {literalWord, type Word} from '../words.js'
 import {cloud, cloudCall, imagePush} from './cloud.js'
 import {copy, copyOut} from './copies.js'
 import {looksSecret} from './credentials/files.js'
+import {streamLeak} from './leaks.js'
 import {gitForcePush, gitRemote} from './git.js'
 import {fetchRule, firstRemote, upload, type Verdict} from './transfer.js'
 
@@ -359,6 +360,7 @@ function placeOfDir(dir: string): Place {
 export const remotePack: readonly CommandRule[] = [
   serveDirectory,
   upload,
+  streamLeak,
   fetchRule,
   copyOut,
   copy,

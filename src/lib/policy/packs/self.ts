@@ -244,6 +244,31 @@ const hubCli = commandRule({
   },
 })
 
+/** The daemon's operator routes (SPEC §7.1): deciding, sessions, token rotation. */
+const OPERATOR_ROUTE =
+  /\/(?:approve|deny)\/[\w-]+|\/(?:sessions|rotate-token|tokens?\/rotate)\b|\/api\/(?:approve|deny)\b/
+
+const operatorApi = commandRule({
+  id: 'self.operator-api',
+  pack: 'self',
+  decision: 'deny',
+  reason: "calls the hub's operator endpoints (approving, denying, sessions) from a run",
+  programs: ['curl', 'wget', 'http', 'https', 'xh', 'httpie', 'nc', 'ncat', 'socat', 'python', 'python3', 'node'],
+  examples: {
+    match: [
+      'curl -X POST http://127.0.0.1:8787/approve/20250101_000000_abcdef12',
+      'curl -s -XPOST localhost:8787/deny/20250101_000000_abcdef12 -d "{}"',
+      'http POST :8787/approve/20250101_000000_abcdef12',
+      'curl --unix-socket ../runtime/hub.sock http://x/approve/20250101_000000_abcdef12',
+    ],
+    not_match: ['curl http://127.0.0.1:3000/api/items', 'curl localhost:8787/health', 'curl https://x.io/approved'],
+  },
+  check(cmd) {
+    const hit = cmd.args.find((w) => OPERATOR_ROUTE.test(w.value))
+    return hit ? `${cmd.name} ${hit.value}: the hub's operator endpoint` : null
+  },
+})
+
 const recursiveOverHub = commandRule({
   id: 'self.recursive-over-hub',
   pack: 'self',
@@ -276,5 +301,6 @@ export const selfPack: readonly Rule[] = [
   hubVariables,
   stopDaemon,
   hubCli,
+  operatorApi,
   recursiveOverHub,
 ]

@@ -10,7 +10,7 @@ import {parseOptions} from '../../options.js'
 const MAX_CHAIN = 8
 
 /** Who writes into this command's standard input, following pipes back through `tee`, `cat` …. */
-function upstream(cmd: Cmd, env: RuleEnv): Cmd[] {
+export function upstream(cmd: Cmd, env: RuleEnv): Cmd[] {
   const out: Cmd[] = []
   let frontier = [...env.producers(cmd)]
   for (let depth = 0; depth < MAX_CHAIN && frontier.length > 0; depth++) {
