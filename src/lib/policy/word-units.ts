@@ -227,6 +227,11 @@ function printfOutput([format, ...rest]: readonly string[]): string | undefined 
     })
   // printf reuses its format while arguments remain: `printf %s r m` prints `rm`.
   let out = once()
-  for (let pass = 0; k > 0 && k < rest.length && pass < rest.length; pass++) out += once()
+  for (let pass = 0; pass < rest.length; pass++) {
+    const before = k
+    if (before === 0 || before >= rest.length) break
+    out += once()
+  }
+
   return unknown ? undefined : decodeAnsiC(out)
 }

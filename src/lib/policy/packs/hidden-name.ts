@@ -17,7 +17,7 @@ export const hiddenDeleter = commandRule({
   decision: 'deny',
   reason: "runs a command whose name is hidden until run time with rm's recursive-force options outside the workspace",
   examples: {
-    match: ["$(cat name.txt) -rf /", '$CMD -rf ~', '"$(cat name.txt)" -fr /etc', '$tool --recursive --force /usr'],
+    match: ['$(cat name.txt) -rf /', '$CMD -rf ~', '"$(cat name.txt)" -fr /etc', '$tool --recursive --force /usr'],
     not_match: ['$CMD -rf ./build', '$(echo rm) -rf /tmp/cache-123', '$EDITOR notes.txt', '$CC -o app main.c'],
   },
   check(cmd, env) {
