@@ -404,7 +404,8 @@ function floodsProcesses(language: Language, code: string): boolean {
 }
 
 const OPENS_SOCKET = new RegExp(
-  String.raw`\bsocket\b|\bnet\.(?:connect|createConnection|Socket)\b|require\s*\(\s*["'](?:node:)?(?:net|tls)["']\s*\)|` +
+  String.raw`\bsocket\b|\bnet\.(?:connect|createConnection|Socket)\b|` +
+    String.raw`require\s*\(\s*["'](?:node:)?(?:net|tls)["']\s*\)|` +
     String.raw`\bTCPSocket\b|\bIO::Socket\b|\bfsockopen\b|\bSocket\s*\(`,
 )
 const STARTS_SHELL = new RegExp(

@@ -21,8 +21,8 @@ import {literalWord, type Word} from '../words.js'
 import {cloud, cloudCall, imagePush} from './cloud.js'
 import {copy, copyOut} from './copies.js'
 import {looksSecret} from './credentials/files.js'
-import {streamLeak} from './leaks.js'
 import {gitForcePush, gitRemote} from './git.js'
+import {streamLeak} from './leaks.js'
 import {fetchRule, firstRemote, upload, type Verdict} from './transfer.js'
 
 const NC: OptionSpec = {
