@@ -7,6 +7,7 @@
 import type {PackName, Rule} from '../rules.js'
 
 import {bypassPack} from './bypass/index.js'
+import {cloudDestroyRules} from './cloud-destroy.js'
 import {credentialsPack} from './credentials/index.js'
 import {destructivePack} from './destructive.js'
 import {displayRules} from './display-and-sockets.js'
@@ -17,6 +18,7 @@ import {machineRules} from './machines.js'
 import {moveRules} from './moves.js'
 import {packageRules} from './packages.js'
 import {powershellPack} from './powershell/index.js'
+import {publishingRules} from './publishing.js'
 import {remotePack} from './remote.js'
 import {selfPack} from './self.js'
 import {systemPack} from './system/index.js'
@@ -49,7 +51,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
       "deleting outside the workspace, disk tools, device writes, power, fork bombs, git's local history, " +
       'databases, infrastructure and containers',
     optional: true,
-    rules: [...destructivePack, ...machineRules, ...moveRules],
+    rules: [...destructivePack, ...cloudDestroyRules, ...machineRules, ...moveRules],
   },
   {
     name: 'forensics',
@@ -75,7 +77,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
     description:
       'remote shells, listeners, uploads and exfiltration, force pushes; downloads, git push and cloud CLIs are asked',
     optional: true,
-    rules: [...remotePack, ...keysAndDnsRules.filter((r) => r.pack === 'remote'), ...displayRules],
+    rules: [...remotePack, ...publishingRules, ...keysAndDnsRules.filter((r) => r.pack === 'remote'), ...displayRules],
   },
   {
     name: 'system',
