@@ -55,7 +55,7 @@ export const publishMore = commandRule({
       'npx release-it --ci',
       'npx lerna publish from-package --yes',
       'lt --port 3000',
-      'npx localtunnel --port 3000',
+      'npx lt --port 8080 --subdomain demo',
       'tailscale funnel 3000',
       'tailscale funnel --bg 8080',
       'zrok share public localhost:3000',
