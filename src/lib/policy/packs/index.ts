@@ -11,6 +11,7 @@ import {cloudDestroyRules} from './cloud-destroy.js'
 import {credentialsPack} from './credentials/index.js'
 import {destructivePack} from './destructive.js'
 import {displayRules} from './display-and-sockets.js'
+import {drivesAndPowerRules} from './drives-and-power.js'
 import {engineRules} from './engine.js'
 import {forensicsPack} from './forensics.js'
 import {keysAndDnsRules} from './keys-and-dns.js'
@@ -51,7 +52,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
       "deleting outside the workspace, disk tools, device writes, power, fork bombs, git's local history, " +
       'databases, infrastructure and containers',
     optional: true,
-    rules: [...destructivePack, ...cloudDestroyRules, ...machineRules, ...moveRules],
+    rules: [...destructivePack, ...cloudDestroyRules, ...drivesAndPowerRules, ...machineRules, ...moveRules],
   },
   {
     name: 'forensics',
