@@ -14,6 +14,7 @@ import {displayRules} from './display-and-sockets.js'
 import {drivesAndPowerRules} from './drives-and-power.js'
 import {engineRules} from './engine.js'
 import {forensicsPack} from './forensics.js'
+import {gitRemovalRules} from './git-removals.js'
 import {keysAndDnsRules} from './keys-and-dns.js'
 import {machineRules} from './machines.js'
 import {moveRules} from './moves.js'
@@ -52,7 +53,14 @@ export const BUILTIN_PACKS: readonly Pack[] = [
       "deleting outside the workspace, disk tools, device writes, power, fork bombs, git's local history, " +
       'databases, infrastructure and containers',
     optional: true,
-    rules: [...destructivePack, ...cloudDestroyRules, ...drivesAndPowerRules, ...machineRules, ...moveRules],
+    rules: [
+      ...destructivePack,
+      ...cloudDestroyRules,
+      ...drivesAndPowerRules,
+      ...gitRemovalRules,
+      ...machineRules,
+      ...moveRules,
+    ],
   },
   {
     name: 'forensics',
