@@ -16,6 +16,7 @@ import {engineRules} from './engine.js'
 import {forensicsPack} from './forensics.js'
 import {gitRemovalRules} from './git-removals.js'
 import {keysAndDnsRules} from './keys-and-dns.js'
+import {listingRules} from './listings.js'
 import {machineRules} from './machines.js'
 import {moveRules} from './moves.js'
 import {packageRules} from './packages.js'
@@ -58,6 +59,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
       ...cloudDestroyRules,
       ...drivesAndPowerRules,
       ...gitRemovalRules,
+      ...listingRules,
       ...machineRules,
       ...moveRules,
     ],
