@@ -20,7 +20,7 @@ import {listingRules} from './listings.js'
 import {machineRules} from './machines.js'
 import {moveRules} from './moves.js'
 import {packageRules} from './packages.js'
-import {powershellPack} from './powershell/index.js'
+import {hostCommandRules, powershellPack} from './powershell/index.js'
 import {publishingRules} from './publishing.js'
 import {remotePack} from './remote.js'
 import {selfPack} from './self.js'
@@ -68,7 +68,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
     name: 'forensics',
     description: 'erasing shell history and logs, switching off auditing and security modules, killing system daemons',
     optional: true,
-    rules: forensicsPack,
+    rules: [...forensicsPack, ...hostCommandRules],
   },
   {
     name: 'credentials',
