@@ -6,6 +6,7 @@ import {destructiveFamilies} from './destructive.js'
 import {evasionFamilies} from './evasion.js'
 import {forensicsFamilies} from './forensics.js'
 import {harmlessFamilies} from './harmless/index.js'
+import {listedAndHostFamilies} from './listed-and-hosts.js'
 import {runtimeAndHostFamilies} from './runtime-and-host.js'
 import {systemFamilies} from './system.js'
 import {type CorpusCase, type Family, fnv1a, isHeldOut} from './types.js'
@@ -20,6 +21,7 @@ export const FAMILIES: readonly Family[] = [
   ...evasionFamilies,
   ...unseenFamilies,
   ...runtimeAndHostFamilies,
+  ...listedAndHostFamilies,
   ...harmlessFamilies,
 ]
 
