@@ -42,7 +42,7 @@ export const listedAndHostFamilies: readonly Family[] = [
       'kill -9 $(ps -eo pid --no-headers)',
       'kill $(ps -e -o pid=)',
       'echo $HOME | xargs -n1 rm -rf',
-      'printf "%s\\n" ~ | xargs rm -rf',
+      String.raw`printf "%s\n" ~ | xargs rm -rf`,
       'find /usr -type f -print0 | xargs -0 rm -f',
       'find /etc -name "*.conf" | xargs rm',
       'ls /var/lib | xargs -I{} rm -rf /var/lib/{}',

@@ -37,6 +37,14 @@ function pythonModule(argv: readonly string[]): null | string {
   return re !== undefined && verb !== undefined && re.test(verb) ? `-m ${module} ${verb}` : null
 }
 
+function releaser(name: string, a: readonly string[]): null | string {
+  if (a.some((v) => /^--(?:dry-run|preview|dryRun|no-publish)$|^-d$/.test(v))) return null
+  const re = RELEASE_VERB[name]
+  const verb = a.find((v) => !v.startsWith('-'))
+  if (re !== undefined && (verb === undefined || !re.test(verb))) return null
+  return `${name}${re === undefined ? '' : ` ${verb ?? ''}`}: publishes a release to a public registry`
+}
+
 const HELP_ONLY = /^(?:--?version|-v|--?help|-h|version|help)$/
 
 export const publishMore = commandRule({
@@ -67,6 +75,7 @@ export const publishMore = commandRule({
       'npx semantic-release --dry-run',
       'npx np --preview',
       'lt --help',
+      'lt -la',
       'tailscale status',
       'tailscale serve 3000',
       'lerna run build',
@@ -80,14 +89,7 @@ export const publishMore = commandRule({
     }
 
     if (a.length > 0 && a.every((v) => HELP_ONLY.test(v))) return null
-    if (RELEASERS.has(cmd.name)) {
-      if (a.some((v) => /^--(?:dry-run|preview|dryRun|no-publish)$|^-d$/.test(v))) return null
-      const re = RELEASE_VERB[cmd.name]
-      const verb = a.find((v) => !v.startsWith('-'))
-      if (re !== undefined && (verb === undefined || !re.test(verb))) return null
-      return `${cmd.name}${re === undefined ? '' : ` ${verb ?? ''}`}: publishes a release to a public registry`
-    }
-
+    if (RELEASERS.has(cmd.name)) return releaser(cmd.name, a)
     if (cmd.name === 'tailscale') {
       const verb = a.find((v) => !v.startsWith('-'))
       return verb === 'funnel' && !a.includes('status') && !a.includes('off') && !a.includes('reset')
@@ -95,6 +97,8 @@ export const publishMore = commandRule({
         : null
     }
 
+    // `lt` is localtunnel only with the port it exposes (`lt --port 3000`); other `lt`s are not judged here.
+    if (cmd.name === 'lt' && !a.some((v) => /^(?:--port|-p)(?:=|$)|^-p\d+$/.test(v))) return null
     if (cmd.name === 'zrok')
       return a.includes('public') ? 'zrok share public: opens a local port to the internet' : null
     return `${cmd.name}: opens a local port to the internet through a public tunnel`
