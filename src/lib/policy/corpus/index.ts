@@ -6,6 +6,7 @@ import {destructiveFamilies} from './destructive.js'
 import {evasionFamilies} from './evasion.js'
 import {forensicsFamilies} from './forensics.js'
 import {harmlessFamilies} from './harmless/index.js'
+import {listedAndHostFamilies} from './listed-and-hosts.js'
 import {runtimeAndHostFamilies} from './runtime-and-host.js'
 import {systemFamilies} from './system.js'
 import {tokensFloodsAndLeaksFamilies} from './tokens-floods-and-leaks.js'
@@ -22,6 +23,7 @@ export const FAMILIES: readonly Family[] = [
   ...unseenFamilies,
   ...runtimeAndHostFamilies,
   ...tokensFloodsAndLeaksFamilies,
+  ...listedAndHostFamilies,
   ...harmlessFamilies,
 ]
 

@@ -5,6 +5,7 @@
  */
 
 import type {Cmd} from '../command.js'
+import type {Word} from '../words.js'
 
 import {permissionTargets, touches} from '../effects.js'
 import {parseOptions} from '../options.js'
@@ -15,6 +16,9 @@ import {gitDiscardWork, gitRewriteHistory} from './git.js'
 import {infraRules} from './infra.js'
 
 const DELETERS = ['rm', 'rmdir', 'unlink', 'shred', 'srm', 'wipe']
+
+const CMD_SWITCH = /^\/[sqSQ]$/
+const CMD_OUTSIDE = /%\w+%|^[A-Za-z]:|^\\/
 
 const RM_SPEC = {
   short: {
@@ -54,6 +58,22 @@ interface DeleteFacts {
   readonly unknown: Place[]
 }
 
+/**
+ * cmd.exe's `rmdir /s /q dir`: the switches are not paths, and `%VAR%`, `C:\` and `\\host` name places
+ * outside the workspace (added to `outside`); the other operands are judged as paths.
+ */
+function cmdOperands(cmd: Cmd, operands: readonly Word[], outside: Place[]): readonly Word[] {
+  if (cmd.name !== 'rmdir' || !operands.some((w) => CMD_SWITCH.test(w.value))) return operands
+  const rest: Word[] = []
+  for (const w of operands) {
+    if (CMD_SWITCH.test(w.value)) continue
+    if (CMD_OUTSIDE.test(w.raw)) outside.push({kind: 'path', below: false, path: w.raw})
+    else rest.push(w)
+  }
+
+  return rest
+}
+
 /** `rm -rf` style label and where the operands point, computed once per command. */
 function deleteFacts(cmd: Cmd, env: RuleEnv): DeleteFacts {
   const parsed = parseOptions(cmd.args, RM_SPEC)
@@ -65,7 +85,7 @@ function deleteFacts(cmd: Cmd, env: RuleEnv): DeleteFacts {
   const unknown: Place[] = []
   const history: Place[] = []
   const ws = env.ctx.workspace
-  for (const word of parsed.operands) {
+  for (const word of cmdOperands(cmd, parsed.operands, outside)) {
     for (const place of env.places(cmd, word)) {
       if (place.kind === 'unknown') unknown.push(place)
       // Scratch space, unless the hub itself lives there (a workspace under /tmp).
@@ -105,6 +125,7 @@ const deleteOutside = commandRule({
       'rm -rf /tmp',
       'rm -rf /tmp/*',
       'rm -rf .git',
+      'rmdir /s /q %USERPROFILE%',
     ],
     not_match: [
       'rm -rf ./build',
@@ -115,6 +136,8 @@ const deleteOutside = commandRule({
       'echo rm -rf /',
       'rm -rf /tmp/build-cache',
       'rm -f /tmp/lock.$$',
+      'rmdir /s /q node_modules',
+      String.raw`rmdir /S /Q .\dist`,
     ],
   },
   check(cmd, env) {

@@ -165,6 +165,14 @@ const SYSTEM_DAEMONS = new RegExp(
     String.raw`postgres|mysqld|mongod|redis-server|nginx|apache2|httpd)$`,
 )
 
+/** The desktop session (and Windows' own processes): killing one logs the user out or leaves the screen dead. */
+const DESKTOP_SESSION = new RegExp(
+  String.raw`^(?:gnome-shell|gnome-session(?:-binary)?|plasmashell|kwin_(?:x11|wayland)|ksmserver|mutter|` +
+    String.raw`xfce4-session|xfwm4|cinnamon|Xquartz|WindowServer|loginwindow|Finder|Dock|SystemUIServer|` +
+    String.raw`explorer|dwm|lsass|csrss|winlogon|wininit|smss|svchost)(?:\.exe)?$`,
+  'i',
+)
+
 function killedNames(cmd: Cmd): string[] {
   const parsed = parseOptions(cmd.args, {
     shortValue: 'sugtPGUFcaen',
@@ -209,7 +217,9 @@ const killSystem = commandRule({
   id: 'forensics.kill-system',
   pack: 'forensics',
   decision: 'deny',
-  reason: 'kills init or a system daemon (sshd, journald, dockerd …): takes the machine or its records down',
+  reason:
+    'kills init, a system daemon (sshd, journald, dockerd …) or the desktop session (gnome-shell, Finder, ' +
+    'explorer): takes the machine, its records or the user session down',
   programs: ['kill', 'pkill', 'killall', 'skill', 'slay'],
   examples: {
     match: [
@@ -221,19 +231,39 @@ const killSystem = commandRule({
       'pkill -f sshd',
       'kill -9 $(pidof sshd)',
       'killall -HUP init',
+      'killall -9 gnome-shell',
+      'killall WindowServer',
+      'killall explorer.exe',
+      'pkill -x loginwindow',
     ],
-    not_match: ['kill 12345', 'kill -9 4242', 'pkill -f my-server', 'killall node-dev', 'kill %1', 'kill -1 4242'],
+    not_match: [
+      'kill 12345',
+      'kill -9 4242',
+      'pkill -f my-server',
+      'killall node-dev',
+      'kill %1',
+      'kill -1 4242',
+      'killall docker-finder',
+      'pkill -x my-explorer',
+    ],
   },
   check(cmd, env) {
     if (cmd.name === 'kill') {
       const {pids, finders} = killTargets(cmd, env)
       if (pids.includes('1')) return 'kill 1: signals init, which takes the whole machine down'
       const daemon = finders.find((n) => SYSTEM_DAEMONS.test(n))
-      return daemon ? `kill of ${daemon}: a system daemon` : null
+      if (daemon) return `kill of ${daemon}: a system daemon`
+      const session = finders.find((n) => DESKTOP_SESSION.test(n))
+      return session ? `kill of ${session}: ends the desktop session` : null
     }
 
-    const daemon = killedNames(cmd).find((n) => SYSTEM_DAEMONS.test(n))
-    return daemon ? `${cmd.name} ${daemon}: kills a system daemon` : null
+    const names = killedNames(cmd)
+    const daemon = names.find((n) => SYSTEM_DAEMONS.test(n))
+    if (daemon) return `${cmd.name} ${daemon}: kills a system daemon`
+    const session = names.find((n) => DESKTOP_SESSION.test(n))
+    return session
+      ? `${cmd.name} ${session}: kills the desktop session (the user is logged out or left without a screen)`
+      : null
   },
 })
 

@@ -7,17 +7,22 @@
 import type {PackName, Rule} from '../rules.js'
 
 import {bypassPack} from './bypass/index.js'
+import {cloudDestroyRules} from './cloud-destroy.js'
 import {credentialsPack} from './credentials/index.js'
 import {destructivePack} from './destructive.js'
 import {displayRules} from './display-and-sockets.js'
+import {drivesAndPowerRules} from './drives-and-power.js'
 import {engineRules} from './engine.js'
 import {forensicsPack} from './forensics.js'
+import {gitRemovalRules} from './git-removals.js'
 import {hiddenDeleter} from './hidden-name.js'
 import {keysAndDnsRules} from './keys-and-dns.js'
+import {listingRules} from './listings.js'
 import {machineRules} from './machines.js'
 import {moveRules} from './moves.js'
 import {packageRules} from './packages.js'
-import {powershellPack} from './powershell/index.js'
+import {hostCommandRules, powershellPack} from './powershell/index.js'
+import {publishingRules} from './publishing.js'
 import {remotePack} from './remote.js'
 import {runawayRules} from './runaway.js'
 import {selfPack} from './self.js'
@@ -51,13 +56,23 @@ export const BUILTIN_PACKS: readonly Pack[] = [
       "deleting outside the workspace, disk tools, device writes, power, fork bombs, git's local history, " +
       'databases, infrastructure and containers',
     optional: true,
-    rules: [...destructivePack, ...runawayRules, hiddenDeleter, ...machineRules, ...moveRules],
+    rules: [
+      ...destructivePack,
+      ...runawayRules,
+      hiddenDeleter,
+      ...cloudDestroyRules,
+      ...drivesAndPowerRules,
+      ...gitRemovalRules,
+      ...listingRules,
+      ...machineRules,
+      ...moveRules,
+    ],
   },
   {
     name: 'forensics',
     description: 'erasing shell history and logs, switching off auditing and security modules, killing system daemons',
     optional: true,
-    rules: forensicsPack,
+    rules: [...forensicsPack, ...hostCommandRules],
   },
   {
     name: 'credentials',
@@ -77,7 +92,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
     description:
       'remote shells, listeners, uploads and exfiltration, force pushes; downloads, git push and cloud CLIs are asked',
     optional: true,
-    rules: [...remotePack, ...keysAndDnsRules.filter((r) => r.pack === 'remote'), ...displayRules],
+    rules: [...remotePack, ...publishingRules, ...keysAndDnsRules.filter((r) => r.pack === 'remote'), ...displayRules],
   },
   {
     name: 'system',

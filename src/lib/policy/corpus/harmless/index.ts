@@ -6,6 +6,7 @@ import {containersAndServices} from './containers-and-services.js'
 import {filesAndSearch} from './files-and-search.js'
 import {git} from './git.js'
 import {inlineAndScripts} from './inline-and-scripts.js'
+import {listedAndHosts} from './listed-and-hosts.js'
 import {powershell} from './powershell.js'
 import {transfers} from './transfers.js'
 
@@ -17,4 +18,5 @@ export const harmlessFamilies: readonly Family[] = [
   inlineAndScripts,
   powershell,
   transfers,
+  listedAndHosts,
 ]

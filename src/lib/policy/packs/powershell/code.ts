@@ -1,6 +1,6 @@
 /** PowerShell pack: code run from text, downloads, execution policy and encoded commands. */
 
-import {isScratchPath, placeWithin} from '../../paths.js'
+import {deviceKind, isScratchPath, placeWithin} from '../../paths.js'
 import {powershellRule} from '../../rules.js'
 import {psPlace, values} from './places.js'
 
@@ -27,6 +27,9 @@ export const invokeExpression = powershellRule({
 
 const WEB = new Set(['invoke-webrequest', 'invoke-restmethod', 'start-bitstransfer'])
 
+/** Where output goes to be thrown away, in PowerShell and cmd spellings. */
+const DISCARD = /^(?:\$null|nul:?|\\\\\.\\nul)$/i
+
 export const download = powershellRule({
   id: 'powershell.download',
   decision: 'deny',
@@ -43,6 +46,9 @@ export const download = powershellRule({
       'Invoke-WebRequest https://example.com -OutFile page.html',
       'Invoke-RestMethod https://api.github.com',
       'curl http://127.0.0.1:8000',
+      String.raw`curl -w '%{http_code}\n' -o /dev/null -s https://example.com`,
+      'Invoke-WebRequest https://example.com -OutFile $null',
+      'curl.exe -s -o NUL https://example.com',
     ],
   },
   check(cmd, env) {
@@ -57,7 +63,10 @@ export const download = powershellRule({
     const m = /DownloadFile\s*\(\s*["'][^"']*["']\s*,\s*["']([^"']+)["']/i.exec(cmd.text)
     if (m) targets.push(m[1] as string)
     for (const t of targets) {
+      // `-o /dev/null`, `-OutFile $null`, `> NUL`: the body is thrown away, nothing is written.
+      if (DISCARD.test(t)) continue
       const place = psPlace(t, env.ctx)
+      if (place.kind === 'path' && deviceKind(place.path) === 'harmless') continue
       if (place.kind !== 'unknown' && !placeWithin(place, env.ctx.workspace) && !isScratchPath(place))
         return `${cmd.written} writes the download outside the workspace: ${t}`
     }

@@ -11,8 +11,10 @@ import type {PowerShellRule} from '../../rules.js'
 
 import {download, encodedCommand, executionPolicy, invokeExpression, webRequest} from './code.js'
 import {formatDisk, removeItem, stopComputer} from './destructive.js'
+import {hostRules} from './host.js'
 import {credentials, defences, stopProcess, systemChanges} from './system.js'
 
+export {hostCommandRules} from './host.js'
 export {psPlace} from './places.js'
 
 export const powershellPack: readonly PowerShellRule[] = [
@@ -28,4 +30,5 @@ export const powershellPack: readonly PowerShellRule[] = [
   defences,
   stopProcess,
   credentials,
+  ...hostRules,
 ]

@@ -109,6 +109,9 @@ export const defences = powershellRule({
   },
 })
 
+/** Processes whose death crashes Windows or ends the user's session. */
+const WINDOWS_VITAL = /^(?:lsass|csrss|winlogon|wininit|smss|services|svchost|explorer|dwm)(?:\.exe)?$/i
+
 export const stopProcess = powershellRule({
   id: 'powershell.stop-process',
   decision: 'deny',
@@ -119,12 +122,19 @@ export const stopProcess = powershellRule({
       'taskkill /F /IM node.exe',
       'Get-Process node | Stop-Process',
       'spps -Id 42',
+      'taskkill /F /IM lsass.exe',
+      'Stop-Process -Name csrss -Force',
     ],
     not_match: ['Get-Process python', 'kill 12345', 'Get-Help Stop-Process'],
   },
   check(cmd) {
-    if (cmd.name === 'stop-process' || cmd.name === 'taskkill' || cmd.name === 'tskill')
-      return `${cmd.written}: stops processes`
+    if (cmd.name === 'stop-process' || cmd.name === 'taskkill' || cmd.name === 'tskill') {
+      const vital = cmd.args.find((a) => WINDOWS_VITAL.test(a.text))
+      return vital === undefined
+        ? `${cmd.written}: stops processes`
+        : `${cmd.written} ${vital.text}: kills a process Windows or the desktop session cannot run without`
+    }
+
     return null
   },
 })

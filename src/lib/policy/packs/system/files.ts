@@ -119,6 +119,83 @@ export const systemWrite = commandRule({
   },
 })
 
+/** Terminal editors, and the tools made to edit one system file (`visudo`, `vipw`, `sudoedit`). */
+const EDITORS = [
+  'vi',
+  'vim',
+  'nvim',
+  'ex',
+  'ed',
+  'nano',
+  'pico',
+  'emacs',
+  'emacsclient',
+  'joe',
+  'jed',
+  'mcedit',
+  'micro',
+  'kak',
+  'hx',
+  'helix',
+  'editor',
+  'sensible-editor',
+  'sudoedit',
+  'visudo',
+  'vipw',
+  'vigr',
+]
+/** Options that open the file read-only (`vim -R`, `nano -v`). */
+const READ_ONLY = /^(?:-R|-M|--view)$/
+/** Editor options whose value is a word of its own (`vim -c cmd`, `emacs -l file`). */
+const EDITOR_VALUE = /^(?:-c|--cmd|-S|-u|-i|-l|--load|-f|--funcall|-T|-s|-w|-W|-t|-q)$/
+
+export const systemEdit = commandRule({
+  id: 'system.edit-system-file',
+  pack: 'system',
+  decision: 'deny',
+  reason: 'opens a system file (/etc, /boot, /usr …) in an editor to change it',
+  programs: EDITORS,
+  examples: {
+    match: [
+      'vi /etc/passwd',
+      'vim /etc/shadow',
+      'sudo nano /etc/sudoers',
+      'emacs -nw /etc/ssh/sshd_config',
+      'ed /etc/pam.d/sshd',
+      'nvim +12 /boot/grub/grub.cfg',
+      'visudo',
+      'vipw',
+      'sudoedit /etc/hosts',
+    ],
+    not_match: ['vim src/main.ts', 'nano README.md', 'vim -R /etc/passwd', 'nano -v /etc/hosts', 'vi ~/notes.txt'],
+  },
+  check(cmd, env) {
+    if (cmd.name === 'visudo' || cmd.name === 'vipw' || cmd.name === 'vigr') {
+      if (cmd.argv.some((v) => /^(?:-c|--check|-h|--help|-V|--version)$/.test(v))) return null
+      return `${cmd.name}: edits ${cmd.name === 'visudo' ? '/etc/sudoers' : 'the system account files'}`
+    }
+
+    const a = cmd.argv
+    if (cmd.name !== 'sudoedit' && a.some((v) => READ_ONLY.test(v) || (cmd.name === 'nano' && v === '-v'))) return null
+    for (let i = 0; i < cmd.args.length; i++) {
+      const w = cmd.args[i]
+      if (w === undefined) continue
+      if (EDITOR_VALUE.test(w.value)) {
+        i++
+        continue
+      }
+
+      if (w.value.startsWith('-') || w.value.startsWith('+')) continue
+      for (const place of env.places(cmd, w)) {
+        if (place.kind === 'path' && isSystemPath(place.path, env.ctx.workspace))
+          return `${cmd.name} ${place.path}: edits a system file`
+      }
+    }
+
+    return null
+  },
+})
+
 const STARTUP = new RegExp(
   String.raw`^~\/(?:\.bashrc|\.bash_profile|\.bash_login|\.bash_logout|\.profile|` +
     String.raw`\.zshrc|\.zprofile|\.zshenv|\.zlogin|\.kshrc|\.mkshrc|\.inputrc|` +

@@ -7,7 +7,7 @@
 import type {CommandRule} from '../../rules.js'
 
 import {asRoot, privilege, users} from './accounts.js'
-import {mounts, setuid, startupFiles, systemPerms, systemWrite} from './files.js'
+import {mounts, setuid, startupFiles, systemEdit, systemPerms, systemWrite} from './files.js'
 import {containerEscape, hostSettings, kernel, packages} from './host.js'
 import {endSessions, macosSettings} from './macos-and-sessions.js'
 import {firewall, networkConfig} from './network.js'
@@ -25,6 +25,7 @@ export const systemPack: readonly CommandRule[] = [
   setuid,
   systemPerms,
   systemWrite,
+  systemEdit,
   startupFiles,
   kernel,
   packages,
