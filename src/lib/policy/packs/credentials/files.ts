@@ -1,9 +1,10 @@
 /** Credentials pack: secret files (keys, tokens, .env), home-directory globs and wide recursive reads. */
 
 import type {Cmd} from '../../command.js'
+import type {Word} from '../../words.js'
 
 import {touches} from '../../effects.js'
-import {placeText} from '../../paths.js'
+import {placeText, placeWithin} from '../../paths.js'
 import {commandRule, type RuleEnv} from '../../rules.js'
 
 const SECRET_PATHS: readonly RegExp[] = [
@@ -68,10 +69,17 @@ const LISTERS = new Set([
 /** Files in secret directories that hold nothing secret (public keys, host fingerprints). */
 const PUBLIC = /(?:\.pub|\/known_hosts(?:\.old)?)$/
 
+/** Tools that create a new key or certificate: the files they write hold nothing anyone had before. */
+const KEY_MAKERS = new Set(['openssl', 'ssh-keygen', 'mkcert', 'certtool', 'step', 'cfssl', 'keytool', 'age-keygen'])
+
 function secretHit(cmd: Cmd, env: RuleEnv, test: (text: string) => boolean): null | string {
   const lister = LISTERS.has(cmd.name)
+  const maker = KEY_MAKERS.has(cmd.name)
   for (const t of touches(cmd)) {
     if (!t.write && (lister || PUBLIC.test(t.word.value))) continue
+    // A new development key in the workspace (`openssl genrsa -out certs/dev.key`) is ordinary work; a key
+    // written elsewhere (~/.ssh) or an existing key read stays refused.
+    if (maker && writesInside(cmd, t.word, env)) continue
     for (const place of env.places(cmd, t.word)) {
       const text = placeText(place, t.word)
       if (test(text)) return text
@@ -81,6 +89,19 @@ function secretHit(cmd: Cmd, env: RuleEnv, test: (text: string) => boolean): nul
   }
 
   return null
+}
+
+/** The word names an output of the key maker (not an input like `-in`/`-key`) and every place is in the workspace. */
+function writesInside(cmd: Cmd, word: Word, env: RuleEnv): boolean {
+  const i = cmd.args.indexOf(word)
+  const option = i > 0 ? cmd.args[i - 1]?.value : undefined
+  const output =
+    cmd.name === 'openssl'
+      ? option === '-out' || option === '-keyout'
+      : cmd.name === 'ssh-keygen'
+        ? option === '-f' && !cmd.argv.some((a) => /^-[yepl]$/.test(a))
+        : true
+  return output && env.places(cmd, word).every((p) => placeWithin(p, env.ctx.workspace))
 }
 
 export const secretFiles = commandRule({
@@ -105,11 +126,15 @@ export const secretFiles = commandRule({
       'sudo cat /etc/sudoers',
       'cat ~/.ssh/*',
       'getent shadow',
+      'openssl genrsa -out ~/.ssh/id_rsa 2048',
+      'openssl rsa -in certs/dev.key -text',
       'cat ~/.terraform.d/credentials.tfrc.json',
       'strings /proc/*/environ',
     ],
     not_match: [
       'ssh-keygen -t ed25519 -f ./deploy_key_test -N ""',
+      'openssl genrsa -out certs/dev.key 2048',
+      'openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 1 -subj /CN=localhost',
       'cat ~/.ssh.txt.md',
       'grep "id_rsa" notes.txt',
       'echo "cat ~/.ssh/id_rsa"',
