@@ -30,6 +30,8 @@ export interface RawCommand {
   readonly cwds: readonly string[]
   /** Innermost function whose body holds it. */
   readonly fn: null | string
+  /** Innermost endless loop (`while true`, `until false`, `for ((;;))`) whose body holds it, by id. */
+  readonly loop: null | number
   /** Walk groups it sits in (each `$(…)` / `<(…)` opens one): finds who produces a substitution. */
   readonly groups: readonly number[]
   readonly redirects: readonly Redirect[]
@@ -59,6 +61,7 @@ export interface Frame {
   readonly cwd: CwdBox
   readonly fn: null | string
   readonly groups: readonly number[]
+  readonly loop?: null | number
   readonly redirects: readonly Redirect[]
   readonly slots: readonly PipeSlot[]
 }
@@ -79,6 +82,7 @@ export function makeRaw(
     groups: frame.groups,
     background: frame.background,
     fn: frame.fn,
+    loop: frame.loop ?? null,
     cwds: frame.cwd.dirs,
   }
 }

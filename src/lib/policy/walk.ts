@@ -98,6 +98,12 @@ class Walker {
         return
       }
 
+      case 'while_statement':
+      case 'c_style_for_statement': {
+        this.loop(node, frame)
+        return
+      }
+
       case 'heredoc_body': {
         this.heredocBody(node, frame)
         return
@@ -265,6 +271,27 @@ class Walker {
         for (const w of readWords(child, this.src, walk)) this.host.noteAssignment(name, w)
       } else if (child.field !== 'variable' && child.named) this.visit(child, frame)
     }
+  }
+
+  /**
+   * `while`/`until`/`for ((…))`: walked as usual, and the body of one that cannot end by its own condition
+   * (`while true`, `while :`, `until false`, `for ((;;))`) is marked, so that a rule can tell a loop that only
+   * starts background processes (a fork bomb written as a loop) from one that waits.
+   */
+  private loop(node: SyntaxNode, frame: Frame): void {
+    const condition = node.children.find((c) => c.field === 'condition')
+    let endless: boolean
+    if (node.type === 'c_style_for_statement') endless = condition === undefined
+    else {
+      const text = condition ? this.text(condition).replace(/;\s*$/, '').trim() : ''
+      endless =
+        node.children[0]?.type === 'until'
+          ? /^(?:false|\/bin\/false|\[\s*0\s*-eq\s*1\s*\])$/.test(text)
+          : /^(?:true|:|\/bin\/true|\[\s*1\s*\]|\(\(\s*1\s*\)\)|\[\[\s*1\s*\]\])$/.test(text)
+    }
+
+    const body = endless ? {...frame, loop: this.host.nextId()} : frame
+    for (const child of node.children) if (child.named) this.visit(child, child.field === 'body' ? body : frame)
   }
 
   /** An unquoted here-document is expanded like a double-quoted string: its substitutions run. */

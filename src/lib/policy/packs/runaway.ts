@@ -1,25 +1,18 @@
 /**
  * Destructive pack, runaway processes: loops that only start processes in the background, with nothing
- * that waits, are a fork bomb written as a loop (`while true; do bash & done`). Shell loops are not
- * commands of their own in the engine's model, so this reads the request's text, after quotes were
- * seen by the parser: a loop header, a body whose every command ends in `&`, and `done`.
+ * that waits, are a fork bomb written as a loop (`while true; do bash & done`). The walker marks the body of
+ * a loop that cannot end by its own condition; this rule looks for such a body whose every command ends in
+ * `&` (a mention in quotes or a commit message is not a loop, so it is never matched).
  * (Interpreters' endless fork loops, `perl -e 'fork while fork'`, are read in inline-code.ts.)
  */
 
-import {commandRule, textRule} from '../rules.js'
+import {commandRule} from '../rules.js'
 
-/** `while true|:|[ 1 ]|(( 1 ))`, `until false`, `for ((;;))`, then `do BODY done` with every command backgrounded. */
-const BACKGROUND_LOOP = new RegExp(
-  String.raw`(?:\b(?:while\s+(?:true|:|\[\s*1\s*\]|\(\(\s*1\s*\)\))|until\s+false)|\bfor\s*\(\(\s*;\s*;\s*\)\))` +
-    String.raw`\s*;?\s*do\s+(?:[^;&|\n]+&(?!&)\s*(?:;|\n)?\s*)+done\b`,
-)
-
-const backgroundLoop = textRule({
+const backgroundLoop = commandRule({
   id: 'destructive.process-flood',
   pack: 'destructive',
   decision: 'deny',
   reason: 'starts processes in an endless loop without waiting for any (a fork bomb written as a loop)',
-  pattern: BACKGROUND_LOOP,
   examples: {
     match: [
       'while true; do bash & done',
@@ -34,8 +27,17 @@ const backgroundLoop = textRule({
       'while true; do make test; sleep 2; done',
       'for f in *.log; do gzip "$f" & done; wait',
       'while read -r f; do convert "$f" & done < list.txt',
-      'while true; do curl -s localhost:3000/health && break; sleep 1; done',
+      'echo "while true; do bash & done"',
+      "git commit -m 'while true; do sh & done'",
     ],
+  },
+  check(cmd, env) {
+    const {loop} = cmd.raw
+    if (loop === null || !cmd.raw.background) return null
+    const body = env.commands().filter((c) => c.raw.loop === loop && c.depth === cmd.depth)
+    return body.every((c) => c.raw.background)
+      ? `${cmd.name} … & on every turn of an endless loop, with nothing that waits`
+      : null
   },
 })
 
