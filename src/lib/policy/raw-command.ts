@@ -30,10 +30,10 @@ export interface RawCommand {
   readonly cwds: readonly string[]
   /** Innermost function whose body holds it. */
   readonly fn: null | string
-  /** Innermost endless loop (`while true`, `until false`, `for ((;;))`) whose body holds it, by id. */
-  readonly loop: null | number
   /** Walk groups it sits in (each `$(…)` / `<(…)` opens one): finds who produces a substitution. */
   readonly groups: readonly number[]
+  /** Innermost endless loop (`while true`, `until false`, `for ((;;))`) whose body holds it, by id. */
+  readonly loop: null | number
   readonly redirects: readonly Redirect[]
   readonly slots: readonly PipeSlot[]
   /** Source text of the simple command. */

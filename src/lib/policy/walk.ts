@@ -273,6 +273,17 @@ class Walker {
     }
   }
 
+  /** An unquoted here-document is expanded like a double-quoted string: its substitutions run. */
+  private heredocBody(node: SyntaxNode, frame: Frame): void {
+    for (const child of node.children) {
+      if (child.named && child.type !== 'heredoc_content') this.visit(child, frame)
+    }
+
+    // The grammar leaves backticks in here-document text unparsed; find them ourselves.
+    for (const inner of backtickBodies(this.text(node)))
+      this.host.hereDocCode(inner, '`…` in here-document', frame.cwd.dirs)
+  }
+
   /**
    * `while`/`until`/`for ((…))`: walked as usual, and the body of one that cannot end by its own condition
    * (`while true`, `while :`, `until false`, `for ((;;))`) is marked, so that a rule can tell a loop that only
@@ -292,17 +303,6 @@ class Walker {
 
     const body = endless ? {...frame, loop: this.host.nextId()} : frame
     for (const child of node.children) if (child.named) this.visit(child, child.field === 'body' ? body : frame)
-  }
-
-  /** An unquoted here-document is expanded like a double-quoted string: its substitutions run. */
-  private heredocBody(node: SyntaxNode, frame: Frame): void {
-    for (const child of node.children) {
-      if (child.named && child.type !== 'heredoc_content') this.visit(child, frame)
-    }
-
-    // The grammar leaves backticks in here-document text unparsed; find them ourselves.
-    for (const inner of backtickBodies(this.text(node)))
-      this.host.hereDocCode(inner, '`…` in here-document', frame.cwd.dirs)
   }
 
   /** `$(…)`, backticks, `<(…)`: run in a subshell, so a `cd` inside stays inside. */
