@@ -7,7 +7,7 @@ import {FETCHERS, isDecoder} from '../../effects.js'
 import {isPassThrough, producedText} from '../../normalise.js'
 import {commandRule} from '../../rules.js'
 import {onlyNumericExpansions} from '../../words.js'
-import {codeProducers, downloadedFiles, scriptWords} from './sources.js'
+import {codeProducers, decodedFiles, downloadedFiles, runsFileFrom} from './sources.js'
 
 export const downloadAndRun = commandRule({
   id: 'bypass.download-and-run',
@@ -35,16 +35,8 @@ export const downloadAndRun = commandRule({
   check(cmd, env) {
     const fetcher = codeProducers(cmd, env).find((p) => FETCHERS.has(p.name))
     if (fetcher) return `runs code downloaded by ${fetcher.name} (${fetcher.text.trim()})`
-    const downloaded = downloadedFiles(env)
-    if (downloaded.size === 0) return null
-    for (const w of scriptWords(cmd)) {
-      for (const place of env.places(cmd, w)) {
-        const by = place.kind === 'unknown' ? undefined : downloaded.get(place.path)
-        if (by) return `runs ${place.kind === 'unknown' ? w.value : place.path}, downloaded by \`${by.text.trim()}\``
-      }
-    }
-
-    return null
+    const run = runsFileFrom(cmd, env, downloadedFiles(env))
+    return run ? `runs ${run.path}, downloaded by \`${run.by.text.trim()}\`` : null
   },
 })
 
@@ -63,12 +55,17 @@ export const decodeAndRun = commandRule({
       'echo "ez -es /" | rev | sh',
       'sh <(base64 -d x)',
       'eval $(echo x | base64 -D)',
+      'echo cm0gLXJmIH4= | base64 -d > y.sh; bash y.sh',
+      'xxd -r -p payload.hex > p.py && python3 p.py',
+      'base64 -d blob > run; chmod +x run; ./run',
     ],
-    not_match: ['base64 -d in.txt > out.bin', 'echo aGk= | base64 -d'],
+    not_match: ['base64 -d in.txt > out.bin', 'echo aGk= | base64 -d', 'base64 -d a > b.sh; cat b.sh'],
   },
   check(cmd, env) {
     const decoder = codeProducers(cmd, env).find((p) => isDecoder(p) && !FETCHERS.has(p.name))
-    return decoder ? `runs code decoded by ${decoder.name} (${decoder.text.trim()})` : null
+    if (decoder) return `runs code decoded by ${decoder.name} (${decoder.text.trim()})`
+    const run = runsFileFrom(cmd, env, decodedFiles(env))
+    return run ? `runs ${run.path}, decoded by \`${run.by.text.trim()}\`` : null
   },
 })
 

@@ -4,7 +4,14 @@ import type {Cmd} from '../../command.js'
 import type {RuleEnv} from '../../rules.js'
 import type {Word} from '../../words.js'
 
-import {FETCHERS, interpreterOf, interpreterReadsStdin, redirectTouches, writtenWords} from '../../effects.js'
+import {
+  FETCHERS,
+  interpreterOf,
+  interpreterReadsStdin,
+  isDecoder,
+  redirectTouches,
+  writtenWords,
+} from '../../effects.js'
 import {parseOptions} from '../../options.js'
 
 const MAX_CHAIN = 8
@@ -93,14 +100,15 @@ function findCodeProducers(cmd: Cmd, env: RuleEnv): Cmd[] {
 }
 
 const downloadCache = new WeakMap<RuleEnv, Map<string, Cmd>>()
+const decodeCache = new WeakMap<RuleEnv, Map<string, Cmd>>()
 
-/** Files that fetchers in this request write (`curl -o x.sh`, `wget -O x`, `curl … > x.sh`), by resolved path. */
-export function downloadedFiles(env: RuleEnv): Map<string, Cmd> {
-  let files = downloadCache.get(env)
+/** Files that commands passing `test` write in this request, by resolved path (options and redirections). */
+function filesWrittenBy(env: RuleEnv, cache: WeakMap<RuleEnv, Map<string, Cmd>>, test: (c: Cmd) => boolean) {
+  let files = cache.get(env)
   if (files !== undefined) return files
   files = new Map()
   for (const c of env.commands()) {
-    if (!FETCHERS.has(c.name)) continue
+    if (!test(c)) continue
     const words = [
       ...writtenWords(c),
       ...redirectTouches(c)
@@ -110,8 +118,31 @@ export function downloadedFiles(env: RuleEnv): Map<string, Cmd> {
     for (const w of words) for (const place of env.places(c, w)) if (place.kind !== 'unknown') files.set(place.path, c)
   }
 
-  downloadCache.set(env, files)
+  cache.set(env, files)
   return files
+}
+
+/** Files that fetchers in this request write (`curl -o x.sh`, `wget -O x`, `curl … > x.sh`), by resolved path. */
+export function downloadedFiles(env: RuleEnv): Map<string, Cmd> {
+  return filesWrittenBy(env, downloadCache, (c) => FETCHERS.has(c.name))
+}
+
+/** Files that decoders in this request write (`base64 -d > x.sh`, `xxd -r -p h > x`), by resolved path. */
+export function decodedFiles(env: RuleEnv): Map<string, Cmd> {
+  return filesWrittenBy(env, decodeCache, (c) => isDecoder(c) && !FETCHERS.has(c.name))
+}
+
+/** The script a command runs that one of `files` names, with who wrote it, or null. */
+export function runsFileFrom(cmd: Cmd, env: RuleEnv, files: Map<string, Cmd>): null | {by: Cmd; path: string} {
+  if (files.size === 0) return null
+  for (const w of scriptWords(cmd)) {
+    for (const place of env.places(cmd, w)) {
+      const by = place.kind === 'unknown' ? undefined : files.get(place.path)
+      if (by && place.kind !== 'unknown') return {by, path: place.path}
+    }
+  }
+
+  return null
 }
 
 /** The file a command runs as a program or script, when it runs one. */
