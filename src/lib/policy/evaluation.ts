@@ -30,6 +30,7 @@ import {
 } from './source-text.js'
 import {decideVerdict, type Found} from './verdict.js'
 import {walkScript} from './walk.js'
+import {pathWord} from './words.js'
 
 /** Tools that copy text into a file (their own input, or another file): followed like `tee`. */
 const COPIERS = new Set(['cp', 'dd', 'install'])
@@ -193,6 +194,13 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
     // Through a link, what a word names depends on the program (rm removes the link itself).
     if (hit && hit.cwds === cmd.cwds && this.links.size === 0) return hit.places
     let places = placesOf(word, cmd.cwds)
+    // `f=/etc/passwd; : > $f`: what the script itself assigns is judged as well as "unknown" (never instead:
+    // the variable may hold something else when the command runs), so a deny on a known value is not lost.
+    if (!word.static && places.some((p) => p.kind === 'unknown')) {
+      for (const v of wordCandidates(word, (n) => this.values(n)).values.slice(0, 8))
+        if (v !== '') places = [...places, ...placesOf(pathWord(v), cmd.cwds)]
+    }
+
     if (this.links.size > 0) places = places.map((p) => this.links.through(p, word, cmd.name))
     this.placeCache.set(word, {cwds: cmd.cwds, places})
     return places
