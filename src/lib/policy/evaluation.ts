@@ -64,6 +64,7 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
   /** Wrappers that led to the code being walked now (see `analyse`). */
   private via: readonly string[] = []
   /** Files this request writes, by resolved path: their text when it is visible, else null. */
+  private readonly memos = new Map<symbol, unknown>()
   private readonly written = new Map<string, null | string>()
 
   constructor(
@@ -211,6 +212,13 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
   }
 
   // ---- RuleEnv --------------------------------------------------------------------------------
+
+  memo<T>(key: symbol, compute: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T
+    const value = compute()
+    this.memos.set(key, value)
+    return value
+  }
 
   producers(cmd: Cmd): readonly Cmd[] {
     return this.pipeProducers(cmd.raw)

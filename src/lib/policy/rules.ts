@@ -85,6 +85,8 @@ export interface RuleEnv {
   readonly ctx: PolicyContext
   /** Commands inside a `$(…)`/`<(…)` group. */
   groupCommands(group: number): readonly Cmd[]
+  /** A value worked out once per evaluation and shared by every rule that asks for it under `key`. */
+  memo<T>(key: symbol, compute: () => T): T
   /** Resolved places of a word for this command (cached per evaluation). */
   places(cmd: Cmd, word: Word): readonly Place[]
   /** Commands writing into this command's standard input through a pipe. */

@@ -204,6 +204,9 @@ const DROP_TOOLS = commandRule({
     if (/^(?:dropdb|dropuser|pg_dropcluster|dropuser)$/.test(cmd.name)) return `${cmd.name}: deletes it for good`
     const words = [cmd.name, ...cmd.argv.map((a) => a.toLowerCase())]
     const line = words.join(' ')
+    // Every command passes here (framework tasks hide behind bundle/npx/poetry/docker exec …): one test
+    // of all the patterns at once, and the list is searched only for the reason of a match.
+    if (!ANY_DESTRUCTIVE_TASK.test(line)) return null
     const hit = DESTRUCTIVE_TASKS.find(([re]) => re.test(line))
     return hit ? hit[1] : null
   },
@@ -250,6 +253,8 @@ const DESTRUCTIVE_TASKS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b(?:sqlx|diesel)\b.*\bdatabase (?:drop|reset)\b/, 'database drop/reset: deletes the database'],
   [/^dbmate\b.*\bdrop\b/, 'dbmate drop: deletes the database'],
 ]
+
+const ANY_DESTRUCTIVE_TASK = new RegExp(DESTRUCTIVE_TASKS.map(([re]) => `(?:${re.source})`).join('|'))
 
 /** `curl -X DELETE` to a search cluster (Elasticsearch / OpenSearch on 9200, or `_all`). */
 const searchDelete = commandRule({

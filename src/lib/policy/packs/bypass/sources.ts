@@ -99,16 +99,17 @@ function findCodeProducers(cmd: Cmd, env: RuleEnv): Cmd[] {
   return out
 }
 
-const downloadCache = new WeakMap<RuleEnv, Map<string, Cmd>>()
-const decodeCache = new WeakMap<RuleEnv, Map<string, Cmd>>()
+const NO_FILES: ReadonlyMap<string, Cmd> = new Map()
+const DOWNLOADED = Symbol('downloaded files')
+const DECODED = Symbol('decoded files')
 
 /** Files that commands passing `test` write in this request, by resolved path (options and redirections). */
-function filesWrittenBy(env: RuleEnv, cache: WeakMap<RuleEnv, Map<string, Cmd>>, test: (c: Cmd) => boolean) {
-  let files = cache.get(env)
-  if (files !== undefined) return files
-  files = new Map()
-  for (const c of env.commands()) {
-    if (!test(c)) continue
+function filesWrittenBy(env: RuleEnv, test: (c: Cmd) => boolean): ReadonlyMap<string, Cmd> {
+  // Most requests have no fetcher or decoder at all: one cheap pass, and no map of their own.
+  const writers = env.commands().filter((c) => test(c))
+  if (writers.length === 0) return NO_FILES
+  const files = new Map<string, Cmd>()
+  for (const c of writers) {
     const words = [
       ...writtenWords(c),
       ...redirectTouches(c)
@@ -118,22 +119,21 @@ function filesWrittenBy(env: RuleEnv, cache: WeakMap<RuleEnv, Map<string, Cmd>>,
     for (const w of words) for (const place of env.places(c, w)) if (place.kind !== 'unknown') files.set(place.path, c)
   }
 
-  cache.set(env, files)
   return files
 }
 
 /** Files that fetchers in this request write (`curl -o x.sh`, `wget -O x`, `curl … > x.sh`), by resolved path. */
-export function downloadedFiles(env: RuleEnv): Map<string, Cmd> {
-  return filesWrittenBy(env, downloadCache, (c) => FETCHERS.has(c.name))
+export function downloadedFiles(env: RuleEnv): ReadonlyMap<string, Cmd> {
+  return env.memo(DOWNLOADED, () => filesWrittenBy(env, (c) => FETCHERS.has(c.name)))
 }
 
 /** Files that decoders in this request write (`base64 -d > x.sh`, `xxd -r -p h > x`), by resolved path. */
-export function decodedFiles(env: RuleEnv): Map<string, Cmd> {
-  return filesWrittenBy(env, decodeCache, (c) => isDecoder(c) && !FETCHERS.has(c.name))
+export function decodedFiles(env: RuleEnv): ReadonlyMap<string, Cmd> {
+  return env.memo(DECODED, () => filesWrittenBy(env, (c) => isDecoder(c) && !FETCHERS.has(c.name)))
 }
 
 /** The script a command runs that one of `files` names, with who wrote it, or null. */
-export function runsFileFrom(cmd: Cmd, env: RuleEnv, files: Map<string, Cmd>): null | {by: Cmd; path: string} {
+export function runsFileFrom(cmd: Cmd, env: RuleEnv, files: ReadonlyMap<string, Cmd>): null | {by: Cmd; path: string} {
   if (files.size === 0) return null
   for (const w of scriptWords(cmd)) {
     for (const place of env.places(cmd, w)) {
