@@ -51,6 +51,8 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
   private readonly limits: Limits
   /** Symbolic links this request makes. */
   private readonly links = new Links()
+  /** Files this request writes, by resolved path: their text when it is visible, else null. */
+  private readonly memos = new Map<symbol, unknown>()
   private nextGroup = 1
   private nodes = 0
   private readonly pipes = new Map<string, Cmd[]>()
@@ -63,8 +65,6 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
   private readonly vars = new Map<string, Set<string>>()
   /** Wrappers that led to the code being walked now (see `analyse`). */
   private via: readonly string[] = []
-  /** Files this request writes, by resolved path: their text when it is visible, else null. */
-  private readonly memos = new Map<symbol, unknown>()
   private readonly written = new Map<string, null | string>()
 
   constructor(
@@ -158,11 +158,18 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
     return this.engine.known
   }
 
-  nextId(): number {
-    return this.nextGroup++
+  memo<T>(key: symbol, compute: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T
+    const value = compute()
+    this.memos.set(key, value)
+    return value
   }
 
   // ---- WalkHost -------------------------------------------------------------------------------
+
+  nextId(): number {
+    return this.nextGroup++
+  }
 
   noteAssignment(name: string, value: null | Word): void {
     if (value?.overflow !== undefined) this.tooComplex(value.overflow)
@@ -207,17 +214,10 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
     return places
   }
 
-  powershellCode(code: string): void {
-    if (this.psCode.length < 16) this.psCode.push(code)
-  }
-
   // ---- RuleEnv --------------------------------------------------------------------------------
 
-  memo<T>(key: symbol, compute: () => T): T {
-    if (this.memos.has(key)) return this.memos.get(key) as T
-    const value = compute()
-    this.memos.set(key, value)
-    return value
+  powershellCode(code: string): void {
+    if (this.psCode.length < 16) this.psCode.push(code)
   }
 
   producers(cmd: Cmd): readonly Cmd[] {
