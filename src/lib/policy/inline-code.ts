@@ -10,6 +10,7 @@
  */
 
 import {canonical, deletesUnderHome, HOME, tclCommands} from './inline-canonical.js'
+import {inlineThreats} from './inline-threats.js'
 import {shellQuote} from './words.js'
 
 export type Language =
@@ -379,55 +380,11 @@ const DECODES = new RegExp(
   'i',
 )
 
-/** A loop that never ends by itself: `while True`, `while(1)`, `for(;;)`, `loop {`, `iter(int, 1)`, `until 0`. */
-const ENDLESS = new RegExp(
-  String.raw`\bwhile\s*\(?\s*(?:true|1|!0)\s*\)?\s*(?:[:{;]|do\b|$|[a-z$@(])|\bfor\s*\(\s*;\s*;\s*\)|` +
-    String.raw`\bloop\s*(?:\{|do\b)|\buntil\s*\(?\s*(?:false|0)\b|\biter\s*\(\s*int\s*,\s*1\s*\)|` +
-    String.raw`\bitertools\.count\b|\bfork\s+while\b|\bwhile\s+fork\b|\bsetInterval\s*\(`,
-  'i',
-)
-/** Starting a process without waiting for it: `fork`, `pcntl_fork`, async spawn, a backgrounded `system("… &")`. */
-const STARTS_PROCESS = new RegExp(
-  String.raw`\b(?:os\.)?fork\b|\bpcntl_fork\b|\bProcess\.spawn\b|\bcluster\.fork\b|\bspawn\s*\(|` +
-    String.raw`\bsystem\s*\(\s*(["'])(?:(?!\1).)*&\s*\1`,
-)
-
-/**
- * Code that starts processes in an endless loop is a fork bomb whatever the language: it is handed to the
- * shell rules as the shell's own fork bomb, so the operator reads the same reason for `perl -e 'fork while
- * fork'` as for `:(){ :|:& };:`.
- */
-function floodsProcesses(language: Language, code: string): boolean {
-  if (!ENDLESS.test(code) || !STARTS_PROCESS.test(code)) return false
-  // Node's `spawn(` is asynchronous only through child_process (or Bun): `execSync` in a loop waits each time.
-  return language !== 'node' || /child_process|\bcluster\b|\bBun\.spawn/.test(code)
-}
-
-const OPENS_SOCKET = new RegExp(
-  String.raw`\bsocket\b|\bnet\.(?:connect|createConnection|Socket)\b|` +
-    String.raw`require\s*\(\s*["'](?:node:)?(?:net|tls)["']\s*\)|` +
-    String.raw`\bTCPSocket\b|\bIO::Socket\b|\bfsockopen\b|\bSocket\s*\(`,
-)
-const STARTS_SHELL = new RegExp(
-  String.raw`["'\x60](?:/usr)?(?:/bin/)?(?:ba|z|da|k|c|fi)?sh(?:\s+-i)?["'\x60]|\bcmd(?:\.exe)?["']|` +
-    String.raw`\bpowershell\b|\bpty\.spawn\b|\bexec\s*\(?\s*["'](?:/usr)?/bin/`,
-)
-
-/**
- * A socket and a shell in the same inline program is a reverse shell (Python's socket + pty.spawn, Node's
- * net.connect + spawn("/bin/sh"), Ruby's TCPSocket + exec sh): handed to the shell rules as `nc -e /bin/sh`,
- * whose rule reads "wires a shell to a socket".
- */
-function wiresShellToSocket(code: string): boolean {
-  return OPENS_SOCKET.test(code) && STARTS_SHELL.test(code)
-}
-
 export function analyseInline(language: Language, source: string): InlineFindings {
   const code = canonical(language, source)
   const shell: string[] = language === 'tcl' ? tclCommands(code) : []
   if (deletesUnderHome(language, code)) shell.push('rm -rf -- ~')
-  if (floodsProcesses(language, code)) shell.push(':(){ :|:& };:')
-  if (wiresShellToSocket(code)) shell.push('nc -e /bin/sh "$INLINE_HOST" 0')
+  shell.push(...inlineThreats(language, code))
   let hidden: null | string = null
   for (const [re, why] of HIDDEN[language]) {
     if (re.test(code)) {

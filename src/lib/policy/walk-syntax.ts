@@ -1,5 +1,20 @@
 /** Classes of syntax-tree nodes the walk treats alike, and backtick code in here-document text. */
 
+import type {SyntaxNode} from './parser.js'
+
+/**
+ * A loop that cannot end by its own condition (`while true`, `while :`, `until false`, `for ((;;))`). The
+ * walk marks its body, so that a rule can tell a loop that only starts background processes (a fork bomb
+ * written as a loop) from one that waits.
+ */
+export function endlessLoop(node: SyntaxNode, condition: null | string): boolean {
+  if (node.type === 'c_style_for_statement') return condition === null
+  const text = (condition ?? '').replace(/;\s*$/, '').trim()
+  return node.children[0]?.type === 'until'
+    ? /^(?:false|\/bin\/false|\[\s*0\s*-eq\s*1\s*\])$/.test(text)
+    : /^(?:true|:|\/bin\/true|\[\s*1\s*\]|\(\(\s*1\s*\)\)|\[\[\s*1\s*\]\])$/.test(text)
+}
+
 /** Bodies of unescaped backtick pairs in here-document text. */
 export function backtickBodies(text: string): string[] {
   const out: string[] = []

@@ -11,7 +11,7 @@ import type {SyntaxNode} from './parser.js'
 
 import {trackCd} from './cwd.js'
 import {type Assignment, type Frame, makeRaw, type RawCommand, type Redirect, type WalkHost} from './raw-command.js'
-import {backtickBodies, isRedirectNode, isWordNode} from './walk-syntax.js'
+import {backtickBodies, endlessLoop, isRedirectNode, isWordNode} from './walk-syntax.js'
 import {
   assignmentWord,
   lexWord,
@@ -284,24 +284,12 @@ class Walker {
       this.host.hereDocCode(inner, '`…` in here-document', frame.cwd.dirs)
   }
 
-  /**
-   * `while`/`until`/`for ((…))`: walked as usual, and the body of one that cannot end by its own condition
-   * (`while true`, `while :`, `until false`, `for ((;;))`) is marked, so that a rule can tell a loop that only
-   * starts background processes (a fork bomb written as a loop) from one that waits.
-   */
+  /** `while`/`until`/`for ((…))`; the body of one that cannot end by its own condition is marked (see endlessLoop). */
   private loop(node: SyntaxNode, frame: Frame): void {
     const condition = node.children.find((c) => c.field === 'condition')
-    let endless: boolean
-    if (node.type === 'c_style_for_statement') endless = condition === undefined
-    else {
-      const text = condition ? this.text(condition).replace(/;\s*$/, '').trim() : ''
-      endless =
-        node.children[0]?.type === 'until'
-          ? /^(?:false|\/bin\/false|\[\s*0\s*-eq\s*1\s*\])$/.test(text)
-          : /^(?:true|:|\/bin\/true|\[\s*1\s*\]|\(\(\s*1\s*\)\)|\[\[\s*1\s*\]\])$/.test(text)
-    }
-
-    const body = endless ? {...frame, loop: this.host.nextId()} : frame
+    const body = endlessLoop(node, condition ? this.text(condition) : null)
+      ? {...frame, loop: this.host.nextId()}
+      : frame
     for (const child of node.children) if (child.named) this.visit(child, child.field === 'body' ? body : frame)
   }
 
