@@ -9,9 +9,11 @@
 
 import type {PowerShellRule} from '../../rules.js'
 
+import {adminRules} from './admin.js'
 import {download, encodedCommand, executionPolicy, invokeExpression, webRequest} from './code.js'
 import {formatDisk, removeItem, stopComputer} from './destructive.js'
 import {hostRules} from './host.js'
+import {secretsAndRemotingRules} from './secrets-and-remoting.js'
 import {credentials, defences, stopProcess, systemChanges} from './system.js'
 
 export {hostCommandRules} from './host.js'
@@ -31,4 +33,6 @@ export const powershellPack: readonly PowerShellRule[] = [
   stopProcess,
   credentials,
   ...hostRules,
+  ...secretsAndRemotingRules,
+  ...adminRules,
 ]
