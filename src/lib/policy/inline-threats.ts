@@ -1,6 +1,7 @@
 /**
  * Inline programs that are dangerous by their shape rather than by one call: a process flood (`fork` in an
- * endless loop, any language) and a reverse shell (a socket and a shell in the same program). Each is
+ * endless loop, any language), a reverse shell (a socket and a shell in the same program) and a dump of the
+ * whole environment (where tokens live). Each is
  * handed to the shell rules as the shell's own spelling of the same thing, so the operator reads one reason
  * for `perl -e 'fork while fork'` and `:(){ :|:& };:`, or for Python's socket + pty.spawn and `nc -e /bin/sh`.
  */
@@ -50,10 +51,24 @@ function wiresShellToSocket(code: string): boolean {
   return OPENS_SOCKET.test(code) && STARTS_SHELL.test(code)
 }
 
+/** The whole environment, not one variable of it: `print(os.environ)`, `process.env`, `ENV.to_h`, `%ENV`. */
+const WHOLE_ENVIRONMENT: Readonly<Partial<Record<Language, RegExp>>> = {
+  python: /\bos\.environ\b(?!\s*(?:\[|\.(?:get|setdefault|pop)\b))|\bos\.getenv\s*\(\s*\)/,
+  node: /\bprocess\.env\b(?!\s*(?:\.|\[|\?\.))/,
+  ruby: /\bENV\b(?!\s*(?:\[|\.(?:fetch|key\?|has_key\?|include\?)))/,
+  perl: /%ENV\b/,
+  php: /\bgetenv\s*\(\s*\)|\$_(?:ENV|SERVER)\b(?!\s*\[)/,
+  awk: /\bENVIRON\b(?!\s*\[\s*"[\w]+"\s*\])/,
+  r: /\bSys\.getenv\s*\(\s*\)/,
+  lua: /\bos\.environ\b/,
+}
+
 /** Shell lines equivalent to the dangerous shapes found in the code (empty when none). */
 export function inlineThreats(language: Language, code: string): string[] {
   const out: string[] = []
   if (floodsProcesses(language, code)) out.push(':(){ :|:& };:')
   if (wiresShellToSocket(code)) out.push('nc -e /bin/sh "$INLINE_HOST" 0')
+  // Handed on as `env`, the shell's own environment dump (credentials pack).
+  if (WHOLE_ENVIRONMENT[language]?.test(code)) out.push('env')
   return out
 }

@@ -4,7 +4,7 @@ import type {Cmd} from '../../command.js'
 import type {Word} from '../../words.js'
 
 import {touches} from '../../effects.js'
-import {placeText, placeWithin} from '../../paths.js'
+import {isWithin, placeText, placeWithin} from '../../paths.js'
 import {commandRule, type RuleEnv} from '../../rules.js'
 
 const SECRET_PATHS: readonly RegExp[] = [
@@ -23,6 +23,29 @@ const SECRET_PATHS: readonly RegExp[] = [
   /(?:^|\/)\.password-store(?:\/|$)/,
   /(?:^|\/)\.(?:git-credentials|pgpass|npmrc|pypirc|vault-token|terraformrc|my\.cnf|s3cfg|boto)$/,
   /(?:^|\/)\.config\/(?:gh\/hosts\.yml|hub|rclone\/rclone\.conf|doctl|op)(?:\/|$)/,
+  // Registry, CI and hosting CLIs' stored logins, and the config files that hold them.
+  /(?:^|\/)\.cargo\/credentials(?:\.toml)?$/,
+  /(?:^|\/)\.gem\/credentials$/,
+  /(?:^|\/)\.m2\/settings(?:-security)?\.xml$/,
+  /^~\/\.gradle\/gradle\.properties$/,
+  /(?:^|\/)\.nuget\/NuGet\/NuGet\.Config$/i,
+  /(?:^|\/)(?:\.composer|\.config\/composer)\/auth\.json$/,
+  /^~\/\.yarnrc(?:\.yml)?$/,
+  /(?:^|\/)\.(?:chef|talos|oci|aliyun)\/(?:credentials|config(?:\.json)?)$/,
+  /(?:^|\/)\.circleci\/cli\.yml$/,
+  /(?:^|\/)\.config\/(?:heroku|netlify|git\/credentials|filezilla|remmina)(?:\/|$)/,
+  /(?:^|\/)\.(?:netlify|vercel|fly|wrangler)\/(?:config\.json|auth\.json|config\.yml|config)(?:\/|$)/,
+  /(?:^|\/)com\.vercel\.cli\/auth\.json$/,
+  /(?:^|\/)\.subversion\/auth(?:\/|$)/,
+  /(?:^|\/)\.purple\/accounts\.xml$/,
+  /(?:^|\/)\.?(?:ansible[-_.]?)?vault[-_.]?pass(?:word)?(?:\.txt)?$/i,
+  /^\/etc\/NetworkManager\/system-connections(?:\/|$)/,
+  /(?:^|\/)wpa_supplicant[^/]*\.conf$/,
+  /^\/etc\/kubernetes\/(?:admin|kubelet|controller-manager|scheduler|super-admin)\.conf$/,
+  /^\/etc\/kubernetes\/pki(?:\/|$)/,
+  /^\/etc\/rancher\/(?:k3s|rke2)\/\w+\.yaml$/,
+  /(?:^|\/)\.(?:mongorc\.js|dbshell|lesshst|rediscli_history|node_repl_history)$/,
+  /(?:^|\/)fish\/fish_history$/,
   /^\/proc\/[^/]*\/environ$/,
   /(?:^|\/)\.terraform\.d\/credentials\.tfrc\.json$/,
   /^\/(?:var\/)?run\/secrets(?:\/|$)/,
@@ -126,6 +149,8 @@ export const secretFiles = commandRule({
       'sudo cat /etc/sudoers',
       'cat ~/.ssh/*',
       'getent shadow',
+      'cat ../other-app/.env',
+      'cat ~/projects/api/.env.production',
       'openssl genrsa -out ~/.ssh/id_rsa 2048',
       'openssl rsa -in certs/dev.key -text',
       'cat ~/.terraform.d/credentials.tfrc.json',
@@ -149,7 +174,16 @@ export const secretFiles = commandRule({
     // `getent shadow` reads the password hashes without naming the file.
     if (cmd.name === 'getent' && /^g?shadow$/.test(cmd.argv[0] ?? '')) return `getent ${cmd.argv[0]}: password hashes`
     const hit = secretHit(cmd, env, (text) => SECRET_PATH.test(text))
-    return hit === null ? null : `touches a secret file: ${hit}`
+    if (hit !== null) return `touches a secret file: ${hit}`
+    // The project's own .env is the operator's call (credentials.dotenv); another project's, or one under
+    // the home directory or the system, is not the agent's business.
+    const ws = env.ctx.workspace
+    const foreign = secretHit(
+      cmd,
+      env,
+      (text) => DOTENV.test(text) && (text.startsWith('~') || (text.startsWith('/') && !isWithin(text, ws))),
+    )
+    return foreign === null ? null : `touches ${foreign}, a .env file outside the workspace`
   },
 })
 

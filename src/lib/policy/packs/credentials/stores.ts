@@ -130,7 +130,26 @@ function cliToken(cmd: Cmd): null | string {
     }
 
     case 'heroku': {
-      return first === 'auth:token' || first === 'authorizations:create' ? `heroku ${first}: prints an API token` : null
+      if (first === 'auth:token' || first === 'authorizations:create') return `heroku ${first}: prints an API token`
+      return first === 'config' || first === 'config:get' ? `heroku ${first}: prints the app's secret settings` : null
+    }
+
+    case 'netlify': {
+      return first === 'env:list' || first === 'env:get' ? `netlify ${first}: prints the site's secrets` : null
+    }
+
+    case 'pulumi': {
+      return cmd.argv.includes('--show-secrets') ? 'pulumi --show-secrets: prints secret values' : null
+    }
+
+    case 'ansible-vault': {
+      return first === 'view' || first === 'decrypt' ? `ansible-vault ${first}: decrypts the vault` : null
+    }
+
+    case 'sops': {
+      return cmd.argv.some((a) => a === '-d' || a === '--decrypt') || first === 'decrypt'
+        ? 'sops --decrypt: prints decrypted secrets'
+        : null
     }
 
     case 'doctl': {
@@ -196,6 +215,10 @@ export const cloudSecrets = commandRule({
     'pass',
     'gopass',
     'doctl',
+    'netlify',
+    'pulumi',
+    'ansible-vault',
+    'sops',
   ],
   examples: {
     match: [
@@ -218,6 +241,10 @@ export const cloudSecrets = commandRule({
       'op read op://Private/github/token',
       'bw get password github',
       'pass show email/work',
+      'heroku config:get DATABASE_URL -a prod',
+      'pulumi stack output --show-secrets',
+      'sops -d secrets.enc.yaml',
+      'ansible-vault view group_vars/all/vault.yml',
     ],
     not_match: [
       'kubectl get secrets',
@@ -230,6 +257,10 @@ export const cloudSecrets = commandRule({
       'vault status',
       'op whoami',
       'pass ls',
+      'heroku logs --tail',
+      'pulumi stack output',
+      'sops -e -i secrets.yaml',
+      'ansible-vault encrypt vault.yml',
     ],
   },
   check(cmd) {
