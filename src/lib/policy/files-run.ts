@@ -30,6 +30,16 @@ function written(cmd: Cmd, an: Analyser, names: readonly string[]): null | strin
   return null
 }
 
+/** A here-document or here-string the command reads on standard input. */
+function literalStdin(cmd: Cmd): null | string {
+  for (const r of cmd.raw.redirects) {
+    if (r.heredoc) return r.heredoc.body
+    if (r.op === '<<<' && r.target?.static) return r.target.value
+  }
+
+  return null
+}
+
 /** Recipe lines of a Makefile (tab-indented, `@`/`-`/`+` prefixes removed). */
 function makeRecipes(text: string): string[] {
   return text
@@ -62,7 +72,9 @@ export function filesRun(cmd: Cmd, an: Analyser): void {
   const via = (what: string): string[] => [...cmd.via, `${cmd.name} ${what}`]
   if (cmd.name === 'make' || cmd.name === 'gmake') {
     const file = optionValue(cmd.argv, ['-f', '--file', '--makefile'])
-    const text = written(cmd, an, file === undefined ? ['GNUmakefile', 'makefile', 'Makefile'] : [file])
+    // `make -f - <<EOF` / `-f /dev/stdin <<< …`: the makefile is the here-document itself.
+    const stdin = file === '-' || file === '/dev/stdin' ? literalStdin(cmd) : null
+    const text = stdin ?? written(cmd, an, file === undefined ? ['GNUmakefile', 'makefile', 'Makefile'] : [file])
     if (text !== null) for (const line of makeRecipes(text)) an.code(line, via('recipe'), cmd.cwds)
     return
   }

@@ -46,6 +46,14 @@ export function canonical(language: Language, source: string): string {
       break
     }
 
+    case 'ruby': {
+      code = code
+        .replaceAll(/\bDir\.home\b(?:\s*\(\s*\))?|\bENV\s*\[\s*(['"])HOME\1\s*\]/g, `'${HOME}'`)
+        .replaceAll(/\bFile\.expand_path\s*\(\s*(['"])~\1\s*\)/g, `'${HOME}'`)
+
+      break
+    }
+
     case 'perl': {
       code = code.replaceAll(/\bqq?\s*(?:\(([^()'"]*)\)|\{([^{}'"]*)\}|\[([^[\]'"]*)\]|\/([^/'"]*)\/)/g, (...m) => {
         const body = (m.slice(1, 5) as (string | undefined)[]).find((x) => x !== undefined) ?? ''
@@ -70,7 +78,8 @@ export function deletesUnderHome(language: Language, code: string): boolean {
 /** Tcl runs commands as bare words: `exec rm -rf /etc`, `file delete -force /etc`. */
 export function tclCommands(code: string): string[] {
   const out: string[] = []
-  for (const m of code.matchAll(/(?:^|[;\n[])\s*exec\s+([^\n;\]]+)/g)) out.push((m[1] ?? '').trim())
+  // `exec` runs a program; Expect's `spawn` starts one the same way.
+  for (const m of code.matchAll(/(?:^|[;\n[{])\s*(?:exec|spawn)\s+([^\n;\]]+)/g)) out.push((m[1] ?? '').trim())
   for (const m of code.matchAll(/(?:^|[;\n[])\s*file\s+delete\s+(-force\s+)?(?:--\s+)?([^\n;\]]+)/g))
     out.push(`rm ${m[1] ? '-rf' : '-f'} -- ${(m[2] ?? '').trim()}`)
   return out

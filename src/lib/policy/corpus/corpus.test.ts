@@ -22,9 +22,10 @@ describe('policy corpus', () => {
     expect(FAMILIES.filter((f) => f.expect === 'deny').length).toBeGreaterThanOrEqual(10)
     expect(FAMILIES.filter((f) => f.expect === 'not-deny').length).toBeGreaterThanOrEqual(5)
     for (const f of FAMILIES) expect(f.sources.length, f.family).toBeGreaterThan(0)
+    // A fifth by hash (fnv1a % 5), so about a fifth: the share moves a little with every case added.
     const share = cases.filter((c) => c.heldOut).length / cases.length
-    expect(share).toBeGreaterThanOrEqual(0.2)
-    expect(share).toBeLessThan(0.25)
+    expect(share).toBeGreaterThanOrEqual(0.18)
+    expect(share).toBeLessThan(0.22)
   })
 
   // The tuned slice, family by family: each family is a rule with its variants.

@@ -8,6 +8,7 @@ import {forensicsFamilies} from './forensics.js'
 import {harmlessFamilies} from './harmless/index.js'
 import {listedAndHostFamilies} from './listed-and-hosts.js'
 import {runtimeAndHostFamilies} from './runtime-and-host.js'
+import {storesAndWindowsFamilies} from './stores-and-windows.js'
 import {systemFamilies} from './system.js'
 import {tokensFloodsAndLeaksFamilies} from './tokens-floods-and-leaks.js'
 import {type CorpusCase, type Family, fnv1a, isHeldOut} from './types.js'
@@ -24,6 +25,7 @@ export const FAMILIES: readonly Family[] = [
   ...runtimeAndHostFamilies,
   ...tokensFloodsAndLeaksFamilies,
   ...listedAndHostFamilies,
+  ...storesAndWindowsFamilies,
   ...harmlessFamilies,
 ]
 

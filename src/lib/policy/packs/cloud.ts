@@ -48,6 +48,13 @@ const PUBLISH: Readonly<Record<string, RegExp>> = {
   twine: /^(upload|register)$/,
   dotnet: /^(nuget)$/,
   mvn: /^(deploy)$/,
+  mvnw: /^(deploy)$/,
+  deno: /^(publish)$/,
+  jsr: /^(publish)$/,
+  nuget: /^(push)$/,
+  choco: /^(push)$/,
+  snapcraft: /^(upload|push|release)$/,
+  jreleaser: /^(full-release|release|publish|deploy|upload)$/,
   gradle: /^(publish\w*|uploadArchives)$/,
   gradlew: /^(publish\w*|uploadArchives)$/,
   sbt: /^\+?(publish|publishSigned|sonatypeBundleRelease|releaseEarly)$/,
@@ -65,6 +72,8 @@ const PUBLISH: Readonly<Record<string, RegExp>> = {
   helm: /^(push)$/,
   'semantic-release': /./,
 }
+
+const BUILD_GOALS = new Set(['mvn', 'mvnw', 'gradle', 'gradlew', 'sbt', 'lein'])
 
 /** Publishing commands spelled with two words (`dart pub publish`, `pod trunk push`, `gh release create`). */
 const PUBLISH_PAIRS: Readonly<Record<string, readonly (readonly [string, RegExp])[]>> = {
@@ -87,6 +96,9 @@ function publishes(cmd: Cmd): null | string {
       : 'goreleaser release: publishes a release'
   }
 
+  // `python setup.py sdist upload`: distutils' own upload to PyPI.
+  if (/(?:^|\/)setup\.py$/.test(cmd.argv[0] ?? '') && cmd.argv.some((a) => a === 'upload' || a === 'register'))
+    return 'setup.py upload: publishes the package to PyPI'
   for (const [first, second] of PUBLISH_PAIRS[cmd.name] ?? []) {
     if (verbs[0] === first && second.test(verbs[1] ?? ''))
       return `${cmd.name} ${first} ${verbs[1]}: publishes off the machine`
@@ -114,7 +126,7 @@ function storeUpload(cmd: Cmd): null | StoreCopy {
   else if (cmd.name === 'gsutil' || cmd.name === 'rclone' || cmd.name === 'azcopy' || cmd.name === 's3cmd') rest = words
   else return null
   const [op, src, dst] = rest
-  if (op === undefined || !/^(?:sync|cp|copy|mv|move|put)$/.test(op.value)) return null
+  if (op === undefined || !/^(?:sync|rsync|cp|copy|mv|move|put)$/.test(op.value)) return null
   if (src === undefined || dst === undefined || REMOTE_STORE.test(src.value) || !REMOTE_STORE.test(dst.value))
     return null
   return {op: op.value, recursive: recursive || op.value === 'sync', source: src, target: dst.value}
@@ -161,6 +173,9 @@ export const cloud = commandRule({
     'glab',
     ...Object.keys(PUBLISH),
     ...Object.keys(PUBLISH_PAIRS),
+    'python',
+    'python3',
+    'py',
   ],
   examples: {
     match: [
@@ -182,6 +197,10 @@ export const cloud = commandRule({
       'dart pub publish --force',
       'gh release create v1.0 dist/*',
       'goreleaser release --clean',
+      'mvn clean deploy -P release',
+      'python3 setup.py sdist upload',
+      'deno publish',
+      'gsutil -m rsync -r . gs://public-bucket',
     ],
     not_match: [
       'npm test',
@@ -201,6 +220,9 @@ export const cloud = commandRule({
       'mix test',
       'npm publish --dry-run',
       'cargo publish --dry-run',
+      'mvn clean install',
+      'python setup.py sdist bdist_wheel',
+      'deno run main.ts',
     ],
   },
   check(cmd, env) {
@@ -225,7 +247,9 @@ export const cloud = commandRule({
     const re = PUBLISH[cmd.name]
     // A rehearsal publishes nothing (`npm publish --dry-run`, `cargo publish --dry-run`).
     if (re === undefined || cmd.argv.includes('--dry-run')) return null
-    const verb = cmd.argv.find((a) => !a.startsWith('-'))
+    // Build tools take several goals at once (`mvn clean deploy`, `gradle build publish`): any of them counts.
+    const verbs = cmd.argv.filter((a) => !a.startsWith('-'))
+    const verb = BUILD_GOALS.has(cmd.name) ? verbs.find((v) => re.test(v)) : verbs[0]
     return verb !== undefined && re.test(verb) ? `${cmd.name} ${verb}: publishes off the machine` : null
   },
 })

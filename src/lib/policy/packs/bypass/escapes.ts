@@ -96,6 +96,17 @@ function toolRunsCommand(cmd: Cmd): null | string {
       return null
     }
 
+    case 'npm':
+    case 'pnpm':
+    case 'yarn': {
+      // The shell (or editor) the package manager starts for every script: set to a file, it runs that file.
+      const at = a.findIndex((v, i) => v === 'config' && /^set$/.test(a[i + 1] ?? ''))
+      const key = at === -1 ? undefined : a[at + 2]?.split('=')[0]
+      return key !== undefined && /^(?:script-shell|shell|scriptShell|editor|browser)$/.test(key)
+        ? `${cmd.name} config set ${key}`
+        : null
+    }
+
     case 'zip': {
       return a.some((v) => v === '-TT' || v.startsWith('--unzip-command')) ? 'zip -TT' : null
     }
@@ -178,9 +189,13 @@ export const toolRuns = commandRule({
     'less',
     'more',
     'most',
+    'npm',
+    'pnpm',
+    'yarn',
   ],
   examples: {
     match: [
+      'npm config set script-shell /tmp/x.sh',
       'tar -cf /dev/null x --checkpoint=1 --checkpoint-action=exec=sh',
       'git -c core.sshCommand="sh -c id" fetch',
       'git config core.hooksPath /tmp/h',
@@ -196,6 +211,8 @@ export const toolRuns = commandRule({
     ],
     not_match: [
       'tar -czf out.tgz ./src',
+      'npm config set registry https://registry.npmjs.org/',
+      'npm config get script-shell',
       'git status',
       'git config user.name me',
       'ssh -o StrictHostKeyChecking=no localhost',
