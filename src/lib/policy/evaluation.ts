@@ -51,7 +51,7 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
   private readonly limits: Limits
   /** Symbolic links this request makes. */
   private readonly links = new Links()
-  /** Files this request writes, by resolved path: their text when it is visible, else null. */
+  /** Per-evaluation values rules share (RuleEnv.memo). */
   private readonly memos = new Map<symbol, unknown>()
   private nextGroup = 1
   private nodes = 0
@@ -65,6 +65,7 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
   private readonly vars = new Map<string, Set<string>>()
   /** Wrappers that led to the code being walked now (see `analyse`). */
   private via: readonly string[] = []
+  /** Files this request writes, by resolved path: their text when it is visible, else null. */
   private readonly written = new Map<string, null | string>()
 
   constructor(
@@ -158,6 +159,7 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
     return this.engine.known
   }
 
+  /** RuleEnv: computed once per evaluation under `key`, whichever rule asks first. */
   memo<T>(key: symbol, compute: () => T): T {
     if (this.memos.has(key)) return this.memos.get(key) as T
     const value = compute()
@@ -214,11 +216,11 @@ export class Evaluation implements Analyser, RuleEnv, WalkHost {
     return places
   }
 
-  // ---- RuleEnv --------------------------------------------------------------------------------
-
   powershellCode(code: string): void {
     if (this.psCode.length < 16) this.psCode.push(code)
   }
+
+  // ---- RuleEnv --------------------------------------------------------------------------------
 
   producers(cmd: Cmd): readonly Cmd[] {
     return this.pipeProducers(cmd.raw)
