@@ -1,7 +1,8 @@
 /**
  * Families found by probing after the held-out rounds (issue 12): the stored logins of registry, CI and
  * hosting CLIs and of desktop apps, another project's .env, package registries beyond npm, and Windows
- * credential theft, remoting and in-memory code. Harmless neighbours sit beside them.
+ * credential theft, remoting and in-memory code, and plain file writes into git's internals. Harmless
+ * neighbours sit beside them.
  */
 import type {Family} from './types.js'
 
@@ -129,6 +130,22 @@ export const storesAndWindowsFamilies: readonly Family[] = [
     ],
   },
   {
+    family: 'destructive.git-internals',
+    expect: 'deny',
+    sources: ['git documentation: repository layout (gitrepository-layout), core.fsmonitor'],
+    cases: [
+      'echo > .git/HEAD',
+      'echo "ref: refs/heads/nothing" > .git/HEAD',
+      ': > .git/index',
+      String.raw`printf "[core]\n\tfsmonitor = sh -c id\n" >> .git/config`,
+      'cp /tmp/ref .git/refs/heads/main',
+      'echo 0000000000000000000000000000000000000000 > .git/refs/heads/main',
+      'mv /tmp/x .git/packed-refs',
+      'sed -i d .git/packed-refs',
+      'truncate -s 0 .git/logs/HEAD',
+    ],
+  },
+  {
     family: 'dev.windows-and-registries',
     expect: 'not-deny',
     sources: ['PowerShell everyday use', 'Maven and Gradle builds'],
@@ -143,6 +160,9 @@ export const storesAndWindowsFamilies: readonly Family[] = [
       'mvn clean install -DskipTests',
       './mvnw verify',
       'deno task dev',
+      'cat .git/HEAD',
+      'echo "*.log" >> .git/info/exclude',
+      'git config core.autocrlf input',
       'python3 -c \'import os; print(os.environ.get("HOME"))\'',
       "node -e 'console.log(process.env.NODE_ENV)'",
       'ruby -e \'puts ENV["HOME"]\'',

@@ -14,6 +14,7 @@ import {displayRules} from './display-and-sockets.js'
 import {drivesAndPowerRules} from './drives-and-power.js'
 import {engineRules} from './engine.js'
 import {forensicsPack} from './forensics.js'
+import {gitInternals} from './git-internals.js'
 import {gitRemovalRules} from './git-removals.js'
 import {hiddenDeleter} from './hidden-name.js'
 import {keysAndDnsRules} from './keys-and-dns.js'
@@ -63,6 +64,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
       ...cloudDestroyRules,
       ...drivesAndPowerRules,
       ...gitRemovalRules,
+      gitInternals,
       ...listingRules,
       ...machineRules,
       ...moveRules,
