@@ -438,6 +438,9 @@ const killAll = commandRule({
         long: {},
         longValue: ['signal', 'user', 'group', 'uid', 'terminal', 'parent', 'pgroup', 'session'],
       })
+      // A pattern that matches any command line (`pkill -f .`) is every process too.
+      if (parsed.operands.some((w) => /^(?:\.\*?|\^|\.\+|\S?\*)$/.test(w.value)))
+        return `${cmd.name} matches every process`
       return (parsed.flags.has('-u') || parsed.flags.has('--user') || parsed.flags.has('-U')) &&
         parsed.operands.length === 0
         ? `${cmd.name} of every process of a user`

@@ -57,7 +57,7 @@ export const powerRequests = commandRule({
   pack: 'destructive',
   decision: 'deny',
   reason: 'asks the system (logind over D-Bus, or macOS through AppleScript) to shut down, reboot, suspend or log out',
-  programs: ['dbus-send', 'busctl', 'gdbus', 'qdbus', 'qdbus6', 'dbus-send.exe', 'osascript'],
+  programs: ['dbus-send', 'busctl', 'gdbus', 'qdbus', 'qdbus6', 'dbus-send.exe', 'osascript', 'rtcwake'],
   examples: {
     match: [
       'dbus-send --system --print-reply --dest=org.freedesktop.login1 /org/freedesktop/login1 ' +
@@ -68,6 +68,7 @@ export const powerRequests = commandRule({
       `osascript -e 'tell app "System Events" to shut down'`,
       `osascript -e 'tell application "Finder" to restart'`,
       `osascript -e 'tell application "System Events" to log out'`,
+      'rtcwake -m off -s 60',
     ],
     not_match: [
       'busctl list',
@@ -79,6 +80,15 @@ export const powerRequests = commandRule({
     ],
   },
   check(cmd) {
+    // `rtcwake -m off|mem|disk|standby` powers the machine down (to wake later); `-m no`/`show` only set or read.
+    if (cmd.name === 'rtcwake') {
+      const mode = cmd.argv.find((v, i) => /^(?:-m|--mode)$/.test(cmd.argv[i - 1] ?? '') || v.startsWith('--mode='))
+      const m = mode?.replace(/^--mode=/, '')
+      return m !== undefined && /^(?:off|mem|disk|standby|freeze)$/.test(m)
+        ? `rtcwake -m ${m}: powers the machine down`
+        : null
+    }
+
     if (cmd.name === 'osascript') {
       const script = cmd.argv.find((v) => APPLESCRIPT_POWER.test(v))
       return script === undefined ? null : 'osascript: tells macOS to shut down, restart, sleep or log out'

@@ -22,9 +22,16 @@ function virtualMachines(cmd: Cmd, verbs: readonly string[]): null | string {
 
     case 'vboxmanage': {
       if (v0 === 'unregistervm' && has(cmd.argv, /^--delete/)) return 'VBoxManage unregistervm --delete: deletes a VM'
+      if (v0 === 'controlvm' && /^(?:poweroff|reset)$/.test(verbs[2] ?? ''))
+        return `VBoxManage controlvm ${verbs[2]}: cuts a virtual machine's power`
       if (v0 === 'closemedium' && cmd.argv.includes('--delete'))
         return 'VBoxManage closemedium --delete: deletes a disk'
       return null
+    }
+
+    case 'xl':
+    case 'xm': {
+      return /^(?:destroy|shutdown)$/.test(v0) ? `${cmd.name} ${v0}: stops a Xen domain` : null
     }
 
     case 'qm':
@@ -137,6 +144,8 @@ export const machines = commandRule({
   programs: [
     'virsh',
     'vboxmanage',
+    'xl',
+    'xm',
     'qm',
     'pct',
     'vagrant',
@@ -171,6 +180,8 @@ export const machines = commandRule({
     match: [
       'virsh undefine web --remove-all-storage',
       'VBoxManage unregistervm dev --delete',
+      'VBoxManage controlvm prod poweroff',
+      'xl destroy dom1',
       'vagrant destroy -f',
       'qm destroy 101',
       'ipmitool -I lanplus -H bmc chassis power off',

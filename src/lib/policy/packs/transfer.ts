@@ -383,7 +383,8 @@ export const metadataService = commandRule({
   examples: {
     match: [
       'curl http://169.254.169.254/latest/meta-data/iam/security-credentials/',
-      "curl -H 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token",
+      "curl -H 'Metadata-Flavor: Google' " +
+        'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token',
       "curl -H Metadata:true 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01'",
       'wget -qO- http://[fd00:ec2::254]/latest/api/token',
     ],
