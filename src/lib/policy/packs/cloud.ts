@@ -2,10 +2,10 @@
 
 import type {Cmd} from '../command.js'
 
-import {describePlace, isWithin} from '../paths.js'
+import {describePlace} from '../paths.js'
 import {commandRule, type RuleEnv} from '../rules.js'
 import {type Word} from '../words.js'
-import {looksSecret} from './credentials/files.js'
+import {offMachineRisk} from './copies.js'
 
 const CLOUD = new Set([
   'aws',
@@ -141,15 +141,29 @@ function refusedStoreUpload(cmd: Cmd, env: RuleEnv): null | string {
   if (up === null) return null
   const what = `${cmd.name} ${up.op} ${up.source.value} ${up.target}`
   for (const place of env.places(cmd, up.source)) {
-    if (place.kind === 'unknown') return `${what}: uploads something the engine cannot name (${place.why})`
-    const ws = env.ctx.workspace
-    if (place.path === ws || (place.below && isWithin(ws, place.path)))
-      return `${what}: copies the whole repository off the machine`
-    if (!isWithin(place.path, ws))
-      return `${what}: copies ${describePlace(place)}, outside the workspace, off the machine`
-    if (/(?:^|\/)\.git(?:\/|$)/.test(place.path.slice(ws.length)))
-      return `${what}: copies the repository's history off the machine`
-    if (looksSecret(place.path)) return `${what}: copies a secret file off the machine`
+    switch (offMachineRisk(place, env.ctx.workspace)) {
+      case 'unknown': {
+        return `${what}: uploads something the engine cannot name (${place.kind === 'unknown' ? place.why : ''})`
+      }
+
+      case 'repository': {
+        return `${what}: copies the whole repository off the machine`
+      }
+
+      case 'outside': {
+        return `${what}: copies ${describePlace(place)}, outside the workspace, off the machine`
+      }
+
+      case 'history': {
+        return `${what}: copies the repository's history off the machine`
+      }
+
+      case 'secret': {
+        return `${what}: copies a secret file off the machine`
+      }
+
+      default:
+    }
   }
 
   return null

@@ -120,16 +120,32 @@ function remoteHost(copy: Copy): null | string {
   return null
 }
 
+/** What sending a place off the machine would carry that SPEC §4.3 refuses, or null for an ordinary project file. */
+export type OffMachineRisk = 'history' | 'outside' | 'repository' | 'secret' | 'unknown'
+
+export function offMachineRisk(place: Place, workspace: string): null | OffMachineRisk {
+  if (place.kind === 'unknown') return 'unknown'
+  const {path} = place
+  if (path === workspace || (place.below && isWithin(workspace, path))) return 'repository'
+  if (!isWithin(path, workspace)) return 'outside'
+  if (GIT_DIR.test(path.slice(workspace.length))) return 'history'
+  return looksSecret(path) ? 'secret' : null
+}
+
 /** Why sending this place off the machine is refused, or null when it is an ordinary file of the project. */
 function refusedSource(place: Place, word: Word, workspace: string): null | string {
+  const risk = offMachineRisk(place, workspace)
+  if (risk === null) return null
   if (place.kind === 'unknown') return `${word.raw}, a file the engine cannot name (${place.why})`
-  const {path} = place
-  if (path === workspace || (place.below && isWithin(workspace, path)))
-    return `${describePlace(place)}, the whole repository`
-  if (!isWithin(path, workspace)) return `${describePlace(place)}, which lies outside the workspace`
-  if (GIT_DIR.test(path.slice(workspace.length))) return `${describePlace(place)}, the repository's history`
-  if (looksSecret(path)) return `${describePlace(place)}, a secret file`
-  return null
+  const where = describePlace(place)
+  const what = {
+    repository: 'the whole repository',
+    outside: 'which lies outside the workspace',
+    history: "the repository's history",
+    secret: 'a secret file',
+    unknown: '',
+  }[risk]
+  return `${where}, ${what}`
 }
 
 function refusedUpload(cmd: Cmd, env: RuleEnv): null | string {

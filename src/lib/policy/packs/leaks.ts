@@ -8,9 +8,10 @@
 import type {Cmd} from '../command.js'
 
 import {touches} from '../effects.js'
-import {describePlace, isWithin, type Place} from '../paths.js'
+import {describePlace} from '../paths.js'
 import {commandRule, type RuleEnv} from '../rules.js'
 import {upstream} from './bypass/sources.js'
+import {offMachineRisk} from './copies.js'
 import {looksSecret} from './credentials/files.js'
 
 const SENDERS = [
@@ -55,10 +56,6 @@ function feeders(cmd: Cmd, env: RuleEnv): Cmd[] {
   return out
 }
 
-function wholeWorkspace(place: Place, workspace: string): boolean {
-  return place.kind === 'path' && (place.path === workspace || (place.below && isWithin(workspace, place.path)))
-}
-
 function leaked(src: Cmd, env: RuleEnv): null | string {
   const archiver = ARCHIVERS[src.name]
   const archives = archiver !== undefined && src.argv.some((a) => archiver.test(a))
@@ -66,7 +63,7 @@ function leaked(src: Cmd, env: RuleEnv): null | string {
     if (t.write) continue
     for (const place of env.places(src, t.word)) {
       if (place.kind === 'path' && looksSecret(place.path)) return `${describePlace(place)} (read by ${src.name})`
-      if (archives && wholeWorkspace(place, env.ctx.workspace))
+      if (archives && place.kind === 'path' && offMachineRisk(place, env.ctx.workspace) === 'repository')
         return `an archive of the whole repository (${src.name})`
     }
   }
