@@ -175,7 +175,7 @@ export class Gateway extends EventEmitter<{change: [string]; event: [GatewayEven
       )
     }
 
-    const done = this.runs.execute(claimed)
+    const done = this.runs.execute(claimed, {soon: opts.wait === false})
     if (opts.wait === false) {
       done.catch((error: Error) => this.o.log.error(`Run ${claimed.run_id} failed: ${error.message}`))
       return {started: claimed}

@@ -74,11 +74,20 @@ export class RunExecutor {
     await this.retryUnrecorded()
   }
 
-  /** Runs a claimed request when a slot is free; resolves with its record. */
-  execute(claimed: ClaimedRequest): Promise<RunRecord> {
+  /**
+   * Runs a claimed request when a slot is free; resolves with its record. With `soon`, the process
+   * starts on the next turn of the event loop: forking the daemon blocks it for 5–20 ms, and an
+   * approval that does not wait for the run can be answered before that (issue 13, speed). The run
+   * is in flight from this call on, so a shutdown still waits for it.
+   */
+  execute(claimed: ClaimedRequest, opts: {soon?: boolean} = {}): Promise<RunRecord> {
     const id = claimed.pending_id
     const p = this.queue.run(
-      () => {
+      async () => {
+        if (opts.soon)
+          await new Promise((resolve) => {
+            setImmediate(resolve)
+          })
         this.waiting.delete(id)
         return this.run(claimed)
       },
