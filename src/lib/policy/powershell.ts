@@ -6,6 +6,7 @@
  * `( )`, `{ }`, `$( )` and of `"…$(…)…"` strings read as statements of their own (they run too);
  * quotes removed; comments dropped; `cmd /c …` and `powershell -Command …` read again.
  */
+import {canonicalName} from './powershell-names.js'
 
 export interface PsArg {
   /** A parameter (`-Recurse`), lower-cased without its dash; `value` holds `-Name:value`'s value. */
@@ -18,6 +19,11 @@ export interface PsArg {
 
 export interface PsCommand {
   readonly args: readonly PsArg[]
+  /**
+   * Inside a script block of a later pipeline stage (`gci .\ | ForEach-Object { Remove-Item $_ }`):
+   * the stage before it, whose output `$_` stands for.
+   */
+  readonly items?: PsCommand | undefined
   /** Canonical lower-case name: cmdlet for an alias (`ri` → `remove-item`), program without `.exe`. */
   readonly name: string
   /** Index of the pipeline this command is in, and its stage (0 = first). */
@@ -36,63 +42,6 @@ type Token =
   | {end: number; kind: 'open'; start: number; value: string}
   | {end: number; kind: 'sep'; start: number; value: string}
   | {end: number; kind: 'word'; quoted: boolean; start: number; value: string}
-
-/** Aliases that exist only in PowerShell (or cmd): always read as the cmdlet. */
-const PS_ALIASES: Readonly<Record<string, string>> = {
-  ri: 'remove-item',
-  del: 'remove-item',
-  erase: 'remove-item',
-  rd: 'remove-item',
-  gci: 'get-childitem',
-  gi: 'get-item',
-  gc: 'get-content',
-  iex: 'invoke-expression',
-  iwr: 'invoke-webrequest',
-  irm: 'invoke-restmethod',
-  spps: 'stop-process',
-  sasv: 'start-service',
-  spsv: 'stop-service',
-  saps: 'start-process',
-  start: 'start-process',
-  icm: 'invoke-command',
-  ni: 'new-item',
-  si: 'set-item',
-  sp: 'set-itemproperty',
-  rp: 'remove-itemproperty',
-  ii: 'invoke-item',
-  gcm: 'get-command',
-  gal: 'get-alias',
-  gps: 'get-process',
-  gsv: 'get-service',
-  select: 'select-object',
-  sls: 'select-string',
-  dir: 'get-childitem',
-  type: 'get-content',
-}
-
-/** Aliases bash shares (`rm`, `ls`, `cat`, `kill` …): read as the cmdlet only with PowerShell-style arguments. */
-const SHARED_ALIASES: Readonly<Record<string, string>> = {
-  rm: 'remove-item',
-  rmdir: 'remove-item',
-  ls: 'get-childitem',
-  cat: 'get-content',
-  kill: 'stop-process',
-  ps: 'get-process',
-  curl: 'invoke-webrequest',
-  wget: 'invoke-webrequest',
-  cp: 'copy-item',
-  mv: 'move-item',
-  echo: 'write-output',
-  sc: 'set-content',
-}
-
-const PS_PARAM = /^-[A-Za-z][A-Za-z]{2,}(?::.*)?$/
-const WINDOWS_PATH = /^(?:[A-Za-z]:[\\/]|\\\\|\$env:|%\w+%|~\\|\.\\)|\\/
-
-/** Whether the arguments look like PowerShell's (`-Recurse`, `C:\x`) rather than a POSIX tool's (`-rf`, `/etc`). */
-function powershellStyle(args: readonly PsArg[]): boolean {
-  return args.some((a) => (a.param !== undefined && PS_PARAM.test(`-${a.param}`)) || WINDOWS_PATH.test(a.text))
-}
 
 function tokenise(src: string, from: number, to: number): Token[] {
   const out: Token[] = []
@@ -238,6 +187,8 @@ export interface PsParseResult {
 interface Ctx {
   commands: PsCommand[]
   depth: number
+  /** The stage feeding the script block being read (see PsCommand.items). */
+  items?: PsCommand | undefined
   nextPipe: number
   truncated: boolean
 }
@@ -287,7 +238,11 @@ function statements(src: string, from: number, to: number, ctx: Ctx, syntax: 'cm
 
       const close = tokens[j]
       const end = close ? close.start : to
+      const outer = ctx.items
+      if (t.value === '{' && stage > 0)
+        ctx.items = ctx.commands.findLast((c) => c.pipe === pipe && c.stage === stage - 1) ?? outer
       statements(src, t.end, end, ctx, syntax)
+      ctx.items = outer
       current.push({
         kind: 'word',
         value: src.slice(t.start, close ? close.end : to),
@@ -405,18 +360,8 @@ function command(
     return {text: w.value, quoted: w.quoted}
   })
   const written = head.value
-  let name = written
-    .replace(/^.*[\\/]/, '')
-    .toLowerCase()
-    .replace(/\.(?:exe|com|cmd|bat)$/, '')
-  // `[System.IO.Directory]::Delete(…)`: a .NET call, named by type and method.
-  const dotnet = /^\[(?:system\.)?([\w.]+)\]::(\w+)/i.exec(written)
-  if (dotnet) name = `[${(dotnet[1] as string).toLowerCase()}]::${(dotnet[2] as string).toLowerCase()}`
-  else if (PS_ALIASES[name] !== undefined && (syntax === 'powershell' || name !== 'type'))
-    name = PS_ALIASES[name] as string
-  else if (SHARED_ALIASES[name] !== undefined && syntax === 'powershell' && powershellStyle(args))
-    name = SHARED_ALIASES[name] as string
-  const cmd: PsCommand = {name, written, args, text, syntax, pipe, stage}
+  const name = canonicalName(written, args, syntax)
+  const cmd: PsCommand = {name, written, args, text, syntax, pipe, stage, items: ctx.items}
   ctx.commands.push(cmd)
   handOn(cmd, ctx)
 }

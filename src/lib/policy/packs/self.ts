@@ -136,6 +136,35 @@ const hubVariables = commandRule({
 })
 
 const HUBBY = /node|hub|tsx|npm|agent|run\.js|^serve$/i
+/**
+ * How the daemon's command line reads in `ps` (a path of one's own may stand in front): what
+ * `pkill -f`'s pattern is matched against. `node server.js` does not match these, `node` or `serve` does.
+ */
+const DAEMON_COMMAND_LINES = [
+  'node /usr/local/lib/node_modules/hub/bin/run.js serve',
+  'node ./bin/run.js serve --port 8787',
+  '/usr/bin/node /usr/local/bin/hub serve',
+  'npm exec hub serve',
+  'npx hub serve',
+  'hub serve',
+  'node node_modules/.bin/tsx ./bin/dev.js serve',
+]
+
+/** Whether a `pkill -f` pattern (an extended regex) could match the daemon; one it cannot read could. */
+function fullPatternHitsDaemon(pattern: string): boolean {
+  // A quantified group holding a quantifier can backtrack for minutes in a backtracking engine:
+  // such a pattern, or a long one, is refused unread rather than run inside the daemon.
+  if (pattern.length > 200 || /\([^)]*[*+{][^)]*\)\s*[*+{?]/.test(pattern)) return true
+  let re: RegExp
+  try {
+    re = new RegExp(pattern)
+  } catch {
+    return true
+  }
+
+  return DAEMON_COMMAND_LINES.some((line) => re.test(line))
+}
+
 const FINDERS = /^(?:pgrep|pidof|lsof|ps|fuser|ss|netstat|awk|grep)$/
 
 /** A process finder looking for something that could be the daemon (by name, its port, or a pattern it cannot read). */
@@ -156,7 +185,7 @@ function killsDaemon(cmd: Cmd, env: RuleEnv): null | string {
       })
       const full = parsed.flags.has('-f') || parsed.flags.has('--full')
       const target = parsed.operands.find(
-        (w) => HUBBY.test(w.value) || !w.static || (full && w.value.split(/\s+/).some((p) => HUBBY.test(p))),
+        (w) => !w.static || (full ? fullPatternHitsDaemon(w.value) : HUBBY.test(w.value)),
       )
       return target ? `${cmd.name} ${target.value}: may stop the hub daemon` : null
     }
@@ -199,6 +228,8 @@ const stopDaemon = commandRule({
     match: [
       'pkill node',
       'pkill -f hub',
+      "pkill -f 'run.js serve'",
+      'pkill -f serve',
       'killall -9 node',
       'kill $(pgrep -f hub)',
       'kill -9 $PPID',
@@ -209,6 +240,7 @@ const stopDaemon = commandRule({
     not_match: [
       'kill 12345',
       'pkill -f my-test-server',
+      "pkill -f 'node server.js'",
       'kill %1',
       'kill -9 $(lsof -t -i:3000)',
       'kill $(pgrep -f vite)',

@@ -27,6 +27,8 @@ export const listedAndHosts: Family = {
     'find . -name node_modules -type d -prune',
     'killall my-dev-server',
     'pkill -f "vite --port 5173"',
+    "pkill -f 'python manage.py runserver'",
+    "pkill -f 'node dist/server.js'",
     'nvme list',
     'nvme smart-log /dev/nvme0',
     'sg_inq /dev/sg0',

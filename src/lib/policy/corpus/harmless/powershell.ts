@@ -55,5 +55,25 @@ export const powershell: Family = {
     'dir /s *.txt',
     'type README.md',
     'cls',
+    // Stopping a process by its id, or one by a name the daemon never goes by, is the operator's call.
+    'Stop-Process -Id 9120',
+    'Stop-Process -Id 9120,9121 -Force',
+    'Get-Process -Id 7731 | Stop-Process -Force',
+    'Stop-Process -Name chromedriver',
+    'taskkill /PID 5528',
+    'taskkill /T /F /PID 30412',
+    'kill -INT 4412',
+    'kill -SIGTERM 4412',
+    // A public key is meant to be shown; a filtered look at the environment is not a dump of it.
+    String.raw`Get-Content $HOME\.ssh\id_rsa.pub`,
+    String.raw`type %USERPROFILE%\.ssh\id_ecdsa.pub`,
+    "Get-ChildItem env: | Where-Object { $_.Name -like 'JAVA*' }",
+    'gci env: | Select-String PYTHON',
+    // Clean-up loops over a listing of the project: `$_` is each item listed.
+    String.raw`Get-ChildItem .\src -Include *.orig -Recurse | ForEach-Object { Remove-Item $_.FullName -Force }`,
+    String.raw`gci .\packages -Directory -Filter obj | % { ri $_ -Recurse -Force }`,
+    // Elixir's shell shares Invoke-Expression's alias.
+    'iex -S mix phx.server',
+    'iex --sname dev -S mix',
   ],
 }

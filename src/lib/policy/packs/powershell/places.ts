@@ -106,6 +106,13 @@ export function deletedPaths(cmd: PsCommand, env: PsEnv, cmdStyle: boolean): str
   }
 
   const own = values(cmd, ['path', 'literalpath'], ['include', 'exclude', 'filter', 'credential', 'stream'])
+  // `gci .\ -Include bin,obj -Recurse | foreach { Remove-Item $_.FullName }`: each item is below what was listed.
+  const listing = cmd.items && /^(?:get-childitem|get-item)$/.test(cmd.items.name) ? cmd.items : undefined
+  if (listing && own.length > 0 && own.every((v) => /^\$(?:_|psitem)(?:\.(?:fullname|pspath|name))?$/i.test(v))) {
+    const listed = values(listing, ['path', 'literalpath'], ['filter', 'include', 'exclude', 'depth'])
+    return (listed.length > 0 ? listed : ['.']).map((v) => `${(v || '.').replace(/[\\/]+$/, '')}/*`)
+  }
+
   if (own.length > 0 || cmd.stage === 0) return own
   const producer = env.commands().find((c) => c.pipe === cmd.pipe && c.stage === cmd.stage - 1)
   if (producer && /^(?:get-childitem|get-item)$/.test(producer.name))

@@ -25,10 +25,19 @@ const WINDOWS_SECRET = new RegExp(
   'i',
 )
 
+/** A public key or the list of known hosts: meant to be shown, not a secret. */
+const PUBLIC = /(?:\.pub|known_hosts)["']?$/i
+
+function secretPlace(text: string): boolean {
+  return WINDOWS_SECRET.test(text) && !PUBLIC.test(text)
+}
+
 function credentials(cmd: PsCommand, env: PsEnv): null | string {
   if (READERS.test(cmd.name)) {
-    if (cmd.args.some((a) => WINDOWS_SECRET.test(a.text))) return `${cmd.written} of key or credential files`
-    const feeder = env.commands().find((c) => c.pipe === cmd.pipe && c.stage < cmd.stage && WINDOWS_SECRET.test(c.text))
+    if (cmd.args.some((a) => secretPlace(a.text))) return `${cmd.written} of key or credential files`
+    const feeder = env
+      .commands()
+      .find((c) => c.pipe === cmd.pipe && c.stage < cmd.stage && c.args.some((a) => secretPlace(a.text)))
     if (cmd.stage > 0 && feeder) return `${feeder.written} | ${cmd.written}: reads key or credential files`
   }
 

@@ -1,6 +1,8 @@
 /** PowerShell pack: services, accounts, scheduled tasks, defences, processes and credentials. */
 
-import {powershellRule} from '../../rules.js'
+import type {PsCommand} from '../../powershell.js'
+
+import {powershellRule, type PsEnv} from '../../rules.js'
 import {SECRET_PATH} from '../credentials/index.js'
 import {has, psPlace, values} from './places.js'
 
@@ -112,32 +114,108 @@ export const defences = powershellRule({
 /** Processes whose death crashes Windows or ends the user's session. */
 const WINDOWS_VITAL = /^(?:lsass|csrss|winlogon|wininit|smss|services|svchost|explorer|dwm)(?:\.exe)?$/i
 
+/** A process name the daemon could go by (it runs on node), or a pattern that could match it. */
+const DAEMON_NAME = /^(?:node|nodejs|hub|npm|npx|tsx)(?:\.exe)?$|[*?]/i
+
+type StopArg = 'filter' | 'id' | 'name' | 'other'
+
+/** What a switch of Stop-Process or Get-Process (`-Id`, `-Name`, prefixes) or taskkill (`/PID`, `/IM`, `/FI`) takes. */
+function stopSwitch(sw: string): StopArg | undefined {
+  if (sw === 'pid' || 'id'.startsWith(sw)) return 'id'
+  if (sw === 'im' || sw === 'processname' || 'name'.startsWith(sw)) return 'name'
+  if (sw === 'fi') return 'filter'
+  return /^(?:s|u|p|inputobject|computername)$/.test(sw) ? 'other' : undefined
+}
+
+/**
+ * The names (or `*`) a Stop-Process, taskkill or tskill aims at, with a Get-Process feeding it read
+ * too. Process ids are left out: an operator can look them up. Fed by anything else, or naming
+ * nothing, it stops whatever it is given: `*`.
+ */
+function stopNames(cmd: PsCommand, env: PsEnv): string[] {
+  const source =
+    cmd.stage > 0 ? env.commands().find((c) => c.pipe === cmd.pipe && c.stage === cmd.stage - 1) : undefined
+  const args = source?.name === 'get-process' ? [...source.args, ...cmd.args] : cmd.args
+  const names: string[] = []
+  let ids = 0
+  let next: StopArg | undefined
+  const take = (kind: StopArg | undefined, value: string): void => {
+    for (const part of value.split(',').filter(Boolean)) {
+      if (kind === 'filter') names.push('*')
+      else if (kind === 'id' || (kind === undefined && /^\$?\w*\d\w*$|^\$/.test(part))) ids++
+      else if (kind === 'name' || kind === undefined) names.push(part)
+    }
+  }
+
+  for (const a of args) {
+    const written = a.param === undefined && !a.quoted ? /^[/-]([A-Za-z]+)$/.exec(a.text)?.[1] : undefined
+    const sw = a.param ?? written?.toLowerCase()
+    if (sw === undefined) {
+      take(next, a.text)
+      next = undefined
+    } else if (a.param !== undefined && !a.text.startsWith('-')) take(stopSwitch(sw), a.text)
+    else next = stopSwitch(sw)
+  }
+
+  if (source !== undefined && source.name !== 'get-process') names.push('*')
+  if (ids === 0 && names.length === 0) names.push('*')
+  return names
+}
+
 export const stopProcess = powershellRule({
   id: 'powershell.stop-process',
   decision: 'deny',
-  reason: 'stops processes (Stop-Process, taskkill) — the hub daemon among them',
+  reason: 'stops processes by name or pattern (Stop-Process, taskkill) — the hub daemon among them',
   examples: {
     match: [
       'Stop-Process -Name node -Force',
       'taskkill /F /IM node.exe',
       'Get-Process node | Stop-Process',
-      'spps -Id 42',
+      'Get-Process | Stop-Process -Force',
+      'taskkill /F /FI "USERNAME eq dev"',
       'taskkill /F /IM lsass.exe',
       'Stop-Process -Name csrss -Force',
+      'spps -Name n*',
     ],
-    not_match: ['Get-Process python', 'kill 12345', 'Get-Help Stop-Process'],
+    not_match: [
+      'Get-Process python',
+      'kill 12345',
+      'kill -TERM 48213',
+      'Get-Help Stop-Process',
+      'Stop-Process -Id 14352',
+      'spps -Id 42',
+      'Get-Process -Id 14352 | Stop-Process',
+      'taskkill /PID 18244 /F',
+      'Stop-Process -Name notepad',
+    ],
   },
-  check(cmd) {
-    if (cmd.name === 'stop-process' || cmd.name === 'taskkill' || cmd.name === 'tskill') {
-      const vital = cmd.args.find((a) => WINDOWS_VITAL.test(a.text))
-      return vital === undefined
-        ? `${cmd.written}: stops processes`
-        : `${cmd.written} ${vital.text}: kills a process Windows or the desktop session cannot run without`
-    }
-
-    return null
+  check(cmd, env) {
+    if (cmd.name !== 'stop-process' && cmd.name !== 'taskkill' && cmd.name !== 'tskill') return null
+    const vital = cmd.args.find((a) => WINDOWS_VITAL.test(a.text))
+    if (vital) return `${cmd.written} ${vital.text}: kills a process Windows or the desktop session cannot run without`
+    const daemon = stopNames(cmd, env).find((n) => DAEMON_NAME.test(n))
+    if (daemon === undefined) return null
+    return daemon === '*'
+      ? `${cmd.written}: stops every process it is given or a filter selects — the hub daemon among them`
+      : `${cmd.written} ${daemon}: stops processes by a name the hub daemon goes by`
   },
 })
+
+/**
+ * `Get-ChildItem env: | Where-Object Name -like 'NODE*'`: the listing goes through a filter that keeps
+ * only what a written pattern names, as `env | grep NODE` does.
+ */
+/** `{ $_.Name -like 'JAVA*' }`, read as the pattern it compares the name with. */
+const BLOCK_FILTER = /^\{\s*\$(?:_|psitem)\.(?:name|key)\s+-c?(?:like|match|eq)\s+(["']?)([^"'}]*)\1\s*\}$/i
+
+function narrowed(cmd: PsCommand, env: PsEnv): boolean {
+  const next = env.commands().find((c) => c.pipe === cmd.pipe && c.stage === cmd.stage + 1)
+  if (next === undefined || !/^(?:where-object|where|\?|select-string|findstr)$/.test(next.name)) return false
+  const patterns = next.args
+    .filter((a) => a.param === undefined && !/^(?:name|key|value)$/i.test(a.text))
+    .map((a) => (a.text.startsWith('{') ? (BLOCK_FILTER.exec(a.text)?.[2] ?? '') : a.text))
+  return patterns.length > 0 && patterns.every((p) => /\w/.test(p) && !/^(?:\.\*?|\$true)$/.test(p))
+}
 
 const CREDENTIAL_CMDLETS =
   /^(?:get-credential|convertfrom-securestring|export-pfxcertificate|get-clipboard|invoke-mimikatz|out-minidump)$/
@@ -175,7 +253,11 @@ export const credentials = powershellRule({
     if (cmd.name.startsWith('procdump') && /lsass/i.test(cmd.text)) return 'procdump of lsass: dumps credentials'
     if (/^(?:ntdsutil|esentutl)$/.test(cmd.name) && /ntds|ifm/i.test(cmd.text))
       return `${cmd.written}: copies the domain credential database`
-    if (/^(?:get-childitem|get-item)$/.test(cmd.name) && cmd.args.some((a) => /^env:\\?$/i.test(a.text)))
+    if (
+      /^(?:get-childitem|get-item)$/.test(cmd.name) &&
+      cmd.args.some((a) => /^env:\\?$/i.test(a.text)) &&
+      !narrowed(cmd, env)
+    )
       return `${cmd.written} env:: prints every environment variable`
     if (
       /^(?:get-content|copy-item|select-string|get-filehash|format-hex)$/.test(cmd.name) ||
