@@ -68,6 +68,25 @@ function packageScripts(text: string): string[] {
   }
 }
 
+/** The hooks a git verb runs, by name (SPEC §4.2: a hook the request wrote is code that runs). */
+const GIT_HOOKS: Readonly<Record<string, readonly string[]>> = {
+  commit: ['pre-commit', 'prepare-commit-msg', 'commit-msg', 'post-commit'],
+  push: ['pre-push'],
+  checkout: ['post-checkout'],
+  switch: ['post-checkout'],
+  clone: ['post-checkout'],
+  merge: ['pre-merge-commit', 'post-merge'],
+  pull: ['post-merge'],
+  rebase: ['pre-rebase', 'post-rewrite'],
+  am: ['applypatch-msg', 'pre-applypatch', 'post-applypatch'],
+}
+
+/** `pip install .`, `pip install -e .`, `pip wheel .`: a project directory given to pip runs its setup.py. */
+function pipBuildsHere(cmd: Cmd): boolean {
+  const verbs = verbsOf(cmd)
+  return /^(?:install|wheel|download)$/.test(verbs[0] ?? '') && cmd.argv.some((a) => a === '.' || a === './')
+}
+
 export function filesRun(cmd: Cmd, an: Analyser): void {
   const via = (what: string): string[] => [...cmd.via, `${cmd.name} ${what}`]
   if (cmd.name === 'make' || cmd.name === 'gmake') {
@@ -92,6 +111,22 @@ export function filesRun(cmd: Cmd, an: Analyser): void {
     if (verbs.length > 0 && !RUNS_SCRIPTS.test(verbs[0] as string) && cmd.name === 'npm') return
     const text = written(cmd, an, ['package.json'])
     if (text !== null) for (const s of packageScripts(text)) an.code(s, via('script'), cmd.cwds)
+    return
+  }
+
+  if (cmd.name === 'git') {
+    const hooks = GIT_HOOKS[verbsOf(cmd)[0] ?? ''] ?? []
+    for (const hook of hooks) {
+      const text = written(cmd, an, [`.git/hooks/${hook}`, `.husky/${hook}`, `.githooks/${hook}`])
+      if (text !== null) an.code(text, via(`hook ${hook}`), cmd.cwds)
+    }
+
+    return
+  }
+
+  if (/^(?:pip3?|uv|pipx)$/.test(cmd.name) && pipBuildsHere(cmd)) {
+    const text = written(cmd, an, ['setup.py'])
+    if (text !== null) for (const line of analyseInline('python', text).shell) an.code(line, via('setup.py'), cmd.cwds)
     return
   }
 

@@ -32,14 +32,18 @@ function floodsProcesses(language: Language, code: string): boolean {
   return language !== 'node' || /child_process|\bcluster\b|\bBun\.spawn/.test(code)
 }
 
+/** Connecting out or listening: a bind shell waits for its caller (`TCPServer`, `socket_bind`, `createServer`). */
 const OPENS_SOCKET = new RegExp(
-  String.raw`\bsocket\b|\bnet\.(?:connect|createConnection|Socket)\b|` +
-    String.raw`require\s*\(\s*["'](?:node:)?(?:net|tls)["']\s*\)|` +
-    String.raw`\bTCPSocket\b|\bIO::Socket\b|\bfsockopen\b|\bSocket\s*\(`,
+  String.raw`\bsocket\b|\bnet\.(?:connect|createConnection|Socket|createServer)\b|` +
+    String.raw`require\s*\(\s*["'](?:node:)?(?:net|tls)["']\s*\)|\bsocket_(?:create|bind|accept)\b|` +
+    String.raw`\bTCP(?:Socket|Server)\b|\bIO::Socket\b|\bfsockopen\b|\bSocket\s*\(|\bServerSocket\b`,
 )
+/** A shell started (a quoted path to one, with whatever follows it), or what a socket sends run as a command. */
 const STARTS_SHELL = new RegExp(
   String.raw`["'\x60](?:/usr)?(?:/bin/)?(?:ba|z|da|k|c|fi)?sh(?:\s+-i)?["'\x60]|\bcmd(?:\.exe)?["']|` +
-    String.raw`\bpowershell\b|\bpty\.spawn\b|\bexec\s*\(?\s*["'](?:/usr)?/bin/`,
+    String.raw`["'\x60](?:/usr)?/bin/(?:ba|z|da|k|c|fi)?sh\b|` +
+    String.raw`\bpowershell\b|\bpty\.spawn\b|\bexec\s*\(?\s*["'](?:/usr)?/bin/|` +
+    String.raw`\b(?:shell_exec|passthru|proc_open|popen|system|exec)\s*\(\s*\$\w`,
 )
 
 /**

@@ -7,6 +7,7 @@ import {evasionFamilies} from './evasion.js'
 import {forensicsFamilies} from './forensics.js'
 import {harmlessFamilies} from './harmless/index.js'
 import {listedAndHostFamilies} from './listed-and-hosts.js'
+import {plantedAndExhaustingFamilies} from './planted-and-exhausting.js'
 import {runtimeAndHostFamilies} from './runtime-and-host.js'
 import {storesAndWindowsFamilies} from './stores-and-windows.js'
 import {systemFamilies} from './system.js'
@@ -26,6 +27,7 @@ export const FAMILIES: readonly Family[] = [
   ...tokensFloodsAndLeaksFamilies,
   ...listedAndHostFamilies,
   ...storesAndWindowsFamilies,
+  ...plantedAndExhaustingFamilies,
   ...harmlessFamilies,
 ]
 

@@ -12,10 +12,13 @@ import {parseOptions} from '../options.js'
 import {describePlace, deviceKind, isScratchPath, isWithin, type Place, placeWithin, scratchRoot} from '../paths.js'
 import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
 import {databaseRules} from './databases.js'
+import {power} from './drives-and-power.js'
 import {gitDiscardWork, gitRewriteHistory} from './git.js'
 import {infraRules} from './infra.js'
 
-const DELETERS = ['rm', 'rmdir', 'unlink', 'shred', 'srm', 'wipe']
+const DELETERS = ['rm', 'rmdir', 'unlink', 'shred', 'srm', 'wipe', 'rimraf', 'del-cli']
+/** Destroy whatever their flags: shred and co. overwrite contents, rimraf and del-cli are `rm -rf` by design. */
+const ALWAYS_FORCED = new Set(['shred', 'srm', 'wipe', 'rimraf', 'del-cli'])
 
 const CMD_SWITCH = /^\/[sqSQ]$/
 const CMD_OUTSIDE = /%\w+%|^[A-Za-z]:|^\\/
@@ -97,8 +100,8 @@ function deleteFacts(cmd: Cmd, env: RuleEnv): DeleteFacts {
     }
   }
 
-  // shred destroys file contents whatever its flags; rm -r and rm -f do not stop to ask.
-  const dangerous = recursive || force || cmd.name === 'shred' || cmd.name === 'srm' || cmd.name === 'wipe'
+  // rm -r and rm -f do not stop to ask.
+  const dangerous = recursive || force || ALWAYS_FORCED.has(cmd.name)
   return {label, dangerous, noPreserveRoot: parsed.flags.has('no-preserve-root'), outside, unknown, history}
 }
 
@@ -126,6 +129,7 @@ const deleteOutside = commandRule({
       'rm -rf /tmp/*',
       'rm -rf .git',
       'rmdir /s /q %USERPROFILE%',
+      'npx rimraf ~/projects',
     ],
     not_match: [
       'rm -rf ./build',
@@ -138,6 +142,7 @@ const deleteOutside = commandRule({
       'rm -f /tmp/lock.$$',
       'rmdir /s /q node_modules',
       String.raw`rmdir /S /Q .\dist`,
+      'npx rimraf dist coverage',
     ],
   },
   check(cmd, env) {
@@ -341,66 +346,6 @@ const deviceWrite = commandRule({
     }
 
     return null
-  },
-})
-
-const POWER_VERBS = new Set([
-  'poweroff',
-  'reboot',
-  'halt',
-  'suspend',
-  'hibernate',
-  'hybrid-sleep',
-  'suspend-then-hibernate',
-  'kexec',
-  'rescue',
-  'emergency',
-  'soft-reboot',
-])
-
-const power = commandRule({
-  id: 'destructive.power',
-  pack: 'destructive',
-  decision: 'deny',
-  reason: 'shuts down, reboots or changes the run level of the machine',
-  programs: ['shutdown', 'reboot', 'halt', 'poweroff', 'init', 'telinit', 'systemctl', 'loginctl', 'kexec', 'uadmin'],
-  examples: {
-    match: [
-      'shutdown -h now',
-      'sudo reboot',
-      'halt',
-      'poweroff',
-      'init 0',
-      'telinit 6',
-      'systemctl poweroff',
-      'systemctl reboot -i',
-      'loginctl reboot',
-    ],
-    not_match: ['systemctl status nginx', 'echo reboot', 'init --version'],
-  },
-  check(cmd) {
-    switch (cmd.name) {
-      case 'init':
-      case 'telinit': {
-        return cmd.argv.some((a) => /^[0-6sSqQ]$/.test(a))
-          ? `${cmd.name} ${cmd.argv.join(' ')}: changes the run level`
-          : null
-      }
-
-      case 'systemctl':
-      case 'loginctl': {
-        const verb = cmd.argv.find((a) => !a.startsWith('-'))
-        return verb !== undefined && POWER_VERBS.has(verb) ? `${cmd.name} ${verb}` : null
-      }
-
-      case 'kexec': {
-        return cmd.argv.some((a) => a === '-e' || a === '--exec')
-      }
-
-      default: {
-        return `${cmd.name}: powers off or restarts the machine`
-      }
-    }
   },
 })
 

@@ -102,4 +102,65 @@ export const powerRequests = commandRule({
   },
 })
 
+const POWER_VERBS = new Set([
+  'poweroff',
+  'reboot',
+  'halt',
+  'suspend',
+  'hibernate',
+  'hybrid-sleep',
+  'suspend-then-hibernate',
+  'kexec',
+  'rescue',
+  'emergency',
+  'soft-reboot',
+])
+
+/** Kept in the destructive pack (its id says so); here beside the other ways to power the machine down. */
+export const power = commandRule({
+  id: 'destructive.power',
+  pack: 'destructive',
+  decision: 'deny',
+  reason: 'shuts down, reboots or changes the run level of the machine',
+  programs: ['shutdown', 'reboot', 'halt', 'poweroff', 'init', 'telinit', 'systemctl', 'loginctl', 'kexec', 'uadmin'],
+  examples: {
+    match: [
+      'shutdown -h now',
+      'sudo reboot',
+      'halt',
+      'poweroff',
+      'init 0',
+      'telinit 6',
+      'systemctl poweroff',
+      'systemctl reboot -i',
+      'loginctl reboot',
+    ],
+    not_match: ['systemctl status nginx', 'echo reboot', 'init --version'],
+  },
+  check(cmd) {
+    switch (cmd.name) {
+      case 'init':
+      case 'telinit': {
+        return cmd.argv.some((a) => /^[0-6sSqQ]$/.test(a))
+          ? `${cmd.name} ${cmd.argv.join(' ')}: changes the run level`
+          : null
+      }
+
+      case 'systemctl':
+      case 'loginctl': {
+        const verb = cmd.argv.find((a) => !a.startsWith('-'))
+        return verb !== undefined && POWER_VERBS.has(verb) ? `${cmd.name} ${verb}` : null
+      }
+
+      case 'kexec': {
+        return cmd.argv.some((a) => a === '-e' || a === '--exec')
+      }
+
+      default: {
+        return `${cmd.name}: powers off or restarts the machine`
+      }
+    }
+  },
+})
+
 export const drivesAndPowerRules: readonly CommandRule[] = [driveErase, powerRequests]

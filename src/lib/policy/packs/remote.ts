@@ -364,9 +364,10 @@ export const remotePack: readonly CommandRule[] = [
   fetchRule,
   copyOut,
   copy,
-  connect,
+  // Before `connect`: a shell wired to a socket is reported as that, not as a connection to some host.
   listener,
   streamToHost,
+  connect,
   gitForcePush,
   gitRemote,
   cloud,

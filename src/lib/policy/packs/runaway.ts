@@ -6,6 +6,8 @@
  * (Interpreters' endless fork loops, `perl -e 'fork while fork'`, are read in inline-code.ts.)
  */
 
+import type {Cmd} from '../command.js'
+
 import {commandRule} from '../rules.js'
 
 const backgroundLoop = commandRule({
@@ -69,4 +71,101 @@ const endlessParallel = commandRule({
   },
 })
 
-export const runawayRules = [backgroundLoop, endlessParallel]
+/** Devices that never run dry. */
+const ENDLESS_DEVICE = /^\/dev\/(?:zero|u?random|full)$/
+
+/** From this size on, one file is a disk filled on purpose, not a test fixture. */
+const HUGE_BYTES = 10 * 2 ** 30
+
+/** `500G`, `1T`, `2GiB`, `1099511627776` in bytes; NaN when it is not a size. */
+function bytes(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kmgtpe]?)(?:i?b)?$/i.exec(text)
+  if (!m) return Number.NaN
+  return Number(m[1]) * 1024 ** ' kmgtpe'.indexOf((m[2] || ' ').toLowerCase())
+}
+
+/** Standard output sent to a file (or /dev/null) rather than down a pipe. */
+function stdoutToFile(cmd: Cmd): boolean {
+  return cmd.raw.redirects.some((r) => /^(?:>|>>|>\||&>|&>>)$/.test(r.op) && (r.fd === null || r.fd === '1'))
+}
+
+/** The value of `--long=v`, `--long v`, `-s v` or `-sv`. */
+function optionValue(argv: readonly string[], short: string, long: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    if (a === short || a === long) return argv[i + 1]
+    if (a.startsWith(`${long}=`)) return a.slice(long.length + 1)
+    if (a.startsWith(short) && a.length > short.length && !a.startsWith('--')) return a.slice(short.length)
+  }
+
+  return undefined
+}
+
+const diskFill = commandRule({
+  id: 'destructive.disk-fill',
+  pack: 'destructive',
+  decision: 'deny',
+  reason: 'writes without end (or reserves a huge file) until the disk is full, or burns a CPU for nothing',
+  programs: ['dd', 'cat', 'yes', 'head', 'fallocate', 'mkfile', 'xfs_mkfile', 'pv'],
+  examples: {
+    match: [
+      'dd if=/dev/zero of=/tmp/fill bs=1M',
+      'dd if=/dev/urandom of=~/x.bin',
+      'cat /dev/zero > ~/big',
+      'yes > /dev/null &',
+      'yes "spam" >> out.log',
+      'head -c 100G /dev/zero > /tmp/zeros',
+      'fallocate -l 500G /tmp/huge.img',
+      'mkfile 2t /tmp/x',
+    ],
+    not_match: [
+      'dd if=/dev/zero of=test.img bs=1M count=64',
+      'head -c 32 /dev/urandom | base64',
+      'yes | npm init',
+      'yes y | ./install.sh',
+      'fallocate -l 64M swap.test',
+      'cat /dev/urandom | head -c 16',
+    ],
+  },
+  check(cmd) {
+    const {argv} = cmd
+    switch (cmd.name) {
+      case 'dd': {
+        const input = argv.find((a) => a.startsWith('if='))?.slice(3)
+        const output = argv.find((a) => a.startsWith('of='))?.slice(3)
+        if (input === undefined || !ENDLESS_DEVICE.test(input) || output === undefined || output.startsWith('/dev/'))
+          return null
+        return argv.some((a) => a.startsWith('count='))
+          ? null
+          : `dd if=${input} of=${output} with no count: fills the disk`
+      }
+
+      case 'cat':
+      case 'pv': {
+        const device = argv.find((a) => ENDLESS_DEVICE.test(a))
+        return device && stdoutToFile(cmd) ? `${cmd.name} ${device} into a file: writes without end` : null
+      }
+
+      case 'yes': {
+        return stdoutToFile(cmd) ? 'yes into a file or /dev/null: writes (or spins a CPU) without end' : null
+      }
+
+      case 'head': {
+        const size = bytes(optionValue(argv, '-c', '--bytes') ?? '')
+        return size >= HUGE_BYTES && argv.some((a) => ENDLESS_DEVICE.test(a)) && stdoutToFile(cmd)
+          ? `head -c ${optionValue(argv, '-c', '--bytes') ?? ''} of an endless device into a file: fills the disk`
+          : null
+      }
+
+      default: {
+        const text =
+          cmd.name === 'fallocate' ? optionValue(argv, '-l', '--length') : argv.find((a) => !a.startsWith('-'))
+        return bytes(text ?? '') >= HUGE_BYTES
+          ? `${cmd.name} of ${text ?? ''}: reserves a huge share of the disk`
+          : null
+      }
+    }
+  },
+})
+
+export const runawayRules = [backgroundLoop, endlessParallel, diskFill]

@@ -33,7 +33,7 @@ const GIT_EXEC_KEYS = new RegExp(
     String.raw`askpass)|alias\..*|diff\..*\.(?:textconv|command)|filter\..*\.(?:clean|` +
     String.raw`smudge|process)|credential\.helper|protocol\..*\.allow|uploadpack\..*|` +
     String.raw`receivepack\..*|sequence\.editor|gpg\.program|gpg\..*\.program|` +
-    String.raw`merge\..*\.driver|include\.path|includeif\..*)(?:=|$)`,
+    String.raw`merge\..*\.driver|include\.path|includeif\..*|init\.templatedir|core\.sshcommand)(?:=|$)`,
   'i',
 )
 

@@ -4,7 +4,7 @@
  */
 
 import {permissionTargets, touches} from '../../effects.js'
-import {deviceKind, isSystemPath} from '../../paths.js'
+import {deviceKind, isSystemPath, placeWithin} from '../../paths.js'
 import {commandRule} from '../../rules.js'
 
 export const mounts = commandRule({
@@ -222,6 +222,56 @@ export const startupFiles = commandRule({
       if (!t.write) continue
       for (const place of env.places(cmd, t.word)) {
         if (place.kind === 'home' && STARTUP.test(place.path)) return `writes ${place.path}`
+      }
+    }
+
+    return null
+  },
+})
+
+/** Directories in the home that shells search before the system's (installers put them first on PATH). */
+const HOME_BIN = new RegExp(
+  String.raw`^~\/(?:\.local\/bin|bin|\.cargo\/bin|go\/bin|\.npm-global\/bin|\.bun\/bin|\.deno\/bin|` +
+    String.raw`\.volta\/bin|\.pyenv\/shims|\.rbenv\/shims)\/([^/]+)$`,
+)
+
+/** Names an agent or a person types without a path: a file of that name put first on PATH runs instead. */
+const SHADOWED = new RegExp(
+  '^(?:sudo|su|doas|ssh|scp|git|gpg|ls|cd|cat|cp|mv|rm|ps|env|which|bash|sh|zsh|python3?|pip3?|node|npm|npx|' +
+    'pnpm|yarn|curl|wget|docker|kubectl|make|go|cargo|ruby|java|passwd|login|hub|code|vim?|nano|less|grep|find)$',
+)
+
+/** Python runs these at every start: a `.pth` line that begins with `import` is code. */
+const PYTHON_STARTUP = /(?:^|\/)(?:[^/]+\.pth|sitecustomize\.py|usercustomize\.py)$/
+
+export const pathHijack = commandRule({
+  id: 'system.path-hijack',
+  pack: 'system',
+  decision: 'deny',
+  reason: 'puts a program where it runs in place of a common command, or code Python runs at every start',
+  examples: {
+    match: [
+      'cp ./helper ~/.local/bin/sudo',
+      'echo "#!/bin/sh" > ~/bin/git',
+      'ln -s /tmp/x ~/.cargo/bin/ls',
+      'echo "import os" > /usr/lib/python3/dist-packages/zz.pth',
+      'cp hook.py ~/.local/lib/python3.12/site-packages/sitecustomize.py',
+    ],
+    not_match: ['cp ./mytool ~/.local/bin/mytool', 'ls ~/.local/bin', 'echo x > ./paths.pth', 'cat ~/bin/git'],
+  },
+  check(cmd, env) {
+    for (const t of touches(cmd)) {
+      if (!t.write) continue
+      for (const place of env.places(cmd, t.word)) {
+        if (place.kind === 'unknown') {
+          if (/\.pth['"]?$/.test(t.word.value)) return `writes a .pth file whose place is ${place.why}`
+          continue
+        }
+
+        const name = place.kind === 'home' ? HOME_BIN.exec(place.path)?.[1] : undefined
+        if (name !== undefined && SHADOWED.test(name)) return `writes ${place.path}: runs in place of ${name}`
+        if (PYTHON_STARTUP.test(place.path) && !placeWithin(place, env.ctx.workspace))
+          return `writes ${place.path}: Python runs it at every start`
       }
     }
 

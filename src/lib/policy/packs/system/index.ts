@@ -7,7 +7,7 @@
 import type {CommandRule} from '../../rules.js'
 
 import {asRoot, privilege, users} from './accounts.js'
-import {mounts, setuid, startupFiles, systemEdit, systemPerms, systemWrite} from './files.js'
+import {mounts, pathHijack, setuid, startupFiles, systemEdit, systemPerms, systemWrite} from './files.js'
 import {containerEscape, hostSettings, kernel, packages} from './host.js'
 import {endSessions, macosSettings} from './macos-and-sessions.js'
 import {firewall, networkConfig} from './network.js'
@@ -27,6 +27,7 @@ export const systemPack: readonly CommandRule[] = [
   systemWrite,
   systemEdit,
   startupFiles,
+  pathHijack,
   kernel,
   packages,
   hostSettings,
