@@ -8,6 +8,13 @@ const WS = '/srv/hub/workspace'
 const word = (text: string): Word => unquotedWords(text)[0] as Word
 const unknown = (places: Place[]): boolean => places.every((p) => p.kind === 'unknown')
 
+/** `$TMPDIR<rest>` as the shell reads it: a variable, then text. */
+const tmp = (rest: string, spelled = '$TMPDIR'): Word => ({
+  ...literalWord(`${spelled}${rest}`),
+  static: false,
+  units: [{ch: spelled, quoted: false, dyn: {kind: 'var', name: 'TMPDIR'}}, ...literalWord(rest).units],
+})
+
 describe('resolving path operands', () => {
   it.each([
     ['./build', WS, {kind: 'path', path: `${WS}/build`, below: false}],
@@ -39,6 +46,13 @@ describe('resolving path operands', () => {
       units: [{ch: '$HOME', quoted: false, dyn: {kind: 'var', name: 'HOME'}}, ...literalWord('/.ssh').units],
     }
     expect(placesOf(w, [WS])).toEqual([{kind: 'home', path: '~/.ssh', below: false}])
+  })
+
+  it('reads a named entry of $TMPDIR as scratch space, unless unset it would name a top-level directory', () => {
+    expect(placesOf(tmp('/pytest-cache'), [WS])).toEqual([{kind: 'path', path: '/tmp/pytest-cache', below: false}])
+    expect(placesOf(tmp('/a/b', '${TMPDIR}'), [WS])).toEqual([{kind: 'path', path: '/tmp/a/b', below: false}])
+    for (const rest of ['', '/', '/etc', '/usr/lib', '/a/../../etc', '/..'])
+      expect(unknown(placesOf(tmp(rest), [WS])), rest).toBe(true)
   })
 
   it('judges relative paths against every possible working directory', () => {

@@ -19,6 +19,11 @@ export type Place =
 
 const HOME_VAR = /^\$(?:HOME\b|\{HOME\})/
 const PWD_VAR = /^\$(?:PWD\b|\{PWD\})/
+/**
+ * `$TMPDIR/name`: a named entry of the temporary directory. Unset, it is `/name` at the root, a name no
+ * system directory has; `$TMPDIR/*`, `$TMPDIR/` or `$TMPDIR/../x` stay unknown.
+ */
+const TMPDIR_ENTRY = /^\$(?:TMPDIR\b|\{TMPDIR\})(\/(?!\.\.?(?:\/|$))[\w.@+-]+(?:\/(?!\.\.(?:\/|$))[\w.@+-]+)*)\/?$/
 
 /** Every place a word may name, one per possible working directory for relative paths. */
 export function placesOf(word: Word, cwds: readonly string[]): Place[] {
@@ -39,6 +44,11 @@ export function placesOf(word: Word, cwds: readonly string[]): Place[] {
     const pwd = first === 'PWD' ? PWD_VAR.exec(text) : null
     if (restStatic && home) return [homePlace(`~${text.slice(home[0].length)}`, word.glob)]
     if (restStatic && pwd && !word.glob) return placesOf(literalWord(`.${text.slice(pwd[0].length)}`), cwds)
+    const tmp = first === 'TMPDIR' && restStatic && !word.glob ? TMPDIR_ENTRY.exec(text) : null
+    // Unset, `$TMPDIR/etc` is /etc: an entry whose name is a top-level directory stays unknown.
+    const top = tmp ? `/${(tmp[1] as string).split('/')[1] ?? ''}` : '/'
+    if (tmp && !isSystemPath(top, '/nonexistent') && !/^\/(?:home|Users|tmp|mnt|media|snap|Volumes)$/i.test(top))
+      return [{kind: 'path', path: `/tmp${tmp[1]}`, below: false}]
     return [{kind: 'unknown', why: `built at run time (${word.raw})`}]
   }
 

@@ -165,7 +165,7 @@ export const destructiveFamilies: readonly Family[] = [
       'git checkout .',
       'git checkout -f main',
       'git restore .',
-      'git restore src/index.ts',
+      'git restore src/',
       'git restore --worktree .',
       'git restore --source=HEAD~2 .',
       'git stash clear',

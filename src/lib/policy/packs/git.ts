@@ -43,6 +43,18 @@ function wholeTree(paths: readonly string[]): boolean {
   )
 }
 
+/** A few files named one by one (`a.ts`, `src/index.ts`), not a directory, a pattern or the whole tree. */
+function namedFiles(paths: readonly string[]): boolean {
+  return (
+    paths.length > 0 &&
+    paths.length <= 3 &&
+    !wholeTree(paths) &&
+    paths.every(
+      (p) => /^[\w./@+-]+$/.test(p) && /[^/]\.[\w-]+$|(?:^|\/)(?:Makefile|Dockerfile|Gemfile|LICENSE)$/.test(p),
+    )
+  )
+}
+
 /** What a git subcommand destroys, in words, or null. */
 function discardsWork(g: GitCall): null | string {
   const v = g.values
@@ -63,16 +75,19 @@ function discardsWork(g: GitCall): null | string {
     case 'checkout': {
       if (has(v, /^-[A-Za-z]*[bB]$|^--orphan$/)) return null
       if (has(v, /^-[A-Za-z]*f$|^--force$/)) return 'git checkout --force: throws away uncommitted changes'
-      if (v.includes('--')) return 'git checkout -- <paths>: overwrites uncommitted changes in those files'
       if (wholeTree(v)) return 'git checkout .: throws away every uncommitted change'
-      return null
+      // Named files (`git checkout -- package-lock.json`) are the operator's call: the loss is shown and bounded.
+      return v.includes('--') && !namedFiles(v.slice(v.indexOf('--') + 1))
+        ? 'git checkout -- <paths>: overwrites uncommitted changes under those paths'
+        : null
     }
 
     case 'restore': {
       const staged = has(v, /^-[A-Za-z]*S|^--staged$/)
       const worktree = has(v, /^-[A-Za-z]*W|^--worktree$/)
       if (staged && !worktree) return null
-      return v.some((a) => !a.startsWith('-')) || has(v, /^--pathspec-from-file/)
+      const paths = v.filter((a) => !a.startsWith('-'))
+      return has(v, /^--pathspec-from-file/) || (paths.length > 0 && !namedFiles(paths))
         ? 'git restore: overwrites uncommitted changes in the working tree'
         : null
     }
@@ -169,7 +184,7 @@ export const gitDiscardWork = commandRule({
       'git reset --hard origin/main',
       'git clean -fdx',
       'git checkout -- .',
-      'git checkout main -- src/a.ts',
+      'git checkout main -- src/',
       'git restore .',
       'git stash clear',
       'git branch -D old',
@@ -182,6 +197,8 @@ export const gitDiscardWork = commandRule({
       'git checkout -b feature',
       'git checkout main',
       'git restore --staged a.ts',
+      'git restore package-lock.json',
+      'git checkout -- src/app.ts',
       'git stash pop',
       'git branch -d merged',
       'git status',

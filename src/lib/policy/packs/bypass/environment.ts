@@ -13,17 +13,43 @@ const INJECT_VARS = new RegExp(
     String.raw`HOSTALIASES|GIT_EXEC_PATH|GIT_CONFIG_.*)$`,
 )
 
+/** Search paths for modules and libraries: the project's own directories in them are ordinary work. */
+const SEARCH_PATHS = /^(?:PYTHONPATH|PERL5LIB|PERLLIB|RUBYLIB|LD_LIBRARY_PATH|DYLD_LIBRARY_PATH)$/
+
+interface Assigned {
+  readonly name: string
+  /** The value when it is written out in full, else null. */
+  readonly value: null | string
+}
+
 /** Assigned names, whether as a prefix (`X=1 cmd`), through env/sudo, or by export/declare. */
-function assignedNames(cmd: Cmd): string[] {
-  const names = cmd.assignments.map((a) => a.name)
+function assigned(cmd: Cmd): Assigned[] {
+  const out: Assigned[] = cmd.assignments.map((a) => ({
+    name: a.name,
+    value: a.value === null ? '' : a.value.static ? a.value.value : null,
+  }))
   if (['declare', 'export', 'local', 'readonly', 'typeset'].includes(cmd.name)) {
     for (const w of cmd.args) {
-      const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(w.value)
-      if (m) names.push(m[1] as string)
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(w.value)
+      if (m) out.push({name: m[1] as string, value: w.static ? (m[2] as string) : null})
     }
   }
 
-  return names
+  return out
+}
+
+function assignedNames(cmd: Cmd): string[] {
+  return assigned(cmd).map((a) => a.name)
+}
+
+/** Every entry of a search path is a directory of the workspace (`src`, `./lib`, `{workspace}/build`). */
+function withinWorkspace(value: null | string, workspace: string): boolean {
+  if (value === null || value === '') return false
+  return value.split(':').every((part) => {
+    if (part === '' || part.split('/').includes('..')) return false
+    if (part.startsWith('/')) return part === workspace || part.startsWith(`${workspace}/`)
+    return !/^[~$]/.test(part)
+  })
 }
 
 export const loaderInjection = commandRule({
@@ -39,12 +65,23 @@ export const loaderInjection = commandRule({
       'NODE_OPTIONS="--require /tmp/x.js" npm test',
       "PS4='$(id)' bash -x -c :",
       'sudo LD_LIBRARY_PATH=/tmp ls',
+      'PYTHONPATH=/tmp/evil python -m pytest',
+      'export PERL5LIB=$HOME/x',
+      'PYTHONPATH=../other python x.py',
     ],
-    not_match: ['NODE_ENV=production npm start', 'export DEBUG=1', 'LANG=C sort f'],
+    not_match: [
+      'NODE_ENV=production npm start',
+      'export DEBUG=1',
+      'LANG=C sort f',
+      'PYTHONPATH=src python -m pytest',
+      'LD_LIBRARY_PATH=./build/lib:{workspace}/vendor ./build/app',
+    ],
   },
-  check(cmd) {
-    const hit = assignedNames(cmd).find((n) => INJECT_VARS.test(n))
-    return hit ? `sets ${hit}` : null
+  check(cmd, env) {
+    const hit = assigned(cmd).find(
+      (a) => INJECT_VARS.test(a.name) && !(SEARCH_PATHS.test(a.name) && withinWorkspace(a.value, env.ctx.workspace)),
+    )
+    return hit ? `sets ${hit.name}` : null
   },
 })
 

@@ -51,6 +51,9 @@ function pagerRunsCommand(cmd: Cmd): null | string {
   return open === undefined ? null : `${cmd.name} with ${open.name}: runs a command on every file`
 }
 
+/** gdb commands that run other commands or code, or can (`call system(…)`, `print $_shell(…)`). */
+const GDB_RUNS = /^\s*(?:shell|pipe|python|py|pi|source|call|print|p|set|eval|guile|gu)\b|^\s*[!|]/
+
 function toolRunsCommand(cmd: Cmd): null | string {
   const a = cmd.argv
   switch (cmd.name) {
@@ -125,7 +128,18 @@ function toolRunsCommand(cmd: Cmd): null | string {
     }
 
     case 'gdb': {
-      return a.some((v) => /^(?:-ex|--eval-command|-x|--command|-iex|-batch)/.test(v)) ? 'gdb runs commands' : null
+      // `-ex run -ex bt` debugs the program; `-ex 'shell …'`, `!`, python or a command file can run anything.
+      for (let i = 0; i < a.length; i++) {
+        const v = a[i] as string
+        const inline = /^(?:-ex|--eval-command|-iex|--init-eval-command)(?:=(.*))?$/.exec(v)
+        if (/^(?:-x|--command|-ix|--init-command)(?:=|$)/.test(v)) return 'gdb runs a command file'
+        const text = inline ? (inline[1] ?? a[i + 1] ?? '') : undefined
+        // `run` starts the program through a shell: metacharacters in its arguments run too.
+        if (text !== undefined && (GDB_RUNS.test(text) || /^\s*(?:run|r|start)\b.*[;&|`$<>]/.test(text)))
+          return `gdb -ex ${text}: runs commands`
+      }
+
+      return null
     }
 
     case 'less':
