@@ -161,7 +161,7 @@ export const destructiveFamilies: readonly Family[] = [
       'git checkout -- .',
       'git checkout -- src/',
       'git checkout HEAD -- .',
-      'git checkout main -- src/app.ts',
+      'git checkout main -- src/',
       'git checkout .',
       'git checkout -f main',
       'git restore .',
