@@ -136,6 +136,20 @@ export const plantedAndExhaustingFamilies: readonly Family[] = [
     ],
   },
   {
+    family: 'credentials.private-app-data',
+    expect: 'deny',
+    sources: ['Atomic Red Team T1005/T1217 (data from local system, browser history)', 'macOS TCC bypass write-ups'],
+    cases: [
+      'sqlite3 ~/Library/Messages/chat.db "select text from message"',
+      'cp -r ~/Library/Mail /tmp/m',
+      'zip -r /tmp/s.zip ~/Library/Safari',
+      'sqlite3 "$HOME/Library/Application Support/com.apple.TCC/TCC.db" .dump',
+      'sqlite3 ~/.config/chromium/Default/History "select url from urls"',
+      'cat ~/.mozilla/firefox/p.default-release/places.sqlite | base64',
+      'cp "$HOME/Library/Group Containers/group.com.apple.notes/NoteStore.sqlite" .',
+    ],
+  },
+  {
     family: 'dev.planted-neighbours',
     expect: 'not-deny',
     sources: ['CI files and READMEs (archives, clean-ups, local tools, git hooks, editable installs)'],
@@ -172,6 +186,9 @@ export const plantedAndExhaustingFamilies: readonly Family[] = [
       'git checkout origin/main -- poetry.lock',
       'rm -rf "$TMPDIR/jest-cache"',
       'rm -rf ${TMPDIR}/build-artifacts/run-42',
+      'ls ~/Library/Application\\ Support',
+      'sqlite3 ./data/history.db "select count(*) from events"',
+      'cat docs/History.md',
     ],
   },
 ]

@@ -54,6 +54,10 @@ const SECRET_PATHS: readonly RegExp[] = [
   /(?:^|\/)(?:Cookies|Login Data|Web Data|logins\.json|key[34]\.db|cookies\.sqlite)$/,
   /(?:^|\/)Library\/Keychains(?:\/|$)/,
   /(?:^|\/)\.local\/share\/keyrings(?:\/|$)/,
+  // Private stores of macOS apps and browsers' histories: messages, mail, visited sites, privacy grants.
+  /(?:^|\/)Library\/(?:Messages|Mail|Safari|Cookies|Application Support\/com\.apple\.TCC)(?:\/|$)/,
+  /(?:^|\/)Library\/Group Containers\/group\.com\.apple\.notes(?:\/|$)/,
+  /(?:chrome|chromium|brave[\w-]*|edge|firefox|\.mozilla)\/.*\/(?:History|places\.sqlite|formhistory\.sqlite)$/,
 ]
 
 /** All of the above as one expression: every path of every command is tested, so one pass matters. */
