@@ -186,7 +186,7 @@ export const plantedAndExhaustingFamilies: readonly Family[] = [
       'git checkout origin/main -- poetry.lock',
       'rm -rf "$TMPDIR/jest-cache"',
       'rm -rf ${TMPDIR}/build-artifacts/run-42',
-      'ls ~/Library/Application\\ Support',
+      String.raw`ls ~/Library/Application\ Support`,
       'sqlite3 ./data/history.db "select count(*) from events"',
       'cat docs/History.md',
     ],
