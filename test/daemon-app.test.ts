@@ -187,6 +187,19 @@ describe('plan → approve → run', () => {
     expect(final.body).toMatchObject({state: 'finished', run_id: r.body.run_id})
   })
 
+  it('lets a run approved without waiting finish when the daemon closes right after answering', async () => {
+    // The process starts on the next turn of the event loop (issue 13): a shutdown that begins in between
+    // must still wait for it and record it, never lose the approved run.
+    const id = (await call('POST', '/plan', {body: {command: 'sleep 0.3; echo late'}})).body.pending_id as string
+    const r = await call('POST', `/approve/${id}?wait=0`, {token: op()})
+    expect(r.status).toBe(202)
+    await hub.gateway.close(10_000)
+    const record = JSON.parse(
+      await readFile(join(root, 'runtime', 'runs', r.body.run_id as string, 'record.json'), 'utf8'),
+    )
+    expect(record).toMatchObject({pending_id: id, exit_code: 0, stdout: 'late\n'})
+  })
+
   it('times out a long command with exit code 124', async () => {
     const id = (await call('POST', '/plan', {body: {command: 'sleep 20', timeout_s: 1}})).body.pending_id as string
     const r = await call('POST', `/approve/${id}`, {token: op()})
