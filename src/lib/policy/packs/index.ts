@@ -8,6 +8,7 @@ import type {PackName, Rule} from '../rules.js'
 
 import {bypassPack} from './bypass/index.js'
 import {cloudDestroyRules} from './cloud-destroy.js'
+import {cloudExposureRules} from './cloud-exposure.js'
 import {cloudGuardrailRules} from './cloud-guardrails.js'
 import {credentialsPack} from './credentials/index.js'
 import {destructivePack} from './destructive.js'
@@ -102,7 +103,12 @@ export const BUILTIN_PACKS: readonly Pack[] = [
     description:
       'privilege escalation, services, scheduled jobs, users, firewall, mounts, kernel, packages, system paths',
     optional: true,
-    rules: [...systemPack, ...cloudGuardrailRules, ...keysAndDnsRules.filter((r) => r.pack === 'system')],
+    rules: [
+      ...systemPack,
+      ...cloudGuardrailRules,
+      ...cloudExposureRules,
+      ...keysAndDnsRules.filter((r) => r.pack === 'system'),
+    ],
   },
   {
     name: 'powershell',
