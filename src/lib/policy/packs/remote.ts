@@ -20,6 +20,7 @@ import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
 import {literalWord, type Word} from '../words.js'
 import {cloud, cloudCall, imagePush} from './cloud.js'
 import {copy, copyOut} from './copies.js'
+import {forgeHosting} from './forge-hosting.js'
 import {looksSecret} from './credentials/files.js'
 import {gitForcePush, gitRemote} from './git.js'
 import {streamLeak} from './leaks.js'
@@ -369,6 +370,7 @@ export const remotePack: readonly CommandRule[] = [
   streamToHost,
   gitForcePush,
   gitRemote,
+  forgeHosting,
   cloud,
   cloudCall,
   imagePush,
