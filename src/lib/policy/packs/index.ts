@@ -29,6 +29,7 @@ import {publishingRules} from './publishing.js'
 import {remotePack} from './remote.js'
 import {runawayRules} from './runaway.js'
 import {selfPack} from './self.js'
+import {stackAndStoreRules} from './stack-and-store-wipes.js'
 import {systemPack} from './system/index.js'
 import {windowsCommandRules, windowsRules} from './windows.js'
 
@@ -64,6 +65,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
       ...runawayRules,
       hiddenDeleter,
       ...cloudDestroyRules,
+      ...stackAndStoreRules,
       ...drivesAndPowerRules,
       ...gitRemovalRules,
       gitInternals,
