@@ -18,6 +18,7 @@ import {type OptionSpec, parseOptions} from '../options.js'
 import {describePlace, deviceKind, type Place, placeWithin} from '../paths.js'
 import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
 import {literalWord, type Word} from '../words.js'
+import {bucketCopy} from './bucket-copies.js'
 import {cloud, cloudCall, imagePush} from './cloud.js'
 import {copy, copyOut} from './copies.js'
 import {forgeHosting} from './forge-hosting.js'
@@ -371,6 +372,7 @@ export const remotePack: readonly CommandRule[] = [
   gitForcePush,
   gitRemote,
   forgeHosting,
+  bucketCopy,
   cloud,
   cloudCall,
   imagePush,
