@@ -26,6 +26,7 @@ import {looksSecret} from './credentials/files.js'
 import {gitForcePush, gitRemote} from './git.js'
 import {streamLeak} from './leaks.js'
 import {fetchRule, firstRemote, upload, type Verdict} from './transfer.js'
+import {tunnelExposure} from './tunnels.js'
 
 const NC: OptionSpec = {
   shortValue: 'IiMmOPpsTVWwXxeco',
@@ -373,6 +374,7 @@ export const remotePack: readonly CommandRule[] = [
   gitRemote,
   forgeHosting,
   bucketCopy,
+  tunnelExposure,
   cloud,
   cloudCall,
   imagePush,
