@@ -23,6 +23,7 @@ import {keysAndDnsRules} from './keys-and-dns.js'
 import {listingRules} from './listings.js'
 import {machineRules} from './machines.js'
 import {moveRules} from './moves.js'
+import {packageSettings} from './package-settings.js'
 import {packageRules} from './packages.js'
 import {hostCommandRules, powershellPack} from './powershell/index.js'
 import {publishingRules} from './publishing.js'
@@ -91,7 +92,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
     description:
       'decode-and-run, download-and-run, eval of built strings, inline interpreters, /dev/tcp, loader injection',
     optional: true,
-    rules: [...bypassPack, ...packageRules, ...windowsCommandRules],
+    rules: [...bypassPack, ...packageRules, packageSettings, ...windowsCommandRules],
   },
   {
     name: 'remote',
