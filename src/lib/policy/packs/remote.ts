@@ -25,6 +25,7 @@ import {forgeHosting} from './forge-hosting.js'
 import {looksSecret} from './credentials/files.js'
 import {gitForcePush, gitRemote} from './git.js'
 import {streamLeak} from './leaks.js'
+import {secretRequest} from './secret-requests.js'
 import {fetchRule, firstRemote, upload, type Verdict} from './transfer.js'
 import {tunnelExposure} from './tunnels.js'
 
@@ -375,6 +376,7 @@ export const remotePack: readonly CommandRule[] = [
   forgeHosting,
   bucketCopy,
   tunnelExposure,
+  secretRequest,
   cloud,
   cloudCall,
   imagePush,
