@@ -306,6 +306,7 @@ export const infrastructure = commandRule({
       'kubectl -n prod patch pvc/data --type merge -p x',
       'kubectl patch ns prod -p \'{"metadata":{"finalizers":null}}\'',
       'kubectl scale deploy --all --replicas 0',
+      "python3 -c \"import boto3; boto3.client('s3').delete_bucket(Bucket='b')\"",
     ],
     not_match: [
       'terraform plan',
