@@ -333,7 +333,7 @@ function peelContainerExec(name: string, args: readonly Word[]): Peeled {
   const values = args.map((w) => w.value)
   if (name === 'kubectl' || name === 'oc') {
     const at = values.indexOf('exec')
-    if (at === -1) return null
+    if (at === -1) return peelKubectlStart(name, args)
     const dashes = values.indexOf('--', at)
     if (dashes !== -1)
       return dashes + 1 < args.length ? {words: args.slice(dashes + 1), via: `${name} exec`, elsewhere: true} : null
@@ -351,6 +351,26 @@ function peelContainerExec(name: string, args: readonly Word[]): Peeled {
   // Marked in `via` so that the container-escape rule sees the inner command runs privileged.
   const via = parsed.flags.has('--privileged') ? `${name} exec --privileged` : `${name} exec`
   return rest.length > 0 ? {words: rest, via, elsewhere: true} : null
+}
+
+/**
+ * `kubectl run POD --image=x -- cmd…`, `kubectl create job|cronjob|deployment NAME --image=x -- cmd…`,
+ * `kubectl debug … -- cmd…`: the words after `--` are the command the new pod runs, judged like `kubectl
+ * exec`'s (a download piped to a shell, or an account added, is the same there). Without `--` the
+ * image's own entrypoint runs and nothing is peeled.
+ */
+function peelKubectlStart(name: string, args: readonly Word[]): Peeled {
+  const values = args.map((w) => w.value)
+  const dashes = values.indexOf('--')
+  if (dashes === -1 || dashes + 1 >= args.length) return null
+  const before = values.slice(0, dashes)
+  const at = before.findIndex(
+    (v, i) =>
+      v === 'run' ||
+      v === 'debug' ||
+      (v === 'create' && /^(?:job|cronjob|cj|deploy(?:ment)?)$/.test(before[i + 1] ?? '')),
+  )
+  return at === -1 ? null : {words: args.slice(dashes + 1), via: `${name} ${before[at]}`, elsewhere: true}
 }
 
 const PARALLEL: OptionSpec = {
