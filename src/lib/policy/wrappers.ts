@@ -6,6 +6,7 @@
 import type {Assignment} from './raw-command.js'
 
 import {type FileUse} from './analyser.js'
+import {peelAnsible} from './ansible-adhoc.js'
 import {type OptionSpec, parseOptions} from './options.js'
 import {literalWord, pathWord, type Word} from './words.js'
 
@@ -267,6 +268,7 @@ export function peelWrapper(name: string, args: readonly Word[]): Peeled {
   if (CONTAINER_CLIS.has(name)) return peelContainerExec(name, args)
   if (name === 'flock') return peelFlock(args)
   if (name === 'coproc') return peelCoproc(args)
+  if (name === 'ansible') return peelAnsible(args)
   const def = WRAPPERS[name]
   if (def === undefined) return null
   const parsed = parseOptions(args, def.spec)
