@@ -27,7 +27,7 @@ function params(text: string): Map<string, string> {
   return new Map(
     [...text.matchAll(/(\w+)=("[^"]*"|'[^']*'|\S+)/g)].map((m) => [
       m[1] ?? '',
-      (m[2] ?? '').replace(/^["']|["']$/g, ''),
+      (m[2] ?? '').replaceAll(/^["']|["']$/g, ''),
     ]),
   )
 }

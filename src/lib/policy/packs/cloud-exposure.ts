@@ -128,7 +128,7 @@ function az(cmd: Cmd): null | string {
   }
 
   if (v0 === 'vm' && v1 === 'open-port') return 'az vm open-port: opens the port to the whole internet'
-  if ((v1 !== undefined && /firewall-rule$/.test(v1)) || v2 === 'firewall-rule') {
+  if ((v1 !== undefined && v1.endsWith('firewall-rule')) || v2 === 'firewall-rule') {
     const start = optionValue(a, ['--start-ip-address', '--start-ip'])
     const end = optionValue(a, ['--end-ip-address', '--end-ip'])
     return start === '0.0.0.0' && end === '255.255.255.255' ? `az ${path}: lets every address reach the database` : null
@@ -169,7 +169,7 @@ export const cloudExposure = commandRule({
   examples: {
     match: [
       'aws ec2 authorize-security-group-ingress --group-id sg-1 --protocol all --cidr=0.0.0.0/0',
-      'aws ec2 authorize-security-group-ingress --group-id sg-1 --ip-permissions IpProtocol=tcp,IpRanges=[{CidrIp=0.0.0.0/0}]',
+      'aws ec2 authorize-security-group-ingress --group-id sg-1 --ip-permissions IpRanges=[{CidrIp=0.0.0.0/0}]',
       'aws rds create-db-instance --db-instance-identifier x --publicly-accessible',
       'aws s3api put-bucket-acl --bucket b --acl public-read',
       'aws ec2 modify-snapshot-attribute --snapshot-id s --attribute createVolumePermission --group-names all',

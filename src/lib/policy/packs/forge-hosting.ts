@@ -13,8 +13,11 @@ import {verbsOf} from '../subcommands.js'
 import {optionValues} from './cloud-args.js'
 
 /** The API of GitHub (and Enterprise's /api/v3), GitLab (/api/v4), Bitbucket and Gitea/Forgejo (/api/v1). */
-const FORGE_API =
-  /^(?:https?:\/\/)?(?:api\.github\.com|api\.bitbucket\.org|[^/\s]+\/api\/v[134])\/|^(?:https?:\/\/)?gitlab\.[^/\s]+\/api\//i
+const FORGE_API = new RegExp(
+  String.raw`^(?:https?://)?(?:api\.github\.com|api\.bitbucket\.org|[^/\s]+/api/v[134])/|` +
+    String.raw`^(?:https?://)?gitlab\.[^/\s]+/api/`,
+  'i',
+)
 
 /** The method of `-X M`, `-XM`, `--request M`, `--method M`, `--method=M`; undefined when not given. */
 function method(argv: readonly string[]): string | undefined {
@@ -33,29 +36,39 @@ function fields(argv: readonly string[]): string[] {
   return optionValues(argv, ['-f', '-F', '--field', '--raw-field'])
 }
 
+const PROTECTION_OFF = new RegExp(
+  String.raw`^(?:enforce_admins|required_pull_request_reviews|required_status_checks|required_linear_history)` +
+    String.raw`(?:\[\])?=(?:false|null)?$`,
+  'i',
+)
+
 /** A body that weakens branch protection: reviews, checks or admin enforcement off, force pushes allowed. */
 function weakens(body: readonly string[]): string | undefined {
-  return body.find(
-    (f) =>
-      /^(?:enforce_admins|required_pull_request_reviews|required_status_checks|required_linear_history)(?:\[\])?=(?:false|null)?$/i.test(
-        f,
-      ) || /^(?:allow_force_pushes|allow_deletions)=true$/i.test(f),
-  )
+  return body.find((f) => PROTECTION_OFF.test(f) || /^(?:allow_force_pushes|allow_deletions)=true$/i.test(f))
 }
 
 /** Options of `gh api` that take a separate value, so that the endpoint is found wherever it is written. */
-const API_VALUE: ReadonlySet<string> = new Set(
-  ['-X', '--method', '-H', '--header', '-f', '-F', '--field', '--raw-field', '--jq', '-q', '--input'].concat([
-    '-t',
-    '--template',
-    '-R',
-    '--repo',
-    '--hostname',
-    '-p',
-    '--preview',
-    '--cache',
-  ]),
-)
+const API_VALUE: ReadonlySet<string> = new Set([
+  '-X',
+  '--method',
+  '-H',
+  '--header',
+  '-f',
+  '-F',
+  '--field',
+  '--raw-field',
+  '--jq',
+  '-q',
+  '--input',
+  '-t',
+  '--template',
+  '-R',
+  '--repo',
+  '--hostname',
+  '-p',
+  '--preview',
+  '--cache',
+])
 
 /** The endpoint of `gh api [options] ENDPOINT [options]`. */
 function endpointOf(argv: readonly string[]): string {

@@ -16,7 +16,7 @@ import {verbsOf} from '../subcommands.js'
 /** A plain-http (or git://) URL anywhere in a comma or pipe separated list, not to this machine. */
 function plainHttp(value: string): boolean {
   return value.split(/[,|\s]+/).some((v) => {
-    const m = /^(?:http|git):\/\/(.*)$/i.exec(v.replace(/^["']|["']$/g, ''))
+    const m = /^(?:http|git):\/\/(.*)$/i.exec(v.replaceAll(/^["']|["']$/g, ''))
     return m !== null && urlDestination(`http://${m[1] ?? ''}`).kind !== 'loopback'
   })
 }
@@ -109,7 +109,8 @@ export const packageSettings = commandRule({
   pack: 'bypass',
   decision: 'deny',
   reason:
-    "changes package managers' settings so that later installs are not authenticated (plain http, TLS off, checksums off)",
+    "changes package managers' settings so that later installs are not authenticated " +
+    '(plain http, TLS off, checksums off)',
   programs: [
     'go',
     'export',
@@ -124,7 +125,12 @@ export const packageSettings = commandRule({
     'uv',
     'conda',
     'poetry',
-  ].concat(['python', 'python3', 'gem', 'cargo', 'composer']),
+    'python',
+    'python3',
+    'gem',
+    'cargo',
+    'composer',
+  ],
   examples: {
     match: [
       'go env -w GOSUMDB=off',

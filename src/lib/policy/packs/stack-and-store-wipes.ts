@@ -106,9 +106,9 @@ function brokers(cmd: Cmd, env: RuleEnv): null | string {
     }
 
     case 'rabbitmqctl': {
-      return /^(?:reset|force_reset|delete_vhost|purge_queue|delete_queue)$/.test(v0)
-        ? `rabbitmqctl ${v0}: deletes queues and their messages`
-        : null
+      // `-n rabbit@mq1 reset`: the node's name is a word of its own, so the verb is looked for among all.
+      const hit = verbs.find((v) => /^(?:reset|force_reset|delete_vhost|purge_queue|delete_queue)$/.test(v))
+      return hit === undefined ? null : `rabbitmqctl ${hit}: deletes queues and their messages`
     }
 
     case 'rabbitmqadmin': {

@@ -52,7 +52,7 @@ function tunnel(cmd: Cmd): null | string {
     case 'k': {
       if (!verbs.includes('port-forward')) return null
       const addresses = optionValues(a, ['--address']).flatMap((v) => v.split(','))
-      const open = addresses.find((h) => !isLoopbackHost(h.replace(/^\[|\]$/g, '')))
+      const open = addresses.find((h) => !isLoopbackHost(h.replaceAll(/^\[|\]$/g, '')))
       return open === undefined
         ? null
         : `${cmd.name} port-forward --address ${open}: offers the cluster's service to the whole network`
