@@ -158,6 +158,33 @@ function kubectl(cmd: Cmd): null | string {
   return groups.some((g) => ANONYMOUS.test(g)) ? `${cmd.name} create ${kind}: grants a role to anyone` : null
 }
 
+/** Options whose value says who may come in (not where traffic goes: routes and egress rules name 0.0.0.0/0 daily). */
+const INBOUND_OPTION = /source|inbound|ingress|authorized|allow|cidr|ip-range|public-access/i
+const OUTBOUND = /out(?:bound)?|egress|dest/i
+
+/**
+ * Any provider's firewall or access list opened to the whole internet (DigitalOcean's `--inbound-rules`,
+ * Hetzner's `--source-ips`, OCI's ingress rules, AKS's authorised ranges, EKS's public access CIDRs): an
+ * option that names who may come in, given 0.0.0.0/0 or ::/0. Rules for outgoing traffic are left alone.
+ */
+function worldInbound(cmd: Cmd): null | string {
+  const a = cmd.argv
+  if (verbsOf(cmd).some((v) => OUTBOUND.test(v)) || a.some((v) => /^--egress$/.test(v))) return null
+  if (OUTBOUND.test(optionValue(a, ['--direction']) ?? '')) return null
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i] as string
+    if (!WORLD_RANGE.test(v)) continue
+    const name = v.startsWith('-') ? v.slice(0, Math.max(0, v.indexOf('='))) : (a[i - 1] ?? '')
+    const named = name.startsWith('-') && INBOUND_OPTION.test(name) && !OUTBOUND.test(name)
+    if (named || /publicAccessCidrs|"source"\s*:\s*"(?:0\.0\.0\.0\/0|::\/0)"/.test(v))
+      return `${cmd.name} ${verbsOf(cmd).slice(0, 3).join(' ')}: lets the whole internet in`
+  }
+
+  return null
+}
+
+const PROVIDERS = ['doctl', 'hcloud', 'oci', 'linode-cli', 'ibmcloud', 'scw', 'vultr-cli', 'exo', 'civo', 'upctl']
+
 export const cloudExposure = commandRule({
   id: 'system.cloud-exposure',
   pack: 'system',
@@ -165,7 +192,7 @@ export const cloudExposure = commandRule({
   reason:
     'opens cloud machines, databases or storage to the whole internet, or hands an identity more power ' +
     '(public buckets, 0.0.0.0/0 rules, cluster-admin bindings, new credentials, SSH keys in metadata)',
-  programs: ['aws', 'gcloud', 'gsutil', 'az', 'kubectl', 'oc', 'k'],
+  programs: ['aws', 'gcloud', 'gsutil', 'az', 'kubectl', 'oc', 'k', ...PROVIDERS],
   examples: {
     match: [
       'aws ec2 authorize-security-group-ingress --group-id sg-1 --protocol all --cidr=0.0.0.0/0',
@@ -190,6 +217,10 @@ export const cloudExposure = commandRule({
       'az ad app credential reset --id 1111',
       'kubectl create clusterrolebinding x --clusterrole cluster-admin --serviceaccount=dev:ci',
       'kubectl create rolebinding x --clusterrole=view --group=system:unauthenticated',
+      'doctl compute firewall create --name fw --inbound-rules "protocol:tcp,ports:all,address:0.0.0.0/0"',
+      'hcloud firewall add-rule fw --direction in --protocol tcp --port 5432 --source-ips ::/0',
+      'az aks update -g rg -n k --api-server-authorized-ip-ranges=0.0.0.0/0',
+      'aws eks update-cluster-config --name c --resources-vpc-config publicAccessCidrs=0.0.0.0/0',
     ],
     not_match: [
       'aws ec2 describe-security-groups',
@@ -210,16 +241,21 @@ export const cloudExposure = commandRule({
       'az ad sp list',
       'kubectl create rolebinding dev --clusterrole=edit --user=alice -n dev',
       'kubectl get clusterrolebindings',
+      'doctl compute firewall create --name fw --outbound-rules "protocol:tcp,ports:all,address:0.0.0.0/0"',
+      'hcloud firewall add-rule fw --direction out --protocol tcp --port 443 --destination-ips 0.0.0.0/0',
+      'aws ec2 create-route --route-table-id r --destination-cidr-block 0.0.0.0/0 --gateway-id igw-1',
+      'aws ec2 create-network-acl-entry --network-acl-id a --egress --rule-number 100 --cidr-block 0.0.0.0/0',
+      'gcloud compute routes create default-out --destination-range=0.0.0.0/0 --next-hop-gateway=default',
     ],
   },
   check(cmd) {
     switch (cmd.name) {
       case 'aws': {
-        return aws(cmd)
+        return aws(cmd) ?? worldInbound(cmd)
       }
 
       case 'gcloud': {
-        return gcloud(cmd)
+        return gcloud(cmd) ?? worldInbound(cmd)
       }
 
       case 'gsutil': {
@@ -227,11 +263,17 @@ export const cloudExposure = commandRule({
       }
 
       case 'az': {
-        return az(cmd)
+        return az(cmd) ?? worldInbound(cmd)
+      }
+
+      case 'kubectl':
+      case 'oc':
+      case 'k': {
+        return kubectl(cmd)
       }
 
       default: {
-        return kubectl(cmd)
+        return worldInbound(cmd)
       }
     }
   },

@@ -81,10 +81,21 @@ function endpointOf(argv: readonly string[]): string {
   return ''
 }
 
+/** GraphQL mutations that delete a repository, branch or safeguard, or move a branch by force. */
+const GRAPHQL_DESTROY = new RegExp(
+  String.raw`\bmutation\b[\s\S]*\b(?:delete(?:Repository|Ref|BranchProtectionRule|Environment|Ruleset)\b|` +
+    String.raw`update(?:Refs?|Ref)\b[\s\S]*\bforce\s*:\s*true|updateRepository\b[\s\S]*\bvisibility\s*:\s*PUBLIC)`,
+)
+
 function ghApi(cmd: Cmd): null | string {
   const a = cmd.argv
   const endpoint = endpointOf(a)
   const body = fields(a)
+  if (endpoint === 'graphql') {
+    const query = body.find((f) => GRAPHQL_DESTROY.test(f))
+    return query === undefined ? null : `${cmd.name} api graphql: a mutation that deletes or force-moves on the forge`
+  }
+
   // `gh api` with fields and no method sends a POST.
   const verb = method(a) ?? (body.length > 0 ? 'POST' : 'GET')
   if (verb === 'GET') return null
@@ -149,6 +160,7 @@ export const forgeHosting = commandRule({
       'gh repo edit o/r --visibility=public',
       'gh secret remove DEPLOY_KEY -R o/r',
       'glab variable delete AWS_KEY',
+      'gh api graphql -f query=\'mutation { deleteRef(input: {refId: "x"}) { clientMutationId } }\'',
       'curl -sS --request DELETE -H "Authorization: Bearer x" https://api.github.com/repos/o/r',
       'http DELETE https://gitlab.example.com/api/v4/projects/12 PRIVATE-TOKEN:x',
     ],
@@ -158,6 +170,7 @@ export const forgeHosting = commandRule({
       'gh api -X PATCH repos/o/r/git/refs/heads/topic -f sha=abc',
       'gh api repos/o/r/branches/main/protection -X PUT -F enforce_admins=true',
       'gh secret list',
+      "gh api graphql -f query='query { viewer { login } }'",
       'gh secret set TOKEN < token.txt',
       'gh repo edit o/r --description "docs"',
       'gh pr create --fill',

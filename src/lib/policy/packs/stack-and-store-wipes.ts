@@ -59,8 +59,15 @@ function stackDelete(cmd: Cmd): null | string {
   }
 }
 
-/** crictl: every container, pod or image of the node's runtime. */
+/** crictl (and containerd's ctr): every container, pod or image of the node's runtime. */
 function crictl(cmd: Cmd): null | string {
+  if (cmd.name === 'ctr') {
+    const removes = cmd.argv.some((v) => /^(?:rm|remove|del|delete)$/.test(v))
+    return removes && cmd.args.some((w) => w.substitution)
+      ? "ctr … rm of everything listed at run time: deletes the node's images or containers"
+      : null
+  }
+
   const [verb] = verbsOf(cmd)
   if (verb === undefined || !/^(?:rm|rmi|rmp)$/.test(verb)) return null
   const all = cmd.argv.some((a) => /^-[A-Za-z]*a[A-Za-z]*$|^--all$|^--prune$/.test(a))
@@ -138,7 +145,18 @@ export const stackAndStoreWipes = commandRule({
   reason:
     'deletes a deployed stack or cluster, empties a container runtime, cache or message queue, or restores over ' +
     'a remote database dropping what is there',
-  programs: [...STACKS, 'talosctl', 'rke', 'istioctl', 'velero', 'crictl', 'pg_restore', 'mongorestore', ...BROKERS],
+  programs: [
+    ...STACKS,
+    'talosctl',
+    'rke',
+    'istioctl',
+    'velero',
+    'crictl',
+    'ctr',
+    'pg_restore',
+    'mongorestore',
+    ...BROKERS,
+  ],
   examples: {
     match: [
       'sam delete --no-prompts',
@@ -150,6 +168,7 @@ export const stackAndStoreWipes = commandRule({
       'velero backup delete --all --confirm',
       'crictl rmp --all --force',
       'crictl rmi $(crictl images -q)',
+      'ctr -n k8s.io containers rm $(ctr -n k8s.io containers ls -q)',
       'pg_restore -c --dbname="$SHOP_DB" dump.bin',
       'pg_restore --clean -d postgresql://u@10.2.0.5/shop dump.bin',
       'mongorestore --drop --uri=mongodb+srv://u:p@cluster0.example.net dump/',
@@ -173,7 +192,7 @@ export const stackAndStoreWipes = commandRule({
     ],
   },
   check(cmd, env) {
-    if (cmd.name === 'crictl') return crictl(cmd)
+    if (cmd.name === 'crictl' || cmd.name === 'ctr') return crictl(cmd)
     if (cmd.name === 'pg_restore' || cmd.name === 'mongorestore') return restore(cmd)
     return stackDelete(cmd) ?? brokers(cmd, env)
   },
