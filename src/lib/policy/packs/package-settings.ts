@@ -52,6 +52,9 @@ function unsafeConfig(key: string, value: string): null | string {
   )
     return `${key} false: registry certificates are not checked`
   if (/(?:^|\.)trusted-host$/i.test(key)) return `${key}: packages from that host skip TLS checks`
+  if (/^mirror\./i.test(key) && plainHttp(value)) return `${key} ${value}: gems come over plain http`
+  if (/^http\.(?:.+\.)?sslVerify$/i.test(key) && /^(?:false|0|no|off)$/i.test(value))
+    return `${key} false: every clone and fetch skips TLS checks`
   if (/^unsafeHttpWhitelist$/i.test(key)) return `${key}: lets packages come over plain http`
   return null
 }
@@ -66,8 +69,12 @@ function pairs(words: readonly string[]): [string, string][] {
 
 function judge(cmd: Cmd): null | string {
   for (const assignment of cmd.assignments) {
-    const why = unsafeSetting(assignment.name, assignment.value?.value ?? '')
+    const value = assignment.value?.value ?? ''
+    const why = unsafeSetting(assignment.name, value)
     if (why) return why
+    // Only on the package manager's own run: `node` scripts talk to self-signed dev servers that way.
+    if (assignment.name === 'NODE_TLS_REJECT_UNAUTHORIZED' && value === '0' && cmd.name !== 'export')
+      return `NODE_TLS_REJECT_UNAUTHORIZED=0 ${cmd.name}: packages are fetched without checking certificates`
   }
 
   const verbs = verbsOf(cmd)
@@ -90,18 +97,35 @@ function judge(cmd: Cmd): null | string {
     return null
   }
 
-  // `npm config set k v`, `yarn config set k v`, `pip config set global.k v`, `conda config --set k v`.
-  const at = verbs.indexOf('config')
-  if (at === -1) return null
+  const added = addedSource(cmd, verbs)
+  if (added) return added
+  // `npm config set k v`, `npm set k v`, `yarn config set k v`, `pip config set global.k v`, `conda config --set k v`,
+  // `bundle config set k v`, `git config --global k v`.
+  if (!verbs.includes('config') && verbs[0] !== 'set') return null
   const setAt = cmd.argv.findIndex((a) => a === 'set' || a === '--set')
-  if (setAt === -1) return null
-  const rest = cmd.argv.slice(setAt + 1).filter((a) => !/^--?(?:global|user|site|json|location|home|-H)$/.test(a))
+  const from = setAt === -1 ? cmd.argv.indexOf('config') : setAt
+  const rest = cmd.argv
+    .slice(from + 1)
+    .filter((a) => !/^--?(?:global|user|site|json|location|home|system|local|-H|add|replace-all)$/.test(a))
   const [first = '', second = ''] = rest
   const [key, value] = first.includes('=')
     ? [first.slice(0, first.indexOf('=')), first.slice(first.indexOf('=') + 1)]
     : [first, second]
   const why = unsafeConfig(key, value)
-  return why ? `${cmd.name} config set ${why}` : null
+  return why ? `${cmd.name} config ${why}` : null
+}
+
+/** A new package source added over plain http (`conda config --add channels`, `gem sources --add`, `helm repo add`). */
+function addedSource(cmd: Cmd, verbs: readonly string[]): null | string {
+  const a = cmd.argv
+  const adds =
+    (cmd.name === 'conda' && a.some((v) => /^--(?:add|append|prepend)$/.test(v)) && a.includes('channels')) ||
+    (cmd.name === 'gem' && verbs[0] === 'sources' && a.some((v) => v === '--add' || v === '-a')) ||
+    (cmd.name === 'helm' && verbs[0] === 'repo' && verbs[1] === 'add')
+  if (!adds) return null
+  if (cmd.name === 'helm' && a.includes('--insecure-skip-tls-verify')) return 'helm repo add --insecure-skip-tls-verify'
+  const url = a.find((v) => plainHttp(v))
+  return url === undefined ? null : `${cmd.name} adds ${url}: packages from it come over plain http`
 }
 
 export const packageSettings = commandRule({
@@ -113,6 +137,9 @@ export const packageSettings = commandRule({
     '(plain http, TLS off, checksums off)',
   programs: [
     'go',
+    'git',
+    'helm',
+    'bundle',
     'export',
     'declare',
     'typeset',
@@ -143,6 +170,13 @@ export const packageSettings = commandRule({
       'npm config set strict-ssl false',
       'pip config set global.trusted-host pypi.example.net',
       'conda config --set ssl_verify false',
+      'npm set registry http://npm.example.net',
+      'conda config --prepend channels http://conda.example.net/main',
+      'gem sources -a http://gems.example.net/',
+      'bundle config set --global mirror.https://rubygems.org http://gems.example.net',
+      'helm repo add charts http://charts.example.net',
+      'NODE_TLS_REJECT_UNAUTHORIZED=0 yarn install',
+      'git config --global http.sslVerify false',
     ],
     not_match: [
       'go env -w GOPRIVATE=github.com/acme',
@@ -153,6 +187,9 @@ export const packageSettings = commandRule({
       'npm config set registry https://registry.npmjs.org/',
       'yarn config set npmRegistryServer http://localhost:4873',
       'npm config get strict-ssl',
+      'helm repo add bitnami https://charts.bitnami.com/bitnami',
+      'git config --global user.name dev',
+      'gem sources --list',
     ],
   },
   check: (cmd) => judge(cmd),
