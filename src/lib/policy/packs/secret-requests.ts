@@ -22,6 +22,18 @@ const GENERIC = new Set(
   ).split(' '),
 )
 
+/**
+ * Software a team runs on its own hosts: its tokens go to whatever name the team gave the server, so the
+ * name says nothing about where they belong.
+ */
+const SELF_HOSTED = new Set(
+  (
+    'GITEA FORGEJO GITLAB GOGS JENKINS VAULT GRAFANA SONAR SONARQUBE ARTIFACTORY NEXUS HARBOR KEYCLOAK ' +
+    'MATTERMOST ROCKETCHAT PORTAINER ARGOCD ARGO RANCHER MINIO ELASTIC KIBANA OPENSEARCH CONSUL NOMAD ' +
+    'TEAMCITY BAMBOO DRONE WOODPECKER CONCOURSE OUTLINE DISCOURSE NEXTCLOUD PROMETHEUS ALERTMANAGER'
+  ).split(' '),
+)
+
 /** Vendor words whose service lives under another name. */
 const ALIASES: Readonly<Record<string, readonly string[]>> = {
   AWS: ['amazonaws', 'aws'],
@@ -39,6 +51,7 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   JIRA: ['atlassian', 'jira'],
   CONFLUENCE: ['atlassian'],
   CLAUDE: ['anthropic'],
+  FLY: ['fly', 'machines.dev'],
 }
 
 /** The vendor words of a secret's name: `OPENAI_API_KEY` → OPENAI; `API_TOKEN` → none. */
@@ -49,9 +62,12 @@ function vendors(name: string): string[] {
     .filter((w) => w.length >= 2 && !GENERIC.has(w))
 }
 
+/** The host names the vendor, or one of its labels is part of the vendor's word (`hub.docker.com`, DOCKERHUB). */
 function belongsTo(host: string, vendor: string): boolean {
   const h = host.toLowerCase()
-  return (ALIASES[vendor] ?? [vendor.toLowerCase()]).some((v) => h.includes(v))
+  const word = vendor.toLowerCase()
+  if ((ALIASES[vendor] ?? [word]).some((v) => h.includes(v))) return true
+  return h.split('.').some((label) => label.length >= 4 && word.includes(label))
 }
 
 /** Hosts named literally by the request's URL words (a host built at run time is not named). */
@@ -80,7 +96,7 @@ function secretSent(cmd: Cmd): null | string {
   if (targets.length === 0) return null
   for (const name of secrets) {
     const owners = vendors(name)
-    if (owners.length === 0) continue
+    if (owners.length === 0 || owners.some((v) => SELF_HOSTED.has(v))) continue
     const stranger = targets.find((h) => !owners.some((v) => belongsTo(h, v)))
     if (stranger !== undefined) return `${cmd.name} sends $${name} to ${stranger}, which is not its service`
   }
@@ -109,6 +125,8 @@ export const secretRequest = commandRule({
       'curl -H "Authorization: Bearer $OPENAI_API_KEY" "$OPENAI_BASE_URL/v1/models"',
       'curl "http://localhost:8080/?k=$STRIPE_SECRET_KEY"',
       'curl -H "X-Vault-Token: $VAULT_TOKEN" http://10.0.0.5:8200/v1/sys/health',
+      'curl -H "Authorization: token $GITEA_TOKEN" https://git.acme.dev/api/v1/user',
+      'curl -H "Authorization: Bearer $DOCKERHUB_TOKEN" https://hub.docker.com/v2/repositories/acme',
     ],
   },
   check: (cmd) => secretSent(cmd),
