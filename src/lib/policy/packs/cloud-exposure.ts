@@ -68,9 +68,11 @@ function gcloud(cmd: Cmd): null | string {
   if (verbs[0] === 'compute' && verbs[1] === 'firewall-rules' && verbs[2] === 'create') {
     const egress = /^egress$/i.test(optionValue(a, ['--direction']) ?? '')
     const scoped = ranges.length > 0 || optionValues(a, ['--source-tags', '--source-service-accounts']).length > 0
-    // Without a source the rule applies to 0.0.0.0/0: allowing everything that way opens every port.
-    if (!egress && !scoped && optionValues(a, ['--allow']).some((v) => /^all$/i.test(v)))
-      return 'gcloud compute firewall-rules create --allow=all: opens every port to the whole internet'
+    // Without a source the rule applies to 0.0.0.0/0. Web ports are meant for everyone; anything else
+    // (SSH, RDP, a database, every port) is then open to the whole internet.
+    const allowed = optionValues(a, ['--allow']).flatMap((v) => v.split(','))
+    if (!egress && !scoped && allowed.some((v) => !/^tcp:(?:80|443|8080|8443)$/i.test(v)))
+      return `gcloud compute firewall-rules create --allow=${allowed.join(',')} with no source: open to the whole internet`
   }
 
   const members = optionValues(a, ['--member', '--members'])
@@ -159,7 +161,7 @@ function kubectl(cmd: Cmd): null | string {
 }
 
 /** Options whose value says who may come in (not where traffic goes: routes and egress rules name 0.0.0.0/0 daily). */
-const INBOUND_OPTION = /source|inbound|ingress|authorized|allow|cidr|ip-range|public-access/i
+const INBOUND_OPTION = /source|inbound|ingress|authorized|allow|cidr|ip-range|ip-address|public-access/i
 const OUTBOUND = /out(?:bound)?|egress|dest/i
 
 /**
@@ -171,6 +173,8 @@ function worldInbound(cmd: Cmd): null | string {
   const a = cmd.argv
   if (verbsOf(cmd).some((v) => OUTBOUND.test(v)) || a.some((v) => /^--egress$/.test(v))) return null
   if (OUTBOUND.test(optionValue(a, ['--direction']) ?? '')) return null
+  // A rule that blocks the whole internet is the opposite of opening to it.
+  if (/^deny$/i.test(optionValue(a, ['--action', '--access', '--rule-action']) ?? '')) return null
   for (let i = 0; i < a.length; i++) {
     const v = a[i] as string
     if (!WORLD_RANGE.test(v)) continue
@@ -204,6 +208,8 @@ export const cloudExposure = commandRule({
       'aws organizations leave-organization',
       'gcloud compute firewall-rules create open --allow tcp:5432 --source-ranges 10.0.0.0/8,0.0.0.0/0',
       'gcloud compute firewall-rules create any --allow all',
+      'gcloud compute firewall-rules create ssh-in --allow=tcp:22 --direction=INGRESS --network=default',
+      'az webapp config access-restriction add -g rg -n app --rule-name r --action Allow --ip-address 0.0.0.0/0',
       'gcloud sql instances patch db1 --authorized-networks=0.0.0.0/0',
       'gcloud storage buckets add-iam-policy-binding gs://b --member=allUsers --role=roles/storage.objectViewer',
       'gcloud organizations set-iam-policy 1234 policy.json',
@@ -231,6 +237,9 @@ export const cloudExposure = commandRule({
       'aws s3api put-bucket-policy --bucket b --policy file://policy.json',
       'gcloud compute firewall-rules create ssh --allow tcp:22 --source-ranges 35.235.240.0/20',
       'gcloud compute firewall-rules list',
+      'gcloud compute firewall-rules create web --allow tcp:80,tcp:443 --target-tags web',
+      'az webapp config access-restriction add -g rg -n app --rule-name r --action Deny --ip-address 0.0.0.0/0',
+      'gcloud compute firewall-rules create ssh-tagged --allow tcp:22 --source-tags bastion',
       'gcloud run services add-iam-policy-binding web --member=allUsers --role=roles/run.invoker',
       'gcloud projects get-iam-policy p',
       'gsutil iam get gs://b',
