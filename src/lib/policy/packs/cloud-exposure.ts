@@ -72,7 +72,7 @@ function gcloud(cmd: Cmd): null | string {
     // (SSH, RDP, a database, every port) is then open to the whole internet.
     const allowed = optionValues(a, ['--allow']).flatMap((v) => v.split(','))
     if (!egress && !scoped && allowed.some((v) => !/^tcp:(?:80|443|8080|8443)$/i.test(v)))
-      return `gcloud compute firewall-rules create --allow=${allowed.join(',')} with no source: open to the whole internet`
+      return `gcloud compute firewall-rules create --allow=${allowed.join(',')} with no source: open to everyone`
   }
 
   const members = optionValues(a, ['--member', '--members'])
