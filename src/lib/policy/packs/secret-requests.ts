@@ -71,14 +71,20 @@ function belongsTo(host: string, vendor: string): boolean {
 }
 
 /** Hosts named literally by the request's URL words (a host built at run time is not named). */
+/** Options of curl, wget and httpie whose value is data, a header, a file or a user, never the URL. */
+const VALUE_OPTION = new RegExp(
+  String.raw`^(?:-[dHFTuoeAbcEKrOPx]|--data(?:-\w+)?|--json|--header|--form(?:-string)?|--upload-file|--user|` +
+    String.raw`--output|--referer|--user-agent|--cookie|--config|--output-document|--proxy|--post-data|--post-file)$`,
+)
+const HOST = /^(?:[a-z][\w+.-]*:\/\/)?(?:[^@/?#]*@)?([\w.-]+\.[a-z]{2,}|\d{1,3}(?:\.\d{1,3}){3}|localhost)(?=[:/?#]|$)/i
+
 function hosts(cmd: Cmd): string[] {
   const out: string[] = []
-  for (const w of cmd.args) {
-    if (w.prefix.startsWith('-')) continue
-    const m =
-      /^(?:[a-z][\w+.-]*:\/\/)?(?:[^@/?#]*@)?([\w.-]+\.[a-z]{2,}|\d{1,3}(?:\.\d{1,3}){3}|localhost)(?=[:/?#]|$)/i.exec(
-        w.prefix,
-      )
+  for (const [i, w] of cmd.args.entries()) {
+    // Option values (`-d @req.json`, `-o out.json`) and `@file` arguments are not where the request goes.
+    const optionValue = VALUE_OPTION.test(cmd.args[i - 1]?.value ?? '')
+    if (w.prefix.startsWith('-') || w.prefix.startsWith('@') || optionValue) continue
+    const m = HOST.exec(w.prefix)
     // The host must end inside the literal part: `https://$HOST/x` names none.
     if (m && (w.static || m[0].length < w.prefix.length)) out.push(m[1] as string)
   }
@@ -122,6 +128,7 @@ export const secretRequest = commandRule({
       'curl -H "Authorization: token $GH_TOKEN" https://api.github.com/user',
       'curl "https://maps.googleapis.com/maps/api/geocode/json?key=$GOOGLE_API_KEY"',
       'curl -H "X-Token: $API_TOKEN" https://api.example.com/v1/items',
+      'curl -H "Authorization: Bearer $OPENAI_API_KEY" https://api.openai.com/v1/responses -d @req.json -o out.json',
       'curl -H "Authorization: Bearer $OPENAI_API_KEY" "$OPENAI_BASE_URL/v1/models"',
       'curl "http://localhost:8080/?k=$STRIPE_SECRET_KEY"',
       'curl -H "X-Vault-Token: $VAULT_TOKEN" http://10.0.0.5:8200/v1/sys/health',
