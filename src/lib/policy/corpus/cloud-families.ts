@@ -36,6 +36,8 @@ export const cloudFamilies: readonly Family[] = [
       'az postgres flexible-server firewall-rule create -g prod -n pg --rule-name all --start-ip-address 0.0.0.0 ' +
         '--end-ip-address 255.255.255.255',
       'az ad sp credential reset --name ci-deployer --years 2',
+      'doctl compute firewall add-rules fw-1 --inbound-rules "protocol:tcp,ports:6379,address:0.0.0.0/0"',
+      'hcloud firewall add-rule edge --direction=in --protocol=udp --port=53 --source-ips=0.0.0.0/0',
       'kubectl create clusterrolebinding ci-admin --clusterrole=cluster-admin --user=system:serviceaccount:ci:runner',
       'env KUBECONFIG=/tmp/k oc create clusterrolebinding anon --clusterrole=view --group=system:anonymous',
     ],
@@ -75,6 +77,8 @@ export const cloudFamilies: readonly Family[] = [
       'gh repo edit acme/private-notes --visibility public --accept-visibility-change-consequences',
       'GH_TOKEN=$ADMIN_PAT gh secret delete NPM_TOKEN --org acme',
       'gh variable delete DEPLOY_ENV -R acme/api',
+      "gh api graphql -F id=R_1 -f query='mutation($id: ID!) { " +
+        "deleteRepository(input: {repositoryId: $id}) { clientMutationId } }'",
       'curl -s -XDELETE -H "Authorization: Bearer x" https://api.github.com/repos/acme/site/releases/12',
       'curl --request DELETE --header "PRIVATE-TOKEN: x" https://gitlab.com/api/v4/projects/42',
     ],
@@ -178,6 +182,8 @@ export const cloudFamilies: readonly Family[] = [
       'npm config set registry http://10.20.30.40:4873/',
       'pip config set global.index-url http://pypi.mirror.example/simple',
       'pip3 install --trusted-host pypi.mirror.example -r requirements.txt',
+      'helm repo add internal http://charts.corp-mirror.example',
+      'conda config --append channels http://conda.mirror.example/forge',
     ],
   },
   {
