@@ -10,6 +10,7 @@
  */
 
 import {canonical, deletesUnderHome, HOME, tclCommands} from './inline-canonical.js'
+import {cloudSdkDeletes} from './inline-cloud-sdk.js'
 import {inlineThreats} from './inline-threats.js'
 import {shellQuote} from './words.js'
 
@@ -384,7 +385,7 @@ export function analyseInline(language: Language, source: string): InlineFinding
   const code = canonical(language, source)
   const shell: string[] = language === 'tcl' ? tclCommands(code) : []
   if (deletesUnderHome(language, code)) shell.push('rm -rf -- ~')
-  shell.push(...inlineThreats(language, code))
+  shell.push(...inlineThreats(language, code), ...cloudSdkDeletes(code))
   let hidden: null | string = null
   for (const [re, why] of HIDDEN[language]) {
     if (re.test(code)) {

@@ -6,6 +6,7 @@
 import type {Assignment} from './raw-command.js'
 
 import {type FileUse} from './analyser.js'
+import {peelAnsible} from './ansible-adhoc.js'
 import {type OptionSpec, parseOptions} from './options.js'
 import {literalWord, pathWord, type Word} from './words.js'
 
@@ -267,6 +268,7 @@ export function peelWrapper(name: string, args: readonly Word[]): Peeled {
   if (CONTAINER_CLIS.has(name)) return peelContainerExec(name, args)
   if (name === 'flock') return peelFlock(args)
   if (name === 'coproc') return peelCoproc(args)
+  if (name === 'ansible') return peelAnsible(args)
   const def = WRAPPERS[name]
   if (def === undefined) return null
   const parsed = parseOptions(args, def.spec)
@@ -333,7 +335,7 @@ function peelContainerExec(name: string, args: readonly Word[]): Peeled {
   const values = args.map((w) => w.value)
   if (name === 'kubectl' || name === 'oc') {
     const at = values.indexOf('exec')
-    if (at === -1) return null
+    if (at === -1) return peelKubectlStart(name, args)
     const dashes = values.indexOf('--', at)
     if (dashes !== -1)
       return dashes + 1 < args.length ? {words: args.slice(dashes + 1), via: `${name} exec`, elsewhere: true} : null
@@ -351,6 +353,26 @@ function peelContainerExec(name: string, args: readonly Word[]): Peeled {
   // Marked in `via` so that the container-escape rule sees the inner command runs privileged.
   const via = parsed.flags.has('--privileged') ? `${name} exec --privileged` : `${name} exec`
   return rest.length > 0 ? {words: rest, via, elsewhere: true} : null
+}
+
+/**
+ * `kubectl run POD --image=x -- cmd…`, `kubectl create job|cronjob|deployment NAME --image=x -- cmd…`,
+ * `kubectl debug … -- cmd…`: the words after `--` are the command the new pod runs, judged like `kubectl
+ * exec`'s (a download piped to a shell, or an account added, is the same there). Without `--` the
+ * image's own entrypoint runs and nothing is peeled.
+ */
+function peelKubectlStart(name: string, args: readonly Word[]): Peeled {
+  const values = args.map((w) => w.value)
+  const dashes = values.indexOf('--')
+  if (dashes === -1 || dashes + 1 >= args.length) return null
+  const before = values.slice(0, dashes)
+  const at = before.findIndex(
+    (v, i) =>
+      v === 'run' ||
+      v === 'debug' ||
+      (v === 'create' && /^(?:job|cronjob|cj|deploy(?:ment)?)$/.test(before[i + 1] ?? '')),
+  )
+  return at === -1 ? null : {words: args.slice(dashes + 1), via: `${name} ${before[at]}`, elsewhere: true}
 }
 
 const PARALLEL: OptionSpec = {

@@ -2,6 +2,7 @@
  * The whole corpus, with one variant of each base command (chained, wrapped, in a subshell …) so
  * that a rule is measured on its family, not on the exact string it was written from.
  */
+import {cloudFamilies} from './cloud-families.js'
 import {destructiveFamilies} from './destructive.js'
 import {evasionFamilies} from './evasion.js'
 import {forensicsFamilies} from './forensics.js'
@@ -28,6 +29,7 @@ export const FAMILIES: readonly Family[] = [
   ...listedAndHostFamilies,
   ...storesAndWindowsFamilies,
   ...plantedAndExhaustingFamilies,
+  ...cloudFamilies,
   ...harmlessFamilies,
 ]
 

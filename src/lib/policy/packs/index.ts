@@ -8,6 +8,7 @@ import type {PackName, Rule} from '../rules.js'
 
 import {bypassPack} from './bypass/index.js'
 import {cloudDestroyRules} from './cloud-destroy.js'
+import {cloudExposureRules} from './cloud-exposure.js'
 import {cloudGuardrailRules} from './cloud-guardrails.js'
 import {credentialsPack} from './credentials/index.js'
 import {destructivePack} from './destructive.js'
@@ -22,12 +23,14 @@ import {keysAndDnsRules} from './keys-and-dns.js'
 import {listingRules} from './listings.js'
 import {machineRules} from './machines.js'
 import {moveRules} from './moves.js'
+import {packageSettings} from './package-settings.js'
 import {packageRules} from './packages.js'
 import {hostCommandRules, powershellPack} from './powershell/index.js'
 import {publishingRules} from './publishing.js'
 import {remotePack} from './remote.js'
 import {runawayRules} from './runaway.js'
 import {selfPack} from './self.js'
+import {stackAndStoreRules} from './stack-and-store-wipes.js'
 import {systemPack} from './system/index.js'
 import {windowsCommandRules, windowsRules} from './windows.js'
 
@@ -63,6 +66,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
       ...runawayRules,
       hiddenDeleter,
       ...cloudDestroyRules,
+      ...stackAndStoreRules,
       ...drivesAndPowerRules,
       ...gitRemovalRules,
       gitInternals,
@@ -88,7 +92,7 @@ export const BUILTIN_PACKS: readonly Pack[] = [
     description:
       'decode-and-run, download-and-run, eval of built strings, inline interpreters, /dev/tcp, loader injection',
     optional: true,
-    rules: [...bypassPack, ...packageRules, ...windowsCommandRules],
+    rules: [...bypassPack, ...packageRules, packageSettings, ...windowsCommandRules],
   },
   {
     name: 'remote',
@@ -102,7 +106,12 @@ export const BUILTIN_PACKS: readonly Pack[] = [
     description:
       'privilege escalation, services, scheduled jobs, users, firewall, mounts, kernel, packages, system paths',
     optional: true,
-    rules: [...systemPack, ...cloudGuardrailRules, ...keysAndDnsRules.filter((r) => r.pack === 'system')],
+    rules: [
+      ...systemPack,
+      ...cloudGuardrailRules,
+      ...cloudExposureRules,
+      ...keysAndDnsRules.filter((r) => r.pack === 'system'),
+    ],
   },
   {
     name: 'powershell',

@@ -52,7 +52,9 @@ function iac(cmd: Cmd): null | string {
 const K8S_WIDE = new RegExp(
   String.raw`^(?:namespaces?|ns|pv|pvc|persistentvolumes?|persistentvolumeclaims?|` +
     String.raw`nodes?|no|crds?|customresourcedefinitions?|all|clusterroles?|` +
-    String.raw`clusterrolebindings?|storageclass(?:es)?|sc|statefulsets?|sts|projects?)(?:[/,].*)?$`,
+    String.raw`clusterrolebindings?|storageclass(?:es)?|sc|statefulsets?|sts|projects?|` +
+    // GitOps objects: deleting one prunes every resource it deployed (Argo CD, Flux).
+    String.raw`applications?|applicationsets?|kustomizations?|helmreleases?)(?:\.[\w.]+)?(?:[/,].*)?$`,
   'i',
 )
 
@@ -306,6 +308,8 @@ export const infrastructure = commandRule({
       'kubectl -n prod patch pvc/data --type merge -p x',
       'kubectl patch ns prod -p \'{"metadata":{"finalizers":null}}\'',
       'kubectl scale deploy --all --replicas 0',
+      'kubectl -n argocd delete applications.argoproj.io shop',
+      "python3 -c \"import boto3; boto3.client('s3').delete_bucket(Bucket='b')\"",
     ],
     not_match: [
       'terraform plan',

@@ -18,12 +18,16 @@ import {type OptionSpec, parseOptions} from '../options.js'
 import {describePlace, deviceKind, type Place, placeWithin} from '../paths.js'
 import {type CommandRule, commandRule, type RuleEnv} from '../rules.js'
 import {literalWord, type Word} from '../words.js'
+import {bucketCopy} from './bucket-copies.js'
 import {cloud, cloudCall, imagePush} from './cloud.js'
 import {copy, copyOut} from './copies.js'
 import {looksSecret} from './credentials/files.js'
+import {forgeHosting} from './forge-hosting.js'
 import {gitForcePush, gitRemote} from './git.js'
 import {streamLeak} from './leaks.js'
+import {secretRequest} from './secret-requests.js'
 import {fetchRule, firstRemote, upload, type Verdict} from './transfer.js'
+import {tunnelExposure} from './tunnels.js'
 
 const NC: OptionSpec = {
   shortValue: 'IiMmOPpsTVWwXxeco',
@@ -370,6 +374,10 @@ export const remotePack: readonly CommandRule[] = [
   connect,
   gitForcePush,
   gitRemote,
+  forgeHosting,
+  bucketCopy,
+  tunnelExposure,
+  secretRequest,
   cloud,
   cloudCall,
   imagePush,

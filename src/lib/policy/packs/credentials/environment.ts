@@ -6,7 +6,7 @@ import type {Word} from '../../words.js'
 import {parseOptions} from '../../options.js'
 import {commandRule, type RuleEnv} from '../../rules.js'
 
-const SECRET_NAME =
+export const SECRET_NAME =
   /TOKEN|SECRET|PASSW(?:OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH|SESSION|COOKIE/i
 
 function secretNames(words: readonly Word[]): string | undefined {

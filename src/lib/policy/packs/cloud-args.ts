@@ -1,0 +1,45 @@
+/**
+ * Reading cloud CLIs' arguments for the exposure and hosting rules: every value of an option however
+ * it is spelt (`--cidr 0.0.0.0/0`, `--cidr=0.0.0.0/0`), and whether a value opens something to everyone.
+ */
+
+/** Every value of the options in `names`: `--name value`, `--name=value`, `-nvalue` for one-letter names. */
+export function optionValues(argv: readonly string[], names: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    for (const n of names) {
+      if (a === n && argv[i + 1] !== undefined) out.push(argv[i + 1] as string)
+      else if (a.startsWith(`${n}=`)) out.push(a.slice(n.length + 1))
+      else if (n.length === 2 && a.length > 2 && !a.startsWith('--') && a.startsWith(n)) out.push(a.slice(2))
+    }
+  }
+
+  return out
+}
+
+/** Whether a flag is given and not switched off (`--flag`, `--flag=true`; not `--flag=false`, `--no-flag`). */
+export function flagOn(argv: readonly string[], name: string): boolean {
+  return argv.some((a, i) => {
+    if (a === name) return !/^(?:false|no|0|disabled?)$/i.test(argv[i + 1] ?? '')
+    return a.startsWith(`${name}=`) && !/^(?:false|no|0|disabled?)$/i.test(a.slice(name.length + 1))
+  })
+}
+
+/** An address range that is the whole internet, IPv4 or IPv6, somewhere in a value (lists and JSON included). */
+export const WORLD_RANGE = /(?:^|[^\d.])0\.0\.0\.0\/0\b|(?:^|[^\w:])::\/0\b/
+
+/** Members that mean everyone: GCP's allUsers/allAuthenticatedUsers, AWS's AllUsers/AuthenticatedUsers groups. */
+export const EVERYONE = /\ball(?:Authenticated)?Users\b|\/global\/(?:All|Authenticated)Users\b/i
+
+/** An IAM policy document (inline JSON) that lets anyone in: `"Principal": "*"` or `{"AWS": "*"}`. */
+export function anyonePolicy(text: string): boolean {
+  if (!/"Effect"\s*:\s*"Allow"/i.test(text)) return false
+  return /"Principal"\s*:\s*(?:"\*"|\{\s*"AWS"\s*:\s*(?:"\*"|\[\s*"\*"))/i.test(text)
+}
+
+/** An inline policy that allows every action on every resource: administrator rights under another name. */
+export function adminPolicy(text: string): boolean {
+  if (!/"Effect"\s*:\s*"Allow"/i.test(text)) return false
+  return /"Action"\s*:\s*(?:"\*"|\[\s*"\*")/.test(text) && /"Resource"\s*:\s*(?:"\*"|\[\s*"\*")/.test(text)
+}
