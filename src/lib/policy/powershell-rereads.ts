@@ -1,0 +1,162 @@
+/**
+ * Code a PowerShell or cmd.exe command runs beyond its own name, to be read as commands of their own
+ * (see powershell.ts): the body of cmd's `for … do …`, `forfiles /c "…"`, `call`, `start`, `psexec`,
+ * `Start-Process X -ArgumentList …`, names built from variables (`set a=de& call %a%l`, `!x!`,
+ * `& ('Rem'+'ove-Item')`, a reversed string), and the text a command writes into a script file
+ * (`echo rd /s /q C:\ > x.bat`, `Set-Content x.ps1 '…'`): that text is code the machine runs later.
+ */
+import type {PsArg, PsCommand} from './powershell.js'
+
+export interface Reread {
+  readonly code: string
+  readonly syntax: 'cmd' | 'powershell'
+}
+
+/** Variables a request sets to text it spells out (`set x=…`, `$x = '…'`), by lower-case name. */
+export type KnownVars = Map<string, string>
+
+const SCRIPT_FILE = /\.(?:bat|cmd|ps1|psm1)["']?$/i
+const REDIRECT = /^\d?>>?(.*)$/
+
+const quote = (a: PsArg): string => (/\s/.test(a.text) ? `"${a.text}"` : a.text)
+
+/** cmd's `for [/d|/r|/l|/f …] %x in (set) do body`: the body, with the variable set to the set's first item. */
+function forBody(cmd: PsCommand): null | string {
+  const m = /\sdo\s+([\s\S]+)$/i.exec(cmd.text)
+  if (m === null) return null
+  const variable = cmd.args.find((a) => /^%%?[a-z]$/i.test(a.text))?.text
+  const set = cmd.args.find((a) => a.text.startsWith('('))?.text.slice(1, -1) ?? ''
+  const l = cmd.args.some((a) => /^\/l$/i.test(a.text))
+  const first = l ? (set.split(',')[0] ?? '1') : (set.trim().split(/\s+/)[0] ?? '')
+  let body = (m[1] as string).trim().replace(/^@/, '')
+  if (body.startsWith('(') && body.endsWith(')')) body = body.slice(1, -1)
+  if (variable !== undefined && !/^['"]/.test(first)) body = body.replaceAll(variable, first)
+  return body
+}
+
+/** The value a switch (`/c`, `-ArgumentList`) takes, whichever way it is written. */
+function switchValue(cmd: PsCommand, names: RegExp): string | undefined {
+  const i = cmd.args.findIndex((a) => (a.param !== undefined ? names.test(a.param) : names.test(a.text.slice(1))))
+  if (i === -1) return undefined
+  const a = cmd.args[i] as PsArg
+  return a.param !== undefined && !a.text.startsWith('-') ? a.text : cmd.args[i + 1]?.text
+}
+
+/** `psexec [\\host] [-s -i -u user -p pw …] program args`: the program and its arguments. */
+function psexecProgram(cmd: PsCommand): null | string {
+  const rest = [...cmd.args]
+  while (rest.length > 0) {
+    const a = rest[0] as PsArg
+    if (a.text.startsWith('\\\\') || /^[-/]/.test(a.text) || a.param !== undefined) {
+      rest.shift()
+      const sw = (a.param ?? a.text.slice(1)).toLowerCase()
+      if (/^(?:u|p|w|n|r|g|a|cf?)$/.test(sw) && rest.length > 0) rest.shift()
+      continue
+    }
+
+    break
+  }
+
+  return rest.length > 0 ? rest.map(quote).join(' ') : null
+}
+
+/** What `echo … > f.bat`, `Set-Content f.ps1 …`, `… | Out-File f.ps1` put into a script file. */
+function scriptWritten(cmd: PsCommand, items: string | undefined): null | Reread {
+  const syntaxOf = (file: string): 'cmd' | 'powershell' => (/\.(?:bat|cmd)["']?$/i.test(file) ? 'cmd' : 'powershell')
+  if (cmd.name === 'write-output' || cmd.name === 'echo') {
+    const at = cmd.args.findIndex((a) => !a.quoted && REDIRECT.test(a.text))
+    if (at === -1) return null
+    const target = (REDIRECT.exec(cmd.args[at]?.text ?? '')?.[1] || cmd.args[at + 1]?.text) ?? ''
+    if (!SCRIPT_FILE.test(target)) return null
+    return {code: cmd.args.slice(0, at).map(quote).join(' '), syntax: syntaxOf(target)}
+  }
+
+  if (/^(?:set-content|add-content|out-file)$/.test(cmd.name)) {
+    const positional = cmd.args.filter((a, i) => a.param === undefined && cmd.args[i - 1]?.param === undefined)
+    const target = switchValue(cmd, /^(?:path|literalpath|filepath|pspath)$/) ?? positional[0]?.text ?? ''
+    const value = switchValue(cmd, /^(?:value|inputobject)$/) ?? positional[1]?.text ?? items
+    if (!SCRIPT_FILE.test(target) || value === undefined) return null
+    return {code: value, syntax: syntaxOf(target)}
+  }
+
+  return null
+}
+
+/** `%a%%b%`, `!x!`: the text with the variables the request set in it. */
+function expandCmd(text: string, vars: KnownVars): string {
+  return text.replaceAll(/%(\w+)%|!(\w+)!/g, (all, a?: string, b?: string) => {
+    const v = vars.get((a ?? b ?? '').toLowerCase())
+    return v ?? all
+  })
+}
+
+/** Code a command runs beyond itself, or hands to a program it starts (see the module comment). */
+export function rereads(cmd: PsCommand, vars: KnownVars, items: string | undefined): Reread[] {
+  const out: Reread[] = []
+  const n = cmd.name
+  if (n === 'for' && cmd.args.some((a) => /^do$/i.test(a.text) && !a.quoted)) {
+    const body = forBody(cmd)
+    if (body !== null) out.push({code: body, syntax: 'cmd'})
+  } else if (n === 'forfiles') {
+    const c = switchValue(cmd, /^c$/i)
+    if (c !== undefined) out.push({code: c.replaceAll(/@(?:file|path|fname|relpath)/gi, 'x'), syntax: 'cmd'})
+  } else if (n === 'call' && cmd.syntax === 'cmd') {
+    out.push({code: expandCmd(cmd.args.map(quote).join(' '), vars), syntax: 'cmd'})
+  } else if (n === 'start-process' || (n === 'start' && cmd.syntax === 'cmd')) {
+    const args = cmd.args.filter((a) => a.param === undefined && !/^\/\w+$/.test(a.text) && a.text !== '')
+    const file = switchValue(cmd, /^(?:filepath|fi\w*)$/) ?? args[0]?.text
+    const list = switchValue(cmd, /^(?:argumentlist|args|ar\w*)$/) ?? ''
+    if (file !== undefined) {
+      const rest = n === 'start' ? args.slice(1).map(quote).join(' ') : list.replaceAll(',', ' ')
+      out.push({code: `${/\s/.test(file) ? `"${file}"` : file} ${rest}`, syntax: 'cmd'})
+    }
+  } else if (/^(?:psexec(?:64)?|paexec)$/.test(n)) {
+    const program = psexecProgram(cmd)
+    if (program !== null) out.push({code: program, syntax: 'cmd'})
+  } else if (cmd.syntax === 'cmd' && /%\w+%|!\w+!/.test(cmd.written)) {
+    const expanded = expandCmd(cmd.text, vars)
+    if (expanded !== cmd.text) out.push({code: expanded, syntax: 'cmd'})
+  }
+
+  const script = scriptWritten(cmd, items)
+  if (script !== null && script.code.trim() !== '') out.push(script)
+  return out
+}
+
+/** `set x=…` / `set "x=…"` in cmd: remembered so `%x%` and `!x!` later read as what they hold. */
+export function rememberCmdSet(cmd: PsCommand, vars: KnownVars): void {
+  if (cmd.syntax !== 'cmd' || cmd.name !== 'set') return
+  const m = /^set\s+(?:\/a\s+)?"?(\w+)=([^"]*)"?\s*$/i.exec(cmd.text)
+  if (m !== null) vars.set((m[1] as string).toLowerCase(), m[2] as string)
+}
+
+/**
+ * PowerShell `$x = <expr>` for text the request spells out: `'Remove-Item'`, `'Rem'+'ove-Item'`, or
+ * `-join $c[-1..-($c.Length)]` (a known string reversed). Anything else is unknown.
+ */
+export function psValue(raw: string, vars: KnownVars): string | undefined {
+  const folded = foldConcat(raw)
+  if (folded !== undefined) return folded
+  const rev = /^-join\s*\(?\s*\$(\w+)\s*\[\s*(?:-1\s*\.\.|\(\s*\$\w+\.length\s*-\s*1\s*\)\s*\.\.)/i.exec(raw)
+  if (rev !== null) {
+    const v = vars.get((rev[1] as string).toLowerCase())
+    return v === undefined ? undefined : [...v].reverse().join('')
+  }
+
+  return undefined
+}
+
+/** `'Rem'+'ove'+"-Item"` (optionally in parentheses) as the text it makes, or undefined. */
+export function foldConcat(expr: string): string | undefined {
+  const inner = expr.trim().replace(/^\((.*)\)$/s, '$1')
+  const parts = inner.split(/\s*\+\s*/)
+  if (parts.length === 0) return undefined
+  let out = ''
+  for (const p of parts) {
+    const m = /^'((?:[^']|'')*)'$|^"([^"$`]*)"$/.exec(p.trim())
+    if (m === null) return undefined
+    out += m[1] === undefined ? (m[2] as string) : m[1].replaceAll("''", "'")
+  }
+
+  return out
+}
