@@ -36,7 +36,9 @@ function forBody(cmd: PsCommand): null | string {
 
 /** The value a switch (`/c`, `-ArgumentList`) takes, whichever way it is written. */
 function switchValue(cmd: PsCommand, names: RegExp): string | undefined {
-  const i = cmd.args.findIndex((a) => (a.param !== undefined ? names.test(a.param) : names.test(a.text.slice(1))))
+  const i = cmd.args.findIndex((a) =>
+    a.param === undefined ? /^[/-]/.test(a.text) && names.test(a.text.slice(1)) : names.test(a.param),
+  )
   if (i === -1) return undefined
   const a = cmd.args[i] as PsArg
   return a.param !== undefined && !a.text.startsWith('-') ? a.text : cmd.args[i + 1]?.text
@@ -57,18 +59,25 @@ function psexecProgram(cmd: PsCommand): null | string {
     break
   }
 
-  return rest.length > 0 ? rest.map(quote).join(' ') : null
+  return rest.length > 0 ? rest.map((a) => quote(a)).join(' ') : null
 }
 
 /** What `echo … > f.bat`, `Set-Content f.ps1 …`, `… | Out-File f.ps1` put into a script file. */
+const syntaxOf = (file: string): 'cmd' | 'powershell' => (/\.(?:bat|cmd)["']?$/i.test(file) ? 'cmd' : 'powershell')
+
 function scriptWritten(cmd: PsCommand, items: string | undefined): null | Reread {
-  const syntaxOf = (file: string): 'cmd' | 'powershell' => (/\.(?:bat|cmd)["']?$/i.test(file) ? 'cmd' : 'powershell')
   if (cmd.name === 'write-output' || cmd.name === 'echo') {
     const at = cmd.args.findIndex((a) => !a.quoted && REDIRECT.test(a.text))
     if (at === -1) return null
     const target = (REDIRECT.exec(cmd.args[at]?.text ?? '')?.[1] || cmd.args[at + 1]?.text) ?? ''
     if (!SCRIPT_FILE.test(target)) return null
-    return {code: cmd.args.slice(0, at).map(quote).join(' '), syntax: syntaxOf(target)}
+    return {
+      code: cmd.args
+        .slice(0, at)
+        .map((a) => quote(a))
+        .join(' '),
+      syntax: syntaxOf(target),
+    }
   }
 
   if (/^(?:set-content|add-content|out-file)$/.test(cmd.name)) {
@@ -90,37 +99,60 @@ function expandCmd(text: string, vars: KnownVars): string {
   })
 }
 
-/** Code a command runs beyond itself, or hands to a program it starts (see the module comment). */
-export function rereads(cmd: PsCommand, vars: KnownVars, items: string | undefined): Reread[] {
-  const out: Reread[] = []
+/** cmd's own ways of running other code: `for … do`, `forfiles /c`, `call`, `%a%%b%`/`!x!` as a name. */
+function cmdBody(cmd: PsCommand, vars: KnownVars): null | Reread {
   const n = cmd.name
   if (n === 'for' && cmd.args.some((a) => /^do$/i.test(a.text) && !a.quoted)) {
     const body = forBody(cmd)
-    if (body !== null) out.push({code: body, syntax: 'cmd'})
-  } else if (n === 'forfiles') {
+    return body === null ? null : {code: body, syntax: 'cmd'}
+  }
+
+  if (n === 'forfiles') {
     const c = switchValue(cmd, /^c$/i)
-    if (c !== undefined) out.push({code: c.replaceAll(/@(?:file|path|fname|relpath)/gi, 'x'), syntax: 'cmd'})
-  } else if (n === 'call' && cmd.syntax === 'cmd') {
-    out.push({code: expandCmd(cmd.args.map(quote).join(' '), vars), syntax: 'cmd'})
-  } else if (n === 'start-process' || (n === 'start' && cmd.syntax === 'cmd')) {
+    return c === undefined ? null : {code: c.replaceAll(/@(?:file|path|fname|relpath)/gi, 'x'), syntax: 'cmd'}
+  }
+
+  if (n === 'call' && cmd.syntax === 'cmd')
+    return {code: expandCmd(cmd.args.map((a) => quote(a)).join(' '), vars), syntax: 'cmd'}
+  if (cmd.syntax === 'cmd' && /%\w+%|!\w+!/.test(cmd.written)) {
+    const expanded = expandCmd(cmd.text, vars)
+    if (expanded !== cmd.text) return {code: expanded, syntax: 'cmd'}
+  }
+
+  return null
+}
+
+/** The program a launcher starts with its arguments: `Start-Process`, cmd's `start`, `psexec`. */
+function launched(cmd: PsCommand): null | Reread {
+  const n = cmd.name
+  if (n === 'start-process' || (n === 'start' && cmd.syntax === 'cmd')) {
     const args = cmd.args.filter((a) => a.param === undefined && !/^\/\w+$/.test(a.text) && a.text !== '')
     const file = switchValue(cmd, /^(?:filepath|fi\w*)$/) ?? args[0]?.text
     const list = switchValue(cmd, /^(?:argumentlist|args|ar\w*)$/) ?? ''
-    if (file !== undefined) {
-      const rest = n === 'start' ? args.slice(1).map(quote).join(' ') : list.replaceAll(',', ' ')
-      out.push({code: `${/\s/.test(file) ? `"${file}"` : file} ${rest}`, syntax: 'cmd'})
-    }
-  } else if (/^(?:psexec(?:64)?|paexec)$/.test(n)) {
-    const program = psexecProgram(cmd)
-    if (program !== null) out.push({code: program, syntax: 'cmd'})
-  } else if (cmd.syntax === 'cmd' && /%\w+%|!\w+!/.test(cmd.written)) {
-    const expanded = expandCmd(cmd.text, vars)
-    if (expanded !== cmd.text) out.push({code: expanded, syntax: 'cmd'})
+    if (file === undefined) return null
+    const rest =
+      n === 'start'
+        ? args
+            .slice(1)
+            .map((a) => quote(a))
+            .join(' ')
+        : list.replaceAll(',', ' ')
+    return {code: `${/\s/.test(file) ? `"${file}"` : file} ${rest}`, syntax: 'cmd'}
   }
 
-  const script = scriptWritten(cmd, items)
-  if (script !== null && script.code.trim() !== '') out.push(script)
-  return out
+  if (/^(?:psexec(?:64)?|paexec)$/.test(n)) {
+    const program = psexecProgram(cmd)
+    return program === null ? null : {code: program, syntax: 'cmd'}
+  }
+
+  return null
+}
+
+/** Code a command runs beyond itself, or hands to a program it starts (see the module comment). */
+export function rereads(cmd: PsCommand, vars: KnownVars, items: string | undefined): Reread[] {
+  return [cmdBody(cmd, vars), launched(cmd), scriptWritten(cmd, items)].filter(
+    (r): r is Reread => r !== null && r.code.trim() !== '',
+  )
 }
 
 /** `set x=…` / `set "x=…"` in cmd: remembered so `%x%` and `!x!` later read as what they hold. */
