@@ -13,6 +13,7 @@ import {adminRules} from './admin.js'
 import {download, encodedCommand, executionPolicy, invokeExpression, webRequest} from './code.js'
 import {formatDisk, removeItem, stopComputer} from './destructive.js'
 import {hostRules} from './host.js'
+import {persistenceRules} from './persistence.js'
 import {secretsAndRemotingRules} from './secrets-and-remoting.js'
 import {credentials, defences, stopProcess, systemChanges} from './system.js'
 
@@ -35,4 +36,5 @@ export const powershellPack: readonly PowerShellRule[] = [
   ...hostRules,
   ...secretsAndRemotingRules,
   ...adminRules,
+  ...persistenceRules,
 ]
