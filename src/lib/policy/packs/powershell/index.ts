@@ -12,6 +12,7 @@ import type {PowerShellRule} from '../../rules.js'
 import {adminRules} from './admin.js'
 import {download, encodedCommand, executionPolicy, invokeExpression, webRequest} from './code.js'
 import {formatDisk, removeItem, stopComputer} from './destructive.js'
+import {evasionRules} from './evasion.js'
 import {hostRules} from './host.js'
 import {persistenceRules} from './persistence.js'
 import {secretsAndRemotingRules} from './secrets-and-remoting.js'
@@ -37,4 +38,5 @@ export const powershellPack: readonly PowerShellRule[] = [
   ...secretsAndRemotingRules,
   ...adminRules,
   ...persistenceRules,
+  ...evasionRules,
 ]
