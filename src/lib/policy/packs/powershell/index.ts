@@ -14,6 +14,8 @@ import {download, encodedCommand, executionPolicy, invokeExpression, webRequest}
 import {formatDisk, removeItem, stopComputer} from './destructive.js'
 import {evasionRules} from './evasion.js'
 import {hostRules} from './host.js'
+import {lolbinRules} from './lolbins.js'
+import {machineDamageRules} from './machine-damage.js'
 import {persistenceRules} from './persistence.js'
 import {secretsAndRemotingRules} from './secrets-and-remoting.js'
 import {credentials, defences, stopProcess, systemChanges} from './system.js'
@@ -39,4 +41,6 @@ export const powershellPack: readonly PowerShellRule[] = [
   ...adminRules,
   ...persistenceRules,
   ...evasionRules,
+  ...lolbinRules,
+  ...machineDamageRules,
 ]
