@@ -122,9 +122,33 @@ function cmdBody(cmd: PsCommand, vars: KnownVars): null | Reread {
   return null
 }
 
-/** The program a launcher starts with its arguments: `Start-Process`, cmd's `start`, `psexec`. */
+/** Windows PowerShell switches that take a value (`-ExecutionPolicy Bypass`, `-w hidden`). */
+const PS_VALUE_SWITCH = /^-(?:ex\w*|ep|w\w*|v\w*|inputformat|if|outputformat|of|configurationname|psconsolefile)$/i
+const PS_CODE_SWITCH = /^-(?:c|command|commandwithargs|cwa|f|file|e|ec|en\w*)(?::|$)/i
+
+/**
+ * `powershell IEX (…)`: Windows PowerShell reads words after its switches as the command to run
+ * (pwsh reads them as a script file instead); the text from there on, as written, is read as code.
+ */
+function positionalCode(cmd: PsCommand): null | string {
+  if (cmd.name !== 'powershell' || cmd.args.some((a) => a.param !== undefined && PS_CODE_SWITCH.test(a.text)))
+    return null
+  let rest = cmd.text.replace(/^\S+/, '')
+  for (;;) {
+    const m = /^\s*(-[\w-]+)(?::\S+)?/.exec(rest)
+    if (m === null) break
+    rest = rest.slice(m[0].length)
+    if (PS_VALUE_SWITCH.test(m[1] as string)) rest = rest.replace(/^\s*(?:"[^"]*"|'[^']*'|\S+)/, '')
+  }
+
+  return rest.trim() === '' ? null : rest.trim()
+}
+
+/** The program a launcher starts with its arguments: `Start-Process`, cmd's `start`, `psexec`, `powershell X`. */
 function launched(cmd: PsCommand): null | Reread {
   const n = cmd.name
+  const code = positionalCode(cmd)
+  if (code !== null) return {code, syntax: 'powershell'}
   if (n === 'start-process' || (n === 'start' && cmd.syntax === 'cmd')) {
     const args = cmd.args.filter((a) => a.param === undefined && !/^\/\w+$/.test(a.text) && a.text !== '')
     const file = switchValue(cmd, /^(?:filepath|fi\w*)$/) ?? args[0]?.text

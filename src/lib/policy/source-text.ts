@@ -25,7 +25,7 @@ export function gateFor(rules: readonly TextRule[]): null | RegExp {
  * PowerShell the pack could judge.
  */
 export const POWERSHELL_HINT = new RegExp(
-  String.raw`[\\%]|\$env:|\]::|\b[a-z]+-[a-z]+\b|\s-[a-z]{3,}|(?:^|[\s;|&({])(?:del|` +
+  String.raw`[\\%]|\$env:|\]::|\b[a-z]+-[a-z]+\b|\s-[a-z]{3,}|(?:^|[\s;|&({"'])(?:del|` +
     String.raw`erase|rd|ri|iex|iwr|irm|gci|gi|gc|spps|spsv|saps|start|icm|sp|` +
     String.raw`rp|dir|type|cmd|powershell|pwsh|format|vssadmin|wmic|wbadmin|` +
     String.raw`bcdedit|cipher|shutdown|reg|sc|schtasks|net|netsh|taskkill|tskill|` +

@@ -19,6 +19,7 @@ import {machineDamageRules} from './machine-damage.js'
 import {persistenceRules} from './persistence.js'
 import {secretsAndRemotingRules} from './secrets-and-remoting.js'
 import {credentials, defences, stopProcess, systemChanges} from './system.js'
+import {theftRules} from './theft.js'
 
 export {hostCommandRules} from './host.js'
 export {psPlace} from './places.js'
@@ -43,4 +44,5 @@ export const powershellPack: readonly PowerShellRule[] = [
   ...evasionRules,
   ...lolbinRules,
   ...machineDamageRules,
+  ...theftRules,
 ]

@@ -54,6 +54,13 @@ function lolbin(cmd: PsCommand): null | string {
       return a.some((w) => /^[-/][yz]$/.test(w)) ? 'msiexec /y: registers a library (runs its code)' : null
     }
 
+    case 'forfiles': {
+      const run = /\s[-/]c\s+(.*)$/i.exec(cmd.text)?.[1] ?? ''
+      return run.split(/[\s"']+/).some((w) => UNTRUSTED_PLACE.test(w))
+        ? 'forfiles /c: runs a program from a shared, temporary or remote place'
+        : null
+    }
+
     case 'msdt': {
       return /it_browseforfile|\/param/i.test(cmd.text)
         ? 'msdt /param: runs a command through the troubleshooter'
@@ -79,6 +86,7 @@ export const lolbinRun = powershellRule({
       'odbcconf.exe /s /a {regsvr x.dll}',
       String.raw`pcalua -a C:\ProgramData\x.exe`,
       'msxsl.exe data.xml transform.xsl',
+      String.raw`forfiles /m *.txt /c "cmd /c %TEMP%\x.exe @file"`,
       'msiexec /q /i https://example.com/x.msi',
     ],
     not_match: [
@@ -86,6 +94,7 @@ export const lolbinRun = powershellRule({
       String.raw`msiexec /i .\setup.msi /qn`,
       'Get-Help InstallUtil',
       'regasm /?',
+      'forfiles /s /m *.log /d -30 /c "cmd /c del @path"',
     ],
   },
   check: lolbin,
