@@ -22,7 +22,7 @@ const DC_SECRETS =
 /** Where browsers keep saved logins, cookies and the key that unlocks them. */
 const BROWSER_STORE = new RegExp(
   String.raw`\\(?:Google\\Chrome|Microsoft\\Edge|BraveSoftware\\Brave-Browser|Chromium|Vivaldi|` +
-    String.raw`Opera Software\\[^\\]+)\\User Data(?:\\|$)|\\Mozilla\\Firefox\\Profiles\\|` +
+    String.raw`Opera Software\\[^\\]+)\\User Data(?:\\|$)|\\Mozilla\\Firefox\\Profiles(?:\\|"?$)|` +
     String.raw`(?:Login Data|Cookies|Web Data|Local State|logins\.json|key[34]\.db|cookies\.sqlite)"?$`,
   'i',
 )

@@ -8,7 +8,8 @@ import type {PsArg, PsCommand} from '../../powershell.js'
 
 import {values} from './places.js'
 
-const REDIRECT = /^\d?>>?(.*)$/
+/** `>f`, `>> f`, `2>f`, and cmd's `text>>f` written without a space. */
+const REDIRECT = /^[^>]*?\d?>>?(.*)$/
 
 /** `… > file`, `… >>file`, `2> file`: the files a redirection writes. */
 export function redirectTargets(cmd: PsCommand): string[] {
