@@ -80,6 +80,14 @@ function scriptWritten(cmd: PsCommand, items: string | undefined): null | Reread
     }
   }
 
+  if (/^\[(?:system\.)?io\.file\]::(?:write|append)alltext$/.test(cmd.name)) {
+    // The path may hold variables (`"$env:TEMP\x.ps1"`); the code must be spelled out to be read.
+    const m = /^\(\s*(['"])(.*?)\1\s*,(.*)\)$/s.exec(cmd.args[0]?.text ?? '')
+    const [target, code] = [m?.[2], literal(m?.[3] ?? '')]
+    if (target === undefined || code === undefined || !SCRIPT_FILE.test(target)) return null
+    return {code, syntax: syntaxOf(target)}
+  }
+
   if (/^(?:set-content|add-content|out-file)$/.test(cmd.name)) {
     const positional = cmd.args.filter((a, i) => a.param === undefined && cmd.args[i - 1]?.param === undefined)
     const target = switchValue(cmd, /^(?:path|literalpath|filepath|pspath)$/) ?? positional[0]?.text ?? ''
@@ -202,17 +210,55 @@ export function psValue(raw: string, vars: KnownVars): string | undefined {
   return undefined
 }
 
-/** `'Rem'+'ove'+"-Item"` (optionally in parentheses) as the text it makes, or undefined. */
-export function foldConcat(expr: string): string | undefined {
-  const inner = expr.trim().replace(/^\((.*)\)$/s, '$1')
-  const parts = inner.split(/\s*\+\s*/)
-  if (parts.length === 0) return undefined
-  let out = ''
+const LITERAL = /^\s*(?:'((?:[^']|'')*)'|"([^"$`]*)")\s*$/
+
+/** A single- or double-quoted literal (no expansion in it) as its text, or undefined. */
+function literal(text: string): string | undefined {
+  const m = LITERAL.exec(text)
+  if (m === null) return undefined
+  return m[1] === undefined ? m[2] : m[1].replaceAll("''", "'")
+}
+
+/** `'a','b'` (commas outside quotes): each a literal, or undefined. */
+function literalList(text: string): string[] | undefined {
+  const parts = text.match(/'(?:[^']|'')*'|"[^"]*"|[^,]+/g) ?? []
+  const out: string[] = []
   for (const p of parts) {
-    const m = /^'((?:[^']|'')*)'$|^"([^"$`]*)"$/.exec(p.trim())
-    if (m === null) return undefined
-    out += m[1] === undefined ? (m[2] as string) : m[1].replaceAll("''", "'")
+    const v = literal(p)
+    if (v === undefined) return p.trim() === '' ? out : undefined
+    out.push(v)
   }
 
   return out
+}
+
+/**
+ * Text a PowerShell expression spells out from literals, or undefined: `'Rem'+'ove-Item'`,
+ * `-join ('R','e',…)`, `[string]::Join('', 'a','b')`, `[string]::Concat(…)`, `'{1}{0}' -f 'a','b'`.
+ */
+export function foldConcat(expr: string): string | undefined {
+  const inner = expr
+    .trim()
+    .replace(/^\((.*)\)$/s, '$1')
+    .trim()
+  const plus = inner.split(/\s*\+\s*/).map((p) => literal(p))
+  if (plus.every((p) => p !== undefined)) return plus.join('')
+  const join = /^-join\s*\(?(.*?)\)?$/is.exec(inner)
+  if (join !== null) return literalList(join[1] as string)?.join('')
+  const net = /^\[(?:system\.)?string\]::(join|concat)\((.*)\)$/is.exec(inner)
+  if (net !== null) {
+    const list = literalList(net[2] as string)
+    if (list === undefined) return undefined
+    return (net[1] as string).toLowerCase() === 'join' ? list.slice(1).join(list[0] ?? '') : list.join('')
+  }
+
+  const format = /^('(?:[^']|'')*'|"[^"$`]*")\s+-f\s+(.*)$/is.exec(inner)
+  if (format !== null) {
+    const list = literalList(format[2] as string)
+    const template = literal(format[1] as string)
+    if (list === undefined || template === undefined) return undefined
+    return template.replaceAll(/\{(\d+)\}/g, (all, i: string) => list[Number(i)] ?? all)
+  }
+
+  return undefined
 }

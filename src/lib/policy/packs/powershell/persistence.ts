@@ -108,7 +108,7 @@ export const startupFolder = powershellRule({
   },
 })
 
-const PROFILE = /^\$profile(?:\.\w+)?$|^\$pshome[\\/]|[\\/](?:Windows)?PowerShell[\\/](?:\w+_)?profile\.ps1$/i
+const PROFILE = /^\$profile(?:\.\w+)?$|^\$pshome[\\/]|[\\/](?:Windows)?PowerShell[\\/](?:[\w.]+_)?profile\.ps1$/i
 const PROFILE_WRITERS = /^(?:set-content|add-content|out-file|tee-object|copy-item|move-item|copy|move|new-item)$/
 
 export const profileWrite = powershellRule({

@@ -78,4 +78,8 @@ export const WINDOWS_DIR = new RegExp(
 )
 
 /** The Startup folders: what is put there runs at every log-on. */
-export const STARTUP_DIR = /\\Start Menu\\Programs\\Startup(?:\\|$)|shell:(?:common )?startup/i
+export const STARTUP_DIR = new RegExp(
+  String.raw`\\Start Menu\\Programs\\Startup(?:\\|$)|shell:(?:common )?startup|` +
+    String.raw`GetFolderPath\(\s*['"]?(?:Common)?Startup\b|SpecialFolder\]::(?:Common)?Startup\b`,
+  'i',
+)
