@@ -35,7 +35,9 @@ export const POWERSHELL_HINT = new RegExp(
     String.raw`doskey|setx|sdelete\w*|psexec\w*|paexec|lazagne|createdump|choco|cinst|winget|mpcmdrun|` +
     String.raw`dism|mshta|regsvr32|mklink|sqlcmd|takeown|icacls|rclone)(?:\.exe)?\b|` +
     // `[Ref].Assembly…`, `[IO.File]::…`: a .NET type literal used.
-    String.raw`\[[A-Za-z][\w.]*\]\s*(?:\.|::)|\.(?:Creation|LastWrite|LastAccess)Time`,
+    String.raw`\[[A-Za-z][\w.]*\]\s*(?:\.|::)|\.(?:Creation|LastWrite|LastAccess)Time|` +
+    // cmd's `date 01-01-2020` / `time 12:00` set the clock.
+    String.raw`(?:^|[\s;&|])(?:date|time)\s+\d{1,4}[-/.:]\d`,
   'i',
 )
 

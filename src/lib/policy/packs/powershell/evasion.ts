@@ -8,7 +8,7 @@
 import type {PsCommand} from '../../powershell.js'
 
 import {powershellRule, type PowerShellRule, type PsEnv} from '../../rules.js'
-import {feeder, operands, paramOf, words} from './writes.js'
+import {feeder, operands, paramOf, pipeSource, words} from './writes.js'
 
 /** `'Am'+'siUtils'`, `"Am"+"si"`: string pieces joined, as PowerShell joins them. */
 const joined = (text: string): string => text.replaceAll(/['"]\s*\+\s*['"]/g, '')
@@ -102,7 +102,9 @@ export const defenderAndGuards = powershellRule({
 
 const LOG_CLEAR =
   /\]::GlobalSession\.ClearLog\(|EventLogSession\b.*\.ClearLog\(|\[(?:System\.Diagnostics\.)?EventLog\]::Delete/i
-const TIME_SET = /^(?:\$[\w:]+|\([^)]*\))(?:\.\w+)*\.(?:Creation|LastWrite|LastAccess)Time(?:Utc)?\s*=(?!=)/i
+const TIME_SET = /^(?:\$[\w:]+|\$?\([^)]*\))(?:\.\w+)*\.(?:Creation|LastWrite|LastAccess)Time(?:Utc)?\s*=(?!=)/i
+
+const CLOCK_VALUE = /^\d{1,4}[-/.:]\d{1,2}(?:[-/.:]\d{1,4})?$/
 
 function traceErased(cmd: PsCommand): null | string {
   if (/clearlog|eventlog\]::delete/i.test(cmd.text) && LOG_CLEAR.test(cmd.text)) return 'clears event logs through .NET'
@@ -110,8 +112,11 @@ function traceErased(cmd: PsCommand): null | string {
   if (/^\[(?:system\.)?io\.file\]::set(?:creation|lastwrite|lastaccess)time/.test(cmd.name))
     return `${cmd.written}: rewrites a file's times`
   if (cmd.name === 'set-date') return 'Set-Date: changes the system clock'
-  if ((cmd.name === 'date' || cmd.name === 'time') && cmd.syntax === 'cmd' && /\d/.test(cmd.args[0]?.text ?? ''))
+  // cmd's `date 01-01-2020`, `time 12:00` set the clock (PowerShell's `date` is Get-Date, which ignores it).
+  if ((cmd.name === 'date' || cmd.name === 'time') && CLOCK_VALUE.test(cmd.args[0]?.text ?? ''))
     return `${cmd.name} ${cmd.args[0]?.text}: changes the system clock`
+  if (cmd.name === 'net' && words(cmd)[0] === 'time' && words(cmd).includes('/set'))
+    return 'net time /set: sets the clock from another machine'
   if (cmd.name === 'w32tm' && words(cmd).some((w) => /^\/(?:manualpeerlist|syncfromflags:manual|unregister)/.test(w)))
     return 'w32tm: points the clock at another time source'
   if (cmd.name === 'set-psreadlineoption') {
@@ -176,7 +181,7 @@ function trustChanged(cmd: PsCommand, env: PsEnv): null | string {
   }
 
   if (cmd.name === 'remove-item') {
-    const source = feeder(cmd, env.commands())
+    const source = pipeSource(cmd, env.commands())
     const paths = [...operands(cmd, ['filter', 'include', 'exclude']), ...(source ? operands(source) : [])]
     const store = paths.find((p) => /^cert:/i.test(p))
     return store === undefined ? null : `${cmd.written} ${store}: deletes certificates`

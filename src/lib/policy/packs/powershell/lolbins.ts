@@ -61,6 +61,11 @@ function lolbin(cmd: PsCommand): null | string {
         : null
     }
 
+    case 'mshta': {
+      const hta = ops.find((o) => UNTRUSTED_PLACE.test(o))
+      return hta === undefined ? null : `mshta ${hta}: runs an HTML application from a shared or temporary place`
+    }
+
     case 'msdt': {
       return /it_browseforfile|\/param/i.test(cmd.text)
         ? 'msdt /param: runs a command through the troubleshooter'
@@ -104,7 +109,7 @@ export const lolbinRun = powershellRule({
 const ATTACK_MODULE = new RegExp(
   String.raw`mimikatz|powersploit|nishang|dsinternals|powerup\b|powerview|empire|inveigh|kekeo|rubeus|sharphound|` +
     'bloodhound|lazagne|powercat|posh-?secmod|privesc|invoke-(?:mimikatz|dcsync|kerberoast|thehash|obfuscation)|' +
-    'powershellarsenal|adrecon|powerupsql|psattack|kerberoast|evil-?winrm|offensive',
+    'powershellarsenal|powershellmafia|adrecon|powerupsql|psattack|kerberoast|evil-?winrm|offensive',
   'i',
 )
 const HTTP_SOURCE = /^(?:http|ftp):\/\/|^\\\\|^(?:https?:\/\/)?\d{1,3}(?:\.\d{1,3}){3}(?:[:/]|$)/i

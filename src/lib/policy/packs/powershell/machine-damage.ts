@@ -9,7 +9,7 @@
 import type {PsCommand} from '../../powershell.js'
 
 import {powershellRule, type PowerShellRule, type PsEnv} from '../../rules.js'
-import {feeder, operands, paramOf, WINDOWS_DIR, words, writeTargets} from './writes.js'
+import {feeder, operands, paramOf, pipeSource, WINDOWS_DIR, words, writeTargets} from './writes.js'
 
 /** A whole drive, everyone's or one's home folder, or Windows' own: never the workspace. */
 const WIDE_PLACE = new RegExp(
@@ -199,7 +199,7 @@ function componentsAndRights(cmd: PsCommand, env: PsEnv): null | string {
   }
 
   if (cmd.name === 'remove-item' || cmd.name === 'remove-itemproperty') {
-    const fed = feeder(cmd, env.commands())
+    const fed = pipeSource(cmd, env.commands())
     const key = fed === undefined ? undefined : operands(fed).find((p) => /^(?:HK\w+:|Registry::)/i.test(p))
     return key === undefined ? null : `${fed?.written} ${key} | ${cmd.written}: deletes registry keys`
   }

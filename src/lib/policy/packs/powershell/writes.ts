@@ -70,6 +70,11 @@ export function feeder(cmd: PsCommand, all: readonly PsCommand[]): PsCommand | u
   return cmd.stage > 0 ? all.findLast((c) => c.pipe === cmd.pipe && c.stage === cmd.stage - 1) : undefined
 }
 
+/** The first stage of this command's pipeline (`gci X | Where-Object … | Remove-Item`), if it is fed. */
+export function pipeSource(cmd: PsCommand, all: readonly PsCommand[]): PsCommand | undefined {
+  return cmd.stage > 0 ? all.find((c) => c.pipe === cmd.pipe && c.stage === 0) : undefined
+}
+
 /** Windows' own folders, however the path is spelled (`C:\Windows`, `%SystemRoot%`, `$env:windir` …). */
 export const WINDOWS_DIR = new RegExp(
   String.raw`^(?:"?[A-Za-z]:)?[\\/](?:Windows|WinNT)(?:[\\/]|$)|` +
