@@ -81,7 +81,7 @@ export const windowsFamilies: readonly Family[] = [
       String.raw`(Get-Item C:\Windows\Temp\x.dll).CreationTimeUtc = (Get-Date '2015-03-01')`,
       String.raw`[IO.File]::SetLastWriteTime('C:\ProgramData\x.exe', '2012-01-01')`,
       'Set-Date -Adjust -01:00:00',
-      '$(Get-Item .\\a.exe).LastAccessTime=$(Get-Date "2/2/2002")',
+      String.raw`$(Get-Item .\a.exe).LastAccessTime=$(Get-Date "2/2/2002")`,
       'date 12-31-2019',
       String.raw`net time \\dc02 /set /yes`,
       String.raw`Get-ChildItem Cert:\LocalMachine\Root | Where-Object Subject -like '*Contoso*' | Remove-Item`,
