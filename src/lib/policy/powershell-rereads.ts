@@ -27,7 +27,11 @@ function forBody(cmd: PsCommand): null | string {
   const variable = cmd.args.find((a) => /^%%?[a-z]$/i.test(a.text))?.text
   const set = cmd.args.find((a) => a.text.startsWith('('))?.text.slice(1, -1) ?? ''
   const l = cmd.args.some((a) => /^\/l$/i.test(a.text))
-  const first = l ? (set.split(',')[0] ?? '1') : (set.trim().split(/\s+/)[0] ?? '')
+  // `for /r C:\ %f in (*.docx)`: each item is a file below the root it names.
+  const r = cmd.args.findIndex((a) => /^\/r$/i.test(a.text))
+  const root = r === -1 || cmd.args[r + 1]?.text.startsWith('%') ? undefined : cmd.args[r + 1]?.text
+  const item = l ? (set.split(',')[0] ?? '1') : (set.trim().split(/\s+/)[0] ?? '')
+  const first = root === undefined ? item : `${root.replace(/[\\/]+$/, '')}\\${item}`
   let body = (m[1] as string).trim().replace(/^@/, '')
   if (body.startsWith('(') && body.endsWith(')')) body = body.slice(1, -1)
   if (variable !== undefined && !/^['"]/.test(first)) body = body.replaceAll(variable, first)
@@ -117,7 +121,9 @@ function cmdBody(cmd: PsCommand, vars: KnownVars): null | Reread {
 
   if (n === 'forfiles') {
     const c = switchValue(cmd, /^c$/i)
-    return c === undefined ? null : {code: c.replaceAll(/@(?:file|path|fname|relpath)/gi, 'x'), syntax: 'cmd'}
+    // `@path`, `@file`: each file forfiles finds below its /p folder (the current one by default).
+    const dir = (switchValue(cmd, /^p$/i) ?? '.').replace(/[\\/]+$/, '')
+    return c === undefined ? null : {code: c.replaceAll(/@(?:file|path|fname|relpath)/gi, `${dir}\\*`), syntax: 'cmd'}
   }
 
   if (n === 'call' && cmd.syntax === 'cmd')

@@ -38,8 +38,9 @@ function bootAndDisks(cmd: PsCommand, env: PsEnv): null | string {
     }
 
     case 'diskshadow': {
-      const fed = feeder(cmd, env.commands())
-      return fed !== undefined && /delete\s+shadows/i.test(fed.text)
+      // Fed through a pipe, or through a script (`/s f.txt`) the same request wrote.
+      const all = env.commands()
+      return all.some((c) => c !== cmd && /delete\s+shadows/i.test(c.text))
         ? 'diskshadow delete shadows: deletes backups'
         : null
     }
@@ -52,7 +53,8 @@ function bootAndDisks(cmd: PsCommand, env: PsEnv): null | string {
 
     case 'invoke-cimmethod':
     case 'invoke-wmimethod': {
-      return /win32_operatingsystem/i.test(cmd.text) && /shutdown|reboot/i.test(cmd.text)
+      const os = /win32_operatingsystem/i.test(`${feeder(cmd, env.commands())?.text ?? ''} ${cmd.text}`)
+      return os && /shutdown|reboot/i.test(cmd.text)
         ? `${cmd.written} Win32_OperatingSystem: powers the machine off`
         : null
     }
@@ -71,7 +73,10 @@ function bootAndDisks(cmd: PsCommand, env: PsEnv): null | string {
     }
 
     default: {
-      return null
+      // `(Get-WmiObject Win32_OperatingSystem).Win32Shutdown(12)`
+      return /win32_operatingsystem/i.test(cmd.text) && /\.(?:Win32Shutdown|Shutdown|Reboot)\(/i.test(cmd.text)
+        ? 'Win32_OperatingSystem shutdown: powers the machine off'
+        : null
     }
   }
 }

@@ -120,6 +120,12 @@ function exfiltration(cmd: PsCommand, env: PsEnv): null | string {
     return null
   }
 
+  // `(New-Object Net.WebClient).UploadFile(url, "$env:USERPROFILE\Documents\a.docx")`
+  if (/\.Upload(?:File|Data|String)(?:Async)?\(/i.test(cmd.text)) {
+    const file = [...cmd.text.matchAll(/["']([^"']+)["']/g)].map((m) => m[1] as string).find((f) => secretSource(f))
+    if (file !== undefined) return `WebClient upload of ${file}: sends personal or secret files off`
+  }
+
   if (n === 'rclone' && /^(?:copy|sync|move|copyto|moveto)$/.test(words(cmd)[0] ?? '')) {
     const from = operands(cmd)[1] ?? ''
     return PERSONAL.test(from) || /^[A-Za-z]:\\?$/.test(from) ? `rclone ${words(cmd)[0]} ${from}: copies it off` : null
