@@ -111,7 +111,7 @@ function traceErased(cmd: PsCommand): null | string {
   if (/time/i.test(cmd.text) && TIME_SET.test(cmd.text)) return "rewrites a file's creation or modification time"
   if (/^\[(?:system\.)?io\.file\]::set(?:creation|lastwrite|lastaccess)time/.test(cmd.name))
     return `${cmd.written}: rewrites a file's times`
-  if (cmd.name === 'set-date') return 'Set-Date: changes the system clock'
+  if (cmd.name === 'set-date' && cmd.args.length > 0) return 'Set-Date: changes the system clock'
   // cmd's `date 01-01-2020`, `time 12:00` set the clock (PowerShell's `date` is Get-Date, which ignores it).
   if ((cmd.name === 'date' || cmd.name === 'time') && CLOCK_VALUE.test(cmd.args[0]?.text ?? ''))
     return `${cmd.name} ${cmd.args[0]?.text}: changes the system clock`

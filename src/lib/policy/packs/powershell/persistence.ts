@@ -162,7 +162,7 @@ export const serviceProgram = powershellRule({
     if (/^(?:psexec(?:64)?|paexec)$/.test(cmd.name)) {
       if (a.some((w) => /^[-/][a-z]*s[a-z]*$/.test(w) && w !== '-accepteula' && w.length <= 4))
         return `${cmd.written} -s: runs a command as SYSTEM`
-      const host = a.find((w) => w.startsWith('\\\\'))
+      const host = a.find((w) => w.startsWith('\\\\') && !/^\\\\(?:localhost|127\.0\.0\.1|\.)$/.test(w))
       if (host !== undefined) return `${cmd.written} ${host}: runs a command on another machine`
     }
 
