@@ -35,6 +35,18 @@ const PS_ALIASES: Readonly<Record<string, string>> = {
   sls: 'select-string',
   dir: 'get-childitem',
   type: 'get-content',
+  // Aliases PowerShell defines for the cmdlets persistence and evasion rules look at.
+  cpi: 'copy-item',
+  mi: 'move-item',
+  ac: 'add-content',
+  sal: 'set-alias',
+  nal: 'new-alias',
+  swmi: 'set-wmiinstance',
+  gwmi: 'get-wmiobject',
+  rwmi: 'remove-wmiobject',
+  iwmi: 'invoke-wmimethod',
+  sajb: 'start-job',
+  rni: 'rename-item',
 }
 
 /** Aliases bash shares (`rm`, `ls`, `cat`, `kill` …): read as the cmdlet only with PowerShell-style arguments. */

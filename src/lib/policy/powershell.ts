@@ -7,6 +7,7 @@
  * quotes removed; comments dropped; `cmd /c …` and `powershell -Command …` read again.
  */
 import {canonicalName} from './powershell-names.js'
+import {foldConcat, type KnownVars, psValue, rememberCmdSet, rereads} from './powershell-rereads.js'
 
 export interface PsArg {
   /** A parameter (`-Recurse`), lower-cased without its dash; `value` holds `-Name:value`'s value. */
@@ -191,15 +192,21 @@ interface Ctx {
   items?: PsCommand | undefined
   nextPipe: number
   truncated: boolean
+  /** Variables set to text the request spells out (see powershell-rereads.ts). */
+  vars: KnownVars
 }
 
 const MAX_DEPTH = 4
+const CMD_TEXT = /[^&]&[^&]|%\w+%|![a-z_]\w*!|^\s*(?:for|set|call|if|doskey)\s/i
 const MAX_COMMANDS = 400
 
 /** Reads PowerShell text into commands; strings inside `"…$(…)…"` and nested code are read too. */
 export function parsePowerShell(src: string): PsParseResult {
-  const ctx: Ctx = {commands: [], depth: 0, nextPipe: 0, truncated: false}
+  const ctx: Ctx = {commands: [], depth: 0, nextPipe: 0, truncated: false, vars: new Map()}
   statements(src, 0, src.length, ctx, 'powershell')
+  // cmd.exe text (`set a=de& call %a%l …`, `echo … > x.bat & x.bat`) separates commands at a lone `&`,
+  // which PowerShell reads as a call: such text is read the cmd way too.
+  if (CMD_TEXT.test(src) && !/\$[\w{(]/.test(src)) statements(src, 0, src.length, ctx, 'cmd')
   return {commands: ctx.commands, truncated: ctx.truncated}
 }
 
@@ -339,11 +346,21 @@ function command(
   if (ctx.commands.length >= MAX_COMMANDS) return
   let words = tokens.filter((t): t is Token & {kind: 'word'} => t.kind === 'word')
   // `$x = Get-Item …`: the command is what follows the assignment.
-  while (words.length >= 2 && /^\$[\w:]+$/.test(words[0]?.value ?? '') && /^[-+*/]?=$/.test(words[1]?.value ?? ''))
-    words = words.slice(2)
+  while (words.length >= 2 && /^\$[\w:]+$/.test(words[0]?.value ?? '') && /^[-+*/]?=$/.test(words[1]?.value ?? '')) {
+    const rest = words.slice(2)
+    const raw = rest.length > 0 ? src.slice((rest[0] as Token).start, (rest.at(-1) as Token).end) : ''
+    const value = syntax === 'powershell' ? psValue(raw, ctx.vars) : undefined
+    if (value !== undefined) ctx.vars.set((words[0] as Token & {kind: 'word'}).value.slice(1).toLowerCase(), value)
+    words = rest
+  }
+
   // `& 'C:\x.exe' args`, `. .\script.ps1`: the call operator names the command in the next word.
-  if (syntax === 'powershell' && (words[0]?.value === '&' || words[0]?.value === '.') && !words[0]?.quoted)
+  let call = false
+  if (syntax === 'powershell' && (words[0]?.value === '&' || words[0]?.value === '.') && !words[0]?.quoted) {
     words = words.slice(1)
+    call = true
+  }
+
   const head = words[0]
   if (head === undefined) return
   const first = tokens[0] as Token
@@ -359,10 +376,13 @@ function command(
 
     return {text: w.value, quoted: w.quoted}
   })
-  const written = head.value
+  // `& $r …`, `& ('Rem'+'ove-Item') …`: a name the request spells out in pieces is that name.
+  const built = call ? (ctx.vars.get(head.value.slice(1).toLowerCase()) ?? foldConcat(head.value)) : undefined
+  const written = built ?? head.value
   const name = canonicalName(written, args, syntax)
   const cmd: PsCommand = {name, written, args, text, syntax, pipe, stage, items: ctx.items}
   ctx.commands.push(cmd)
+  rememberCmdSet(cmd, ctx.vars)
   handOn(cmd, ctx)
 }
 
@@ -398,10 +418,13 @@ function handOn(cmd: PsCommand, ctx: Ctx): void {
     if (payload !== undefined) code = decodeEncodedCommand(payload.text) ?? code
   }
 
-  if (code === null || code.trim() === '') return
+  const items =
+    cmd.stage > 0 ? ctx.commands.findLast((c) => c.pipe === cmd.pipe && c.stage === cmd.stage - 1) : undefined
+  const more = rereads(cmd, ctx.vars, items?.args.length === 0 ? items.written : undefined)
+  if (code !== null && code.trim() !== '') more.unshift({code, syntax})
   ctx.depth++
   try {
-    statements(code, 0, code.length, ctx, syntax)
+    for (const r of more) statements(r.code, 0, r.code.length, ctx, r.syntax)
   } finally {
     ctx.depth--
   }

@@ -21,15 +21,23 @@ export function gateFor(rules: readonly TextRule[]): null | RegExp {
 /**
  * Everything the PowerShell pack can match needs one of these in the text: a Verb-Noun cmdlet, a
  * parameter (`-Recurse`), a Windows path or variable (`\`, `%X%`, `$env:`), a .NET call (`]::`), or
- * a PowerShell/cmd-only command name. Text with none of them is not PowerShell the pack could judge.
+ * a PowerShell/cmd-only command name, or a .NET type literal (`[Ref].`). Text with none of them is not
+ * PowerShell the pack could judge.
  */
 export const POWERSHELL_HINT = new RegExp(
-  String.raw`[\\%]|\$env:|\]::|\b[a-z]+-[a-z]+\b|\s-[a-z]{3,}|(?:^|[\s;|&({])(?:del|` +
+  String.raw`[\\%]|\$env:|\]::|\b[a-z]+-[a-z]+\b|\s-[a-z]{3,}|(?:^|[\s;|&({"'])(?:del|` +
     String.raw`erase|rd|ri|iex|iwr|irm|gci|gi|gc|spps|spsv|saps|start|icm|sp|` +
     String.raw`rp|dir|type|cmd|powershell|pwsh|format|vssadmin|wmic|wbadmin|` +
     String.raw`bcdedit|cipher|shutdown|reg|sc|schtasks|net|netsh|taskkill|tskill|` +
     String.raw`certutil|bitsadmin|rundll32|procdump\w*|cmdkey|wevtutil|diskpart|` +
-    String.raw`auditpol|ntdsutil|esentutl|mimikatz|vaultcmd)(?:\.exe)?\b`,
+    String.raw`auditpol|ntdsutil|esentutl|mimikatz|vaultcmd|reagentc|bootsect|diskshadow|mofcomp|cmstp|` +
+    String.raw`msbuild|installutil|regasm|regsvcs|odbcconf|pcalua|forfiles|msxsl|msiexec|fsutil|w32tm|` +
+    String.raw`doskey|setx|sdelete\w*|psexec\w*|paexec|lazagne|createdump|choco|cinst|winget|mpcmdrun|` +
+    String.raw`dism|mshta|regsvr32|mklink|sqlcmd|takeown|icacls|rclone)(?:\.exe)?\b|` +
+    // `[Ref].Assembly…`, `[IO.File]::…`: a .NET type literal used.
+    String.raw`\[[A-Za-z][\w.]*\]\s*(?:\.|::)|\.(?:Creation|LastWrite|LastAccess)Time|` +
+    // cmd's `date 01-01-2020` / `time 12:00` set the clock.
+    String.raw`(?:^|[\s;&|])(?:date|time)\s+\d{1,4}[-/.:]\d`,
   'i',
 )
 

@@ -15,6 +15,7 @@ import {systemFamilies} from './system.js'
 import {tokensFloodsAndLeaksFamilies} from './tokens-floods-and-leaks.js'
 import {type CorpusCase, type Family, fnv1a, isHeldOut} from './types.js'
 import {unseenFamilies} from './unseen.js'
+import {windowsFamilies} from './windows-families.js'
 
 export type {CorpusCase, Expectation, Family} from './types.js'
 
@@ -30,6 +31,7 @@ export const FAMILIES: readonly Family[] = [
   ...storesAndWindowsFamilies,
   ...plantedAndExhaustingFamilies,
   ...cloudFamilies,
+  ...windowsFamilies,
   ...harmlessFamilies,
 ]
 

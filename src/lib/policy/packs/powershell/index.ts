@@ -12,9 +12,14 @@ import type {PowerShellRule} from '../../rules.js'
 import {adminRules} from './admin.js'
 import {download, encodedCommand, executionPolicy, invokeExpression, webRequest} from './code.js'
 import {formatDisk, removeItem, stopComputer} from './destructive.js'
+import {evasionRules} from './evasion.js'
 import {hostRules} from './host.js'
+import {lolbinRules} from './lolbins.js'
+import {machineDamageRules} from './machine-damage.js'
+import {persistenceRules} from './persistence.js'
 import {secretsAndRemotingRules} from './secrets-and-remoting.js'
 import {credentials, defences, stopProcess, systemChanges} from './system.js'
+import {theftRules} from './theft.js'
 
 export {hostCommandRules} from './host.js'
 export {psPlace} from './places.js'
@@ -35,4 +40,9 @@ export const powershellPack: readonly PowerShellRule[] = [
   ...hostRules,
   ...secretsAndRemotingRules,
   ...adminRules,
+  ...persistenceRules,
+  ...evasionRules,
+  ...lolbinRules,
+  ...machineDamageRules,
+  ...theftRules,
 ]
