@@ -152,9 +152,10 @@ const DAEMON_COMMAND_LINES = [
 
 /** Whether a `pkill -f` pattern (an extended regex) could match the daemon; one it cannot read could. */
 function fullPatternHitsDaemon(pattern: string): boolean {
-  // A quantified group holding a quantifier can backtrack for minutes in a backtracking engine:
-  // such a pattern, or a long one, is refused unread rather than run inside the daemon.
-  if (pattern.length > 200 || /\([^)]*[*+{][^)]*\)\s*[*+{?]/.test(pattern)) return true
+  // JavaScript's engine backtracks: a quantified group (`(.|.)*Z`), a back-reference or many repeats
+  // (`.*.*.*.*…Z`) can take minutes on one line. Such a pattern, or a long one, is refused unread.
+  const repeats = pattern.replaceAll(/\\./g, '').match(/[*+{]/g)?.length ?? 0
+  if (pattern.length > 200 || repeats > 3 || /\)\s*[*+?{]|\\[1-9]/.test(pattern)) return true
   let re: RegExp
   try {
     re = new RegExp(pattern)
@@ -229,6 +230,8 @@ const stopDaemon = commandRule({
       'pkill node',
       'pkill -f hub',
       "pkill -f 'run.js serve'",
+      "pkill -f '(.|.)*Z'",
+      "pkill -f '.*.*.*.*.*.*.*.*Z'",
       'pkill -f serve',
       'killall -9 node',
       'kill $(pgrep -f hub)',
