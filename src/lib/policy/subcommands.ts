@@ -126,6 +126,21 @@ export function hasOption(argv: readonly string[], names: readonly string[]): bo
   return argv.some((a) => names.some((n) => a === n || a.startsWith(`${n}=`)))
 }
 
+/** Every value of the options in `names` (`--name value`, `--name=value`, `-nvalue`); optionValue gives the first. */
+export function argvValues(argv: readonly string[], names: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    for (const n of names) {
+      if (a === n && argv[i + 1] !== undefined) out.push(argv[i + 1] as string)
+      else if (a.startsWith(`${n}=`)) out.push(a.slice(n.length + 1))
+      else if (n.length === 2 && a.length > 2 && !a.startsWith('--') && a.startsWith(n)) out.push(a.slice(2))
+    }
+  }
+
+  return out
+}
+
 /** The value of the first of `names` (`--name value`, `--name=value`, `-nvalue` for one-letter names). */
 export function optionValue(argv: readonly string[], names: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {

@@ -3,20 +3,7 @@
  * it is spelt (`--cidr 0.0.0.0/0`, `--cidr=0.0.0.0/0`), and whether a value opens something to everyone.
  */
 
-/** Every value of the options in `names`: `--name value`, `--name=value`, `-nvalue` for one-letter names. */
-export function optionValues(argv: readonly string[], names: readonly string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string
-    for (const n of names) {
-      if (a === n && argv[i + 1] !== undefined) out.push(argv[i + 1] as string)
-      else if (a.startsWith(`${n}=`)) out.push(a.slice(n.length + 1))
-      else if (n.length === 2 && a.length > 2 && !a.startsWith('--') && a.startsWith(n)) out.push(a.slice(2))
-    }
-  }
-
-  return out
-}
+export {argvValues as optionValues} from '../subcommands.js'
 
 /** Whether a flag is given and not switched off (`--flag`, `--flag=true`; not `--flag=false`, `--no-flag`). */
 export function flagOn(argv: readonly string[], name: string): boolean {

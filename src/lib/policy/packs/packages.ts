@@ -9,28 +9,13 @@ import type {Cmd} from '../command.js'
 
 import {urlDestination} from '../hosts.js'
 import {commandRule, type CommandRule} from '../rules.js'
-import {verbsOf} from '../subcommands.js'
+import {argvValues, verbsOf} from '../subcommands.js'
 
 /** A plain-http (or git over http) source that is not this machine. */
 function insecureUrl(text: string): boolean {
   const m = /^(?:git\+)?(?:http|git):\/\/(.*)$/i.exec(text)
   if (!m) return false
   return urlDestination(`http://${m[1] ?? ''}`).kind !== 'loopback'
-}
-
-/** The value of `--opt value` / `--opt=value` / `-ivalue`, for every option in `names`. */
-function valuesOf(argv: readonly string[], names: readonly string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string
-    for (const n of names) {
-      if (a === n && argv[i + 1] !== undefined) out.push(argv[i + 1] as string)
-      else if (a.startsWith(`${n}=`)) out.push(a.slice(n.length + 1))
-      else if (n.length === 2 && a.startsWith(n) && a.length > 2 && !a.startsWith('--')) out.push(a.slice(2))
-    }
-  }
-
-  return out
 }
 
 const SOURCE_OPTIONS = [
@@ -148,7 +133,7 @@ export const untrustedPackages = commandRule({
         return `${cmd.name} config set ${key.split('=')[0]}: takes every later package from plain http`
     }
 
-    const source = valuesOf(a, SOURCE_OPTIONS).find((v) => insecureUrl(v))
+    const source = argvValues(a, SOURCE_OPTIONS).find((v) => insecureUrl(v))
     if (source !== undefined && (PIP_NAMES.test(cmd.name) || verbs.some((v) => INSTALL_VERBS.test(v))))
       return `${cmd.name}: installs packages from ${source} over plain http, where anyone on the way can swap them`
     if (!verbs.some((v) => INSTALL_VERBS.test(v))) return null

@@ -9,6 +9,7 @@
 import type {Cmd} from '../command.js'
 
 import {commandRule} from '../rules.js'
+import {optionValue} from '../subcommands.js'
 
 const backgroundLoop = commandRule({
   id: 'destructive.process-flood',
@@ -89,18 +90,6 @@ function stdoutToFile(cmd: Cmd): boolean {
   return cmd.raw.redirects.some((r) => /^(?:>|>>|>\||&>|&>>)$/.test(r.op) && (r.fd === null || r.fd === '1'))
 }
 
-/** The value of `--long=v`, `--long v`, `-s v` or `-sv`. */
-function optionValue(argv: readonly string[], short: string, long: string): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string
-    if (a === short || a === long) return argv[i + 1]
-    if (a.startsWith(`${long}=`)) return a.slice(long.length + 1)
-    if (a.startsWith(short) && a.length > short.length && !a.startsWith('--')) return a.slice(short.length)
-  }
-
-  return undefined
-}
-
 const diskFill = commandRule({
   id: 'destructive.disk-fill',
   pack: 'destructive',
@@ -151,15 +140,15 @@ const diskFill = commandRule({
       }
 
       case 'head': {
-        const size = bytes(optionValue(argv, '-c', '--bytes') ?? '')
-        return size >= HUGE_BYTES && argv.some((a) => ENDLESS_DEVICE.test(a)) && stdoutToFile(cmd)
-          ? `head -c ${optionValue(argv, '-c', '--bytes') ?? ''} of an endless device into a file: fills the disk`
+        const size = optionValue(argv, ['-c', '--bytes']) ?? ''
+        return bytes(size) >= HUGE_BYTES && argv.some((a) => ENDLESS_DEVICE.test(a)) && stdoutToFile(cmd)
+          ? `head -c ${size} of an endless device into a file: fills the disk`
           : null
       }
 
       default: {
         const text =
-          cmd.name === 'fallocate' ? optionValue(argv, '-l', '--length') : argv.find((a) => !a.startsWith('-'))
+          cmd.name === 'fallocate' ? optionValue(argv, ['-l', '--length']) : argv.find((a) => !a.startsWith('-'))
         return bytes(text ?? '') >= HUGE_BYTES
           ? `${cmd.name} of ${text ?? ''}: reserves a huge share of the disk`
           : null
